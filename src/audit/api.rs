@@ -1,0 +1,141 @@
+//! `GET /api/v1/audit`.
+
+use super::{
+    repo,
+    routes::{AuditQuery, resolve_filter},
+};
+use crate::{
+    access::{Capability, Role, WorkspaceScope, scope::require},
+    api::ProblemDoc,
+    error::{AppError, AppResult},
+    features::workspaces,
+    state::AppState,
+    web::{Q, context::CurrentUser},
+};
+use axum::{Json, extract::State};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+/// Query parameters.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct AuditApiQuery {
+    /// Workspace slug; may be omitted when the caller belongs to exactly one workspace.
+    pub workspace: Option<String>,
+    /// Only this action id.
+    pub action: Option<String>,
+    /// Only this tenant (external id).
+    pub tenant: Option<String>,
+    /// 1-based page.
+    pub page: Option<u32>,
+    /// Rows per page (1–200, default 50).
+    pub per_page: Option<u32>,
+}
+
+/// One audit event.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AuditEventView {
+    /// Event id.
+    pub id: i64,
+    /// When it happened.
+    pub occurred_at: DateTime<Utc>,
+    /// Who did it.
+    pub actor: String,
+    /// Action id.
+    pub action: String,
+    /// Tenant external id, when tenant-bound.
+    pub tenant: Option<String>,
+    /// Kind of record.
+    pub target_type: String,
+    /// Record id or key.
+    pub target_id: String,
+    /// Bounded metadata.
+    #[schema(value_type = Object)]
+    pub metadata: serde_json::Value,
+    /// Correlation id.
+    pub request_id: Option<String>,
+}
+
+/// A page of events.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AuditPageView {
+    /// Events, newest first.
+    pub items: Vec<AuditEventView>,
+    /// This page.
+    pub page: i64,
+    /// Next page number, when there is one.
+    pub next_page: Option<i64>,
+}
+
+/// A workspace's audit log, newest first; requires `audit.view`.
+#[utoipa::path(get, path = "/api/v1/audit", tag = "audit", params(AuditApiQuery),
+    responses((status = 200, body = AuditPageView), (status = 400, body = ProblemDoc),
+        (status = 401, body = ProblemDoc), (status = 403, body = ProblemDoc),
+        (status = 404, body = ProblemDoc)),
+    security(("bearer" = [])))]
+pub async fn list(
+    State(state): State<AppState>,
+    CurrentUser(identity): CurrentUser,
+    Q(q): Q<AuditApiQuery>,
+) -> AppResult<Json<AuditPageView>> {
+    let slug = match q.workspace.clone() {
+        Some(s) => s,
+        None => {
+            let mine = workspaces::repo::list_for_user(&state.db, identity.user.id).await?;
+            match mine.as_slice() {
+                [only] => only.slug.clone(),
+                [] => return Err(AppError::NotFound),
+                _ => {
+                    return Err(AppError::bad_request(
+                        "workspace-required",
+                        "You belong to several workspaces: add ?workspace=<slug>.",
+                    ));
+                }
+            }
+        }
+    };
+    let workspace = workspaces::repo::find_for_user(&state.db, identity.user.id, &slug)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let role = Role::parse(&workspace.role).unwrap_or(Role::Readonly);
+    require(role, Capability::AuditView)?;
+    let per_page = i64::from(q.per_page.unwrap_or(50).clamp(1, 200));
+    let scope = WorkspaceScope {
+        identity,
+        workspace,
+        role,
+    };
+    let filter_query = AuditQuery {
+        action: q.action,
+        tenant: q.tenant,
+        page: q.page,
+    };
+    let (mut rows, page) = match resolve_filter(&state, &scope, &filter_query, per_page).await? {
+        Some((filter, page)) => (
+            repo::list(&state.db, scope.workspace.id, &filter).await?,
+            page,
+        ),
+        None => (Vec::new(), 1),
+    };
+    let has_next = rows.len() as i64 > per_page;
+    rows.truncate(per_page as usize);
+    Ok(Json(AuditPageView {
+        items: rows
+            .into_iter()
+            .map(|r| AuditEventView {
+                id: r.id,
+                occurred_at: r.occurred_at,
+                actor: r.actor_label,
+                action: r.action,
+                tenant: r.tenant,
+                target_type: r.target_type,
+                target_id: r.target_id,
+                metadata: r.metadata.0,
+                request_id: r.request_id,
+            })
+            .collect(),
+        page,
+        next_page: has_next.then_some(page + 1),
+    }))
+}

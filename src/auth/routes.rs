@@ -1,0 +1,238 @@
+//! Sign-in and sign-out pages.
+
+use super::{passwords, sessions, throttle, users::User};
+use crate::{
+    audit::{self, AuditEntry},
+    error::AppResult,
+    state::AppState,
+    validate,
+    web::{
+        FormData, Q, context::RequestContext, csrf, flash, found, html, i18n::Tr, safe_next,
+        see_other, shell::Shell,
+    },
+};
+use askama::Template;
+use axum::{
+    extract::State,
+    http::StatusCode,
+    response::{IntoResponse, Response},
+};
+use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
+use serde::Deserialize;
+use serde_json::json;
+
+#[derive(Template)]
+#[template(path = "login.html")]
+struct LoginPage {
+    shell: Shell,
+    email: String,
+    next: String,
+    error: Option<String>,
+}
+
+/// Query of the login page.
+#[derive(Debug, Deserialize)]
+pub struct LoginQuery {
+    next: Option<String>,
+}
+
+/// Posted login form.
+#[derive(Debug, Deserialize)]
+pub struct LoginForm {
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    next: String,
+}
+
+/// Where a user lands after signing in when no `next` was given.
+pub fn home_for(user: &User) -> &'static str {
+    if user.is_platform {
+        "/system"
+    } else {
+        "/admin"
+    }
+}
+
+fn page(
+    state: &AppState,
+    ctx: &RequestContext,
+    jar: CookieJar,
+    status: StatusCode,
+    email: String,
+    next: String,
+    error: Option<String>,
+) -> Response {
+    let mut shell = Shell::public(ctx);
+    let (jar, token) = match ctx.pre_session_csrf.clone() {
+        Some(token) => (jar, token),
+        None => {
+            let token = super::random_token();
+            let cookie = csrf::pre_session_cookie(token.clone(), state.config.secure_cookies());
+            (jar.add(cookie), token)
+        }
+    };
+    shell.csrf = token;
+    let mut response = html(&LoginPage {
+        shell,
+        email,
+        next,
+        error,
+    });
+    *response.status_mut() = status;
+    (jar, response).into_response()
+}
+
+/// `GET /login`.
+pub async fn login_form(
+    State(state): State<AppState>,
+    ctx: RequestContext,
+    jar: CookieJar,
+    Q(query): Q<LoginQuery>,
+) -> Response {
+    if let Some(identity) = ctx.identity.as_deref() {
+        return found(home_for(&identity.user));
+    }
+    let next = safe_next(query.next.as_deref()).unwrap_or_default();
+    page(&state, &ctx, jar, StatusCode::OK, String::new(), next, None)
+}
+
+/// `POST /login`: throttled, enumeration-safe sign-in that rotates the session id.
+pub async fn login(
+    State(state): State<AppState>,
+    ctx: RequestContext,
+    jar: CookieJar,
+    FormData(form): FormData<LoginForm>,
+) -> AppResult<Response> {
+    let t = Tr(ctx.locale);
+    let now = state.now();
+    let email = validate::normalize_email(&form.email);
+    let next = safe_next(Some(&form.next)).unwrap_or_default();
+    let typed_email = form.email.trim().chars().take(254).collect::<String>();
+    if email.is_empty() || form.password.is_empty() {
+        let msg = t.t("login-missing-fields");
+        return Ok(page(
+            &state,
+            &ctx,
+            jar,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            typed_email,
+            next,
+            Some(msg),
+        ));
+    }
+    let cfg = &state.config.login_throttle;
+    if let Some(wait) = throttle::check(&state.db, &email, &ctx.client_ip, now, cfg).await? {
+        let msg = t.t1("login-throttled", "minutes", wait.div_ceil(60).max(1));
+        let mut r = page(
+            &state,
+            &ctx,
+            jar,
+            StatusCode::TOO_MANY_REQUESTS,
+            typed_email,
+            next,
+            Some(msg),
+        );
+        if let Ok(v) = wait.to_string().parse() {
+            r.headers_mut().insert(axum::http::header::RETRY_AFTER, v);
+        }
+        return Ok(r);
+    }
+    let credentials = super::users::find_credentials(&state.db, &email).await?;
+    let user_id = credentials.as_ref().map(|(id, _)| *id);
+    let verified = passwords::verify(form.password, credentials.map(|(_, hash)| hash)).await;
+    let user = match (verified, user_id) {
+        (true, Some(id)) => super::users::find_by_id(&state.db, id).await?,
+        _ => None,
+    };
+    let Some(user) = user else {
+        throttle::record_failure(&state.db, &email, &ctx.client_ip, now, cfg).await?;
+        let msg = t.t("login-invalid");
+        return Ok(page(
+            &state,
+            &ctx,
+            jar,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            typed_email,
+            next,
+            Some(msg),
+        ));
+    };
+    throttle::clear_account(&state.db, &email).await?;
+    if let Some(old) = jar.get(sessions::COOKIE) {
+        sessions::delete(&state.db, &super::token_hash(old.value())).await?;
+    }
+    let mut tx = state.db.begin().await?;
+    let session = sessions::create(&mut tx, user.id, now, &state.config.session).await?;
+    let mut actx = ctx.audit();
+    actx.actor = audit::Actor::User {
+        id: user.id,
+        label: user.email.clone(),
+    };
+    audit::record(
+        &mut tx,
+        &actx,
+        now,
+        AuditEntry {
+            action: "auth.login",
+            workspace_id: None,
+            tenant_id: None,
+            target_type: "user",
+            target_id: user.id.to_string(),
+            metadata: json!({}),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    let cookie = Cookie::build((sessions::COOKIE, session.token))
+        .path("/")
+        .http_only(true)
+        .secure(state.config.secure_cookies())
+        .same_site(SameSite::Lax)
+        .build();
+    let jar = jar
+        .add(cookie)
+        .remove(Cookie::build(csrf::PRE_SESSION_COOKIE).path("/"));
+    let target = if next.is_empty() {
+        home_for(&user).to_string()
+    } else {
+        next
+    };
+    Ok((jar, see_other(&target)).into_response())
+}
+
+/// `POST /logout`.
+pub async fn logout(
+    State(state): State<AppState>,
+    ctx: RequestContext,
+    jar: CookieJar,
+) -> AppResult<Response> {
+    if let Some(identity) = ctx.identity.as_deref()
+        && let super::Via::Session { token_hash, .. } = &identity.via
+    {
+        let now = state.now();
+        sessions::delete(&state.db, token_hash).await?;
+        let mut tx = state.db.begin().await?;
+        audit::record(
+            &mut tx,
+            &ctx.audit(),
+            now,
+            AuditEntry {
+                action: "auth.logout",
+                workspace_id: None,
+                tenant_id: None,
+                target_type: "user",
+                target_id: identity.user.id.to_string(),
+                metadata: json!({}),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+    }
+    let jar = jar
+        .remove(Cookie::build(sessions::COOKIE).path("/"))
+        .add(flash::set("flash-signed-out"));
+    Ok((jar, see_other("/login")).into_response())
+}

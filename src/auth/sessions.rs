@@ -1,0 +1,135 @@
+//! Browser sessions live in the database so any instance can serve any request. The cookie holds
+//! a random token; the table holds only its SHA-256, so a database leak yields no sessions.
+
+use super::{Identity, Via, random_token, token_hash, users::User};
+use crate::config::SessionConfig;
+use crate::db::{Db, Tx};
+use crate::{with_db, with_tx};
+use chrono::{DateTime, Duration, Utc};
+
+/// Name of the session cookie.
+pub const COOKIE: &str = "tp_session";
+
+/// A freshly created session: the token goes into the cookie, never into storage.
+pub struct NewSession {
+    /// Cookie value.
+    pub token: String,
+}
+
+/// Creates a session for `user_id` (always a new id: sign-in rotates the session).
+pub async fn create(
+    tx: &mut Tx,
+    user_id: i64,
+    now: DateTime<Utc>,
+    cfg: &SessionConfig,
+) -> Result<NewSession, sqlx::Error> {
+    let token = random_token();
+    let expires = now + Duration::hours(cfg.absolute_hours);
+    with_tx!(tx, |p| {
+        sqlx::query(
+        "INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, last_seen_at, expires_at)
+         VALUES ($1, $2, $3, $4, $4, $5)"
+    )
+    .bind(token_hash(&token))
+    .bind(user_id)
+    .bind(random_token())
+    .bind(now)
+    .bind(expires)
+    .execute(p)
+    .await.map(|r| r.rows_affected())
+    })?;
+    // Sessions past their absolute expiry are removed opportunistically at each sign-in.
+    with_tx!(tx, |p| sqlx::query(
+        "DELETE FROM sessions WHERE expires_at <= $1"
+    )
+    .bind(now)
+    .execute(p)
+    .await
+    .map(|r| r.rows_affected()))?;
+    Ok(NewSession { token })
+}
+
+#[derive(sqlx::FromRow)]
+struct SessionUser {
+    token_hash: String,
+    csrf_token: String,
+    last_seen_at: DateTime<Utc>,
+    id: i64,
+    email: String,
+    display_name: String,
+    is_platform: bool,
+    locale: Option<String>,
+    created_at: DateTime<Utc>,
+}
+
+/// Resolves a cookie token to its user, enforcing idle and absolute expiry; touches the
+/// session at most once a minute so reads do not turn into writes on every request.
+pub async fn resolve(
+    db: &Db,
+    token: &str,
+    now: DateTime<Utc>,
+    cfg: &SessionConfig,
+) -> Result<Option<Identity>, sqlx::Error> {
+    let hash = token_hash(token);
+    let row: Option<SessionUser> = with_db!(db, |p| sqlx::query_as(
+        "SELECT s.token_hash, s.csrf_token, s.last_seen_at, u.id, u.email, u.display_name,
+                u.is_platform, u.locale, u.created_at
+         FROM sessions s JOIN users u ON u.id = s.user_id
+         WHERE s.token_hash = $1 AND s.expires_at > $2"
+    )
+    .bind(&hash)
+    .bind(now)
+    .fetch_optional(p)
+    .await)?;
+    let Some(row) = row else { return Ok(None) };
+    if row.last_seen_at + Duration::minutes(cfg.idle_minutes) <= now {
+        delete(db, &hash).await?;
+        return Ok(None);
+    }
+    if now - row.last_seen_at >= Duration::seconds(60) {
+        with_db!(db, |p| sqlx::query(
+            "UPDATE sessions SET last_seen_at = $1 WHERE token_hash = $2"
+        )
+        .bind(now)
+        .bind(&hash)
+        .execute(p)
+        .await
+        .map(|r| r.rows_affected()))?;
+    }
+    Ok(Some(Identity {
+        user: User {
+            id: row.id,
+            email: row.email,
+            display_name: row.display_name,
+            is_platform: row.is_platform,
+            locale: row.locale,
+            created_at: row.created_at,
+        },
+        via: Via::Session {
+            token_hash: row.token_hash,
+            csrf_token: row.csrf_token,
+        },
+    }))
+}
+
+/// Ends a session by its stored hash.
+pub async fn delete(db: &Db, token_hash: &str) -> Result<(), sqlx::Error> {
+    with_db!(db, |p| sqlx::query(
+        "DELETE FROM sessions WHERE token_hash = $1"
+    )
+    .bind(token_hash)
+    .execute(p)
+    .await
+    .map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+/// Number of live sessions for a user (tests).
+pub async fn count_for_user(db: &Db, user_id: i64) -> Result<i64, sqlx::Error> {
+    with_db!(db, |p| sqlx::query_scalar(
+        "SELECT COUNT(*) FROM sessions WHERE user_id = $1"
+    )
+    .bind(user_id)
+    .fetch_one(p)
+    .await)
+}

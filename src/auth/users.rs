@@ -1,0 +1,212 @@
+//! Users: workspace users and platform users share the table but never mix: a platform user
+//! cannot be a workspace member, and the system plane admits only platform users.
+
+use crate::audit::{self, AuditContext, AuditEntry};
+use crate::db::{Db, Tx, is_unique_violation};
+use crate::error::{Invalid, ServiceError};
+use crate::web::i18n::Locale;
+use crate::{validate, with_db, with_tx};
+use chrono::{DateTime, Utc};
+use serde_json::json;
+
+/// A user as the rest of the app sees it (never carries the password hash).
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct User {
+    /// Internal id.
+    pub id: i64,
+    /// Sign-in address, lowercase.
+    pub email: String,
+    /// Shown in the UI and audit log.
+    pub display_name: String,
+    /// Operator of the system plane.
+    pub is_platform: bool,
+    /// Preferred language tag, when set.
+    pub locale: Option<String>,
+    /// When the account was created.
+    pub created_at: DateTime<Utc>,
+}
+
+impl User {
+    /// Preferred language, when the user chose one.
+    pub fn preferred_locale(&self) -> Option<Locale> {
+        self.locale.as_deref().and_then(Locale::parse)
+    }
+}
+
+const COLUMNS: &str = "id, email, display_name, is_platform, locale, created_at";
+
+/// Finds a user by normalised e-mail.
+pub async fn find_by_email(db: &Db, email: &str) -> Result<Option<User>, sqlx::Error> {
+    with_db!(db, |p| sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM users WHERE email = $1"
+    )))
+    .bind(email)
+    .fetch_optional(p)
+    .await)
+}
+
+/// The stored hash and user for a sign-in attempt.
+pub async fn find_credentials(db: &Db, email: &str) -> Result<Option<(i64, String)>, sqlx::Error> {
+    with_db!(db, |p| sqlx::query_as(
+        "SELECT id, password_hash FROM users WHERE email = $1"
+    )
+    .bind(email)
+    .fetch_optional(p)
+    .await)
+}
+
+/// Finds a user by id.
+pub async fn find_by_id(db: &Db, id: i64) -> Result<Option<User>, sqlx::Error> {
+    with_db!(db, |p| sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM users WHERE id = $1"
+    )))
+    .bind(id)
+    .fetch_optional(p)
+    .await)
+}
+
+async fn insert(
+    tx: &mut Tx,
+    email: &str,
+    display_name: &str,
+    password_hash: &str,
+    is_platform: bool,
+    now: DateTime<Utc>,
+) -> Result<User, sqlx::Error> {
+    with_tx!(tx, |c| sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "INSERT INTO users (email, display_name, password_hash, is_platform, created_at)
+         VALUES ($1, $2, $3, $4, $5) RETURNING {COLUMNS}"
+    )))
+    .bind(email)
+    .bind(display_name)
+    .bind(password_hash)
+    .bind(is_platform)
+    .bind(now)
+    .fetch_one(c)
+    .await)
+}
+
+/// Input for a new account.
+#[derive(Debug, Clone)]
+pub struct NewUser {
+    /// Sign-in address.
+    pub email: String,
+    /// Display name; defaults to the part of the address before '@'.
+    pub display_name: Option<String>,
+    /// Plain password, hashed before storage.
+    pub password: String,
+    /// Platform operator instead of workspace user.
+    pub is_platform: bool,
+}
+
+/// Validates, hashes and stores a new user, auditing `user.created`.
+pub async fn create(
+    db: &Db,
+    actx: &AuditContext,
+    now: DateTime<Utc>,
+    input: NewUser,
+) -> Result<User, ServiceError> {
+    let email = validate::normalize_email(&input.email);
+    let display_name = input
+        .display_name
+        .clone()
+        .map(|n| n.trim().to_string())
+        .unwrap_or_else(|| email.split('@').next().unwrap_or_default().to_string());
+    let mut errors = Vec::new();
+    validate::email("email", &email, &mut errors);
+    validate::text("display_name", &display_name, 120, &mut errors);
+    password_rules(&input.password, &mut errors);
+    validate::finish(errors)?;
+    let hash = crate::auth::passwords::hash(input.password)
+        .await
+        .map_err(|e| ServiceError::Db(sqlx::Error::Protocol(e.to_string())))?;
+    let mut tx = db.begin().await?;
+    let user = match insert(
+        &mut tx,
+        &email,
+        &display_name,
+        &hash,
+        input.is_platform,
+        now,
+    )
+    .await
+    {
+        Ok(u) => u,
+        Err(e) if is_unique_violation(&e) => {
+            return Err(ServiceError::invalid("email", "validation-email-taken"));
+        }
+        Err(e) => return Err(e.into()),
+    };
+    audit::record(
+        &mut tx,
+        actx,
+        now,
+        AuditEntry {
+            action: "user.created",
+            workspace_id: None,
+            tenant_id: None,
+            target_type: "user",
+            target_id: user.id.to_string(),
+            metadata: json!({ "platform": user.is_platform }),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(user)
+}
+
+/// Password length rules (no composition rules: length is what matters).
+pub fn password_rules(password: &str, errors: &mut Vec<Invalid>) {
+    let len = password.chars().count();
+    if len < crate::auth::passwords::MIN_LENGTH {
+        errors.push(Invalid {
+            field: "password",
+            key: "validation-password-short",
+        });
+    } else if len > crate::auth::passwords::MAX_LENGTH {
+        errors.push(Invalid {
+            field: "password",
+            key: "validation-too-long",
+        });
+    }
+}
+
+/// Changes display name and language, auditing `user.profile_updated`.
+pub async fn update_profile(
+    db: &Db,
+    actx: &AuditContext,
+    now: DateTime<Utc>,
+    user_id: i64,
+    display_name: &str,
+    locale: Option<Locale>,
+) -> Result<User, ServiceError> {
+    let mut errors = Vec::new();
+    validate::text("display_name", display_name, 120, &mut errors);
+    validate::finish(errors)?;
+    let mut tx = db.begin().await?;
+    let user: Option<User> = with_tx!(&mut tx, |c| sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "UPDATE users SET display_name = $1, locale = $2 WHERE id = $3 RETURNING {COLUMNS}"
+    )))
+    .bind(display_name.trim())
+    .bind(locale.map(|l| l.tag()))
+    .bind(user_id)
+    .fetch_optional(c)
+    .await)?;
+    let user = user.ok_or(ServiceError::NotFound("user"))?;
+    audit::record(
+        &mut tx,
+        actx,
+        now,
+        AuditEntry {
+            action: "user.profile_updated",
+            workspace_id: None,
+            tenant_id: None,
+            target_type: "user",
+            target_id: user.id.to_string(),
+            metadata: json!({ "locale": user.locale }),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(user)
+}

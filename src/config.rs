@@ -1,0 +1,150 @@
+//! Configuration: defaults, then an optional TOML file, then `TENANTPILOT_*` environment variables
+//! (nested keys with `__`), then `DATABASE_URL`. One place so every instance reads the same rules.
+
+use figment::{
+    Figment,
+    providers::{Env, Format, Serialized, Toml},
+};
+use serde::{Deserialize, Serialize};
+use std::path::PathBuf;
+
+/// Everything the service reads at start-up.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// `sqlite://…` (embedded, default) or `postgres://…`.
+    pub database_url: String,
+    /// Address `serve` listens on.
+    pub bind: String,
+    /// Public base URL; an `https://` URL marks session cookies `Secure`.
+    pub public_url: String,
+    /// Session lifetime rules.
+    pub session: SessionConfig,
+    /// Brute-force protection for the login form.
+    pub login_throttle: ThrottleConfig,
+    /// Request limits that protect the service from oversized or slow requests.
+    pub http: HttpConfig,
+}
+
+/// How long a signed-in session lives.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SessionConfig {
+    /// A session unused for this long ends.
+    pub idle_minutes: i64,
+    /// A session ends this long after sign-in, however active.
+    pub absolute_hours: i64,
+}
+
+/// Failed sign-ins allowed per window before further attempts are refused.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ThrottleConfig {
+    /// Failures for one e-mail address within the window.
+    pub max_account_failures: i64,
+    /// Failures from one client address within the window.
+    pub max_ip_failures: i64,
+    /// Length of the window.
+    pub window_minutes: i64,
+    /// Take the client address from `X-Forwarded-For` (only behind a trusted proxy).
+    pub trust_forwarded_for: bool,
+}
+
+/// Request limits.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HttpConfig {
+    /// Largest request body accepted, in bytes.
+    pub body_limit_bytes: usize,
+    /// A request taking longer than this is answered with 408.
+    pub request_timeout_secs: u64,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            database_url: "sqlite://./data/tenantpilot.db".into(),
+            bind: "127.0.0.1:8080".into(),
+            public_url: "http://127.0.0.1:8080".into(),
+            session: SessionConfig {
+                idle_minutes: 12 * 60,
+                absolute_hours: 7 * 24,
+            },
+            login_throttle: ThrottleConfig {
+                max_account_failures: 5,
+                max_ip_failures: 50,
+                window_minutes: 15,
+                trust_forwarded_for: false,
+            },
+            http: HttpConfig {
+                body_limit_bytes: 1024 * 1024,
+                request_timeout_secs: 30,
+            },
+        }
+    }
+}
+
+/// Configuration that could not be read; the message names the key or file at fault.
+#[derive(Debug, thiserror::Error)]
+#[error("invalid configuration: {0}")]
+pub struct ConfigError(String);
+
+impl Config {
+    /// Loads the configuration; `TENANTPILOT_CONFIG` names the TOML file (default `tenantpilot.toml`
+    /// in the working directory, read only when present).
+    pub fn load() -> Result<Self, ConfigError> {
+        let file = std::env::var_os("TENANTPILOT_CONFIG")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from("tenantpilot.toml"));
+        if std::env::var_os("TENANTPILOT_CONFIG").is_some() && !file.exists() {
+            return Err(ConfigError(format!(
+                "TENANTPILOT_CONFIG points at {}, which does not exist",
+                file.display()
+            )));
+        }
+        let mut figment = Figment::from(Serialized::defaults(Config::default()))
+            .merge(Toml::file(&file))
+            .merge(
+                Env::prefixed("TENANTPILOT_")
+                    .split("__")
+                    .ignore(&["config"]),
+            );
+        if let Ok(url) = std::env::var("DATABASE_URL") {
+            figment = figment.merge(("database_url", url));
+        }
+        let config: Config = figment.extract().map_err(|e| ConfigError(e.to_string()))?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// Rejects values that would make the service unsafe or unusable.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        if self.session.idle_minutes < 1 || self.session.absolute_hours < 1 {
+            return Err(ConfigError(
+                "session.idle_minutes and session.absolute_hours must be at least 1".into(),
+            ));
+        }
+        let t = &self.login_throttle;
+        if t.max_account_failures < 1 || t.max_ip_failures < 1 || t.window_minutes < 1 {
+            return Err(ConfigError(
+                "login_throttle values must be at least 1".into(),
+            ));
+        }
+        if self.http.body_limit_bytes < 1024 {
+            return Err(ConfigError(
+                "http.body_limit_bytes must be at least 1024".into(),
+            ));
+        }
+        if !(self.public_url.starts_with("http://") || self.public_url.starts_with("https://")) {
+            return Err(ConfigError(
+                "public_url must start with http:// or https://".into(),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Whether cookies must carry the `Secure` attribute.
+    pub fn secure_cookies(&self) -> bool {
+        self.public_url.starts_with("https://")
+    }
+}

@@ -1,0 +1,130 @@
+//! `GET/PATCH /api/v1/me`.
+
+use crate::{
+    api::{ApiJson, ProblemDoc},
+    auth::users,
+    error::{AppError, AppResult, Invalid},
+    features::workspaces,
+    state::AppState,
+    web::{context::CurrentUser, context::RequestContext, i18n::Locale},
+};
+use axum::{Json, extract::State};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+/// A workspace membership as `/me` lists it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MembershipView {
+    /// Workspace slug.
+    pub workspace: String,
+    /// Workspace name.
+    pub name: String,
+    /// Role there.
+    pub role: String,
+}
+
+/// The caller.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MeView {
+    /// Sign-in address.
+    pub email: String,
+    /// Display name.
+    pub display_name: String,
+    /// Preferred language, when set.
+    pub locale: Option<String>,
+    /// Platform operator.
+    pub is_platform: bool,
+    /// Workspaces the caller belongs to.
+    pub workspaces: Vec<MembershipView>,
+}
+
+async fn me_view(state: &AppState, user: &users::User) -> AppResult<MeView> {
+    let workspaces = workspaces::repo::list_for_user(&state.db, user.id)
+        .await?
+        .into_iter()
+        .map(|w| MembershipView {
+            workspace: w.slug,
+            name: w.name,
+            role: w.role,
+        })
+        .collect();
+    Ok(MeView {
+        email: user.email.clone(),
+        display_name: user.display_name.clone(),
+        locale: user.locale.clone(),
+        is_platform: user.is_platform,
+        workspaces,
+    })
+}
+
+/// Who the token belongs to.
+#[utoipa::path(get, path = "/api/v1/me", tag = "me",
+    responses((status = 200, body = MeView), (status = 401, body = ProblemDoc)),
+    security(("bearer" = [])))]
+pub async fn get(
+    State(state): State<AppState>,
+    CurrentUser(identity): CurrentUser,
+) -> AppResult<Json<MeView>> {
+    Ok(Json(me_view(&state, &identity.user).await?))
+}
+
+/// Profile changes; omitted fields stay as they are, `locale: null` clears the preference.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MePatch {
+    /// New display name.
+    pub display_name: Option<String>,
+    /// `en`, `de`, or null for "follow the browser".
+    #[serde(default, with = "double_option")]
+    #[schema(value_type = Option<String>)]
+    pub locale: Option<Option<String>>,
+}
+
+mod double_option {
+    use serde::{Deserialize, Deserializer};
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(
+        d: D,
+    ) -> Result<Option<Option<String>>, D::Error> {
+        Option::<String>::deserialize(d).map(Some)
+    }
+}
+
+/// Updates the caller's display name or language.
+#[utoipa::path(patch, path = "/api/v1/me", tag = "me", request_body = MePatch,
+    responses((status = 200, body = MeView), (status = 400, body = ProblemDoc),
+        (status = 401, body = ProblemDoc), (status = 413, body = ProblemDoc),
+        (status = 415, body = ProblemDoc), (status = 422, body = ProblemDoc)),
+    security(("bearer" = [])))]
+pub async fn patch(
+    State(state): State<AppState>,
+    ctx: RequestContext,
+    CurrentUser(identity): CurrentUser,
+    ApiJson(body): ApiJson<MePatch>,
+) -> AppResult<Json<MeView>> {
+    let current = &identity.user;
+    let locale = match &body.locale {
+        None => current.preferred_locale(),
+        Some(None) => None,
+        Some(Some(tag)) => Some(Locale::parse(tag).ok_or_else(|| {
+            AppError::Validation(vec![Invalid {
+                field: "locale",
+                key: "validation-locale",
+            }])
+        })?),
+    };
+    let display_name = body
+        .display_name
+        .as_deref()
+        .unwrap_or(&current.display_name);
+    let updated = users::update_profile(
+        &state.db,
+        &ctx.audit(),
+        state.now(),
+        current.id,
+        display_name,
+        locale,
+    )
+    .await?;
+    Ok(Json(me_view(&state, &updated).await?))
+}

@@ -1,0 +1,4 @@
+//! The caller's own profile: display name and language, in the browser and as `/api/v1/me`.
+
+pub mod api;
+pub mod routes;

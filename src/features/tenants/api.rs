@@ -1,0 +1,74 @@
+//! `/api/v1/tenants` JSON endpoints.
+
+use super::{model::ScopedTenant, repo};
+use crate::{
+    access::{Role, TenantScope},
+    api::ProblemDoc,
+    error::AppResult,
+    state::AppState,
+    web::context::CurrentUser,
+};
+use axum::{Json, extract::State};
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// A tenant as the API shows it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TenantView {
+    /// URL key.
+    pub external_id: String,
+    /// Display name.
+    pub name: String,
+    /// Owning workspace's slug.
+    pub workspace: String,
+    /// Caller's role in that workspace.
+    pub role: Role,
+    /// When it was added.
+    pub created_at: DateTime<Utc>,
+}
+
+impl TenantView {
+    fn from(t: ScopedTenant) -> Self {
+        TenantView {
+            role: Role::parse(&t.role).unwrap_or(Role::Readonly),
+            external_id: t.external_id,
+            name: t.name,
+            workspace: t.workspace_slug,
+            created_at: t.created_at,
+        }
+    }
+}
+
+/// List wrapper.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TenantList {
+    /// Tenants the caller may see.
+    pub items: Vec<TenantView>,
+}
+
+/// Tenants the caller may see, across their workspaces.
+#[utoipa::path(get, path = "/api/v1/tenants", tag = "tenants",
+    responses((status = 200, body = TenantList), (status = 401, body = ProblemDoc)),
+    security(("bearer" = [])))]
+pub async fn list(
+    State(state): State<AppState>,
+    CurrentUser(identity): CurrentUser,
+) -> AppResult<Json<TenantList>> {
+    let items = repo::list_all_visible(&state.db, identity.user.id)
+        .await?
+        .into_iter()
+        .map(TenantView::from)
+        .collect();
+    Ok(Json(TenantList { items }))
+}
+
+/// One tenant; `404` when it does not exist or is outside the caller's scope.
+#[utoipa::path(get, path = "/api/v1/tenants/{tenant}", tag = "tenants",
+    params(("tenant" = String, Path, description = "Tenant external id")),
+    responses((status = 200, body = TenantView), (status = 401, body = ProblemDoc),
+        (status = 404, body = ProblemDoc)),
+    security(("bearer" = [])))]
+pub async fn get(scope: TenantScope) -> Json<TenantView> {
+    Json(TenantView::from(scope.tenant))
+}

@@ -1,0 +1,7 @@
+//! Managed customer tenants: creation, the workspace tenant list and the tenant dashboard.
+
+pub mod api;
+pub mod model;
+pub mod repo;
+pub mod routes;
+pub mod service;

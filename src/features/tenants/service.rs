@@ -1,0 +1,55 @@
+//! Rules for adding tenants.
+
+use super::{model::Tenant, repo};
+use crate::audit::{self, AuditContext, AuditEntry};
+use crate::db::{Db, is_unique_violation};
+use crate::error::ServiceError;
+use crate::features::workspaces;
+use crate::validate;
+use chrono::{DateTime, Utc};
+use serde_json::json;
+
+/// Adds tenant `external_id` to workspace `workspace_slug`, auditing `tenant.created`.
+pub async fn create(
+    db: &Db,
+    actx: &AuditContext,
+    now: DateTime<Utc>,
+    workspace_slug: &str,
+    external_id: &str,
+    name: &str,
+) -> Result<Tenant, ServiceError> {
+    let mut errors = Vec::new();
+    validate::slug("external_id", external_id, &mut errors);
+    validate::text("name", name, 120, &mut errors);
+    validate::finish(errors)?;
+    let workspace = workspaces::repo::find_by_slug(db, workspace_slug)
+        .await?
+        .ok_or(ServiceError::NotFound("workspace"))?;
+    let mut tx = db.begin().await?;
+    let tenant = match repo::insert(&mut tx, workspace.id, external_id, name.trim(), now).await {
+        Ok(t) => t,
+        Err(e) if is_unique_violation(&e) => {
+            return Err(ServiceError::invalid(
+                "external_id",
+                "validation-external-id-taken",
+            ));
+        }
+        Err(e) => return Err(e.into()),
+    };
+    audit::record(
+        &mut tx,
+        actx,
+        now,
+        AuditEntry {
+            action: "tenant.created",
+            workspace_id: Some(workspace.id),
+            tenant_id: Some(tenant.id),
+            target_type: "tenant",
+            target_id: tenant.external_id.clone(),
+            metadata: json!({ "name": tenant.name }),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(tenant)
+}

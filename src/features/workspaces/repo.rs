@@ -1,0 +1,111 @@
+//! SQL for workspaces and memberships.
+
+use super::model::{MemberWorkspace, Workspace};
+use crate::db::{Db, Tx};
+use crate::{with_db, with_tx};
+use chrono::{DateTime, Utc};
+
+/// Inserts a workspace.
+pub async fn insert(
+    tx: &mut Tx,
+    slug: &str,
+    name: &str,
+    now: DateTime<Utc>,
+) -> Result<Workspace, sqlx::Error> {
+    with_tx!(tx, |c| sqlx::query_as(
+        "INSERT INTO workspaces (slug, name, created_at) VALUES ($1, $2, $3)
+         RETURNING id, slug, name, created_at"
+    )
+    .bind(slug)
+    .bind(name)
+    .bind(now)
+    .fetch_one(c)
+    .await)
+}
+
+/// Finds a workspace by slug.
+pub async fn find_by_slug(db: &Db, slug: &str) -> Result<Option<Workspace>, sqlx::Error> {
+    with_db!(db, |p| sqlx::query_as(
+        "SELECT id, slug, name, created_at FROM workspaces WHERE slug = $1"
+    )
+    .bind(slug)
+    .fetch_optional(p)
+    .await)
+}
+
+/// Workspaces a user belongs to, by name.
+pub async fn list_for_user(db: &Db, user_id: i64) -> Result<Vec<MemberWorkspace>, sqlx::Error> {
+    with_db!(db, |p| sqlx::query_as(
+        "SELECT w.id, w.slug, w.name, m.role FROM memberships m
+         JOIN workspaces w ON w.id = m.workspace_id
+         WHERE m.user_id = $1 ORDER BY w.name, w.id"
+    )
+    .bind(user_id)
+    .fetch_all(p)
+    .await)
+}
+
+/// Inserts or updates a membership, returning its id.
+pub async fn upsert_membership(
+    tx: &mut Tx,
+    workspace_id: i64,
+    user_id: i64,
+    role: &str,
+    all_tenants: bool,
+    now: DateTime<Utc>,
+) -> Result<i64, sqlx::Error> {
+    with_tx!(tx, |c| sqlx::query_scalar(
+        "INSERT INTO memberships (workspace_id, user_id, role, all_tenants, created_at)
+         VALUES ($1, $2, $3, $4, $5)
+         ON CONFLICT (workspace_id, user_id) DO UPDATE SET role = $3, all_tenants = $4
+         RETURNING id"
+    )
+    .bind(workspace_id)
+    .bind(user_id)
+    .bind(role)
+    .bind(all_tenants)
+    .bind(now)
+    .fetch_one(c)
+    .await)
+}
+
+/// Replaces a membership's explicit tenant entitlements.
+pub async fn replace_entitlements(
+    tx: &mut Tx,
+    membership_id: i64,
+    tenant_ids: &[i64],
+) -> Result<(), sqlx::Error> {
+    with_tx!(tx, |c| {
+        sqlx::query("DELETE FROM tenant_entitlements WHERE membership_id = $1")
+            .bind(membership_id)
+            .execute(&mut *c)
+            .await?;
+        for tenant_id in tenant_ids {
+            sqlx::query(
+                "INSERT INTO tenant_entitlements (membership_id, tenant_id) VALUES ($1, $2)",
+            )
+            .bind(membership_id)
+            .bind(*tenant_id)
+            .execute(&mut *c)
+            .await?;
+        }
+        Ok(())
+    })
+}
+
+/// Workspace `slug` with the caller's role, if the caller is a member; `None` otherwise.
+pub async fn find_for_user(
+    db: &Db,
+    user_id: i64,
+    slug: &str,
+) -> Result<Option<MemberWorkspace>, sqlx::Error> {
+    with_db!(db, |p| sqlx::query_as(
+        "SELECT w.id, w.slug, w.name, m.role FROM memberships m
+         JOIN workspaces w ON w.id = m.workspace_id
+         WHERE m.user_id = $1 AND w.slug = $2"
+    )
+    .bind(user_id)
+    .bind(slug)
+    .fetch_optional(p)
+    .await)
+}

@@ -1,0 +1,422 @@
+//! The `tenantpilot` binary: the service (`serve`, the default) and the operator CLI.
+
+use clap::{Args, Parser, Subcommand};
+use std::{io::BufRead, net::SocketAddr, process::ExitCode, sync::Arc};
+use tenantpilot::{
+    access::Role,
+    audit::AuditContext,
+    auth::{tokens, users},
+    clock::{Clock, SystemClock},
+    config::Config,
+    db::{Db, migrate, redact_url},
+    demo,
+    error::ServiceError,
+    features::{
+        tenants,
+        workspaces::{self, model::TenantSelection},
+    },
+    state::AppState,
+    web::i18n::{Locale, Tr},
+};
+
+#[derive(Parser)]
+#[command(
+    name = "tenantpilot",
+    version,
+    about = "TenantPilot: operations console for MSPs"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the web UI and API (the default).
+    Serve {
+        /// Listen address, e.g. 127.0.0.1:8080 (default from config `bind`).
+        #[arg(long)]
+        bind: Option<String>,
+    },
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Demo data.
+    Demo {
+        #[command(subcommand)]
+        command: DemoCommand,
+    },
+    /// User accounts.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// API tokens.
+    Token {
+        #[command(subcommand)]
+        command: TokenCommand,
+    },
+    /// Workspaces.
+    Workspace {
+        #[command(subcommand)]
+        command: WorkspaceCommand,
+    },
+    /// Workspace members.
+    Member {
+        #[command(subcommand)]
+        command: MemberCommand,
+    },
+    /// Managed tenants.
+    Tenant {
+        #[command(subcommand)]
+        command: TenantCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum DemoCommand {
+    /// Load the demo workspaces, tenants and users (idempotent).
+    Seed {
+        /// Password for every demo user (at least 8 characters).
+        #[arg(long)]
+        password: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create a user; the password is read from standard input.
+    Create(UserCreate),
+}
+
+#[derive(Args)]
+struct UserCreate {
+    /// Sign-in e-mail address.
+    #[arg(long)]
+    email: String,
+    /// Display name (defaults to the part before '@').
+    #[arg(long)]
+    name: Option<String>,
+    /// Read the password from standard input (one line).
+    #[arg(long, required = true)]
+    password_stdin: bool,
+    /// Create a platform operator (system plane) instead of a workspace user.
+    #[arg(long)]
+    platform: bool,
+}
+
+#[derive(Subcommand)]
+enum TokenCommand {
+    /// Create an API token for a user and print it once.
+    Create {
+        /// Owner's e-mail address.
+        #[arg(long)]
+        email: String,
+        /// Label for the token.
+        #[arg(long, default_value = "cli")]
+        name: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum WorkspaceCommand {
+    /// Create a workspace.
+    Create {
+        /// URL key: lowercase letters, digits and '-'.
+        #[arg(long)]
+        slug: String,
+        /// Display name.
+        #[arg(long)]
+        name: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum MemberCommand {
+    /// Add a user to a workspace (or change their role and tenants).
+    Add {
+        /// Workspace slug.
+        #[arg(long)]
+        workspace: String,
+        /// User's e-mail address.
+        #[arg(long)]
+        email: String,
+        /// owner, manager, operator or readonly.
+        #[arg(long)]
+        role: String,
+        /// Comma-separated tenant external ids the member may see.
+        #[arg(long, conflicts_with = "all_tenants", value_delimiter = ',')]
+        tenants: Vec<String>,
+        /// The member may see every tenant of the workspace.
+        #[arg(long)]
+        all_tenants: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum TenantCommand {
+    /// Add a managed tenant to a workspace.
+    Create {
+        /// Workspace slug.
+        #[arg(long)]
+        workspace: String,
+        /// URL key of the tenant.
+        #[arg(long)]
+        external_id: String,
+        /// Display name.
+        #[arg(long)]
+        name: String,
+    },
+}
+
+/// A CLI failure with the message to print.
+struct CliError(String);
+
+impl From<ServiceError> for CliError {
+    fn from(e: ServiceError) -> Self {
+        let t = Tr(Locale::En);
+        CliError(match e {
+            ServiceError::Invalid(fields) => fields
+                .iter()
+                .map(|f| format!("--{}: {}", f.field.replace('_', "-"), t.t(f.key)))
+                .collect::<Vec<_>>()
+                .join("\n"),
+            ServiceError::NotFound(what) => format!("{what} not found"),
+            ServiceError::Db(e) => format!("database error: {e}"),
+        })
+    }
+}
+
+impl From<sqlx::Error> for CliError {
+    fn from(e: sqlx::Error) -> Self {
+        CliError(format!("database error: {e}"))
+    }
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,sqlx=warn,tower_http=info".into()),
+        )
+        .init();
+    let cli = Cli::parse();
+    match run(cli).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(CliError(message)) => {
+            eprintln!("error: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn open(config: &Config) -> Result<Db, CliError> {
+    let db = Db::connect(&config.database_url).await.map_err(|e| {
+        CliError(format!(
+            "{e} (database_url = {})",
+            redact_url(&config.database_url)
+        ))
+    })?;
+    migrate::run(&db)
+        .await
+        .map_err(|e| CliError(format!("migrations failed: {e}")))?;
+    Ok(db)
+}
+
+async fn run(cli: Cli) -> Result<(), CliError> {
+    let config = Config::load().map_err(|e| CliError(e.to_string()))?;
+    let clock = SystemClock;
+    let actx = AuditContext::cli();
+    match cli.command.unwrap_or(Command::Serve { bind: None }) {
+        Command::Serve { bind } => serve(config, bind).await,
+        Command::Migrate => {
+            let db = open(&config).await?;
+            let versions = migrate::applied_versions(&db).await?;
+            println!(
+                "database is at schema version {}",
+                versions.last().copied().unwrap_or(0)
+            );
+            Ok(())
+        }
+        Command::Demo {
+            command: DemoCommand::Seed { password },
+        } => {
+            let db = open(&config).await?;
+            let report = demo::seed(&db, clock.now(), &password).await?;
+            println!(
+                "demo data ready ({} created, {} already there). Sign in as owner@contoso.test, \
+                 manager@contoso.test, operator@contoso.test, readonly@contoso.test, \
+                 owner@northwind.test or {} with the password you gave.",
+                report.created,
+                report.existing,
+                demo::PLATFORM_USER
+            );
+            Ok(())
+        }
+        Command::User {
+            command: UserCommand::Create(args),
+        } => {
+            let mut line = String::new();
+            std::io::stdin().lock().read_line(&mut line).map_err(|e| {
+                CliError(format!(
+                    "--password-stdin: could not read standard input: {e}"
+                ))
+            })?;
+            let password = line.trim_end_matches(['\r', '\n']).to_string();
+            if password.is_empty() {
+                return Err(CliError(
+                    "--password-stdin: standard input was empty; pipe the password in".into(),
+                ));
+            }
+            let db = open(&config).await?;
+            let user = users::create(
+                &db,
+                &actx,
+                clock.now(),
+                users::NewUser {
+                    email: args.email,
+                    display_name: args.name,
+                    password,
+                    is_platform: args.platform,
+                },
+            )
+            .await?;
+            println!(
+                "created {} user {}",
+                if user.is_platform {
+                    "platform"
+                } else {
+                    "workspace"
+                },
+                user.email
+            );
+            Ok(())
+        }
+        Command::Token {
+            command: TokenCommand::Create { email, name },
+        } => {
+            let db = open(&config).await?;
+            let token = tokens::create(&db, &actx, clock.now(), &email, &name)
+                .await
+                .map_err(|e| match e {
+                    ServiceError::NotFound(_) => CliError(format!("--email: no user {email}")),
+                    other => other.into(),
+                })?;
+            eprintln!("token created; it is shown only now:");
+            println!("{token}");
+            Ok(())
+        }
+        Command::Workspace {
+            command: WorkspaceCommand::Create { slug, name },
+        } => {
+            let db = open(&config).await?;
+            let w = workspaces::service::create(&db, &actx, clock.now(), &slug, &name).await?;
+            println!("created workspace {} ({})", w.slug, w.name);
+            Ok(())
+        }
+        Command::Member {
+            command:
+                MemberCommand::Add {
+                    workspace,
+                    email,
+                    role,
+                    tenants,
+                    all_tenants,
+                },
+        } => {
+            let role = Role::parse(&role).ok_or_else(|| {
+                CliError(format!(
+                    "--role: {role:?} is not a role; use owner, manager, operator or readonly"
+                ))
+            })?;
+            let selection = match (all_tenants, tenants.is_empty()) {
+                (true, _) => TenantSelection::All,
+                (false, false) => TenantSelection::Only(tenants),
+                (false, true) => {
+                    return Err(CliError(
+                        "--tenants or --all-tenants: say which tenants the member may see".into(),
+                    ));
+                }
+            };
+            let db = open(&config).await?;
+            workspaces::service::add_member(
+                &db,
+                &actx,
+                clock.now(),
+                &workspace,
+                &email,
+                role,
+                selection,
+            )
+            .await
+            .map_err(|e| match e {
+                ServiceError::NotFound(what) => CliError(format!(
+                    "--{}: {what} not found",
+                    if what == "workspace" {
+                        "workspace"
+                    } else {
+                        "email"
+                    }
+                )),
+                other => other.into(),
+            })?;
+            println!("{email} is now {} in {workspace}", role.as_str());
+            Ok(())
+        }
+        Command::Tenant {
+            command:
+                TenantCommand::Create {
+                    workspace,
+                    external_id,
+                    name,
+                },
+        } => {
+            let db = open(&config).await?;
+            let t =
+                tenants::service::create(&db, &actx, clock.now(), &workspace, &external_id, &name)
+                    .await
+                    .map_err(|e| match e {
+                        ServiceError::NotFound(_) => {
+                            CliError(format!("--workspace: no workspace {workspace}"))
+                        }
+                        other => other.into(),
+                    })?;
+            println!("created tenant {} ({})", t.external_id, t.name);
+            Ok(())
+        }
+    }
+}
+
+async fn serve(config: Config, bind: Option<String>) -> Result<(), CliError> {
+    let bind = bind.unwrap_or_else(|| config.bind.clone());
+    let db = open(&config).await?;
+    let empty = demo::is_empty(&db).await?;
+    let listener = tokio::net::TcpListener::bind(&bind).await.map_err(|e| {
+        CliError(format!(
+            "could not listen on {bind}: {e}; pass --bind or set TENANTPILOT_BIND"
+        ))
+    })?;
+    let local = listener
+        .local_addr()
+        .map_err(|e| CliError(format!("could not read the listen address: {e}")))?;
+    let state = AppState::new(db, config, Arc::new(SystemClock));
+    println!(
+        "TenantPilot is running at http://{local}/ (database: {})",
+        redact_url(&state.config.database_url)
+    );
+    if empty {
+        println!(
+            "The database is empty. Load demo data with:\n  cargo run -- demo seed --password <at-least-8-chars>"
+        );
+    }
+    let app = tenantpilot::app(state);
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+    .await
+    .map_err(|e| CliError(format!("server error: {e}")))
+}

@@ -1,0 +1,206 @@
+//! German and English text through Fluent. Bundles are built once from files embedded in the
+//! binary; a page asks a [`Tr`] bound to the request's language for each message.
+
+use fluent_bundle::{FluentArgs, FluentResource, FluentValue, concurrent::FluentBundle};
+use std::sync::LazyLock;
+use unic_langid::LanguageIdentifier;
+
+/// A language we ship text for.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Locale {
+    /// English (default).
+    En,
+    /// German.
+    De,
+}
+
+impl Locale {
+    /// Every supported language.
+    pub const ALL: [Locale; 2] = [Locale::En, Locale::De];
+
+    /// BCP 47 tag, for `<html lang>` and storage.
+    pub fn tag(self) -> &'static str {
+        match self {
+            Locale::En => "en",
+            Locale::De => "de",
+        }
+    }
+
+    /// Parses a stored tag.
+    pub fn parse(tag: &str) -> Option<Locale> {
+        Locale::ALL.into_iter().find(|l| l.tag() == tag)
+    }
+
+    /// Best supported language from an `Accept-Language` header; English when nothing matches.
+    pub fn from_accept_language(header: &str) -> Locale {
+        let mut best: Option<(f32, Locale)> = None;
+        for part in header.split(',') {
+            let mut pieces = part.trim().split(';');
+            let tag = pieces.next().unwrap_or("").trim().to_ascii_lowercase();
+            let q = pieces
+                .find_map(|p| {
+                    p.trim()
+                        .strip_prefix("q=")
+                        .and_then(|v| v.parse::<f32>().ok())
+                })
+                .unwrap_or(1.0);
+            let primary = tag.split('-').next().unwrap_or("");
+            if let Some(locale) = Locale::parse(primary)
+                && q > 0.0
+                && best.is_none_or(|(bq, _)| q > bq)
+            {
+                best = Some((q, locale));
+            }
+        }
+        best.map(|(_, l)| l).unwrap_or(Locale::En)
+    }
+}
+
+const EN_FTL: &str = include_str!("../../locales/en/main.ftl");
+const DE_FTL: &str = include_str!("../../locales/de/main.ftl");
+
+/// Both bundles.
+pub struct Catalog {
+    en: FluentBundle<FluentResource>,
+    de: FluentBundle<FluentResource>,
+}
+
+fn bundle(tag: &str, source: &str) -> FluentBundle<FluentResource> {
+    let lang: LanguageIdentifier = tag.parse().unwrap_or_default();
+    let mut bundle = FluentBundle::new_concurrent(vec![lang]);
+    bundle.set_use_isolating(false);
+    let resource = FluentResource::try_new(source.to_string()).unwrap_or_else(|(res, errors)| {
+        tracing::error!(
+            ?errors,
+            tag,
+            "fluent syntax errors; affected messages fall back"
+        );
+        res
+    });
+    if let Err(errors) = bundle.add_resource(resource) {
+        tracing::error!(?errors, tag, "duplicate fluent messages");
+    }
+    bundle
+}
+
+/// The process-wide catalog.
+pub static CATALOG: LazyLock<Catalog> = LazyLock::new(|| Catalog {
+    en: bundle("en", EN_FTL),
+    de: bundle("de", DE_FTL),
+});
+
+impl Catalog {
+    fn bundle(&self, locale: Locale) -> &FluentBundle<FluentResource> {
+        match locale {
+            Locale::En => &self.en,
+            Locale::De => &self.de,
+        }
+    }
+
+    /// Message ids defined for `locale` (tests check both languages define the same set).
+    pub fn ids(locale: Locale) -> Vec<String> {
+        let source = match locale {
+            Locale::En => EN_FTL,
+            Locale::De => DE_FTL,
+        };
+        source
+            .lines()
+            .filter(|l| l.chars().next().is_some_and(|c| c.is_ascii_lowercase()))
+            .filter_map(|l| l.split_once(" =").map(|(id, _)| id.trim().to_string()))
+            .collect()
+    }
+
+    /// Whether English defines `id` (every id must also exist in German; a test checks).
+    pub fn has(&self, id: &str) -> bool {
+        self.en.has_message(id)
+    }
+
+    /// Formats `id` in `locale`, falling back to English, then to a neutral placeholder.
+    pub fn format(&self, locale: Locale, id: &str, args: Option<&FluentArgs>) -> String {
+        for l in [locale, Locale::En] {
+            let bundle = self.bundle(l);
+            if let Some(pattern) = bundle.get_message(id).and_then(|m| m.value()) {
+                let mut errors = Vec::new();
+                return bundle
+                    .format_pattern(pattern, args, &mut errors)
+                    .into_owned();
+            }
+        }
+        tracing::warn!(id, "missing translation");
+        "…".to_string()
+    }
+}
+
+/// Translator bound to one request's language; templates call [`Tr::t`].
+#[derive(Debug, Clone, Copy)]
+pub struct Tr(pub Locale);
+
+impl Tr {
+    /// The message `id`.
+    pub fn t(&self, id: &str) -> String {
+        CATALOG.format(self.0, id, None)
+    }
+
+    /// The message `id` with one named argument.
+    pub fn t1(&self, id: &str, name: &str, value: impl std::fmt::Display) -> String {
+        let mut args = FluentArgs::new();
+        args.set(name, FluentValue::from(value.to_string()));
+        CATALOG.format(self.0, id, Some(&args))
+    }
+
+    /// The request's language tag.
+    pub fn lang(&self) -> &'static str {
+        self.0.tag()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accept_language_picks_the_best_supported() {
+        assert_eq!(
+            Locale::from_accept_language("de-DE,de;q=0.9,en;q=0.8"),
+            Locale::De
+        );
+        assert_eq!(
+            Locale::from_accept_language("fr-FR,en;q=0.5,de;q=0.7"),
+            Locale::De
+        );
+        assert_eq!(Locale::from_accept_language("fr"), Locale::En);
+        assert_eq!(Locale::from_accept_language(""), Locale::En);
+        assert_eq!(Locale::from_accept_language("de;q=0"), Locale::En);
+    }
+
+    #[test]
+    fn both_languages_define_the_same_messages() {
+        let mut en = Catalog::ids(Locale::En);
+        let mut de = Catalog::ids(Locale::De);
+        en.sort();
+        de.sort();
+        assert!(!en.is_empty());
+        let missing_de: Vec<_> = en.iter().filter(|id| !de.contains(id)).collect();
+        let missing_en: Vec<_> = de.iter().filter(|id| !en.contains(id)).collect();
+        assert!(missing_de.is_empty(), "missing in de: {missing_de:?}");
+        assert!(missing_en.is_empty(), "missing in en: {missing_en:?}");
+        for id in &en {
+            for locale in Locale::ALL {
+                let text = CATALOG.format(locale, id, None);
+                assert!(!text.is_empty() && text != "…", "{id} empty in {locale:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn german_differs_from_english() {
+        assert_ne!(
+            Tr(Locale::De).t("nav-tenants"),
+            Tr(Locale::En).t("nav-tenants")
+        );
+        assert_eq!(Tr(Locale::En).t("no-such-message"), "…");
+    }
+}

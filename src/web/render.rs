@@ -1,0 +1,118 @@
+//! Renders an [`AppError`] as the plane expects: problem JSON for the API, an HTML page (or a
+//! login redirect) for browsers. 5xx errors are logged here, once, with the request id.
+
+use super::{
+    context::{Plane, RequestContext},
+    found,
+    i18n::{CATALOG, Tr},
+    shell::Shell,
+};
+use crate::error::AppError;
+use askama::Template;
+use axum::{
+    Json,
+    http::{HeaderValue, header},
+    response::{IntoResponse, Response},
+};
+use serde_json::json;
+
+/// Base of every problem `type` URI; the slug after it is stable.
+pub const PROBLEM_TYPE_BASE: &str = "urn:tenantpilot:problem:";
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage {
+    shell: Shell,
+    status: u16,
+    title: String,
+    detail: String,
+    request_id: String,
+}
+
+fn detail(t: Tr, error: &AppError) -> String {
+    match error {
+        AppError::Forbidden(capability) => t.t1("error-forbidden-detail", "capability", capability),
+        AppError::TooManyRequests(secs) => t.t1(
+            "error-too-many-requests-detail",
+            "minutes",
+            secs.div_ceil(60).max(1),
+        ),
+        AppError::BadRequest { code, detail } => {
+            let key = format!("error-{code}-detail");
+            if CATALOG.has(&key) {
+                t.t(&key)
+            } else {
+                detail.clone()
+            }
+        }
+        other => t.t(&format!("error-{}-detail", generic_slug(other))),
+    }
+}
+
+fn generic_slug(error: &AppError) -> &'static str {
+    match error {
+        AppError::BadRequest { .. } => "bad-request",
+        other => other.slug(),
+    }
+}
+
+/// The response for `error` in the context's plane and language.
+pub fn error(ctx: &RequestContext, error: AppError) -> Response {
+    let status = error.status();
+    if status.is_server_error() {
+        tracing::error!(request_id = %ctx.request_id, error = %error, "request failed");
+    }
+    let t = Tr(ctx.locale);
+    if ctx.plane == Plane::Browser && matches!(error, AppError::Unauthenticated) {
+        let next = urlencode(&ctx.uri);
+        return found(&format!("/login?next={next}"));
+    }
+    let title = t.t(&format!("error-{}-title", generic_slug(&error)));
+    let detail = detail(t, &error);
+    let mut response = if ctx.plane == Plane::Api {
+        let mut body = json!({
+            "type": format!("{PROBLEM_TYPE_BASE}{}", error.slug()),
+            "title": title,
+            "status": status.as_u16(),
+            "detail": detail,
+            "instance": ctx.uri,
+            "request_id": ctx.request_id,
+        });
+        if let AppError::Validation(fields) = &error {
+            body["errors"] = fields
+                .iter()
+                .map(|f| json!({"field": f.field, "code": f.key, "message": t.t(f.key)}))
+                .collect();
+        }
+        let mut r = (status, Json(body)).into_response();
+        r.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/problem+json"),
+        );
+        r
+    } else {
+        let page = ErrorPage {
+            shell: Shell::public(ctx),
+            status: status.as_u16(),
+            title,
+            detail,
+            request_id: ctx.request_id.clone(),
+        };
+        let mut r = super::html(&page);
+        *r.status_mut() = status;
+        r
+    };
+    if let AppError::TooManyRequests(secs) = error
+        && let Ok(v) = HeaderValue::from_str(&secs.to_string())
+    {
+        response.headers_mut().insert(header::RETRY_AFTER, v);
+    }
+    response
+}
+
+/// Percent-encodes a query-string value.
+pub fn urlencode(value: &str) -> String {
+    serde_urlencoded::to_string([("v", value)])
+        .map(|s| s.trim_start_matches("v=").to_string())
+        .unwrap_or_default()
+}

@@ -1,0 +1,172 @@
+//! The page frame around every browser page: header with workspace and tenant switchers,
+//! navigation, user menu and flash. Built once per page from the request context.
+
+use super::{context::RequestContext, flash::Flash, i18n::Tr};
+use crate::{
+    access::{Capability, Role},
+    error::AppResult,
+    features::{tenants, workspaces},
+    state::AppState,
+};
+
+/// A link in a switcher.
+#[derive(Debug, Clone)]
+pub struct Link {
+    /// Visible text.
+    pub label: String,
+    /// Target.
+    pub href: String,
+    /// The page belongs to this entry.
+    pub current: bool,
+}
+
+/// An entry of the side navigation; disabled entries say why.
+#[derive(Debug, Clone)]
+pub struct NavLink {
+    /// Visible text.
+    pub label: String,
+    /// Target.
+    pub href: String,
+    /// The page belongs to this entry.
+    pub active: bool,
+    /// Why the entry is unavailable, when it is.
+    pub disabled_reason: Option<String>,
+}
+
+/// Signed-in user as the header shows them.
+#[derive(Debug, Clone)]
+pub struct ShellUser {
+    /// Display name.
+    pub display_name: String,
+    /// E-mail.
+    pub email: String,
+}
+
+/// Everything the base layout needs.
+#[derive(Debug, Clone)]
+pub struct Shell {
+    /// Translator for the request's language.
+    pub t: Tr,
+    /// Token every form must carry.
+    pub csrf: String,
+    /// Signed-in user.
+    pub user: Option<ShellUser>,
+    /// `admin`, `system` or `public`.
+    pub plane: &'static str,
+    /// Workspaces the user belongs to.
+    pub workspaces: Vec<Link>,
+    /// The workspace the page is in.
+    pub workspace: Option<Link>,
+    /// Tenants of that workspace the user may see.
+    pub tenants: Vec<Link>,
+    /// The tenant the page is about.
+    pub tenant: Option<Link>,
+    /// Side navigation.
+    pub nav: Vec<NavLink>,
+    /// One-shot notification.
+    pub flash: Option<Flash>,
+}
+
+impl Shell {
+    /// Frame for pages outside the planes (login, error pages).
+    pub fn public(ctx: &RequestContext) -> Shell {
+        Shell {
+            t: Tr(ctx.locale),
+            csrf: ctx.csrf_token(),
+            user: ctx.identity.as_deref().map(|i| ShellUser {
+                display_name: i.user.display_name.clone(),
+                email: i.user.email.clone(),
+            }),
+            plane: "public",
+            workspaces: Vec::new(),
+            workspace: None,
+            tenants: Vec::new(),
+            tenant: None,
+            nav: Vec::new(),
+            flash: ctx.flash,
+        }
+    }
+
+    /// Frame for the admin plane. `workspace` is the current workspace slug (with the caller's
+    /// role there), `tenant` the current tenant's external id, `active` the nav entry id.
+    pub async fn admin(
+        state: &AppState,
+        ctx: &RequestContext,
+        workspace: Option<(&str, Role)>,
+        tenant: Option<&str>,
+        active: &str,
+    ) -> AppResult<Shell> {
+        let mut shell = Shell::public(ctx);
+        shell.plane = "admin";
+        let t = shell.t;
+        let Some(identity) = ctx.identity.as_deref() else {
+            return Ok(shell);
+        };
+        let member_of = workspaces::repo::list_for_user(&state.db, identity.user.id).await?;
+        shell.workspaces = member_of
+            .iter()
+            .map(|w| Link {
+                label: w.name.clone(),
+                href: format!("/admin/w/{}", w.slug),
+                current: workspace.is_some_and(|(slug, _)| slug == w.slug),
+            })
+            .collect();
+        shell.workspace = shell.workspaces.iter().find(|l| l.current).cloned();
+        if let Some((slug, role)) = workspace {
+            shell.tenants = tenants::repo::list_visible(&state.db, identity.user.id, slug)
+                .await?
+                .into_iter()
+                .map(|tn| Link {
+                    current: tenant == Some(tn.external_id.as_str()),
+                    href: format!("/admin/t/{}", tn.external_id),
+                    label: tn.name,
+                })
+                .collect();
+            shell.tenant = shell.tenants.iter().find(|l| l.current).cloned();
+            shell.nav = vec![
+                NavLink {
+                    label: t.t("nav-tenants"),
+                    href: format!("/admin/w/{slug}"),
+                    active: active == "tenants",
+                    disabled_reason: None,
+                },
+                NavLink {
+                    label: t.t("nav-audit"),
+                    href: format!("/admin/w/{slug}/audit"),
+                    active: active == "audit",
+                    disabled_reason: (!role.can(Capability::AuditView))
+                        .then(|| t.t1("reason-missing-capability", "capability", "audit.view")),
+                },
+            ];
+        }
+        shell.nav.push(NavLink {
+            label: t.t("nav-account"),
+            href: "/account".into(),
+            active: active == "account",
+            disabled_reason: None,
+        });
+        Ok(shell)
+    }
+
+    /// Frame for the system plane.
+    pub fn system(ctx: &RequestContext, active: &str) -> Shell {
+        let mut shell = Shell::public(ctx);
+        shell.plane = "system";
+        let t = shell.t;
+        shell.nav = vec![
+            NavLink {
+                label: t.t("nav-system-overview"),
+                href: "/system".into(),
+                active: active == "overview",
+                disabled_reason: None,
+            },
+            NavLink {
+                label: t.t("nav-account"),
+                href: "/account".into(),
+                active: active == "account",
+                disabled_reason: None,
+            },
+        ];
+        shell
+    }
+}

@@ -1,0 +1,255 @@
+//! Every registered route × every kind of caller → the exact status. The table must name every
+//! route the router registers (and nothing else), so a new route without an access rule fails.
+
+mod common;
+
+use axum::http::{Method, StatusCode};
+use common::{ACTORS, TestApp};
+use std::collections::BTreeSet;
+
+/// How to call a route for the matrix.
+enum Call {
+    Get(&'static str),
+    Form(&'static str, &'static [(&'static str, &'static str)]),
+    Api(Method, &'static str, Option<&'static str>),
+}
+
+/// Columns: owner, manager, operator, readonly (contoso only), other-workspace owner,
+/// anonymous, platform user.
+struct Row {
+    method: &'static str,
+    template: &'static str,
+    call: Call,
+    expect: [u16; 7],
+}
+
+fn matrix() -> Vec<Row> {
+    use Call::*;
+    let row = |method, template, call, expect| Row {
+        method,
+        template,
+        call,
+        expect,
+    };
+    vec![
+        row("GET", "/healthz", Get("/healthz"), [200; 7]),
+        row("GET", "/readyz", Get("/readyz"), [200; 7]),
+        row("GET", "/metrics", Get("/metrics"), [200; 7]),
+        row("GET", "/static/app.css", Get("/static/app.css"), [200; 7]),
+        row("GET", "/static/app.js", Get("/static/app.js"), [200; 7]),
+        row("GET", "/", Get("/"), [302; 7]),
+        row(
+            "GET",
+            "/login",
+            Get("/login"),
+            [302, 302, 302, 302, 302, 200, 302],
+        ),
+        row(
+            "POST",
+            "/login",
+            Form(
+                "/login",
+                &[("email", "$actor"), ("password", "wrong-password")],
+            ),
+            [422; 7],
+        ),
+        row("POST", "/logout", Form("/logout", &[]), [303; 7]),
+        row(
+            "GET",
+            "/account",
+            Get("/account"),
+            [200, 200, 200, 200, 200, 302, 200],
+        ),
+        row(
+            "POST",
+            "/account",
+            Form("/account", &[("display_name", "Renamed"), ("locale", "en")]),
+            [303, 303, 303, 303, 303, 302, 303],
+        ),
+        row("GET", "/admin", Get("/admin"), [302; 7]),
+        row(
+            "GET",
+            "/admin/w/{workspace}",
+            Get("/admin/w/contoso-msp"),
+            [200, 200, 200, 200, 404, 302, 404],
+        ),
+        row(
+            "GET",
+            "/admin/w/{workspace}/audit",
+            Get("/admin/w/contoso-msp/audit"),
+            [200, 200, 403, 403, 404, 302, 404],
+        ),
+        row(
+            "GET",
+            "/admin/t/{tenant}",
+            Get("/admin/t/fabrikam"),
+            [200, 200, 200, 404, 404, 302, 404],
+        ),
+        row(
+            "GET",
+            "/system",
+            Get("/system"),
+            [404, 404, 404, 404, 404, 302, 200],
+        ),
+        row(
+            "GET",
+            "/api/v1/openapi.json",
+            Api(Method::GET, "/api/v1/openapi.json", None),
+            [200; 7],
+        ),
+        row(
+            "GET",
+            "/api/v1/me",
+            Api(Method::GET, "/api/v1/me", None),
+            [200, 200, 200, 200, 200, 401, 200],
+        ),
+        row(
+            "PATCH",
+            "/api/v1/me",
+            Api(
+                Method::PATCH,
+                "/api/v1/me",
+                Some(r#"{"display_name":"Via API"}"#),
+            ),
+            [200, 200, 200, 200, 200, 401, 200],
+        ),
+        row(
+            "GET",
+            "/api/v1/tenants",
+            Api(Method::GET, "/api/v1/tenants", None),
+            [200, 200, 200, 200, 200, 401, 200],
+        ),
+        row(
+            "GET",
+            "/api/v1/tenants/{tenant}",
+            Api(Method::GET, "/api/v1/tenants/fabrikam", None),
+            [200, 200, 200, 404, 404, 401, 404],
+        ),
+        row(
+            "GET",
+            "/api/v1/audit",
+            Api(Method::GET, "/api/v1/audit?workspace=contoso-msp", None),
+            [200, 200, 403, 403, 404, 401, 404],
+        ),
+    ]
+}
+
+#[test]
+fn the_matrix_names_every_registered_route_and_nothing_else() {
+    let registered: BTreeSet<(String, String)> = tenantpilot::route_table()
+        .into_iter()
+        .map(|r| (r.method.to_string(), r.path.to_string()))
+        .collect();
+    let covered: BTreeSet<(String, String)> = matrix()
+        .into_iter()
+        .map(|r| (r.method.to_string(), r.template.to_string()))
+        .collect();
+    let missing: Vec<_> = registered.difference(&covered).collect();
+    let stale: Vec<_> = covered.difference(&registered).collect();
+    assert!(
+        missing.is_empty(),
+        "routes without an access-matrix row: {missing:?}"
+    );
+    assert!(
+        stale.is_empty(),
+        "matrix rows for routes that do not exist: {stale:?}"
+    );
+}
+
+#[tokio::test]
+async fn every_route_answers_every_caller_with_the_exact_status() {
+    let app = TestApp::new().await;
+    let mut failures = Vec::new();
+    for row in matrix() {
+        for (column, actor) in ACTORS.iter().enumerate() {
+            let anonymous = *actor == "anonymous";
+            let status = match &row.call {
+                Call::Get(path) => {
+                    let session = if anonymous {
+                        None
+                    } else {
+                        Some(app.session_for(actor).await)
+                    };
+                    app.get(path, session.as_ref()).await.status
+                }
+                Call::Form(path, fields) => {
+                    let session = if anonymous {
+                        app.anonymous().await
+                    } else {
+                        app.session_for(actor).await
+                    };
+                    // "$actor" stands for the caller's own address (each fails once, so the
+                    // per-account throttle does not kick in across columns).
+                    let me = if anonymous {
+                        "nobody@contoso.test"
+                    } else {
+                        actor
+                    };
+                    let fields: Vec<(&str, &str)> = fields
+                        .iter()
+                        .map(|(k, v)| (*k, if *v == "$actor" { me } else { *v }))
+                        .collect();
+                    app.post_form(path, &session, &fields).await.status
+                }
+                Call::Api(method, path, body) => {
+                    let token = if anonymous {
+                        None
+                    } else {
+                        Some(app.token_for(actor).await)
+                    };
+                    app.api(method.clone(), path, token.as_deref(), *body)
+                        .await
+                        .status
+                }
+            };
+            let expected = StatusCode::from_u16(row.expect[column]).unwrap();
+            if status != expected {
+                failures.push(format!(
+                    "{} {} as {actor}: expected {expected}, got {status}",
+                    row.method, row.template
+                ));
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "access matrix mismatches:\n{}",
+        failures.join("\n")
+    );
+}
+
+#[tokio::test]
+async fn out_of_scope_and_missing_tenants_are_indistinguishable() {
+    let app = TestApp::new().await;
+    let owner = app.session_for("owner@contoso.test").await;
+    let scrub = |body: String| {
+        body.lines()
+            .filter(|l| !l.contains("<code>") && !l.contains("request_id"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    let foreign = app.get("/admin/t/northwind", Some(&owner)).await;
+    let missing = app.get("/admin/t/no-such-tenant", Some(&owner)).await;
+    assert_eq!(foreign.status, StatusCode::NOT_FOUND);
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+    assert_eq!(scrub(foreign.body), scrub(missing.body));
+
+    let token = app.token_for("owner@contoso.test").await;
+    let foreign = app
+        .api(Method::GET, "/api/v1/tenants/northwind", Some(&token), None)
+        .await
+        .json();
+    let missing = app
+        .api(
+            Method::GET,
+            "/api/v1/tenants/no-such-tenant",
+            Some(&token),
+            None,
+        )
+        .await
+        .json();
+    for key in ["type", "title", "status", "detail"] {
+        assert_eq!(foreign[key], missing[key], "{key}");
+    }
+    assert_eq!(foreign["type"], "urn:tenantpilot:problem:not-found");
+}

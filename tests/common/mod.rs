@@ -1,0 +1,306 @@
+//! Test harness: a fresh migrated database per test (SQLite, or PostgreSQL when
+//! `TEST_DATABASE_URL` is set), the demo data, a manual clock, and helpers that drive the
+//! router exactly as a browser or API client would.
+#![allow(dead_code)]
+
+use axum::{
+    Router,
+    body::Body,
+    http::{Method, Request, StatusCode, header},
+};
+use chrono::{TimeZone, Utc};
+use std::sync::Arc;
+use tenantpilot::{
+    audit::AuditContext,
+    auth::{sessions, tokens, users},
+    clock::ManualClock,
+    config::Config,
+    db::{Db, testing::TestDatabase},
+    state::AppState,
+};
+use tower::ServiceExt;
+
+/// Password of every demo user in tests.
+pub const PASSWORD: &str = "test-demo-pass";
+
+/// A running application over a fresh database.
+pub struct TestApp {
+    pub tdb: TestDatabase,
+    pub state: AppState,
+    pub router: Router,
+    pub clock: Arc<ManualClock>,
+}
+
+/// A browser session: cookie plus the CSRF token its forms carry.
+#[derive(Clone, Debug)]
+pub struct Session {
+    pub cookie: String,
+    pub csrf: String,
+}
+
+/// What came back.
+#[derive(Debug)]
+pub struct Resp {
+    pub status: StatusCode,
+    pub headers: axum::http::HeaderMap,
+    pub body: String,
+}
+
+impl Resp {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
+    }
+
+    /// All `Set-Cookie` values.
+    pub fn cookies(&self) -> Vec<String> {
+        self.headers
+            .get_all(header::SET_COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok().map(str::to_string))
+            .collect()
+    }
+
+    /// Value of cookie `name` set by this response.
+    pub fn cookie(&self, name: &str) -> Option<String> {
+        self.cookies().iter().find_map(|c| {
+            c.split(';')
+                .next()
+                .and_then(|kv| kv.split_once('='))
+                .filter(|(k, _)| *k == name)
+                .map(|(_, v)| v.to_string())
+        })
+    }
+}
+
+/// The first `name="_csrf" value="…"` in a page.
+pub fn csrf_in(html: &str) -> Option<String> {
+    let start = html.find("name=\"_csrf\" value=\"")? + "name=\"_csrf\" value=\"".len();
+    let end = html[start..].find('"')? + start;
+    Some(html[start..end].to_string())
+}
+
+impl TestApp {
+    /// Fresh database with demo data and default configuration.
+    pub async fn new() -> TestApp {
+        Self::with_config(Config::default()).await
+    }
+
+    /// Fresh database with demo data and a custom configuration.
+    pub async fn with_config(mut config: Config) -> TestApp {
+        let tdb = TestDatabase::new().await;
+        config.database_url = tdb.url.clone();
+        let clock = Arc::new(ManualClock::new(
+            Utc.with_ymd_and_hms(2026, 11, 23, 9, 0, 0).unwrap(),
+        ));
+        tenantpilot::demo::seed(&tdb.db, clock.now_for_tests(), PASSWORD)
+            .await
+            .expect("demo seed");
+        let state = AppState::new(tdb.db.clone(), config, clock.clone());
+        let router = tenantpilot::app(state.clone());
+        TestApp {
+            tdb,
+            state,
+            router,
+            clock,
+        }
+    }
+
+    pub fn db(&self) -> &Db {
+        &self.tdb.db
+    }
+
+    /// Sends a request through the whole middleware stack.
+    pub async fn send(&self, request: Request<Body>) -> Resp {
+        let response = self
+            .router
+            .clone()
+            .oneshot(request)
+            .await
+            .expect("router is infallible");
+        let status = response.status();
+        let headers = response.headers().clone();
+        let bytes = axum::body::to_bytes(response.into_body(), 16 * 1024 * 1024)
+            .await
+            .expect("body");
+        Resp {
+            status,
+            headers,
+            body: String::from_utf8_lossy(&bytes).into_owned(),
+        }
+    }
+
+    /// GET with an optional session.
+    pub async fn get(&self, path: &str, session: Option<&Session>) -> Resp {
+        let mut b = Request::builder()
+            .uri(path)
+            .header(header::HOST, "localhost");
+        if let Some(s) = session {
+            b = b.header(header::COOKIE, &s.cookie);
+        }
+        self.send(b.body(Body::empty()).unwrap()).await
+    }
+
+    /// Form POST carrying the session's (or the anonymous session's) CSRF token.
+    pub async fn post_form(&self, path: &str, session: &Session, fields: &[(&str, &str)]) -> Resp {
+        let mut all: Vec<(&str, &str)> = vec![("_csrf", session.csrf.as_str())];
+        all.extend_from_slice(fields);
+        let body = serde_urlencoded::to_string(&all).unwrap();
+        let request = Request::builder()
+            .method(Method::POST)
+            .uri(path)
+            .header(header::HOST, "localhost")
+            .header(header::COOKIE, &session.cookie)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from(body))
+            .unwrap();
+        self.send(request).await
+    }
+
+    /// API request with a bearer token.
+    pub async fn api(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        json: Option<&str>,
+    ) -> Resp {
+        let mut b = Request::builder()
+            .method(method)
+            .uri(path)
+            .header(header::HOST, "localhost");
+        if let Some(t) = token {
+            b = b.header(header::AUTHORIZATION, format!("Bearer {t}"));
+        }
+        let body = match json {
+            Some(j) => {
+                b = b.header(header::CONTENT_TYPE, "application/json");
+                Body::from(j.to_string())
+            }
+            None => Body::empty(),
+        };
+        self.send(b.body(body).unwrap()).await
+    }
+
+    /// An anonymous browser that has loaded the login page (pre-session CSRF cookie).
+    pub async fn anonymous(&self) -> Session {
+        let page = self.get("/login", None).await;
+        let token = page.cookie("tp_csrf").expect("login page sets tp_csrf");
+        Session {
+            cookie: format!("tp_csrf={token}"),
+            csrf: csrf_in(&page.body).expect("csrf field"),
+        }
+    }
+
+    /// Signs in through the real login form.
+    pub async fn login(&self, email: &str) -> Session {
+        let anon = self.anonymous().await;
+        let r = self
+            .post_form("/login", &anon, &[("email", email), ("password", PASSWORD)])
+            .await;
+        assert_eq!(
+            r.status,
+            StatusCode::SEE_OTHER,
+            "login of {email}: {}",
+            r.body
+        );
+        let cookie = format!(
+            "tp_session={}",
+            r.cookie("tp_session").expect("session cookie")
+        );
+        let page = self
+            .get(
+                "/account",
+                Some(&Session {
+                    cookie: cookie.clone(),
+                    csrf: String::new(),
+                }),
+            )
+            .await;
+        Session {
+            csrf: csrf_in(&page.body).expect("csrf on account page"),
+            cookie,
+        }
+    }
+
+    /// A session created directly (no password hashing), for tests that need many.
+    pub async fn session_for(&self, email: &str) -> Session {
+        let user = users::find_by_email(self.db(), email)
+            .await
+            .unwrap()
+            .expect("user");
+        let mut tx = self.db().begin().await.unwrap();
+        let s = sessions::create(
+            &mut tx,
+            user.id,
+            self.clock.now_for_tests(),
+            &self.state.config.session,
+        )
+        .await
+        .unwrap();
+        tx.commit().await.unwrap();
+        let identity = sessions::resolve(
+            self.db(),
+            &s.token,
+            self.clock.now_for_tests(),
+            &self.state.config.session,
+        )
+        .await
+        .unwrap()
+        .expect("fresh session resolves");
+        let csrf = match identity.via {
+            tenantpilot::auth::Via::Session { csrf_token, .. } => csrf_token,
+            _ => unreachable!(),
+        };
+        Session {
+            cookie: format!("tp_session={}", s.token),
+            csrf,
+        }
+    }
+
+    /// A new API token for `email`.
+    pub async fn token_for(&self, email: &str) -> String {
+        tokens::create(
+            self.db(),
+            &AuditContext::cli(),
+            self.clock.now_for_tests(),
+            email,
+            "test",
+        )
+        .await
+        .expect("token")
+    }
+
+    /// Number of rows in `table` (test-only helper; table names are literals in tests).
+    pub async fn count(&self, sql: &'static str) -> i64 {
+        tenantpilot::with_db!(self.db(), |p| sqlx::query_scalar::<_, i64>(sql)
+            .fetch_one(p)
+            .await)
+        .expect("count query")
+    }
+}
+
+/// Lets tests read the manual clock through the `Clock` trait without importing it everywhere.
+pub trait NowForTests {
+    fn now_for_tests(&self) -> chrono::DateTime<Utc>;
+}
+
+impl NowForTests for ManualClock {
+    fn now_for_tests(&self) -> chrono::DateTime<Utc> {
+        tenantpilot::clock::Clock::now(self)
+    }
+}
+
+/// The demo actors of the access matrix, in column order.
+pub const ACTORS: [&str; 7] = [
+    "owner@contoso.test",
+    "manager@contoso.test",
+    "operator@contoso.test",
+    "readonly@contoso.test",
+    "owner@northwind.test",
+    "anonymous",
+    "platform@tenantpilot.test",
+];
