@@ -213,8 +213,8 @@ pub async fn logout(
         && let super::Via::Session { token_hash, .. } = &identity.via
     {
         let now = state.now();
-        sessions::delete(&state.db, token_hash).await?;
         let mut tx = state.db.begin().await?;
+        sessions::delete_in(&mut tx, token_hash).await?;
         audit::record(
             &mut tx,
             &ctx.audit(),

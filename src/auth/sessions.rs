@@ -124,6 +124,18 @@ pub async fn delete(db: &Db, token_hash: &str) -> Result<(), sqlx::Error> {
     Ok(())
 }
 
+/// Ends a session inside the caller's transaction (sign-out, audited together).
+pub async fn delete_in(tx: &mut Tx, token_hash: &str) -> Result<(), sqlx::Error> {
+    with_tx!(tx, |c| sqlx::query(
+        "DELETE FROM sessions WHERE token_hash = $1"
+    )
+    .bind(token_hash)
+    .execute(c)
+    .await
+    .map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
 /// Number of live sessions for a user (tests).
 pub async fn count_for_user(db: &Db, user_id: i64) -> Result<i64, sqlx::Error> {
     with_db!(db, |p| sqlx::query_scalar(

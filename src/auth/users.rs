@@ -171,6 +171,30 @@ pub fn password_rules(password: &str, errors: &mut Vec<Invalid>) {
     }
 }
 
+/// Checks a profile change: a display name and a language tag (`""` = follow the browser).
+/// Returns the parsed language and every field error at once, so forms can show them together.
+pub fn check_profile(
+    display_name: &str,
+    locale_tag: Option<&str>,
+) -> (Option<Locale>, Vec<Invalid>) {
+    let mut errors = Vec::new();
+    validate::text("display_name", display_name, 120, &mut errors);
+    let locale = match locale_tag {
+        None | Some("") => None,
+        Some(tag) => {
+            let parsed = Locale::parse(tag);
+            if parsed.is_none() {
+                errors.push(Invalid {
+                    field: "locale",
+                    key: "validation-locale",
+                });
+            }
+            parsed
+        }
+    };
+    (locale, errors)
+}
+
 /// Changes display name and language, auditing `user.profile_updated`.
 pub async fn update_profile(
     db: &Db,

@@ -3,10 +3,10 @@
 use crate::{
     api::{ApiJson, ProblemDoc},
     auth::users,
-    error::{AppError, AppResult, Invalid},
+    error::{AppError, AppResult},
     features::workspaces,
     state::AppState,
-    web::{context::CurrentUser, context::RequestContext, i18n::Locale},
+    web::{context::CurrentUser, context::RequestContext},
 };
 use axum::{Json, extract::State};
 use serde::{Deserialize, Serialize};
@@ -103,20 +103,18 @@ pub async fn patch(
     ApiJson(body): ApiJson<MePatch>,
 ) -> AppResult<Json<MeView>> {
     let current = &identity.user;
-    let locale = match &body.locale {
-        None => current.preferred_locale(),
-        Some(None) => None,
-        Some(Some(tag)) => Some(Locale::parse(tag).ok_or_else(|| {
-            AppError::Validation(vec![Invalid {
-                field: "locale",
-                key: "validation-locale",
-            }])
-        })?),
-    };
     let display_name = body
         .display_name
         .as_deref()
         .unwrap_or(&current.display_name);
+    let locale_tag = match &body.locale {
+        None => current.locale.as_deref(),
+        Some(tag) => Some(tag.as_deref().unwrap_or("")),
+    };
+    let (locale, errors) = users::check_profile(display_name, locale_tag);
+    if !errors.is_empty() {
+        return Err(AppError::Validation(errors));
+    }
     let updated = users::update_profile(
         &state.db,
         &ctx.audit(),

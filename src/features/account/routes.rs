@@ -5,8 +5,8 @@ use crate::{
     error::{AppError, AppResult, Invalid, ServiceError},
     state::AppState,
     web::{
-        FormData, context::CurrentUser, context::RequestContext, flash, html, i18n::Locale,
-        see_other, shell::Shell,
+        FormData, context::CurrentUser, context::RequestContext, flash, html, see_other,
+        shell::Shell,
     },
 };
 use askama::Template;
@@ -78,20 +78,7 @@ pub async fn save(
     jar: CookieJar,
     FormData(form): FormData<AccountForm>,
 ) -> AppResult<Response> {
-    let mut errors = Vec::new();
-    let locale = match form.locale.as_str() {
-        "" => None,
-        tag => match Locale::parse(tag) {
-            Some(l) => Some(l),
-            None => {
-                errors.push(Invalid {
-                    field: "locale",
-                    key: "validation-locale",
-                });
-                None
-            }
-        },
-    };
+    let (locale, mut errors) = users::check_profile(&form.display_name, Some(&form.locale));
     let result = if errors.is_empty() {
         users::update_profile(
             &state.db,
