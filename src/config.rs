@@ -84,6 +84,16 @@ impl Default for Config {
     }
 }
 
+/// Top-level keys, for picking our variables out of the environment.
+const TOP_LEVEL_KEYS: [&str; 6] = [
+    "database_url",
+    "bind",
+    "public_url",
+    "session",
+    "login_throttle",
+    "http",
+];
+
 /// Configuration that could not be read; the message names the key or file at fault.
 #[derive(Debug, thiserror::Error)]
 #[error("invalid configuration: {0}")]
@@ -105,9 +115,12 @@ impl Config {
         let mut figment = Figment::from(Serialized::defaults(Config::default()))
             .merge(Toml::file(&file))
             .merge(
-                Env::prefixed("TENANTPILOT_")
-                    .split("__")
-                    .ignore(&["config"]),
+                // Only our own keys: tools around the service (test runners, wrappers) may set
+                // other TENANTPILOT_* variables that are none of our business.
+                Env::prefixed("TENANTPILOT_").split("__").filter(|key| {
+                    let top = key.as_str().split('.').next().unwrap_or("");
+                    TOP_LEVEL_KEYS.iter().any(|k| top.eq_ignore_ascii_case(k))
+                }),
             );
         if let Ok(url) = std::env::var("DATABASE_URL") {
             figment = figment.merge(("database_url", url));
@@ -146,5 +159,25 @@ impl Config {
     /// Whether cookies must carry the `Secure` attribute.
     pub fn secure_cookies(&self) -> bool {
         self.public_url.starts_with("https://")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Config;
+
+    #[test]
+    fn defaults_are_valid_and_bad_values_are_refused() {
+        assert!(Config::default().validate().is_ok());
+        let mut c = Config::default();
+        c.session.idle_minutes = 0;
+        assert!(c.validate().is_err());
+        let mut c = Config::default();
+        c.public_url = "tenantpilot.example".into();
+        assert!(c.validate().unwrap_err().to_string().contains("public_url"));
+        let mut c = Config::default();
+        c.http.body_limit_bytes = 10;
+        assert!(c.validate().is_err());
+        assert!(!Config::default().secure_cookies());
     }
 }
