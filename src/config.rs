@@ -172,8 +172,10 @@ mod tests {
         let mut c = Config::default();
         c.session.idle_minutes = 0;
         assert!(c.validate().is_err());
-        let mut c = Config::default();
-        c.public_url = "tenantpilot.example".into();
+        let c = Config {
+            public_url: "tenantpilot.example".into(),
+            ..Config::default()
+        };
         assert!(c.validate().unwrap_err().to_string().contains("public_url"));
         let mut c = Config::default();
         c.http.body_limit_bytes = 10;
