@@ -36,6 +36,21 @@ impl ServiceError {
     pub fn invalid(field: &'static str, key: &'static str) -> ServiceError {
         ServiceError::Invalid(vec![Invalid { field, key }])
     }
+
+    /// A unique-constraint violation becomes a field error ("already taken"); anything else
+    /// stays a database error.
+    pub fn unique_as(
+        field: &'static str,
+        key: &'static str,
+    ) -> impl FnOnce(sqlx::Error) -> ServiceError {
+        move |e| {
+            if crate::db::is_unique_violation(&e) {
+                ServiceError::invalid(field, key)
+            } else {
+                ServiceError::Db(e)
+            }
+        }
+    }
 }
 
 impl From<ServiceError> for AppError {

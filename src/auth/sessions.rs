@@ -54,12 +54,8 @@ struct SessionUser {
     token_hash: String,
     csrf_token: String,
     last_seen_at: DateTime<Utc>,
-    id: i64,
-    email: String,
-    display_name: String,
-    is_platform: bool,
-    locale: Option<String>,
-    created_at: DateTime<Utc>,
+    #[sqlx(flatten)]
+    user: User,
 }
 
 /// Resolves a cookie token to its user, enforcing idle and absolute expiry; touches the
@@ -97,14 +93,7 @@ pub async fn resolve(
         .map(|r| r.rows_affected()))?;
     }
     Ok(Some(Identity {
-        user: User {
-            id: row.id,
-            email: row.email,
-            display_name: row.display_name,
-            is_platform: row.is_platform,
-            locale: row.locale,
-            created_at: row.created_at,
-        },
+        user: row.user,
         via: Via::Session {
             token_hash: row.token_hash,
             csrf_token: row.csrf_token,

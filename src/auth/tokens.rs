@@ -60,12 +60,8 @@ pub async fn create(
 struct TokenUser {
     token_id: i64,
     last_used_at: Option<DateTime<Utc>>,
-    id: i64,
-    email: String,
-    display_name: String,
-    is_platform: bool,
-    locale: Option<String>,
-    created_at: DateTime<Utc>,
+    #[sqlx(flatten)]
+    user: User,
 }
 
 /// Resolves a bearer token to its user; unknown or revoked tokens resolve to nothing.
@@ -101,14 +97,7 @@ pub async fn resolve(
         .map(|r| r.rows_affected()))?;
     }
     Ok(Some(Identity {
-        user: User {
-            id: row.id,
-            email: row.email,
-            display_name: row.display_name,
-            is_platform: row.is_platform,
-            locale: row.locale,
-            created_at: row.created_at,
-        },
+        user: row.user,
         via: Via::Token {
             token_id: row.token_id,
         },

@@ -2,7 +2,7 @@
 //! cannot be a workspace member, and the system plane admits only platform users.
 
 use crate::audit::{self, AuditContext, AuditEntry};
-use crate::db::{Db, Tx, is_unique_violation};
+use crate::db::{Db, Tx};
 use crate::error::{Invalid, ServiceError};
 use crate::web::i18n::Locale;
 use crate::{validate, with_db, with_tx};
@@ -121,7 +121,7 @@ pub async fn create(
         .await
         .map_err(|e| ServiceError::Db(sqlx::Error::Protocol(e.to_string())))?;
     let mut tx = db.begin().await?;
-    let user = match insert(
+    let user = insert(
         &mut tx,
         &email,
         &display_name,
@@ -130,13 +130,7 @@ pub async fn create(
         now,
     )
     .await
-    {
-        Ok(u) => u,
-        Err(e) if is_unique_violation(&e) => {
-            return Err(ServiceError::invalid("email", "validation-email-taken"));
-        }
-        Err(e) => return Err(e.into()),
-    };
+    .map_err(ServiceError::unique_as("email", "validation-email-taken"))?;
     audit::record(
         &mut tx,
         actx,

@@ -2,7 +2,7 @@
 
 use super::{model::Tenant, repo};
 use crate::audit::{self, AuditContext, AuditEntry};
-use crate::db::{Db, is_unique_violation};
+use crate::db::Db;
 use crate::error::ServiceError;
 use crate::features::workspaces;
 use crate::validate;
@@ -26,16 +26,12 @@ pub async fn create(
         .await?
         .ok_or(ServiceError::NotFound("workspace"))?;
     let mut tx = db.begin().await?;
-    let tenant = match repo::insert(&mut tx, workspace.id, external_id, name.trim(), now).await {
-        Ok(t) => t,
-        Err(e) if is_unique_violation(&e) => {
-            return Err(ServiceError::invalid(
-                "external_id",
-                "validation-external-id-taken",
-            ));
-        }
-        Err(e) => return Err(e.into()),
-    };
+    let tenant = repo::insert(&mut tx, workspace.id, external_id, name.trim(), now)
+        .await
+        .map_err(ServiceError::unique_as(
+            "external_id",
+            "validation-external-id-taken",
+        ))?;
     audit::record(
         &mut tx,
         actx,

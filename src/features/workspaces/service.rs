@@ -7,7 +7,7 @@ use super::{
 use crate::access::Role;
 use crate::audit::{self, AuditContext, AuditEntry};
 use crate::auth::users;
-use crate::db::{Db, is_unique_violation};
+use crate::db::Db;
 use crate::error::ServiceError;
 use crate::features::tenants;
 use crate::validate;
@@ -27,13 +27,9 @@ pub async fn create(
     validate::text("name", name, 120, &mut errors);
     validate::finish(errors)?;
     let mut tx = db.begin().await?;
-    let workspace = match repo::insert(&mut tx, slug, name.trim(), now).await {
-        Ok(w) => w,
-        Err(e) if is_unique_violation(&e) => {
-            return Err(ServiceError::invalid("slug", "validation-slug-taken"));
-        }
-        Err(e) => return Err(e.into()),
-    };
+    let workspace = repo::insert(&mut tx, slug, name.trim(), now)
+        .await
+        .map_err(ServiceError::unique_as("slug", "validation-slug-taken"))?;
     audit::record(
         &mut tx,
         actx,
