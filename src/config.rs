@@ -94,6 +94,21 @@ const TOP_LEVEL_KEYS: [&str; 6] = [
     "http",
 ];
 
+/// `TENANTPILOT_*` variable names that are neither settings nor `TENANTPILOT_CONFIG`.
+fn ignored_env_keys(names: impl Iterator<Item = String>) -> Vec<String> {
+    let mut ignored: Vec<String> = names
+        .filter(|name| {
+            name.strip_prefix("TENANTPILOT_").is_some_and(|rest| {
+                let top = rest.split("__").next().unwrap_or("");
+                !top.eq_ignore_ascii_case("config")
+                    && !TOP_LEVEL_KEYS.iter().any(|k| top.eq_ignore_ascii_case(k))
+            })
+        })
+        .collect();
+    ignored.sort();
+    ignored
+}
+
 /// Configuration that could not be read; the message names the key or file at fault.
 #[derive(Debug, thiserror::Error)]
 #[error("invalid configuration: {0}")]
@@ -124,6 +139,15 @@ impl Config {
             );
         if let Ok(url) = std::env::var("DATABASE_URL") {
             figment = figment.merge(("database_url", url));
+        }
+        let ignored = ignored_env_keys(std::env::vars().map(|(k, _)| k));
+        if !ignored.is_empty() {
+            // Not fatal (wrappers set their own TENANTPILOT_* variables), but never silent:
+            // a misspelt setting would otherwise vanish.
+            tracing::warn!(
+                variables = %ignored.join(", "),
+                "ignoring environment variables that are not TenantPilot settings; check their spelling"
+            );
         }
         let config: Config = figment.extract().map_err(|e| ConfigError(e.to_string()))?;
         config.validate()?;
@@ -181,5 +205,22 @@ mod tests {
         c.http.body_limit_bytes = 10;
         assert!(c.validate().is_err());
         assert!(!Config::default().secure_cookies());
+    }
+
+    #[test]
+    fn unrelated_or_misspelt_variables_are_reported() {
+        let names = [
+            "TENANTPILOT_SESSION__IDLE_MINUTES",
+            "TENANTPILOT_SESION__IDLE_MINUTES",
+            "TENANTPILOT_CONFIG",
+            "TENANTPILOT_BIN",
+            "TENANTPILOT_BIND",
+            "PATH",
+        ]
+        .map(String::from);
+        assert_eq!(
+            super::ignored_env_keys(names.into_iter()),
+            vec!["TENANTPILOT_BIN", "TENANTPILOT_SESION__IDLE_MINUTES"]
+        );
     }
 }

@@ -95,7 +95,6 @@ system-users = Workspace-Benutzer
 
 flash-signed-out = Sie wurden abgemeldet.
 flash-profile-saved = Ihre Einstellungen wurden gespeichert.
-flash-signed-in = Willkommen zurück.
 
 validation-slug = Verwenden Sie 2–63 Kleinbuchstaben, Ziffern oder Bindestriche, nicht mit Bindestrich beginnend.
 validation-required = Dieses Feld ist erforderlich.

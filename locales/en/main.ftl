@@ -95,7 +95,6 @@ system-users = Workspace users
 
 flash-signed-out = You have been signed out.
 flash-profile-saved = Your settings have been saved.
-flash-signed-in = Welcome back.
 
 validation-slug = Use 2–63 lowercase letters, digits or hyphens, not starting with a hyphen.
 validation-required = This field is required.

@@ -124,13 +124,3 @@ pub async fn delete_in(tx: &mut Tx, token_hash: &str) -> Result<(), sqlx::Error>
     .map(|r| r.rows_affected()))?;
     Ok(())
 }
-
-/// Number of live sessions for a user (tests).
-pub async fn count_for_user(db: &Db, user_id: i64) -> Result<i64, sqlx::Error> {
-    with_db!(db, |p| sqlx::query_scalar(
-        "SELECT COUNT(*) FROM sessions WHERE user_id = $1"
-    )
-    .bind(user_id)
-    .fetch_one(p)
-    .await)
-}

@@ -7,10 +7,9 @@ use axum_extra::extract::cookie::{Cookie, SameSite};
 pub const COOKIE: &str = "tp_flash";
 
 /// Messages a redirect can announce.
-const KNOWN: [(&str, Level); 3] = [
+const KNOWN: [(&str, Level); 2] = [
     ("flash-signed-out", Level::Info),
     ("flash-profile-saved", Level::Success),
-    ("flash-signed-in", Level::Success),
 ];
 
 /// How a flash is styled.
