@@ -24,6 +24,62 @@ pub struct Config {
     pub login_throttle: ThrottleConfig,
     /// Request limits that protect the service from oversized or slow requests.
     pub http: HttpConfig,
+    /// How tenants' Microsoft clouds are reached and how long a verification stays fresh.
+    pub providers: ProvidersConfig,
+    /// The background run executor.
+    pub operations: OperationsConfig,
+}
+
+/// Provider settings. Secrets live here (or in the environment), never in the database.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProvidersConfig {
+    /// A verification report older than this is stale.
+    pub verification_freshness_hours: i64,
+    /// The `microsoft` provider kind.
+    pub microsoft: MicrosoftConfig,
+}
+
+/// The multi-tenant app registration the MSP uses to reach customer tenants.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MicrosoftConfig {
+    /// Token authority base, e.g. `https://login.microsoftonline.com`.
+    pub authority_url: String,
+    /// Graph base, e.g. `https://graph.microsoft.com/v1.0`.
+    pub graph_base_url: String,
+    /// Scope requested with client credentials.
+    pub graph_scope: String,
+    /// Application (client) id of the app registration.
+    pub client_id: String,
+    /// Client secret; only ever held in memory.
+    #[serde(default, serialize_with = "serialize_secret")]
+    pub client_secret: Option<secrecy::SecretString>,
+    /// Connect timeout for each call.
+    pub connect_timeout_secs: u64,
+    /// Total budget for each call.
+    pub request_timeout_secs: u64,
+    /// A `Retry-After` up to this long is waited out once; longer ones fail the run as retryable.
+    pub max_retry_after_secs: u64,
+}
+
+fn serialize_secret<S: serde::Serializer>(
+    _: &Option<secrecy::SecretString>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    s.serialize_none()
+}
+
+/// Run executor settings.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OperationsConfig {
+    /// Runs one instance executes at the same time.
+    pub workers: usize,
+    /// How often an idle instance looks for queued runs (other instances' starts).
+    pub poll_interval_ms: u64,
+    /// A running run whose executor has not reported for this long is failed as orphaned.
+    pub orphan_after_secs: i64,
 }
 
 /// How long a signed-in session lives.
@@ -80,18 +136,38 @@ impl Default for Config {
                 body_limit_bytes: 1024 * 1024,
                 request_timeout_secs: 30,
             },
+            providers: ProvidersConfig {
+                verification_freshness_hours: 24,
+                microsoft: MicrosoftConfig {
+                    authority_url: "https://login.microsoftonline.com".into(),
+                    graph_base_url: "https://graph.microsoft.com/v1.0".into(),
+                    graph_scope: "https://graph.microsoft.com/.default".into(),
+                    client_id: String::new(),
+                    client_secret: None,
+                    connect_timeout_secs: 5,
+                    request_timeout_secs: 15,
+                    max_retry_after_secs: 5,
+                },
+            },
+            operations: OperationsConfig {
+                workers: 2,
+                poll_interval_ms: 1000,
+                orphan_after_secs: 120,
+            },
         }
     }
 }
 
 /// Top-level keys, for picking our variables out of the environment.
-const TOP_LEVEL_KEYS: [&str; 6] = [
+const TOP_LEVEL_KEYS: [&str; 8] = [
     "database_url",
     "bind",
     "public_url",
     "session",
     "login_throttle",
     "http",
+    "providers",
+    "operations",
 ];
 
 /// `TENANTPILOT_*` variable names that are neither settings nor `TENANTPILOT_CONFIG`.
@@ -170,6 +246,33 @@ impl Config {
         if self.http.body_limit_bytes < 1024 {
             return Err(ConfigError(
                 "http.body_limit_bytes must be at least 1024".into(),
+            ));
+        }
+        if self.providers.verification_freshness_hours < 1 {
+            return Err(ConfigError(
+                "providers.verification_freshness_hours must be at least 1".into(),
+            ));
+        }
+        let ms = &self.providers.microsoft;
+        for (key, url) in [
+            ("providers.microsoft.authority_url", &ms.authority_url),
+            ("providers.microsoft.graph_base_url", &ms.graph_base_url),
+        ] {
+            if !(url.starts_with("http://") || url.starts_with("https://")) {
+                return Err(ConfigError(format!(
+                    "{key} must start with http:// or https://"
+                )));
+            }
+        }
+        if ms.request_timeout_secs < 1 || ms.connect_timeout_secs < 1 {
+            return Err(ConfigError(
+                "providers.microsoft timeouts must be at least 1 second".into(),
+            ));
+        }
+        if self.operations.workers < 1 || self.operations.orphan_after_secs < 10 {
+            return Err(ConfigError(
+                "operations.workers must be at least 1 and operations.orphan_after_secs at least 10"
+                    .into(),
             ));
         }
         if !(self.public_url.starts_with("http://") || self.public_url.starts_with("https://")) {

@@ -26,6 +26,9 @@ pub enum ServiceError {
     /// A referenced record does not exist (or is outside scope).
     #[error("{0} not found")]
     NotFound(&'static str),
+    /// The record changed underneath the caller or can no longer change; the key explains which.
+    #[error("conflict: {0}")]
+    Conflict(&'static str),
     /// The database failed.
     #[error("database error: {0}")]
     Db(#[from] sqlx::Error),
@@ -58,6 +61,7 @@ impl From<ServiceError> for AppError {
         match e {
             ServiceError::Invalid(v) => AppError::Validation(v),
             ServiceError::NotFound(_) => AppError::NotFound,
+            ServiceError::Conflict(key) => AppError::Conflict(key),
             ServiceError::Db(e) => e.into(),
         }
     }
@@ -89,6 +93,9 @@ pub enum AppError {
         /// What was wrong and how to fix it.
         detail: String,
     },
+    /// The change collides with the record's current state; the Fluent key says how.
+    #[error("conflict: {0}")]
+    Conflict(&'static str),
     /// Too many attempts; try again after the given seconds.
     #[error("too many requests")]
     TooManyRequests(u64),
@@ -133,6 +140,7 @@ impl AppError {
             AppError::Unauthenticated => StatusCode::UNAUTHORIZED,
             AppError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::BadRequest { .. } => StatusCode::BAD_REQUEST,
+            AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
             AppError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -152,6 +160,7 @@ impl AppError {
             AppError::CsrfRejected => "csrf-rejected",
             AppError::Validation(_) => "validation-failed",
             AppError::BadRequest { code, .. } => code,
+            AppError::Conflict(_) => "conflict",
             AppError::TooManyRequests(_) => "too-many-requests",
             AppError::PayloadTooLarge => "payload-too-large",
             AppError::UnsupportedMediaType => "unsupported-media-type",

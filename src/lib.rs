@@ -12,6 +12,7 @@ pub mod db;
 pub mod demo;
 pub mod error;
 pub mod features;
+pub mod outbound;
 pub mod state;
 pub mod validate;
 pub mod web;
@@ -76,7 +77,7 @@ impl Routes {
 }
 
 fn routes() -> Routes {
-    use features::{account, system, tenants};
+    use features::{account, onboarding, operations, reports, system, tenants};
     Routes {
         router: Router::new(),
         list: Vec::new(),
@@ -99,6 +100,19 @@ fn routes() -> Routes {
     .get("/admin/w/{workspace}", tenants::routes::workspace_home)
     .get("/admin/w/{workspace}/audit", audit::routes::page)
     .get("/admin/t/{tenant}", tenants::routes::dashboard)
+    .post("/admin/t/{tenant}/operations", operations::routes::start)
+    .get("/admin/t/{tenant}/reports", reports::routes::index)
+    .get("/admin/t/{tenant}/reports/{report}", reports::routes::show)
+    .get(
+        "/admin/t/{tenant}/review-packs/{pack}",
+        reports::routes::download,
+    )
+    .get("/admin/operations", operations::routes::list)
+    .get("/admin/operations/{run}", operations::routes::show)
+    .get("/admin/onboarding", onboarding::routes::index)
+    .post("/admin/onboarding", onboarding::routes::create)
+    .get("/admin/onboarding/{draft}", onboarding::routes::show)
+    .post("/admin/onboarding/{draft}", onboarding::routes::update)
     // system plane
     .get("/system", system::routes::overview)
     // API
@@ -108,6 +122,12 @@ fn routes() -> Routes {
     .get("/api/v1/tenants", tenants::api::list)
     .get("/api/v1/tenants/{tenant}", tenants::api::get)
     .get("/api/v1/audit", audit::api::list)
+    .get("/api/v1/tenants/{tenant}/operations", operations::api::list)
+    .post(
+        "/api/v1/tenants/{tenant}/operations",
+        operations::api::start,
+    )
+    .get("/api/v1/operations/{run}", operations::api::get)
 }
 
 async fn root() -> axum::response::Response {

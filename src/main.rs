@@ -181,6 +181,7 @@ impl From<ServiceError> for CliError {
                 .collect::<Vec<_>>()
                 .join("\n"),
             ServiceError::NotFound(what) => format!("{what} not found"),
+            ServiceError::Conflict(key) => t.t(key),
             ServiceError::Db(e) => format!("database error: {e}"),
         })
     }
@@ -409,8 +410,10 @@ async fn serve(config: Config, bind: Option<String>) -> Result<(), CliError> {
             "The database is empty. Load demo data with:\n  cargo run -- demo seed --password <at-least-8-chars>"
         );
     }
+    // Runs execute inside the service: they outlive the request that queued them.
+    let executors = tenantpilot::features::operations::runner::spawn(state.clone()).await;
     let app = tenantpilot::app(state);
-    axum::serve(
+    let served = axum::serve(
         listener,
         app.into_make_service_with_connect_info::<SocketAddr>(),
     )
@@ -418,5 +421,9 @@ async fn serve(config: Config, bind: Option<String>) -> Result<(), CliError> {
         let _ = tokio::signal::ctrl_c().await;
     })
     .await
-    .map_err(|e| CliError(format!("server error: {e}")))
+    .map_err(|e| CliError(format!("server error: {e}")));
+    for handle in executors {
+        handle.abort();
+    }
+    served
 }

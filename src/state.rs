@@ -12,6 +12,8 @@ pub struct AppState {
     pub config: Arc<Config>,
     /// Time source for every rule.
     pub clock: SharedClock,
+    /// Wakes this instance's run executors when a run is queued here (other instances poll).
+    pub runs_queued: Arc<tokio::sync::Notify>,
 }
 
 impl AppState {
@@ -21,6 +23,7 @@ impl AppState {
             db,
             config: Arc::new(config),
             clock,
+            runs_queued: Arc::new(tokio::sync::Notify::new()),
         }
     }
 

@@ -86,6 +86,79 @@ fn matrix() -> Vec<Row> {
             [200, 200, 200, 404, 404, 302, 404],
         ),
         row(
+            "POST",
+            "/admin/t/{tenant}/operations",
+            Form(
+                "/admin/t/fabrikam/operations",
+                &[("type", "inventory.sync")],
+            ),
+            [303, 303, 303, 404, 404, 302, 404],
+        ),
+        row(
+            "GET",
+            "/admin/t/{tenant}/reports",
+            Get("/admin/t/fabrikam/reports"),
+            [200, 200, 200, 404, 404, 302, 404],
+        ),
+        row(
+            "GET",
+            "/admin/t/{tenant}/reports/{report}",
+            Get("/admin/t/fabrikam/reports/$report"),
+            [200, 200, 200, 404, 404, 302, 404],
+        ),
+        row(
+            "GET",
+            "/admin/t/{tenant}/review-packs/{pack}",
+            Get("/admin/t/fabrikam/review-packs/$pack"),
+            [200, 200, 200, 404, 404, 302, 404],
+        ),
+        row(
+            "GET",
+            "/admin/operations",
+            Get("/admin/operations"),
+            [200, 200, 200, 200, 200, 302, 404],
+        ),
+        row(
+            "GET",
+            "/admin/operations/{run}",
+            Get("/admin/operations/$run"),
+            [200, 200, 200, 404, 404, 302, 404],
+        ),
+        row(
+            "GET",
+            "/admin/onboarding",
+            Get("/admin/onboarding"),
+            [200, 200, 200, 403, 200, 302, 404],
+        ),
+        row(
+            "POST",
+            "/admin/onboarding",
+            Form(
+                "/admin/onboarding",
+                &[
+                    ("workspace", "contoso-msp"),
+                    ("existing_tenant", "fabrikam"),
+                ],
+            ),
+            [303, 303, 303, 403, 404, 302, 404],
+        ),
+        row(
+            "GET",
+            "/admin/onboarding/{draft}",
+            Get("/admin/onboarding/$draft"),
+            [200, 200, 200, 404, 404, 302, 404],
+        ),
+        row(
+            "POST",
+            "/admin/onboarding/{draft}",
+            // A stale version: allowed callers get the conflict answer, nothing changes.
+            Form(
+                "/admin/onboarding/$draft",
+                &[("action", "verify"), ("version", "999")],
+            ),
+            [409, 409, 409, 404, 404, 302, 404],
+        ),
+        row(
             "GET",
             "/system",
             Get("/system"),
@@ -131,7 +204,68 @@ fn matrix() -> Vec<Row> {
             Api(Method::GET, "/api/v1/audit?workspace=contoso-msp", None),
             [200, 200, 403, 403, 404, 401, 404],
         ),
+        row(
+            "GET",
+            "/api/v1/tenants/{tenant}/operations",
+            Api(Method::GET, "/api/v1/tenants/fabrikam/operations", None),
+            [200, 200, 200, 404, 404, 401, 404],
+        ),
+        row(
+            "POST",
+            "/api/v1/tenants/{tenant}/operations",
+            Api(
+                Method::POST,
+                "/api/v1/tenants/fabrikam/operations",
+                Some(r#"{"type":"inventory.sync"}"#),
+            ),
+            [202, 202, 202, 404, 404, 401, 404],
+        ),
+        row(
+            "GET",
+            "/api/v1/operations/{run}",
+            Api(Method::GET, "/api/v1/operations/$run", None),
+            [200, 200, 200, 404, 404, 401, 404],
+        ),
     ]
+}
+
+/// Ids the matrix paths refer to (`$run`, `$report`, `$pack`, `$draft`), all belonging to
+/// fabrikam so that readonly (contoso only) and other workspaces are out of scope.
+async fn ids(app: &TestApp) -> Vec<(&'static str, String)> {
+    let fabrikam = "(SELECT id FROM tenants WHERE external_id = 'fabrikam')";
+    let one = |table: &str| {
+        format!("SELECT COALESCE(MAX(id), 0) FROM {table} WHERE tenant_id = {fabrikam}")
+    };
+    let run = app.scalar(&one("operation_runs")).await;
+    let report = app.scalar(&one("stored_reports")).await;
+    let pack = app.scalar(&one("review_packs")).await;
+    let owner = app.session_for("owner@contoso.test").await;
+    let created = app
+        .post_form(
+            "/admin/onboarding",
+            &owner,
+            &[
+                ("workspace", "contoso-msp"),
+                ("existing_tenant", "fabrikam"),
+            ],
+        )
+        .await;
+    let draft = created
+        .header("location")
+        .and_then(|l| l.rsplit('/').next())
+        .unwrap_or("0")
+        .to_string();
+    vec![
+        ("$run", run.to_string()),
+        ("$report", report.to_string()),
+        ("$pack", pack.to_string()),
+        ("$draft", draft),
+    ]
+}
+
+fn substitute(path: &str, ids: &[(&'static str, String)]) -> String {
+    ids.iter()
+        .fold(path.to_string(), |p, (k, v)| p.replace(k, v))
 }
 
 #[test]
@@ -159,6 +293,7 @@ fn the_matrix_names_every_registered_route_and_nothing_else() {
 #[tokio::test]
 async fn every_route_answers_every_caller_with_the_exact_status() {
     let app = TestApp::new().await;
+    let ids = ids(&app).await;
     let mut failures = Vec::new();
     for row in matrix() {
         for (column, actor) in ACTORS.iter().enumerate() {
@@ -170,7 +305,9 @@ async fn every_route_answers_every_caller_with_the_exact_status() {
                     } else {
                         Some(app.session_for(actor).await)
                     };
-                    app.get(path, session.as_ref()).await.status
+                    app.get(&substitute(path, &ids), session.as_ref())
+                        .await
+                        .status
                 }
                 Call::Form(path, fields) => {
                     let session = if anonymous {
@@ -189,7 +326,9 @@ async fn every_route_answers_every_caller_with_the_exact_status() {
                         .iter()
                         .map(|(k, v)| (*k, if *v == "$actor" { me } else { *v }))
                         .collect();
-                    app.post_form(path, &session, &fields).await.status
+                    app.post_form(&substitute(path, &ids), &session, &fields)
+                        .await
+                        .status
                 }
                 Call::Api(method, path, body) => {
                     let token = if anonymous {
@@ -197,9 +336,14 @@ async fn every_route_answers_every_caller_with_the_exact_status() {
                     } else {
                         Some(app.token_for(actor).await)
                     };
-                    app.api(method.clone(), path, token.as_deref(), *body)
-                        .await
-                        .status
+                    app.api(
+                        method.clone(),
+                        &substitute(path, &ids),
+                        token.as_deref(),
+                        *body,
+                    )
+                    .await
+                    .status
                 }
             };
             let expected = StatusCode::from_u16(row.expect[column]).unwrap();

@@ -28,6 +28,7 @@ error-csrf-rejected-title = Formular abgelaufen
 error-csrf-rejected-detail = Das Formular konnte nicht bestätigt werden (abgelaufen oder von einer anderen Website). Laden Sie die Seite neu und versuchen Sie es erneut.
 error-validation-failed-title = Bitte prüfen Sie Ihre Eingaben
 error-validation-failed-detail = Einige Felder sind ungültig; siehe die Feldfehler.
+error-conflict-title = Konflikt
 error-bad-request-title = Ungültige Anfrage
 error-bad-request-detail = Die Anfrage konnte nicht verstanden werden. Prüfen Sie das Format und versuchen Sie es erneut.
 error-too-many-requests-title = Zu viele Versuche

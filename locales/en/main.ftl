@@ -28,6 +28,7 @@ error-csrf-rejected-title = Form expired
 error-csrf-rejected-detail = The form could not be verified (it expired or came from another site). Reload the page and try again.
 error-validation-failed-title = Please check your input
 error-validation-failed-detail = Some fields are invalid; see the field errors.
+error-conflict-title = Conflicting change
 error-bad-request-title = Bad request
 error-bad-request-detail = The request could not be understood. Check its format and try again.
 error-too-many-requests-title = Too many attempts

@@ -6,4 +6,4 @@ pub mod roles;
 pub mod scope;
 
 pub use roles::{Capability, Role};
-pub use scope::{PlatformUser, TenantScope, WorkspaceScope};
+pub use scope::{PlatformUser, RunScope, TenantScope, WorkspaceScope};

@@ -130,3 +130,44 @@ impl FromRequestParts<AppState> for PlatformUser {
         }
     }
 }
+
+/// An operation run whose tenant the caller may see (path parameter `run`), with their role.
+/// Runs of tenants outside scope, and ids that are not numbers, are `404`.
+#[derive(Debug, Clone)]
+pub struct RunScope {
+    /// The caller.
+    pub identity: Arc<Identity>,
+    /// The run and its tenant.
+    pub run: crate::features::operations::model::RunWithTenant,
+    /// Caller's role in the run's workspace.
+    pub role: Role,
+}
+
+impl RunScope {
+    /// `403` unless the caller's role grants `cap`.
+    pub fn require(&self, cap: Capability) -> Result<(), AppError> {
+        require(self.role, cap)
+    }
+}
+
+impl FromRequestParts<AppState> for RunScope {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
+        let CurrentUser(identity) = CurrentUser::from_request_parts(parts, state).await?;
+        let run_id: i64 = path_param(parts, state, "run")
+            .await?
+            .parse()
+            .map_err(|_| AppError::NotFound)?;
+        let run =
+            crate::features::operations::repo::find_scoped(&state.db, identity.user.id, run_id)
+                .await?
+                .ok_or(AppError::NotFound)?;
+        let role = role_of(&run.role)?;
+        Ok(RunScope {
+            identity,
+            run,
+            role,
+        })
+    }
+}

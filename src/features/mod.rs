@@ -1,6 +1,10 @@
 //! Product capabilities, one folder each (model, repo, service, routes, api).
 
 pub mod account;
+pub mod onboarding;
+pub mod operations;
+pub mod providers;
+pub mod reports;
 pub mod system;
 pub mod tenants;
 pub mod workspaces;

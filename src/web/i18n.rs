@@ -59,8 +59,19 @@ impl Locale {
     }
 }
 
-const EN_FTL: &str = include_str!("../../locales/en/main.ftl");
-const DE_FTL: &str = include_str!("../../locales/de/main.ftl");
+/// One Fluent file per feature area, so areas can grow their text independently.
+macro_rules! ftl_files {
+    ($lang:literal) => {
+        &[
+            include_str!(concat!("../../locales/", $lang, "/main.ftl")),
+            include_str!(concat!("../../locales/", $lang, "/operations.ftl")),
+            include_str!(concat!("../../locales/", $lang, "/onboarding.ftl")),
+        ]
+    };
+}
+
+const EN_FTL: &[&str] = ftl_files!("en");
+const DE_FTL: &[&str] = ftl_files!("de");
 
 /// Both bundles.
 pub struct Catalog {
@@ -68,10 +79,17 @@ pub struct Catalog {
     de: FluentBundle<FluentResource>,
 }
 
-fn bundle(tag: &str, source: &str) -> FluentBundle<FluentResource> {
+fn bundle(tag: &str, sources: &[&str]) -> FluentBundle<FluentResource> {
     let lang: LanguageIdentifier = tag.parse().unwrap_or_default();
     let mut bundle = FluentBundle::new_concurrent(vec![lang]);
     bundle.set_use_isolating(false);
+    for source in sources {
+        add_source(&mut bundle, tag, source);
+    }
+    bundle
+}
+
+fn add_source(bundle: &mut FluentBundle<FluentResource>, tag: &str, source: &str) {
     let resource = FluentResource::try_new(source.to_string()).unwrap_or_else(|(res, errors)| {
         tracing::error!(
             ?errors,
@@ -83,7 +101,6 @@ fn bundle(tag: &str, source: &str) -> FluentBundle<FluentResource> {
     if let Err(errors) = bundle.add_resource(resource) {
         tracing::error!(?errors, tag, "duplicate fluent messages");
     }
-    bundle
 }
 
 /// The process-wide catalog.
@@ -107,7 +124,8 @@ impl Catalog {
             Locale::De => DE_FTL,
         };
         source
-            .lines()
+            .iter()
+            .flat_map(|s| s.lines())
             .filter(|l| l.chars().next().is_some_and(|c| c.is_ascii_lowercase()))
             .filter_map(|l| l.split_once(" =").map(|(id, _)| id.trim().to_string()))
             .collect()

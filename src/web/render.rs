@@ -45,6 +45,7 @@ fn detail(t: Tr, error: &AppError) -> String {
                 detail.clone()
             }
         }
+        AppError::Conflict(key) => t.t(key),
         other => t.t(&format!("error-{}-detail", generic_slug(other))),
     }
 }

@@ -131,6 +131,24 @@ impl Shell {
                     disabled_reason: None,
                 },
                 NavLink {
+                    label: t.t("nav-operations"),
+                    href: "/admin/operations".into(),
+                    active: active == "operations",
+                    disabled_reason: None,
+                },
+                NavLink {
+                    label: t.t("nav-onboarding"),
+                    href: "/admin/onboarding".into(),
+                    active: active == "onboarding",
+                    disabled_reason: (!role.can(Capability::OnboardingManage)).then(|| {
+                        t.t1(
+                            "reason-missing-capability",
+                            "capability",
+                            "onboarding.manage",
+                        )
+                    }),
+                },
+                NavLink {
                     label: t.t("nav-audit"),
                     href: format!("/admin/w/{slug}/audit"),
                     active: active == "audit",

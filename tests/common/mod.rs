@@ -283,6 +283,18 @@ impl TestApp {
     }
 }
 
+impl TestApp {
+    /// One integer from a query built at run time (test-only; inputs are test literals).
+    pub async fn scalar(&self, sql: &str) -> i64 {
+        tenantpilot::with_db!(self.db(), |p| sqlx::query_scalar::<_, i64>(
+            sqlx::AssertSqlSafe(sql.to_string())
+        )
+        .fetch_one(p)
+        .await)
+        .unwrap_or_else(|e| panic!("query {sql}: {e}"))
+    }
+}
+
 /// Lets tests read the manual clock through the `Clock` trait without importing it everywhere.
 pub trait NowForTests {
     fn now_for_tests(&self) -> chrono::DateTime<Utc>;

@@ -112,3 +112,13 @@ pub async fn find_in_workspace(
     }
     Ok(found)
 }
+
+/// A tenant by internal id regardless of scope (run executors, which act for the system).
+pub async fn find_by_id(db: &Db, id: i64) -> Result<Option<Tenant>, sqlx::Error> {
+    with_db!(db, |p| sqlx::query_as(
+        "SELECT id, workspace_id, external_id, name, created_at FROM tenants WHERE id = $1"
+    )
+    .bind(id)
+    .fetch_optional(p)
+    .await)
+}

@@ -1,6 +1,11 @@
 //! Admin-plane pages: the entry point, a workspace's tenant list, and the tenant dashboard.
 
 use super::{model::Tenant, repo};
+use crate::features::{
+    operations::model::{ReasonCode, RunRow, RunType},
+    operations::repo as runs,
+    providers, reports,
+};
 use crate::{
     access::{TenantScope, WorkspaceScope},
     error::AppResult,
@@ -31,7 +36,14 @@ struct TenantPage {
     shell: Shell,
     tenant: super::model::ScopedTenant,
     role: &'static str,
+    verification: providers::service::VerificationState,
+    dominant: Option<ReasonCode>,
+    runs: Vec<RunRow>,
+    actions: Vec<reports::routes::StartAction>,
 }
+
+/// Runs shown on the dashboard.
+const DASHBOARD_RUNS: i64 = 10;
 
 /// `GET /admin`: platform users go to the system plane; members to their first workspace.
 pub async fn admin_home(
@@ -80,8 +92,25 @@ pub async fn dashboard(
         "tenants",
     )
     .await?;
+    let verification = providers::service::state_for_tenant(
+        &state.db,
+        &state.config,
+        scope.tenant.id,
+        state.now(),
+    )
+    .await?;
+    let runs = runs::recent_for_tenant(&state.db, scope.tenant.id, DASHBOARD_RUNS).await?;
+    let actions = reports::routes::start_actions(
+        &scope,
+        &shell,
+        &[RunType::ProviderConnectionVerify, RunType::InventorySync],
+    );
     Ok(html(&TenantPage {
         shell,
+        dominant: verification.dominant_reason(),
+        verification,
+        runs,
+        actions,
         role: match scope.role {
             crate::access::Role::Owner => "role-owner",
             crate::access::Role::Manager => "role-manager",

@@ -1,0 +1,1 @@
+# Onboarding text (de).

@@ -1,0 +1,3 @@
+//! Managed-tenant onboarding wizard: identify → connect → verify → complete.
+
+pub mod routes;

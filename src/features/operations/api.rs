@@ -1,0 +1,234 @@
+//! `/api/v1` operation endpoints: list a tenant's runs, start one, read one.
+
+use super::model::{ReasonCode, RunOutcome, RunRow, RunStatus, RunType, RunWithTenant};
+use super::{repo, service};
+use crate::{
+    access::{RunScope, TenantScope},
+    api::{ApiJson, ProblemDoc},
+    error::{AppError, AppResult},
+    state::AppState,
+    web::{Q, context::RequestContext},
+};
+use axum::{Json, extract::State, http::StatusCode};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use utoipa::{IntoParams, ToSchema};
+
+/// Page size of run lists.
+pub const PAGE_SIZE: i64 = 50;
+
+/// A run as the API shows it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RunView {
+    /// Id; `/admin/operations/{id}` shows it.
+    pub id: i64,
+    /// Tenant external id.
+    pub tenant: String,
+    /// Type id (unknown ids are passed through).
+    #[serde(rename = "type")]
+    pub run_type: String,
+    /// queued, running or completed.
+    pub status: RunStatus,
+    /// Set once completed.
+    pub outcome: Option<RunOutcome>,
+    /// Why it ended as it did.
+    pub reason_code: Option<ReasonCode>,
+    /// Technical detail.
+    pub summary_message: Option<String>,
+    /// Named counts.
+    pub summary_counts: BTreeMap<String, i64>,
+    /// Steps done / total (0 total = not known).
+    pub progress: Progress,
+    /// `user` or `system`.
+    pub initiator: String,
+    /// E-mail of the initiating user, when a user started it.
+    pub initiator_email: Option<String>,
+    /// Queued at.
+    pub created_at: DateTime<Utc>,
+    /// Picked up at.
+    pub started_at: Option<DateTime<Utc>>,
+    /// Finished at.
+    pub completed_at: Option<DateTime<Utc>>,
+}
+
+/// Progress of a run.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Progress {
+    /// Steps done.
+    pub done: i32,
+    /// Steps in total.
+    pub total: i32,
+}
+
+impl RunView {
+    /// The view of `run` for tenant `tenant`.
+    pub fn of(run: &RunRow, tenant: &str) -> RunView {
+        RunView {
+            id: run.id,
+            tenant: tenant.to_string(),
+            run_type: run.run_type.clone(),
+            status: run.status(),
+            outcome: run.outcome(),
+            reason_code: run.reason(),
+            summary_message: run.summary_message.clone(),
+            summary_counts: run.counts().0,
+            progress: Progress {
+                done: run.progress_done,
+                total: run.progress_total,
+            },
+            initiator: if run.initiator_user_id.is_some() {
+                "user".into()
+            } else {
+                "system".into()
+            },
+            initiator_email: run
+                .initiator_user_id
+                .is_some()
+                .then(|| run.initiator_label.clone()),
+            created_at: run.created_at,
+            started_at: run.started_at,
+            completed_at: run.completed_at,
+        }
+    }
+
+    fn of_scoped(r: &RunWithTenant) -> RunView {
+        RunView::of(&r.run, &r.tenant_external_id)
+    }
+}
+
+/// A page of runs.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RunList {
+    /// Newest first.
+    pub items: Vec<RunView>,
+    /// Page number.
+    pub page: i64,
+    /// Whether another page follows.
+    pub has_more: bool,
+}
+
+/// Filters for run lists.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct RunQuery {
+    /// Only this type id.
+    #[serde(rename = "type")]
+    pub run_type: Option<String>,
+    /// Only this outcome (succeeded, partially_succeeded, failed).
+    pub outcome: Option<String>,
+    /// 1-based page.
+    pub page: Option<u32>,
+}
+
+/// Request body to start a run.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StartRun {
+    /// Type id, e.g. `provider.connection.verify`.
+    #[serde(rename = "type")]
+    pub run_type: String,
+}
+
+/// Checks list filters; unknown values are a validation error rather than an empty list.
+pub fn check_filters(run_type: Option<&str>, outcome: Option<&str>) -> AppResult<()> {
+    let mut errors = Vec::new();
+    if run_type.is_some_and(|t| !t.is_empty() && RunType::parse(t).is_none()) {
+        errors.push(crate::error::Invalid {
+            field: "type",
+            key: "validation-run-type",
+        });
+    }
+    if outcome.is_some_and(|o| !o.is_empty() && RunOutcome::parse(o).is_none()) {
+        errors.push(crate::error::Invalid {
+            field: "outcome",
+            key: "validation-run-outcome",
+        });
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(AppError::Validation(errors))
+    }
+}
+
+/// Runs of one tenant, newest first; filter by type and outcome.
+#[utoipa::path(get, path = "/api/v1/tenants/{tenant}/operations", tag = "operations",
+    params(("tenant" = String, Path, description = "Tenant external id"), RunQuery),
+    responses((status = 200, body = RunList), (status = 401, body = ProblemDoc),
+        (status = 404, body = ProblemDoc), (status = 422, body = ProblemDoc)),
+    security(("bearer" = [])))]
+pub async fn list(
+    State(state): State<AppState>,
+    scope: TenantScope,
+    Q(q): Q<RunQuery>,
+) -> AppResult<Json<RunList>> {
+    scope.require(crate::access::Capability::OperationsView)?;
+    check_filters(q.run_type.as_deref(), q.outcome.as_deref())?;
+    let page = i64::from(q.page.unwrap_or(1).clamp(1, 100_000));
+    let mut rows = repo::list_visible(
+        &state.db,
+        scope.identity.user.id,
+        &repo::RunFilter {
+            tenant_id: Some(scope.tenant.id),
+            run_type: q.run_type.filter(|s| !s.is_empty()),
+            outcome: q.outcome.filter(|s| !s.is_empty()),
+            offset: (page - 1) * PAGE_SIZE,
+            limit: PAGE_SIZE,
+        },
+    )
+    .await?;
+    let has_more = rows.len() as i64 > PAGE_SIZE;
+    rows.truncate(PAGE_SIZE as usize);
+    Ok(Json(RunList {
+        items: rows.iter().map(RunView::of_scoped).collect(),
+        page,
+        has_more,
+    }))
+}
+
+/// Starts a run for the tenant. The run executes in the background; poll
+/// `GET /api/v1/operations/{id}` until `status` is `completed`.
+#[utoipa::path(post, path = "/api/v1/tenants/{tenant}/operations", tag = "operations",
+    params(("tenant" = String, Path, description = "Tenant external id")),
+    request_body = StartRun,
+    responses((status = 202, body = RunView), (status = 401, body = ProblemDoc),
+        (status = 403, body = ProblemDoc), (status = 404, body = ProblemDoc),
+        (status = 422, body = ProblemDoc)),
+    security(("bearer" = [])))]
+pub async fn start(
+    State(state): State<AppState>,
+    ctx: RequestContext,
+    scope: TenantScope,
+    ApiJson(body): ApiJson<StartRun>,
+) -> AppResult<(StatusCode, Json<RunView>)> {
+    let run_type = service::parse_type(&body.run_type)?;
+    scope.require(run_type.required_capability())?;
+    let run = service::start(
+        &state,
+        &ctx.audit(),
+        scope.tenant.workspace_id,
+        scope.tenant.id,
+        run_type,
+        &service::Initiator::User {
+            id: scope.identity.user.id,
+            email: scope.identity.user.email.clone(),
+        },
+    )
+    .await?;
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(RunView::of(&run, &scope.tenant.external_id)),
+    ))
+}
+
+/// One run; `404` when its tenant is outside the caller's scope.
+#[utoipa::path(get, path = "/api/v1/operations/{run}", tag = "operations",
+    params(("run" = i64, Path, description = "Run id")),
+    responses((status = 200, body = RunView), (status = 401, body = ProblemDoc),
+        (status = 404, body = ProblemDoc)),
+    security(("bearer" = [])))]
+pub async fn get(scope: RunScope) -> AppResult<Json<RunView>> {
+    scope.require(crate::access::Capability::OperationsView)?;
+    Ok(Json(RunView::of_scoped(&scope.run)))
+}

@@ -1,0 +1,478 @@
+//! Operation runs: the tenant-bound jobs every other feature reads state from.
+
+use crate::access::Capability;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use sqlx::types::Json;
+use utoipa::ToSchema;
+
+/// What a run does. Stored as its dotted id; a stored id the code no longer knows fails the run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+pub enum RunType {
+    /// Checks consent, permissions and health of the tenant's provider connection.
+    #[serde(rename = "provider.connection.verify")]
+    ProviderConnectionVerify,
+    /// Counts the tenant's managed inventory.
+    #[serde(rename = "inventory.sync")]
+    InventorySync,
+    /// Stores a report of granted versus required permissions.
+    #[serde(rename = "permission_posture.report")]
+    PermissionPostureReport,
+    /// Stores a report of Entra directory roles and their members.
+    #[serde(rename = "entra_admin_roles.report")]
+    EntraAdminRolesReport,
+    /// Bundles the latest reports and recent runs into a downloadable ZIP.
+    #[serde(rename = "review_pack.generate")]
+    ReviewPackGenerate,
+}
+
+impl RunType {
+    /// Every type, in the order the UI lists them.
+    pub const ALL: [RunType; 5] = [
+        RunType::ProviderConnectionVerify,
+        RunType::InventorySync,
+        RunType::PermissionPostureReport,
+        RunType::EntraAdminRolesReport,
+        RunType::ReviewPackGenerate,
+    ];
+
+    /// Stable id, as stored and as the API speaks it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RunType::ProviderConnectionVerify => "provider.connection.verify",
+            RunType::InventorySync => "inventory.sync",
+            RunType::PermissionPostureReport => "permission_posture.report",
+            RunType::EntraAdminRolesReport => "entra_admin_roles.report",
+            RunType::ReviewPackGenerate => "review_pack.generate",
+        }
+    }
+
+    /// Parses a stored or submitted id.
+    pub fn parse(s: &str) -> Option<RunType> {
+        RunType::ALL.into_iter().find(|t| t.as_str() == s)
+    }
+
+    /// Capability a user needs to start a run of this type: reports and review packs have their
+    /// own, everything else is `operations.start`.
+    pub fn required_capability(self) -> Capability {
+        match self {
+            RunType::PermissionPostureReport | RunType::EntraAdminRolesReport => {
+                Capability::ReportsCreate
+            }
+            RunType::ReviewPackGenerate => Capability::ReviewPacksCreate,
+            _ => Capability::OperationsStart,
+        }
+    }
+
+    /// Fluent id of the type's label.
+    pub fn label_key(self) -> &'static str {
+        match self {
+            RunType::ProviderConnectionVerify => "run-type-provider-connection-verify",
+            RunType::InventorySync => "run-type-inventory-sync",
+            RunType::PermissionPostureReport => "run-type-permission-posture-report",
+            RunType::EntraAdminRolesReport => "run-type-entra-admin-roles-report",
+            RunType::ReviewPackGenerate => "run-type-review-pack-generate",
+        }
+    }
+
+    /// Whether the run talks to the provider (and so needs a connection).
+    pub fn needs_connection(self) -> bool {
+        !matches!(self, RunType::ReviewPackGenerate)
+    }
+}
+
+/// Lifecycle: queued → running → completed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RunStatus {
+    /// Waiting for an executor.
+    Queued,
+    /// An executor holds it.
+    Running,
+    /// Done; see the outcome.
+    Completed,
+}
+
+impl RunStatus {
+    /// Stored form.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RunStatus::Queued => "queued",
+            RunStatus::Running => "running",
+            RunStatus::Completed => "completed",
+        }
+    }
+
+    /// Parses the stored form.
+    pub fn parse(s: &str) -> Option<RunStatus> {
+        [RunStatus::Queued, RunStatus::Running, RunStatus::Completed]
+            .into_iter()
+            .find(|v| v.as_str() == s)
+    }
+}
+
+/// How a completed run ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RunOutcome {
+    /// Everything worked.
+    Succeeded,
+    /// Finished with gaps (e.g. some permissions missing).
+    PartiallySucceeded,
+    /// Did not achieve its purpose; see the reason code.
+    Failed,
+}
+
+impl RunOutcome {
+    /// Every outcome (filters).
+    pub const ALL: [RunOutcome; 3] = [
+        RunOutcome::Succeeded,
+        RunOutcome::PartiallySucceeded,
+        RunOutcome::Failed,
+    ];
+
+    /// Stored form.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RunOutcome::Succeeded => "succeeded",
+            RunOutcome::PartiallySucceeded => "partially_succeeded",
+            RunOutcome::Failed => "failed",
+        }
+    }
+
+    /// Fluent id of the label.
+    pub fn label_key(self) -> &'static str {
+        match self {
+            RunOutcome::Succeeded => "outcome-succeeded",
+            RunOutcome::PartiallySucceeded => "outcome-partially_succeeded",
+            RunOutcome::Failed => "outcome-failed",
+        }
+    }
+
+    /// Parses the stored form.
+    pub fn parse(s: &str) -> Option<RunOutcome> {
+        RunOutcome::ALL.into_iter().find(|v| v.as_str() == s)
+    }
+}
+
+/// Why a run ended the way it did. The first six are the vocabulary contextual help keys on;
+/// the rest describe faults of the run itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ReasonCode {
+    /// The tenant's administrator has not consented to the app.
+    AdminConsentRequired,
+    /// Consent exists but required application permissions are not granted.
+    RequiredPermissionsMissing,
+    /// The connection answers with errors (wrong app, disabled, Graph failing).
+    ConnectionUnhealthy,
+    /// The latest verification is older than the freshness window.
+    VerificationStale,
+    /// Verification could not reach a conclusion.
+    VerificationFailed,
+    /// The provider throttled or timed out; trying again later should work.
+    RetryableProviderFailure,
+    /// The tenant has no provider connection to run against.
+    ProviderConnectionMissing,
+    /// The executor that held the run stopped before finishing it.
+    Orphaned,
+    /// The stored run type is not one this version knows.
+    UnknownOperationType,
+    /// The run hit a bug; it is logged.
+    InternalError,
+}
+
+impl ReasonCode {
+    /// Every code.
+    pub const ALL: [ReasonCode; 10] = [
+        ReasonCode::AdminConsentRequired,
+        ReasonCode::RequiredPermissionsMissing,
+        ReasonCode::ConnectionUnhealthy,
+        ReasonCode::VerificationStale,
+        ReasonCode::VerificationFailed,
+        ReasonCode::RetryableProviderFailure,
+        ReasonCode::ProviderConnectionMissing,
+        ReasonCode::Orphaned,
+        ReasonCode::UnknownOperationType,
+        ReasonCode::InternalError,
+    ];
+
+    /// Stored form.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReasonCode::AdminConsentRequired => "admin_consent_required",
+            ReasonCode::RequiredPermissionsMissing => "required_permissions_missing",
+            ReasonCode::ConnectionUnhealthy => "connection_unhealthy",
+            ReasonCode::VerificationStale => "verification_stale",
+            ReasonCode::VerificationFailed => "verification_failed",
+            ReasonCode::RetryableProviderFailure => "retryable_provider_failure",
+            ReasonCode::ProviderConnectionMissing => "provider_connection_missing",
+            ReasonCode::Orphaned => "orphaned",
+            ReasonCode::UnknownOperationType => "unknown_operation_type",
+            ReasonCode::InternalError => "internal_error",
+        }
+    }
+
+    /// Parses the stored form.
+    pub fn parse(s: &str) -> Option<ReasonCode> {
+        ReasonCode::ALL.into_iter().find(|v| v.as_str() == s)
+    }
+
+    /// Fluent id of the readable explanation.
+    pub fn label_key(self) -> &'static str {
+        match self {
+            ReasonCode::AdminConsentRequired => "reason-admin-consent-required",
+            ReasonCode::RequiredPermissionsMissing => "reason-required-permissions-missing",
+            ReasonCode::ConnectionUnhealthy => "reason-connection-unhealthy",
+            ReasonCode::VerificationStale => "reason-verification-stale",
+            ReasonCode::VerificationFailed => "reason-verification-failed",
+            ReasonCode::RetryableProviderFailure => "reason-retryable-provider-failure",
+            ReasonCode::ProviderConnectionMissing => "reason-provider-connection-missing",
+            ReasonCode::Orphaned => "reason-orphaned",
+            ReasonCode::UnknownOperationType => "reason-unknown-operation-type",
+            ReasonCode::InternalError => "reason-internal-error",
+        }
+    }
+}
+
+/// Upper bound on summary count keys, so a run cannot grow its row without limit.
+pub const MAX_SUMMARY_KEYS: usize = 12;
+
+/// Named counts a run reports (`devices`, `permissions_missing`, …), bounded in size.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct SummaryCounts(pub std::collections::BTreeMap<String, i64>);
+
+impl SummaryCounts {
+    /// Adds or replaces a count; keys beyond the bound or longer than 40 characters are dropped.
+    pub fn set(&mut self, key: &str, value: i64) -> &mut Self {
+        if key.len() <= 40 && (self.0.len() < MAX_SUMMARY_KEYS || self.0.contains_key(key)) {
+            self.0.insert(key.to_string(), value);
+        }
+        self
+    }
+
+    /// Builds counts from pairs.
+    pub fn of(pairs: &[(&str, i64)]) -> SummaryCounts {
+        let mut c = SummaryCounts::default();
+        for (k, v) in pairs {
+            c.set(k, *v);
+        }
+        c
+    }
+
+    /// Reads counts back from stored JSON, ignoring anything that is not a number.
+    pub fn from_json(value: &Value) -> SummaryCounts {
+        let mut c = SummaryCounts::default();
+        if let Some(map) = value.as_object() {
+            for (k, v) in map {
+                if let Some(n) = v.as_i64() {
+                    c.set(k, n);
+                }
+            }
+        }
+        c
+    }
+
+    /// Stored JSON form.
+    pub fn to_json(&self) -> Value {
+        Value::Object(
+            self.0
+                .iter()
+                .map(|(k, v)| (k.clone(), Value::from(*v)))
+                .collect::<Map<_, _>>(),
+        )
+    }
+}
+
+/// A run row as stored.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct RunRow {
+    /// Id; also the URL key.
+    pub id: i64,
+    /// Owning workspace.
+    pub workspace_id: i64,
+    /// Tenant it runs for.
+    pub tenant_id: i64,
+    /// Type id (see [`RunType`]).
+    pub run_type: String,
+    /// Status id (see [`RunStatus`]).
+    pub status: String,
+    /// Outcome id when completed.
+    pub outcome: Option<String>,
+    /// Reason code id, if any.
+    pub reason_code: Option<String>,
+    /// Technical detail in English (provider messages), bounded.
+    pub summary_message: Option<String>,
+    /// Named counts.
+    pub summary_counts: Json<Value>,
+    /// Steps done.
+    pub progress_done: i32,
+    /// Steps in total (0 = unknown).
+    pub progress_total: i32,
+    /// Who started it; `None` for the system.
+    pub initiator_user_id: Option<i64>,
+    /// E-mail of the initiator or `system`.
+    pub initiator_label: String,
+    /// Type-specific inputs (e.g. the onboarding draft that asked for it).
+    pub context: Json<Value>,
+    /// When it was queued.
+    pub created_at: DateTime<Utc>,
+    /// When an executor picked it up.
+    pub started_at: Option<DateTime<Utc>>,
+    /// When it finished.
+    pub completed_at: Option<DateTime<Utc>>,
+    /// Last sign of life from its executor.
+    pub heartbeat_at: Option<DateTime<Utc>>,
+}
+
+impl RunRow {
+    /// Parsed type, `None` for ids this version does not know.
+    pub fn kind(&self) -> Option<RunType> {
+        RunType::parse(&self.run_type)
+    }
+
+    /// Parsed status.
+    pub fn status(&self) -> RunStatus {
+        RunStatus::parse(&self.status).unwrap_or(RunStatus::Completed)
+    }
+
+    /// Parsed outcome.
+    pub fn outcome(&self) -> Option<RunOutcome> {
+        self.outcome.as_deref().and_then(RunOutcome::parse)
+    }
+
+    /// Parsed reason.
+    pub fn reason(&self) -> Option<ReasonCode> {
+        self.reason_code.as_deref().and_then(ReasonCode::parse)
+    }
+
+    /// Whether the run is still going (pages refresh while it is).
+    pub fn is_active(&self) -> bool {
+        self.status() != RunStatus::Completed
+    }
+
+    /// Named counts.
+    pub fn counts(&self) -> SummaryCounts {
+        SummaryCounts::from_json(&self.summary_counts.0)
+    }
+
+    /// Fluent id of what the status pill says: the outcome once completed, else the status.
+    pub fn state_label_key(&self) -> &'static str {
+        match (self.status(), self.outcome()) {
+            (_, Some(o)) => o.label_key(),
+            (RunStatus::Queued, None) => "status-queued",
+            (RunStatus::Running, None) => "status-running",
+            (RunStatus::Completed, None) => "status-completed",
+        }
+    }
+
+    /// CSS modifier of the status pill.
+    pub fn state_class(&self) -> &'static str {
+        self.outcome().map(RunOutcome::as_str).unwrap_or("active")
+    }
+
+    /// Fluent id of the type label (unknown types get a neutral label).
+    pub fn type_label_key(&self) -> &'static str {
+        self.kind()
+            .map(RunType::label_key)
+            .unwrap_or("run-type-unknown")
+    }
+}
+
+/// A run together with the tenant it belongs to, as pages and the API show it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct RunWithTenant {
+    /// The run.
+    #[sqlx(flatten)]
+    pub run: RunRow,
+    /// Tenant URL key.
+    pub tenant_external_id: String,
+    /// Tenant display name.
+    pub tenant_name: String,
+    /// Workspace URL key.
+    pub workspace_slug: String,
+    /// Caller's role in the workspace (scoped queries only; empty otherwise).
+    pub role: String,
+}
+
+/// How a run finished, as the executor reports it.
+#[derive(Debug, Clone)]
+pub struct Completion {
+    /// Outcome.
+    pub outcome: RunOutcome,
+    /// Reason, required for anything but success.
+    pub reason: Option<ReasonCode>,
+    /// Technical detail (English, secret-free, bounded to 500 characters on write).
+    pub message: Option<String>,
+    /// Named counts.
+    pub counts: SummaryCounts,
+}
+
+impl Completion {
+    /// A success with counts.
+    pub fn succeeded(counts: SummaryCounts) -> Completion {
+        Completion {
+            outcome: RunOutcome::Succeeded,
+            reason: None,
+            message: None,
+            counts,
+        }
+    }
+
+    /// A failure with a reason and detail.
+    pub fn failed(reason: ReasonCode, message: impl Into<String>) -> Completion {
+        Completion {
+            outcome: RunOutcome::Failed,
+            reason: Some(reason),
+            message: Some(message.into()),
+            counts: SummaryCounts::default(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_round_trip() {
+        for t in RunType::ALL {
+            assert_eq!(RunType::parse(t.as_str()), Some(t));
+            assert_eq!(
+                serde_json::to_value(t).unwrap(),
+                Value::from(t.as_str()),
+                "serde and as_str agree"
+            );
+        }
+        for r in ReasonCode::ALL {
+            assert_eq!(ReasonCode::parse(r.as_str()), Some(r));
+        }
+        assert_eq!(RunType::parse("inventory.nuke"), None);
+    }
+
+    #[test]
+    fn summary_counts_are_bounded() {
+        let mut c = SummaryCounts::default();
+        for i in 0..50 {
+            c.set(&format!("k{i}"), i);
+        }
+        assert_eq!(c.0.len(), MAX_SUMMARY_KEYS);
+        c.set(&"x".repeat(41), 1);
+        assert!(!c.0.contains_key(&"x".repeat(41)));
+        let back = SummaryCounts::from_json(&serde_json::json!({"a": 1, "b": "two"}));
+        assert_eq!(back, SummaryCounts::of(&[("a", 1)]));
+    }
+
+    #[test]
+    fn report_runs_need_their_own_capability() {
+        assert_eq!(
+            RunType::ReviewPackGenerate.required_capability(),
+            Capability::ReviewPacksCreate
+        );
+        assert_eq!(
+            RunType::InventorySync.required_capability(),
+            Capability::OperationsStart
+        );
+    }
+}

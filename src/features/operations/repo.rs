@@ -1,0 +1,307 @@
+//! SQL for operation runs: creation, the claim an executor takes, heartbeats, completion,
+//! orphan recovery, and the scoped reads pages and the API use.
+
+use super::model::{Completion, RunRow, RunWithTenant};
+use crate::db::{Db, Tx};
+use crate::{with_db, with_tx};
+use chrono::{DateTime, Utc};
+use serde_json::Value;
+use sqlx::types::Json;
+
+/// Columns of [`RunRow`], prefixed with `r.`.
+const RUN_COLUMNS: &str = "r.id, r.workspace_id, r.tenant_id, r.run_type, r.status, r.outcome,
+    r.reason_code, r.summary_message, r.summary_counts, r.progress_done, r.progress_total,
+    r.initiator_user_id, r.initiator_label, r.context, r.created_at, r.started_at,
+    r.completed_at, r.heartbeat_at";
+
+/// Same visibility rule as tenants: member of the workspace and entitled to the tenant.
+const VISIBLE: &str = "(m.all_tenants OR EXISTS (SELECT 1 FROM tenant_entitlements e
+    WHERE e.membership_id = m.id AND e.tenant_id = t.id))";
+
+/// A run to queue.
+#[derive(Debug, Clone)]
+pub struct NewRun<'a> {
+    /// Workspace of the tenant.
+    pub workspace_id: i64,
+    /// Tenant.
+    pub tenant_id: i64,
+    /// Type id.
+    pub run_type: &'a str,
+    /// Initiating user, `None` for the system.
+    pub initiator_user_id: Option<i64>,
+    /// E-mail or `system`.
+    pub initiator_label: &'a str,
+    /// Type-specific inputs.
+    pub context: Value,
+}
+
+/// Inserts a queued run.
+pub async fn insert(tx: &mut Tx, run: &NewRun<'_>, now: DateTime<Utc>) -> Result<i64, sqlx::Error> {
+    with_tx!(tx, |c| sqlx::query_scalar(
+        "INSERT INTO operation_runs (workspace_id, tenant_id, run_type, status, summary_counts,
+            progress_done, progress_total, initiator_user_id, initiator_label, context, created_at)
+         VALUES ($1, $2, $3, 'queued', $4, 0, 0, $5, $6, $7, $8) RETURNING id"
+    )
+    .bind(run.workspace_id)
+    .bind(run.tenant_id)
+    .bind(run.run_type)
+    .bind(Json(Value::Object(Default::default())))
+    .bind(run.initiator_user_id)
+    .bind(run.initiator_label)
+    .bind(Json(&run.context))
+    .bind(now)
+    .fetch_one(c)
+    .await)
+}
+
+/// Claims the oldest queued run for executor `instance`. Two instances racing for the same row:
+/// the second `UPDATE` re-checks `status = 'queued'` after the first commits and gets nothing.
+pub async fn claim_next(
+    db: &Db,
+    instance: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<RunRow>, sqlx::Error> {
+    let returning = RUN_COLUMNS.replace("r.", "");
+    with_db!(db, |p| sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "UPDATE operation_runs SET status = 'running', started_at = $1, heartbeat_at = $1,
+                claimed_by = $2
+         WHERE id = (SELECT q.id FROM operation_runs q WHERE q.status = 'queued'
+                     ORDER BY q.id LIMIT 1)
+           AND status = 'queued'
+         RETURNING {returning}"
+    )))
+    .bind(now)
+    .bind(instance)
+    .fetch_optional(p)
+    .await)
+}
+
+/// Records that the executor of `run_id` is alive, with optional progress.
+pub async fn heartbeat(
+    db: &Db,
+    run_id: i64,
+    now: DateTime<Utc>,
+    progress: Option<(i32, i32)>,
+) -> Result<(), sqlx::Error> {
+    let (done, total) = progress.unwrap_or((-1, -1));
+    with_db!(db, |p| sqlx::query(
+        "UPDATE operation_runs SET heartbeat_at = $2,
+            progress_done = CASE WHEN $3 >= 0 THEN $3 ELSE progress_done END,
+            progress_total = CASE WHEN $4 >= 0 THEN $4 ELSE progress_total END
+         WHERE id = $1 AND status = 'running'"
+    )
+    .bind(run_id)
+    .bind(now)
+    .bind(done)
+    .bind(total)
+    .execute(p)
+    .await
+    .map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+/// Completes a running (or still queued) run; returns whether this call completed it, so a run
+/// already failed as orphaned is never overwritten.
+pub async fn complete(
+    tx: &mut Tx,
+    run_id: i64,
+    done: &Completion,
+    now: DateTime<Utc>,
+) -> Result<bool, sqlx::Error> {
+    let message = done
+        .message
+        .as_deref()
+        .map(|m| m.chars().take(500).collect::<String>());
+    let n = with_tx!(tx, |c| sqlx::query(
+        "UPDATE operation_runs SET status = 'completed', outcome = $2, reason_code = $3,
+            summary_message = $4, summary_counts = $5, completed_at = $6, heartbeat_at = $6,
+            started_at = COALESCE(started_at, $6),
+            progress_done = CASE WHEN progress_total > 0 THEN progress_total ELSE progress_done END
+         WHERE id = $1 AND status <> 'completed'"
+    )
+    .bind(run_id)
+    .bind(done.outcome.as_str())
+    .bind(done.reason.map(|r| r.as_str()))
+    .bind(message)
+    .bind(Json(done.counts.to_json()))
+    .bind(now)
+    .execute(c)
+    .await
+    .map(|r| r.rows_affected()))?;
+    Ok(n == 1)
+}
+
+/// Fails every running run whose executor has been silent since before `cutoff`.
+pub async fn fail_orphans(
+    db: &Db,
+    cutoff: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<Vec<i64>, sqlx::Error> {
+    with_db!(db, |p| sqlx::query_scalar(
+        "UPDATE operation_runs SET status = 'completed', outcome = 'failed',
+            reason_code = 'orphaned', completed_at = $2,
+            summary_message = 'The instance running this operation stopped before it finished.'
+         WHERE status = 'running' AND (heartbeat_at IS NULL OR heartbeat_at < $1)
+         RETURNING id"
+    )
+    .bind(cutoff)
+    .bind(now)
+    .fetch_all(p)
+    .await)
+}
+
+/// One run by id, unscoped (executors and services that already checked scope).
+pub async fn find(db: &Db, run_id: i64) -> Result<Option<RunRow>, sqlx::Error> {
+    with_db!(db, |p| sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {RUN_COLUMNS} FROM operation_runs r WHERE r.id = $1"
+    )))
+    .bind(run_id)
+    .fetch_optional(p)
+    .await)
+}
+
+/// Run `run_id` if `user_id` may see its tenant; `None` otherwise (same as missing).
+pub async fn find_scoped(
+    db: &Db,
+    user_id: i64,
+    run_id: i64,
+) -> Result<Option<RunWithTenant>, sqlx::Error> {
+    with_db!(db, |p| sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {RUN_COLUMNS}, t.external_id AS tenant_external_id, t.name AS tenant_name,
+                w.slug AS workspace_slug, m.role
+         FROM operation_runs r
+         JOIN tenants t ON t.id = r.tenant_id
+         JOIN workspaces w ON w.id = t.workspace_id
+         JOIN memberships m ON m.workspace_id = t.workspace_id AND m.user_id = $1
+         WHERE r.id = $2 AND {VISIBLE}"
+    )))
+    .bind(user_id)
+    .bind(run_id)
+    .fetch_optional(p)
+    .await)
+}
+
+/// Filters for run lists.
+#[derive(Debug, Clone, Default)]
+pub struct RunFilter {
+    /// Only this tenant.
+    pub tenant_id: Option<i64>,
+    /// Only this type id.
+    pub run_type: Option<String>,
+    /// Only this outcome id.
+    pub outcome: Option<String>,
+    /// Rows to skip.
+    pub offset: i64,
+    /// Page size (one more row is fetched to know whether a next page exists).
+    pub limit: i64,
+}
+
+/// Runs of tenants `user_id` may see, newest first.
+pub async fn list_visible(
+    db: &Db,
+    user_id: i64,
+    f: &RunFilter,
+) -> Result<Vec<RunWithTenant>, sqlx::Error> {
+    with_db!(db, |p| sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {RUN_COLUMNS}, t.external_id AS tenant_external_id, t.name AS tenant_name,
+                w.slug AS workspace_slug, m.role
+         FROM operation_runs r
+         JOIN tenants t ON t.id = r.tenant_id
+         JOIN workspaces w ON w.id = t.workspace_id
+         JOIN memberships m ON m.workspace_id = t.workspace_id AND m.user_id = $1
+         WHERE {VISIBLE}
+           AND ($2 IS NULL OR r.tenant_id = $2)
+           AND ($3 IS NULL OR r.run_type = $3)
+           AND ($4 IS NULL OR r.outcome = $4)
+         ORDER BY r.id DESC LIMIT $5 OFFSET $6"
+    )))
+    .bind(user_id)
+    .bind(f.tenant_id)
+    .bind(f.run_type.as_deref())
+    .bind(f.outcome.as_deref())
+    .bind(f.limit + 1)
+    .bind(f.offset)
+    .fetch_all(p)
+    .await)
+}
+
+/// Latest runs of one tenant (dashboards, bundles), newest first; scope checked by the caller.
+pub async fn recent_for_tenant(
+    db: &Db,
+    tenant_id: i64,
+    limit: i64,
+) -> Result<Vec<RunRow>, sqlx::Error> {
+    with_db!(db, |p| sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {RUN_COLUMNS} FROM operation_runs r WHERE r.tenant_id = $1
+         ORDER BY r.id DESC LIMIT $2"
+    )))
+    .bind(tenant_id)
+    .bind(limit)
+    .fetch_all(p)
+    .await)
+}
+
+/// Latest run of a type for a tenant.
+pub async fn latest_of_type(
+    db: &Db,
+    tenant_id: i64,
+    run_type: &str,
+) -> Result<Option<RunRow>, sqlx::Error> {
+    with_db!(db, |p| sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {RUN_COLUMNS} FROM operation_runs r WHERE r.tenant_id = $1 AND r.run_type = $2
+         ORDER BY r.id DESC LIMIT 1"
+    )))
+    .bind(tenant_id)
+    .bind(run_type)
+    .fetch_optional(p)
+    .await)
+}
+
+/// Whether any run is queued (executors poll this cheaply through the claim instead).
+pub async fn count_tenant_runs(db: &Db, tenant_id: i64) -> Result<i64, sqlx::Error> {
+    with_db!(db, |p| sqlx::query_scalar(
+        "SELECT COUNT(*) FROM operation_runs WHERE tenant_id = $1"
+    )
+    .bind(tenant_id)
+    .fetch_one(p)
+    .await)
+}
+
+/// A completed run written in one statement (demo history; never used for live runs).
+#[derive(Debug, Clone)]
+pub struct HistoricRun<'a> {
+    /// The run's identity and initiator.
+    pub run: NewRun<'a>,
+    /// How it ended.
+    pub completion: Completion,
+    /// When it was queued.
+    pub created_at: DateTime<Utc>,
+    /// When it finished.
+    pub completed_at: DateTime<Utc>,
+}
+
+/// Inserts an already completed run (demo data) and returns its id.
+pub async fn insert_completed(tx: &mut Tx, h: &HistoricRun<'_>) -> Result<i64, sqlx::Error> {
+    with_tx!(tx, |c| sqlx::query_scalar(
+        "INSERT INTO operation_runs (workspace_id, tenant_id, run_type, status, outcome,
+            reason_code, summary_message, summary_counts, progress_done, progress_total,
+            initiator_user_id, initiator_label, context, created_at, started_at, completed_at,
+            heartbeat_at)
+         VALUES ($1, $2, $3, 'completed', $4, $5, $6, $7, 1, 1, $8, $9, $10, $11, $11, $12, $12)
+         RETURNING id"
+    )
+    .bind(h.run.workspace_id)
+    .bind(h.run.tenant_id)
+    .bind(h.run.run_type)
+    .bind(h.completion.outcome.as_str())
+    .bind(h.completion.reason.map(|r| r.as_str()))
+    .bind(h.completion.message.as_deref())
+    .bind(Json(h.completion.counts.to_json()))
+    .bind(h.run.initiator_user_id)
+    .bind(h.run.initiator_label)
+    .bind(Json(&h.run.context))
+    .bind(h.created_at)
+    .bind(h.completed_at)
+    .fetch_one(c)
+    .await)
+}

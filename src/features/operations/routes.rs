@@ -1,0 +1,217 @@
+//! Operation pages: the list across the caller's tenants, the run viewer, and starting a run
+//! from a tenant's dashboard.
+
+use super::api::{PAGE_SIZE, check_filters};
+use super::model::{RunOutcome, RunType, RunWithTenant};
+use super::{repo, service};
+use crate::{
+    access::{Capability, RunScope, TenantScope},
+    error::{AppError, AppResult},
+    features::{providers, reports, tenants, workspaces},
+    state::AppState,
+    web::{
+        FormData, Q, context::CurrentUser, context::RequestContext, html, render::urlencode,
+        see_other, shell::Shell,
+    },
+};
+use askama::Template;
+use axum::{extract::State, response::Response};
+use serde::Deserialize;
+
+/// Filters of the operations list.
+#[derive(Debug, Default, Deserialize)]
+pub struct ListQuery {
+    /// Tenant external id.
+    pub tenant: Option<String>,
+    /// Type id.
+    #[serde(rename = "type")]
+    pub run_type: Option<String>,
+    /// Outcome id.
+    pub outcome: Option<String>,
+    /// 1-based page.
+    pub page: Option<u32>,
+}
+
+#[derive(Template)]
+#[template(path = "operations.html")]
+struct ListPage {
+    shell: Shell,
+    rows: Vec<RunWithTenant>,
+    tenants: Vec<(String, String)>,
+    types: Vec<(&'static str, &'static str)>,
+    outcomes: Vec<(&'static str, &'static str)>,
+    tenant: String,
+    run_type: String,
+    outcome: String,
+    page: i64,
+    prev_href: Option<String>,
+    next_href: Option<String>,
+}
+
+/// `GET /admin/operations`: runs of every tenant the caller may see, newest first.
+pub async fn list(
+    State(state): State<AppState>,
+    ctx: RequestContext,
+    CurrentUser(identity): CurrentUser,
+    Q(q): Q<ListQuery>,
+) -> AppResult<Response> {
+    if identity.user.is_platform {
+        return Err(AppError::NotFound);
+    }
+    check_filters(q.run_type.as_deref(), q.outcome.as_deref())?;
+    let page = i64::from(q.page.unwrap_or(1).clamp(1, 100_000));
+    let visible = tenants::repo::list_all_visible(&state.db, identity.user.id).await?;
+    let tenant = q.tenant.clone().unwrap_or_default();
+    let tenant_id = match tenant.as_str() {
+        "" => None,
+        ext => match visible.iter().find(|t| t.external_id == ext) {
+            Some(t) => Some(t.id),
+            // A tenant the caller cannot see filters to nothing, saying nothing about it.
+            None => Some(-1),
+        },
+    };
+    let run_type = q.run_type.clone().unwrap_or_default();
+    let outcome = q.outcome.clone().unwrap_or_default();
+    let mut rows = repo::list_visible(
+        &state.db,
+        identity.user.id,
+        &repo::RunFilter {
+            tenant_id,
+            run_type: (!run_type.is_empty()).then(|| run_type.clone()),
+            outcome: (!outcome.is_empty()).then(|| outcome.clone()),
+            offset: (page - 1) * PAGE_SIZE,
+            limit: PAGE_SIZE,
+        },
+    )
+    .await?;
+    let has_next = rows.len() as i64 > PAGE_SIZE;
+    rows.truncate(PAGE_SIZE as usize);
+    let href = |p: i64| {
+        format!(
+            "/admin/operations?tenant={}&type={}&outcome={}&page={p}",
+            urlencode(&tenant),
+            urlencode(&run_type),
+            urlencode(&outcome)
+        )
+    };
+    let workspace = workspaces::repo::list_for_user(&state.db, identity.user.id).await?;
+    let ws = workspace
+        .first()
+        .and_then(|w| crate::access::Role::parse(&w.role).map(|r| (w.slug.clone(), r)));
+    let shell = Shell::admin(
+        &state,
+        &ctx,
+        ws.as_ref().map(|(s, r)| (s.as_str(), *r)),
+        None,
+        "operations",
+    )
+    .await?;
+    Ok(html(&ListPage {
+        shell,
+        tenants: visible
+            .iter()
+            .map(|t| (t.external_id.clone(), t.name.clone()))
+            .collect(),
+        types: RunType::ALL
+            .iter()
+            .map(|t| (t.as_str(), t.label_key()))
+            .collect(),
+        outcomes: RunOutcome::ALL
+            .iter()
+            .map(|o| (o.as_str(), o.label_key()))
+            .collect(),
+        prev_href: (page > 1).then(|| href(page - 1)),
+        next_href: has_next.then(|| href(page + 1)),
+        rows,
+        tenant,
+        run_type,
+        outcome,
+        page,
+    }))
+}
+
+#[derive(Template)]
+#[template(path = "run.html")]
+struct RunPage {
+    shell: Shell,
+    r: RunWithTenant,
+    counts: Vec<(String, i64)>,
+    report: Option<providers::service::VerificationReport>,
+    pack: Option<reports::model::ReviewPack>,
+    progress_percent: i64,
+}
+
+/// `GET /admin/operations/{run}`: one run; refreshes itself while the run is active.
+pub async fn show(
+    State(state): State<AppState>,
+    ctx: RequestContext,
+    scope: RunScope,
+) -> AppResult<Response> {
+    scope.require(Capability::OperationsView)?;
+    let r = scope.run;
+    let shell = Shell::admin(
+        &state,
+        &ctx,
+        Some((&r.workspace_slug, scope.role)),
+        Some(&r.tenant_external_id),
+        "operations",
+    )
+    .await?;
+    let report = match r.run.kind() {
+        Some(RunType::ProviderConnectionVerify) => {
+            providers::repo::report_for_run(&state.db, r.run.id).await?
+        }
+        _ => None,
+    };
+    let pack = match r.run.kind() {
+        Some(RunType::ReviewPackGenerate) => {
+            reports::repo::pack_for_run(&state.db, r.run.id).await?
+        }
+        _ => None,
+    };
+    let progress_percent = if r.run.progress_total > 0 {
+        i64::from(r.run.progress_done) * 100 / i64::from(r.run.progress_total)
+    } else {
+        0
+    };
+    Ok(html(&RunPage {
+        shell,
+        counts: r.run.counts().0.into_iter().collect(),
+        report,
+        pack,
+        progress_percent,
+        r,
+    }))
+}
+
+/// Form of the start buttons.
+#[derive(Debug, Deserialize)]
+pub struct StartForm {
+    /// Type id.
+    #[serde(rename = "type")]
+    pub run_type: String,
+}
+
+/// `POST /admin/t/{tenant}/operations`: starts a run and opens its viewer.
+pub async fn start(
+    State(state): State<AppState>,
+    ctx: RequestContext,
+    scope: TenantScope,
+    FormData(form): FormData<StartForm>,
+) -> AppResult<Response> {
+    let run_type = service::parse_type(&form.run_type)?;
+    scope.require(run_type.required_capability())?;
+    let run = service::start(
+        &state,
+        &ctx.audit(),
+        scope.tenant.workspace_id,
+        scope.tenant.id,
+        run_type,
+        &service::Initiator::User {
+            id: scope.identity.user.id,
+            email: scope.identity.user.email.clone(),
+        },
+    )
+    .await?;
+    Ok(see_other(&format!("/admin/operations/{}", run.id)))
+}

@@ -1,0 +1,331 @@
+//! Provider connections: how TenantPilot reaches a managed tenant's Microsoft cloud, and the
+//! shapes every provider kind answers in.
+
+use crate::features::operations::model::ReasonCode;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use sqlx::types::Json;
+use utoipa::ToSchema;
+
+/// Application permissions TenantPilot needs in every managed tenant. Code-owned: verification,
+/// posture reports and the onboarding wizard all compare against this one list.
+pub const REQUIRED_PERMISSIONS: [&str; 6] = [
+    "Directory.Read.All",
+    "DeviceManagementConfiguration.Read.All",
+    "DeviceManagementManagedDevices.Read.All",
+    "DeviceManagementApps.Read.All",
+    "RoleManagement.Read.Directory",
+    "Policy.Read.All",
+];
+
+/// Which implementation talks to the tenant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ProviderKind {
+    /// Deterministic, scriptable stand-in for demos and tests.
+    Simulated,
+    /// Microsoft identity platform + Graph.
+    Microsoft,
+}
+
+impl ProviderKind {
+    /// Stored form.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ProviderKind::Simulated => "simulated",
+            ProviderKind::Microsoft => "microsoft",
+        }
+    }
+
+    /// Parses the stored form.
+    pub fn parse(s: &str) -> Option<ProviderKind> {
+        match s {
+            "simulated" => Some(ProviderKind::Simulated),
+            "microsoft" => Some(ProviderKind::Microsoft),
+            _ => None,
+        }
+    }
+}
+
+/// The simulated provider's scripted behaviour.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum SimulatedScenario {
+    /// Consent granted, every permission granted, Graph answers.
+    Healthy,
+    /// The tenant's administrator has not consented (AADSTS65001).
+    ConsentMissing,
+    /// Consent granted but two required permissions are not.
+    PermissionsMissing,
+    /// Token works, Graph fails.
+    Unhealthy,
+    /// Every call is throttled (429 with Retry-After).
+    Throttled,
+}
+
+impl SimulatedScenario {
+    /// Every scenario, in the order the UI offers them.
+    pub const ALL: [SimulatedScenario; 5] = [
+        SimulatedScenario::Healthy,
+        SimulatedScenario::ConsentMissing,
+        SimulatedScenario::PermissionsMissing,
+        SimulatedScenario::Unhealthy,
+        SimulatedScenario::Throttled,
+    ];
+
+    /// Stored form.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SimulatedScenario::Healthy => "healthy",
+            SimulatedScenario::ConsentMissing => "consent_missing",
+            SimulatedScenario::PermissionsMissing => "permissions_missing",
+            SimulatedScenario::Unhealthy => "unhealthy",
+            SimulatedScenario::Throttled => "throttled",
+        }
+    }
+
+    /// Parses the stored form.
+    pub fn parse(s: &str) -> Option<SimulatedScenario> {
+        SimulatedScenario::ALL.into_iter().find(|v| v.as_str() == s)
+    }
+}
+
+/// Admin consent as last observed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ConsentState {
+    /// Granted.
+    Granted,
+    /// Not granted (or revoked).
+    Missing,
+    /// Not checked yet, or the check could not tell.
+    Unknown,
+}
+
+impl ConsentState {
+    /// Stored form.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ConsentState::Granted => "granted",
+            ConsentState::Missing => "missing",
+            ConsentState::Unknown => "unknown",
+        }
+    }
+
+    /// Parses the stored form.
+    pub fn parse(s: &str) -> ConsentState {
+        match s {
+            "granted" => ConsentState::Granted,
+            "missing" => ConsentState::Missing,
+            _ => ConsentState::Unknown,
+        }
+    }
+}
+
+/// Connection health as last observed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Health {
+    /// Calls succeed.
+    Healthy,
+    /// Calls fail.
+    Unhealthy,
+    /// Not checked yet, or the check could not tell.
+    Unknown,
+}
+
+impl Health {
+    /// Stored form.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Health::Healthy => "healthy",
+            Health::Unhealthy => "unhealthy",
+            Health::Unknown => "unknown",
+        }
+    }
+
+    /// Parses the stored form.
+    pub fn parse(s: &str) -> Health {
+        match s {
+            "healthy" => Health::Healthy,
+            "unhealthy" => Health::Unhealthy,
+            _ => Health::Unknown,
+        }
+    }
+}
+
+/// A tenant's provider connection as stored. Holds no secret: the client secret of the
+/// `microsoft` kind comes from configuration.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Connection {
+    /// Id.
+    pub id: i64,
+    /// Tenant it belongs to (one connection per tenant).
+    pub tenant_id: i64,
+    /// Kind id.
+    pub kind: String,
+    /// Entra directory (tenant) id or verified domain the token is requested for.
+    pub directory_id: String,
+    /// Label shown to operators.
+    pub display_name: String,
+    /// Scenario id for the simulated kind.
+    pub simulated_scenario: Option<String>,
+    /// Consent as last observed.
+    pub consent_state: String,
+    /// Health as last observed.
+    pub health: String,
+    /// Application permissions granted as last observed (JSON list of strings).
+    pub granted_permissions: Json<Value>,
+    /// Created.
+    pub created_at: DateTime<Utc>,
+    /// Last changed (by an operator or a verification).
+    pub updated_at: DateTime<Utc>,
+}
+
+impl Connection {
+    /// Parsed kind.
+    pub fn kind(&self) -> Option<ProviderKind> {
+        ProviderKind::parse(&self.kind)
+    }
+
+    /// Parsed consent.
+    pub fn consent(&self) -> ConsentState {
+        ConsentState::parse(&self.consent_state)
+    }
+
+    /// Parsed health.
+    pub fn health(&self) -> Health {
+        Health::parse(&self.health)
+    }
+
+    /// Parsed scenario (simulated kind only).
+    pub fn scenario(&self) -> Option<SimulatedScenario> {
+        self.simulated_scenario
+            .as_deref()
+            .and_then(SimulatedScenario::parse)
+    }
+
+    /// Granted permissions as last observed.
+    pub fn granted(&self) -> Vec<String> {
+        strings(&self.granted_permissions.0)
+    }
+}
+
+/// Reads a JSON list of strings, ignoring anything else.
+pub fn strings(value: &Value) -> Vec<String> {
+    value
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|v| v.as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// What a successful access check found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccessCheck {
+    /// Application permissions in the token's `roles` claim.
+    pub granted_permissions: Vec<String>,
+    /// Whether a Graph probe succeeded with the token.
+    pub graph_healthy: bool,
+    /// Secret-free detail when the probe failed.
+    pub detail: Option<String>,
+}
+
+/// Why a provider call failed, already mapped to the reason vocabulary.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ProviderFault {
+    /// AADSTS65001 / 90094 / 700016: consent missing for the app in this tenant.
+    #[error("admin consent required: {0}")]
+    AdminConsentRequired(String),
+    /// AADSTS650056 or a 403 from Graph: permissions not granted.
+    #[error("required permissions missing: {0}")]
+    PermissionsMissing(String),
+    /// Authentication or Graph failed for another reason (bad secret, disabled app, 5xx).
+    #[error("connection unhealthy: {0}")]
+    Unhealthy(String),
+    /// Throttled (429/503); `retry_after` seconds when the provider said.
+    #[error("throttled by the provider")]
+    Throttled {
+        /// Seconds the provider asked to wait.
+        retry_after: Option<u64>,
+    },
+    /// No answer within the budget.
+    #[error("the provider did not answer in time")]
+    Timeout,
+    /// An answer we cannot read (malformed token response, unexpected JSON).
+    #[error("unreadable provider response: {0}")]
+    InvalidResponse(String),
+    /// The configuration is incomplete (no client id or secret for the microsoft kind).
+    #[error("provider not configured: {0}")]
+    NotConfigured(String),
+}
+
+impl ProviderFault {
+    /// Reason code the run and the verification report carry.
+    pub fn reason(&self) -> ReasonCode {
+        match self {
+            ProviderFault::AdminConsentRequired(_) => ReasonCode::AdminConsentRequired,
+            ProviderFault::PermissionsMissing(_) => ReasonCode::RequiredPermissionsMissing,
+            ProviderFault::Unhealthy(_) | ProviderFault::NotConfigured(_) => {
+                ReasonCode::ConnectionUnhealthy
+            }
+            ProviderFault::Throttled { .. } | ProviderFault::Timeout => {
+                ReasonCode::RetryableProviderFailure
+            }
+            ProviderFault::InvalidResponse(_) => ReasonCode::VerificationFailed,
+        }
+    }
+
+    /// Readable, secret-free detail for the run summary.
+    pub fn detail(&self) -> String {
+        let text = match self {
+            ProviderFault::Throttled {
+                retry_after: Some(s),
+            } => format!("The provider throttled the request; it asked to retry after {s} s."),
+            ProviderFault::Throttled { retry_after: None } => {
+                "The provider throttled the request.".to_string()
+            }
+            other => other.to_string(),
+        };
+        text.chars().take(500).collect()
+    }
+}
+
+/// Inventory counts from a sync.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Inventory {
+    /// Managed devices.
+    pub managed_devices: i64,
+    /// Device configuration profiles.
+    pub configuration_profiles: i64,
+    /// Whether paging stopped at the bound before the end.
+    pub truncated: bool,
+}
+
+/// One directory role with its member count.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AdminRole {
+    /// Role display name.
+    pub display_name: String,
+    /// Role template id.
+    pub role_template_id: String,
+    /// Number of members.
+    pub member_count: i64,
+    /// Whether TenantPilot treats the role as highly privileged.
+    pub high_privilege: bool,
+}
+
+/// Role template ids treated as highly privileged (Global, Privileged Role, Security,
+/// Intune, Exchange, SharePoint administrators).
+pub const HIGH_PRIVILEGE_ROLE_TEMPLATES: [&str; 6] = [
+    "62e90394-69f5-4237-9190-012177145e10",
+    "e8611ab8-c189-46e8-94e1-60213ab1f814",
+    "194ae4cb-b126-40b2-bd5b-6091b380977d",
+    "3a2c62db-5318-420d-8d74-23affee5d9d5",
+    "29232cdf-9323-42fd-ade2-1d097af3e4de",
+    "f28a1f50-f6e7-4571-818b-6a12f2af6b6c",
+];

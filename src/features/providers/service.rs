@@ -1,0 +1,553 @@
+//! Rules for provider connections and verification: saving a connection, turning an access
+//! check into a verification report, freshness, and the dominant issue other features key on.
+
+use super::model::{
+    AccessCheck, Connection, ConsentState, Health, ProviderFault, ProviderKind,
+    REQUIRED_PERMISSIONS, SimulatedScenario,
+};
+use super::repo::{self, ConnectionInput};
+use crate::audit::{self, AuditContext, AuditEntry};
+use crate::config::Config;
+use crate::db::{Db, Tx};
+use crate::error::ServiceError;
+use crate::features::operations::model::{Completion, ReasonCode, RunOutcome, SummaryCounts};
+use crate::validate;
+use chrono::{DateTime, Duration, Utc};
+use serde::Serialize;
+use serde_json::{Value, json};
+use sqlx::types::Json;
+
+/// Overall verdict of a verification.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Overall {
+    /// Consent, permissions and health all fine.
+    Ready,
+    /// A conclusive blocker: consent or permissions.
+    Blocked,
+    /// No conclusion or an unhealthy connection.
+    Failed,
+}
+
+impl Overall {
+    /// Stored form.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Overall::Ready => "ready",
+            Overall::Blocked => "blocked",
+            Overall::Failed => "failed",
+        }
+    }
+
+    /// Parses the stored form.
+    pub fn parse(s: &str) -> Overall {
+        match s {
+            "ready" => Overall::Ready,
+            "blocked" => Overall::Blocked,
+            _ => Overall::Failed,
+        }
+    }
+}
+
+/// One required permission and whether the verification found it granted (`None`: could not tell).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct PermissionCheck {
+    /// Permission id, e.g. `Directory.Read.All`.
+    pub key: String,
+    /// Granted, missing, or unknown.
+    pub granted: Option<bool>,
+}
+
+/// A stored verification report.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct VerificationReport {
+    /// Id (0 before it is stored).
+    pub id: i64,
+    /// Tenant.
+    pub tenant_id: i64,
+    /// Connection checked.
+    pub connection_id: i64,
+    /// The `provider.connection.verify` run that wrote it.
+    pub run_id: i64,
+    /// Overall id.
+    pub overall: String,
+    /// Consent id.
+    pub consent_state: String,
+    /// Health id.
+    pub health: String,
+    /// Reason code id, when not ready.
+    pub reason_code: Option<String>,
+    /// `[{key, granted}]` for every required permission.
+    pub permissions: Json<Value>,
+    /// When the check ran.
+    pub checked_at: DateTime<Utc>,
+}
+
+impl VerificationReport {
+    /// Parsed verdict.
+    pub fn overall(&self) -> Overall {
+        Overall::parse(&self.overall)
+    }
+
+    /// Parsed consent.
+    pub fn consent(&self) -> ConsentState {
+        ConsentState::parse(&self.consent_state)
+    }
+
+    /// Parsed health.
+    pub fn health(&self) -> Health {
+        Health::parse(&self.health)
+    }
+
+    /// Parsed reason.
+    pub fn reason(&self) -> Option<ReasonCode> {
+        self.reason_code.as_deref().and_then(ReasonCode::parse)
+    }
+
+    /// Fluent id of the verdict label.
+    pub fn overall_key(&self) -> &'static str {
+        match self.overall() {
+            Overall::Ready => "verification-overall-ready",
+            Overall::Blocked => "verification-overall-blocked",
+            Overall::Failed => "verification-overall-failed",
+        }
+    }
+
+    /// Every required permission with its state.
+    pub fn permissions(&self) -> Vec<PermissionCheck> {
+        self.permissions
+            .0
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|p| {
+                        Some(PermissionCheck {
+                            key: p.get("key")?.as_str()?.to_string(),
+                            granted: p.get("granted").and_then(Value::as_bool),
+                        })
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// Required permissions found missing.
+    pub fn missing(&self) -> Vec<String> {
+        self.permissions()
+            .into_iter()
+            .filter(|p| p.granted == Some(false))
+            .map(|p| p.key)
+            .collect()
+    }
+
+    /// Whether the report is older than the freshness window.
+    pub fn is_stale(&self, now: DateTime<Utc>, freshness_hours: i64) -> bool {
+        now - self.checked_at > Duration::hours(freshness_hours)
+    }
+}
+
+/// The verification state of a tenant as every surface shows it.
+#[derive(Debug, Clone)]
+pub struct VerificationState {
+    /// The tenant's connection.
+    pub connection: Option<Connection>,
+    /// Its newest report.
+    pub report: Option<VerificationReport>,
+    /// Whether that report is stale.
+    pub stale: bool,
+}
+
+impl VerificationState {
+    /// The one issue that matters most: a missing connection, the report's own blocker, then
+    /// staleness. `None` when the tenant is verified and fresh, or was never verified.
+    pub fn dominant_reason(&self) -> Option<ReasonCode> {
+        if self.connection.is_none() {
+            return Some(ReasonCode::ProviderConnectionMissing);
+        }
+        let report = self.report.as_ref()?;
+        report.reason().or(if self.stale {
+            Some(ReasonCode::VerificationStale)
+        } else {
+            None
+        })
+    }
+
+    /// Whether the tenant is verified, fresh and ready.
+    pub fn is_ready(&self) -> bool {
+        self.report
+            .as_ref()
+            .is_some_and(|r| r.overall() == Overall::Ready)
+            && !self.stale
+    }
+}
+
+/// Loads the connection and newest report of a tenant and judges freshness.
+pub async fn state_for_tenant(
+    db: &Db,
+    config: &Config,
+    tenant_id: i64,
+    now: DateTime<Utc>,
+) -> Result<VerificationState, sqlx::Error> {
+    let connection = repo::find_for_tenant(db, tenant_id).await?;
+    let report = match &connection {
+        Some(_) => repo::latest_report(db, tenant_id).await?,
+        None => None,
+    };
+    let stale = report
+        .as_ref()
+        .is_some_and(|r| r.is_stale(now, config.providers.verification_freshness_hours));
+    Ok(VerificationState {
+        connection,
+        report,
+        stale,
+    })
+}
+
+/// Input for saving a connection, as forms and the CLI submit it.
+#[derive(Debug, Clone, Default)]
+pub struct ConnectionForm {
+    /// `simulated` or `microsoft`.
+    pub kind: String,
+    /// Entra directory id (GUID) or verified domain.
+    pub directory_id: String,
+    /// Label; defaults to the kind's name.
+    pub display_name: String,
+    /// Scenario id for the simulated kind.
+    pub scenario: String,
+}
+
+/// Checks a directory id: a GUID or a domain name.
+fn directory_id_valid(s: &str) -> bool {
+    let guid = s.len() == 36
+        && s.chars().enumerate().all(|(i, c)| {
+            if [8, 13, 18, 23].contains(&i) {
+                c == '-'
+            } else {
+                c.is_ascii_hexdigit()
+            }
+        });
+    let domain = s.len() <= 253
+        && s.contains('.')
+        && s.split('.').all(|label| {
+            !label.is_empty()
+                && label.len() <= 63
+                && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+                && !label.starts_with('-')
+        });
+    guid || domain
+}
+
+/// Validates a connection form into repository input.
+pub fn validate_connection(form: &ConnectionForm) -> Result<(), ServiceError> {
+    let mut errors = Vec::new();
+    let kind = ProviderKind::parse(form.kind.trim());
+    if kind.is_none() {
+        errors.push(crate::error::Invalid {
+            field: "kind",
+            key: "validation-provider-kind",
+        });
+    }
+    if !directory_id_valid(form.directory_id.trim()) {
+        errors.push(crate::error::Invalid {
+            field: "directory_id",
+            key: "validation-directory-id",
+        });
+    }
+    if !form.display_name.trim().is_empty() {
+        validate::text("display_name", &form.display_name, 120, &mut errors);
+    }
+    if kind == Some(ProviderKind::Simulated)
+        && SimulatedScenario::parse(form.scenario.trim()).is_none()
+    {
+        errors.push(crate::error::Invalid {
+            field: "scenario",
+            key: "validation-scenario",
+        });
+    }
+    validate::finish(errors)
+}
+
+/// Creates or replaces the tenant's connection inside `tx`, auditing `provider_connection.saved`.
+pub async fn save_connection(
+    tx: &mut Tx,
+    actx: &AuditContext,
+    now: DateTime<Utc>,
+    workspace_id: i64,
+    tenant_id: i64,
+    form: &ConnectionForm,
+) -> Result<Connection, ServiceError> {
+    validate_connection(form)?;
+    let kind = form.kind.trim();
+    let scenario = (kind == "simulated").then(|| form.scenario.trim());
+    let display_name = match form.display_name.trim() {
+        "" if kind == "simulated" => "Simulated provider",
+        "" => "Microsoft Graph",
+        other => other,
+    };
+    let connection = repo::upsert(
+        tx,
+        tenant_id,
+        &ConnectionInput {
+            kind,
+            directory_id: form.directory_id.trim(),
+            display_name,
+            simulated_scenario: scenario,
+        },
+        now,
+    )
+    .await?;
+    audit::record(
+        tx,
+        actx,
+        now,
+        AuditEntry {
+            action: "provider_connection.saved",
+            workspace_id: Some(workspace_id),
+            tenant_id: Some(tenant_id),
+            target_type: "provider_connection",
+            target_id: connection.id.to_string(),
+            metadata: json!({"kind": kind, "scenario": scenario}),
+        },
+    )
+    .await?;
+    Ok(connection)
+}
+
+/// Turns the result of an access check into a report (not yet stored) and the run completion.
+pub fn judge(
+    connection: &Connection,
+    run_id: i64,
+    result: Result<AccessCheck, ProviderFault>,
+    now: DateTime<Utc>,
+) -> (VerificationReport, Completion) {
+    let (consent, health, granted, reason, message) = match &result {
+        Ok(check) => {
+            let missing = REQUIRED_PERMISSIONS
+                .iter()
+                .filter(|p| !check.granted_permissions.iter().any(|g| g == *p))
+                .count();
+            let reason = if !check.graph_healthy {
+                Some(ReasonCode::ConnectionUnhealthy)
+            } else if missing > 0 {
+                Some(ReasonCode::RequiredPermissionsMissing)
+            } else {
+                None
+            };
+            let health = if check.graph_healthy {
+                Health::Healthy
+            } else {
+                Health::Unhealthy
+            };
+            (
+                ConsentState::Granted,
+                health,
+                Some(check.granted_permissions.clone()),
+                reason,
+                check.detail.clone(),
+            )
+        }
+        Err(fault) => {
+            let consent = match fault {
+                ProviderFault::AdminConsentRequired(_) => ConsentState::Missing,
+                _ => ConsentState::Unknown,
+            };
+            let health = match fault {
+                ProviderFault::Unhealthy(_) | ProviderFault::NotConfigured(_) => Health::Unhealthy,
+                _ => Health::Unknown,
+            };
+            (
+                consent,
+                health,
+                None,
+                Some(fault.reason()),
+                Some(fault.detail()),
+            )
+        }
+    };
+    let permissions: Vec<Value> = REQUIRED_PERMISSIONS
+        .iter()
+        .map(|key| {
+            let granted = granted.as_ref().map(|g| g.iter().any(|x| x == key));
+            json!({"key": key, "granted": granted})
+        })
+        .collect();
+    let missing = permissions
+        .iter()
+        .filter(|p| p["granted"] == Value::Bool(false))
+        .count() as i64;
+    let granted_count = permissions
+        .iter()
+        .filter(|p| p["granted"] == Value::Bool(true))
+        .count() as i64;
+    let overall = match reason {
+        None => Overall::Ready,
+        Some(ReasonCode::AdminConsentRequired | ReasonCode::RequiredPermissionsMissing) => {
+            Overall::Blocked
+        }
+        Some(_) => Overall::Failed,
+    };
+    let outcome = match reason {
+        None => RunOutcome::Succeeded,
+        Some(ReasonCode::RequiredPermissionsMissing) => RunOutcome::PartiallySucceeded,
+        Some(_) => RunOutcome::Failed,
+    };
+    let report = VerificationReport {
+        id: 0,
+        tenant_id: connection.tenant_id,
+        connection_id: connection.id,
+        run_id,
+        overall: overall.as_str().into(),
+        consent_state: consent.as_str().into(),
+        health: health.as_str().into(),
+        reason_code: reason.map(|r| r.as_str().to_string()),
+        permissions: Json(Value::Array(permissions)),
+        checked_at: now,
+    };
+    let completion = Completion {
+        outcome,
+        reason,
+        message,
+        counts: SummaryCounts::of(&[
+            ("permissions_required", REQUIRED_PERMISSIONS.len() as i64),
+            ("permissions_granted", granted_count),
+            ("permissions_missing", missing),
+        ]),
+    };
+    (report, completion)
+}
+
+/// Stores a report and what it observed on the connection, inside the run's completing `tx`.
+pub async fn store_report(
+    tx: &mut Tx,
+    report: &VerificationReport,
+    now: DateTime<Utc>,
+) -> Result<i64, sqlx::Error> {
+    let granted: Vec<String> = report
+        .permissions()
+        .into_iter()
+        .filter(|p| p.granted == Some(true))
+        .map(|p| p.key)
+        .collect();
+    repo::record_observation(
+        tx,
+        report.connection_id,
+        report.consent(),
+        report.health(),
+        &granted,
+        now,
+    )
+    .await?;
+    repo::insert_report(tx, report).await
+}
+
+/// Microsoft's admin-consent URL for the configured app in the connection's directory.
+pub fn admin_consent_url(config: &Config, connection: &Connection) -> String {
+    let ms = &config.providers.microsoft;
+    format!(
+        "{}/{}/adminconsent?client_id={}",
+        ms.authority_url.trim_end_matches('/'),
+        crate::web::render::urlencode(&connection.directory_id),
+        crate::web::render::urlencode(&ms.client_id)
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn connection() -> Connection {
+        Connection {
+            id: 7,
+            tenant_id: 3,
+            kind: "simulated".into(),
+            directory_id: "contoso.onmicrosoft.com".into(),
+            display_name: "x".into(),
+            simulated_scenario: Some("healthy".into()),
+            consent_state: "unknown".into(),
+            health: "unknown".into(),
+            granted_permissions: Json(json!([])),
+            created_at: Utc::now(),
+            updated_at: Utc::now(),
+        }
+    }
+
+    #[test]
+    fn verdicts_follow_the_reason_vocabulary() {
+        let now = Utc::now();
+        let c = connection();
+        let all = AccessCheck {
+            granted_permissions: REQUIRED_PERMISSIONS.iter().map(|s| s.to_string()).collect(),
+            graph_healthy: true,
+            detail: None,
+        };
+        let (r, done) = judge(&c, 1, Ok(all.clone()), now);
+        assert_eq!(r.overall(), Overall::Ready);
+        assert_eq!(done.outcome, RunOutcome::Succeeded);
+        assert!(r.missing().is_empty());
+
+        let partial = AccessCheck {
+            granted_permissions: vec!["Directory.Read.All".into()],
+            ..all.clone()
+        };
+        let (r, done) = judge(&c, 1, Ok(partial), now);
+        assert_eq!(r.overall(), Overall::Blocked);
+        assert_eq!(r.reason(), Some(ReasonCode::RequiredPermissionsMissing));
+        assert_eq!(done.outcome, RunOutcome::PartiallySucceeded);
+        assert_eq!(r.missing().len(), REQUIRED_PERMISSIONS.len() - 1);
+
+        let (r, done) = judge(
+            &c,
+            1,
+            Err(ProviderFault::AdminConsentRequired("AADSTS65001".into())),
+            now,
+        );
+        assert_eq!(r.consent(), ConsentState::Missing);
+        assert_eq!(r.reason(), Some(ReasonCode::AdminConsentRequired));
+        assert_eq!(done.outcome, RunOutcome::Failed);
+        assert!(r.permissions().iter().all(|p| p.granted.is_none()));
+
+        let (r, _) = judge(&c, 1, Err(ProviderFault::Timeout), now);
+        assert_eq!(r.reason(), Some(ReasonCode::RetryableProviderFailure));
+        assert_eq!(r.overall(), Overall::Failed);
+    }
+
+    #[test]
+    fn staleness_and_dominant_reason() {
+        let now = Utc::now();
+        let c = connection();
+        let ok = AccessCheck {
+            granted_permissions: REQUIRED_PERMISSIONS.iter().map(|s| s.to_string()).collect(),
+            graph_healthy: true,
+            detail: None,
+        };
+        let (mut report, _) = judge(&c, 1, Ok(ok), now);
+        report.checked_at = now - Duration::hours(25);
+        assert!(report.is_stale(now, 24));
+        assert!(!report.is_stale(now, 48));
+        let state = VerificationState {
+            connection: Some(c.clone()),
+            report: Some(report),
+            stale: true,
+        };
+        assert_eq!(state.dominant_reason(), Some(ReasonCode::VerificationStale));
+        assert!(!state.is_ready());
+        let none = VerificationState {
+            connection: None,
+            report: None,
+            stale: false,
+        };
+        assert_eq!(
+            none.dominant_reason(),
+            Some(ReasonCode::ProviderConnectionMissing)
+        );
+    }
+
+    #[test]
+    fn directory_ids() {
+        assert!(directory_id_valid("72f988bf-86f1-41af-91ab-2d7cd011db47"));
+        assert!(directory_id_valid("contoso.onmicrosoft.com"));
+        assert!(!directory_id_valid("contoso"));
+        assert!(!directory_id_valid("72f988bf-86f1-41af-91ab-2d7cd011db4"));
+        assert!(!directory_id_valid("a..b"));
+    }
+}

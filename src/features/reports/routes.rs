@@ -1,0 +1,187 @@
+//! Report pages of a tenant: the list of stored reports and review packs with the actions that
+//! produce them, one report, and the review pack download.
+
+use super::model::{ReviewPack, StoredReport};
+use super::repo;
+use crate::{
+    access::{Capability, TenantScope},
+    error::{AppError, AppResult},
+    features::operations::{model::RunType, repo as runs},
+    state::AppState,
+    web::{context::RequestContext, html, shell::Shell},
+};
+use askama::Template;
+use axum::{
+    extract::{Path, State},
+    http::{HeaderValue, header},
+    response::{IntoResponse, Response},
+};
+use serde::Deserialize;
+
+/// Items listed per kind.
+const LIST_LIMIT: i64 = 50;
+
+/// A start button: run type id, label key, and why it is disabled (if it is).
+pub struct StartAction {
+    /// Type id.
+    pub run_type: &'static str,
+    /// Fluent id of the label.
+    pub label_key: &'static str,
+    /// Translated reason when the role lacks the capability.
+    pub disabled_reason: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "reports.html")]
+struct IndexPage {
+    shell: Shell,
+    tenant_ext: String,
+    tenant_name: String,
+    reports: Vec<StoredReport>,
+    packs: Vec<ReviewPack>,
+    actions: Vec<StartAction>,
+    pending_pack_run: Option<i64>,
+}
+
+/// Start buttons for `types` as the caller's role allows them.
+pub fn start_actions(scope: &TenantScope, shell: &Shell, types: &[RunType]) -> Vec<StartAction> {
+    types
+        .iter()
+        .map(|t| StartAction {
+            run_type: t.as_str(),
+            label_key: t.label_key(),
+            disabled_reason: (!scope.role.can(t.required_capability())).then(|| {
+                shell.t.t1(
+                    "reason-missing-capability",
+                    "capability",
+                    t.required_capability().as_str(),
+                )
+            }),
+        })
+        .collect()
+}
+
+/// `GET /admin/t/{tenant}/reports`.
+pub async fn index(
+    State(state): State<AppState>,
+    ctx: RequestContext,
+    scope: TenantScope,
+) -> AppResult<Response> {
+    scope.require(Capability::TenantsView)?;
+    let shell = Shell::admin(
+        &state,
+        &ctx,
+        Some((&scope.tenant.workspace_slug, scope.role)),
+        Some(&scope.tenant.external_id),
+        "reports",
+    )
+    .await?;
+    let latest_pack_run = runs::latest_of_type(
+        &state.db,
+        scope.tenant.id,
+        RunType::ReviewPackGenerate.as_str(),
+    )
+    .await?;
+    Ok(html(&IndexPage {
+        actions: start_actions(
+            &scope,
+            &shell,
+            &[
+                RunType::PermissionPostureReport,
+                RunType::EntraAdminRolesReport,
+                RunType::ReviewPackGenerate,
+            ],
+        ),
+        shell,
+        reports: repo::list_reports(&state.db, scope.tenant.id, LIST_LIMIT).await?,
+        packs: repo::list_packs(&state.db, scope.tenant.id, LIST_LIMIT).await?,
+        pending_pack_run: latest_pack_run.filter(|r| r.is_active()).map(|r| r.id),
+        tenant_ext: scope.tenant.external_id,
+        tenant_name: scope.tenant.name,
+    }))
+}
+
+/// Path of a report or pack under a tenant.
+#[derive(Debug, Deserialize)]
+pub struct ItemPath {
+    /// Tenant external id (resolved by the scope extractor).
+    pub tenant: String,
+    /// Report id.
+    pub report: Option<String>,
+    /// Pack id.
+    pub pack: Option<String>,
+}
+
+fn id_of(s: Option<&str>) -> AppResult<i64> {
+    s.and_then(|v| v.parse().ok()).ok_or(AppError::NotFound)
+}
+
+#[derive(Template)]
+#[template(path = "report.html")]
+struct ReportPage {
+    shell: Shell,
+    tenant_ext: String,
+    tenant_name: String,
+    report: StoredReport,
+    pretty: String,
+}
+
+/// `GET /admin/t/{tenant}/reports/{report}`.
+pub async fn show(
+    State(state): State<AppState>,
+    ctx: RequestContext,
+    scope: TenantScope,
+    Path(path): Path<ItemPath>,
+) -> AppResult<Response> {
+    scope.require(Capability::TenantsView)?;
+    let id = id_of(path.report.as_deref())?;
+    let report = repo::find_report(&state.db, scope.tenant.id, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let shell = Shell::admin(
+        &state,
+        &ctx,
+        Some((&scope.tenant.workspace_slug, scope.role)),
+        Some(&scope.tenant.external_id),
+        "reports",
+    )
+    .await?;
+    Ok(html(&ReportPage {
+        shell,
+        pretty: serde_json::to_string_pretty(&report.payload.0).unwrap_or_default(),
+        report,
+        tenant_ext: scope.tenant.external_id,
+        tenant_name: scope.tenant.name,
+    }))
+}
+
+/// `GET /admin/t/{tenant}/review-packs/{pack}`: the ZIP as an attachment.
+pub async fn download(
+    State(state): State<AppState>,
+    scope: TenantScope,
+    Path(path): Path<ItemPath>,
+) -> AppResult<Response> {
+    scope.require(Capability::TenantsView)?;
+    let id = id_of(path.pack.as_deref())?;
+    let (file_name, content) = repo::pack_content(&state.db, scope.tenant.id, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let safe_name: String = file_name
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+        .collect();
+    let mut response = content.into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/zip"),
+    );
+    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{safe_name}\"")) {
+        headers.insert(header::CONTENT_DISPOSITION, v);
+    }
+    headers.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, no-store"),
+    );
+    Ok(response)
+}
