@@ -166,6 +166,23 @@ impl Shell {
         Ok(shell)
     }
 
+    /// Frame for a page about one tenant the caller may see.
+    pub async fn for_tenant(
+        state: &AppState,
+        ctx: &RequestContext,
+        scope: &crate::access::TenantScope,
+        active: &str,
+    ) -> AppResult<Shell> {
+        Shell::admin(
+            state,
+            ctx,
+            Some((&scope.tenant.workspace_slug, scope.role)),
+            Some(&scope.tenant.external_id),
+            active,
+        )
+        .await
+    }
+
     /// Frame for the system plane.
     pub fn system(ctx: &RequestContext, active: &str) -> Shell {
         let mut shell = Shell::public(ctx);

@@ -202,20 +202,7 @@ pub async fn start(
     scope: TenantScope,
     ApiJson(body): ApiJson<StartRun>,
 ) -> AppResult<(StatusCode, Json<RunView>)> {
-    let run_type = service::parse_type(&body.run_type)?;
-    scope.require(run_type.required_capability())?;
-    let run = service::start(
-        &state,
-        &ctx.audit(),
-        scope.tenant.workspace_id,
-        scope.tenant.id,
-        run_type,
-        &service::Initiator::User {
-            id: scope.identity.user.id,
-            email: scope.identity.user.email.clone(),
-        },
-    )
-    .await?;
+    let run = service::start_in_scope(&state, &ctx.audit(), &scope, &body.run_type).await?;
     Ok((
         StatusCode::ACCEPTED,
         Json(RunView::of(&run, &scope.tenant.external_id)),

@@ -18,6 +18,15 @@ const RUN_COLUMNS: &str = "r.id, r.workspace_id, r.tenant_id, r.run_type, r.stat
 const VISIBLE: &str = "(m.all_tenants OR EXISTS (SELECT 1 FROM tenant_entitlements e
     WHERE e.membership_id = m.id AND e.tenant_id = t.id))";
 
+/// The tail of a run query joined to its tenant and the caller's membership (`$1` = user
+/// id), after `SELECT {RUN_COLUMNS},`; callers add the visibility rule.
+const SCOPED_JOIN: &str = "t.external_id AS tenant_external_id, t.name AS tenant_name,
+    w.slug AS workspace_slug, m.role
+    FROM operation_runs r
+    JOIN tenants t ON t.id = r.tenant_id
+    JOIN workspaces w ON w.id = t.workspace_id
+    JOIN memberships m ON m.workspace_id = t.workspace_id AND m.user_id = $1";
+
 /// A run to queue.
 #[derive(Debug, Clone)]
 pub struct NewRun<'a> {
@@ -167,13 +176,7 @@ pub async fn find_scoped(
     run_id: i64,
 ) -> Result<Option<RunWithTenant>, sqlx::Error> {
     with_db!(db, |p| sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "SELECT {RUN_COLUMNS}, t.external_id AS tenant_external_id, t.name AS tenant_name,
-                w.slug AS workspace_slug, m.role
-         FROM operation_runs r
-         JOIN tenants t ON t.id = r.tenant_id
-         JOIN workspaces w ON w.id = t.workspace_id
-         JOIN memberships m ON m.workspace_id = t.workspace_id AND m.user_id = $1
-         WHERE r.id = $2 AND {VISIBLE}"
+        "SELECT {RUN_COLUMNS}, {SCOPED_JOIN} WHERE r.id = $2 AND {VISIBLE}"
     )))
     .bind(user_id)
     .bind(run_id)
@@ -203,13 +206,7 @@ pub async fn list_visible(
     f: &RunFilter,
 ) -> Result<Vec<RunWithTenant>, sqlx::Error> {
     with_db!(db, |p| sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "SELECT {RUN_COLUMNS}, t.external_id AS tenant_external_id, t.name AS tenant_name,
-                w.slug AS workspace_slug, m.role
-         FROM operation_runs r
-         JOIN tenants t ON t.id = r.tenant_id
-         JOIN workspaces w ON w.id = t.workspace_id
-         JOIN memberships m ON m.workspace_id = t.workspace_id AND m.user_id = $1
-         WHERE {VISIBLE}
+        "SELECT {RUN_COLUMNS}, {SCOPED_JOIN} WHERE {VISIBLE}
            AND ($2 IS NULL OR r.tenant_id = $2)
            AND ($3 IS NULL OR r.run_type = $3)
            AND ($4 IS NULL OR r.outcome = $4)

@@ -199,19 +199,6 @@ pub async fn start(
     scope: TenantScope,
     FormData(form): FormData<StartForm>,
 ) -> AppResult<Response> {
-    let run_type = service::parse_type(&form.run_type)?;
-    scope.require(run_type.required_capability())?;
-    let run = service::start(
-        &state,
-        &ctx.audit(),
-        scope.tenant.workspace_id,
-        scope.tenant.id,
-        run_type,
-        &service::Initiator::User {
-            id: scope.identity.user.id,
-            email: scope.identity.user.email.clone(),
-        },
-    )
-    .await?;
+    let run = service::start_in_scope(&state, &ctx.audit(), &scope, &form.run_type).await?;
     Ok(see_other(&format!("/admin/operations/{}", run.id)))
 }

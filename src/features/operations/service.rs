@@ -114,3 +114,27 @@ pub async fn start(
         .await?
         .ok_or(ServiceError::NotFound("operation_run"))
 }
+
+/// Starts a run of the submitted type as the scope's user: unknown type → 422, a role without
+/// the type's capability → 403, else the queued run.
+pub async fn start_in_scope(
+    state: &AppState,
+    actx: &AuditContext,
+    scope: &crate::access::TenantScope,
+    requested_type: &str,
+) -> crate::error::AppResult<RunRow> {
+    let run_type = parse_type(requested_type)?;
+    scope.require(run_type.required_capability())?;
+    Ok(start(
+        state,
+        actx,
+        scope.tenant.workspace_id,
+        scope.tenant.id,
+        run_type,
+        &Initiator::User {
+            id: scope.identity.user.id,
+            email: scope.identity.user.email.clone(),
+        },
+    )
+    .await?)
+}

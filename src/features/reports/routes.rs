@@ -21,8 +21,10 @@ use serde::Deserialize;
 /// Items listed per kind.
 const LIST_LIMIT: i64 = 50;
 
-/// A start button: run type id, label key, and why it is disabled (if it is).
+/// A start button: where it posts, run type id, label key, and why it is disabled (if it is).
 pub struct StartAction {
+    /// Form action.
+    pub action_url: String,
     /// Type id.
     pub run_type: &'static str,
     /// Fluent id of the label.
@@ -48,6 +50,7 @@ pub fn start_actions(scope: &TenantScope, shell: &Shell, types: &[RunType]) -> V
     types
         .iter()
         .map(|t| StartAction {
+            action_url: format!("/admin/t/{}/operations", scope.tenant.external_id),
             run_type: t.as_str(),
             label_key: t.label_key(),
             disabled_reason: (!scope.role.can(t.required_capability())).then(|| {
@@ -68,14 +71,7 @@ pub async fn index(
     scope: TenantScope,
 ) -> AppResult<Response> {
     scope.require(Capability::TenantsView)?;
-    let shell = Shell::admin(
-        &state,
-        &ctx,
-        Some((&scope.tenant.workspace_slug, scope.role)),
-        Some(&scope.tenant.external_id),
-        "reports",
-    )
-    .await?;
+    let shell = Shell::for_tenant(&state, &ctx, &scope, "reports").await?;
     let latest_pack_run = runs::latest_of_type(
         &state.db,
         scope.tenant.id,
@@ -138,14 +134,7 @@ pub async fn show(
     let report = repo::find_report(&state.db, scope.tenant.id, id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let shell = Shell::admin(
-        &state,
-        &ctx,
-        Some((&scope.tenant.workspace_slug, scope.role)),
-        Some(&scope.tenant.external_id),
-        "reports",
-    )
-    .await?;
+    let shell = Shell::for_tenant(&state, &ctx, &scope, "reports").await?;
     Ok(html(&ReportPage {
         shell,
         pretty: serde_json::to_string_pretty(&report.payload.0).unwrap_or_default(),

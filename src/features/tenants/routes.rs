@@ -84,14 +84,7 @@ pub async fn dashboard(
     ctx: RequestContext,
     scope: TenantScope,
 ) -> AppResult<Response> {
-    let shell = Shell::admin(
-        &state,
-        &ctx,
-        Some((&scope.tenant.workspace_slug, scope.role)),
-        Some(&scope.tenant.external_id),
-        "tenants",
-    )
-    .await?;
+    let shell = Shell::for_tenant(&state, &ctx, &scope, "tenants").await?;
     let verification = providers::service::state_for_tenant(
         &state.db,
         &state.config,
