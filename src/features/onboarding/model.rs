@@ -1,0 +1,259 @@
+//! Onboarding drafts: the wizard's steps, the draft row and the JSON state it carries between
+//! steps.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use sqlx::types::Json;
+
+/// A wizard step. The draft's `current_step` is the checkpoint the operator works on; the
+/// steps before it are completed checkpoints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Step {
+    /// Name the tenant (new) or pick an existing one.
+    Identify,
+    /// Save the provider connection (creates the tenant when it is new).
+    Connect,
+    /// Run verification until the tenant is ready.
+    Verify,
+    /// Done; the draft is read-only.
+    Complete,
+}
+
+impl Step {
+    /// Every step in wizard order.
+    pub const ALL: [Step; 4] = [Step::Identify, Step::Connect, Step::Verify, Step::Complete];
+
+    /// Stored form.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Step::Identify => "identify",
+            Step::Connect => "connect",
+            Step::Verify => "verify",
+            Step::Complete => "complete",
+        }
+    }
+
+    /// Parses the stored form.
+    pub fn parse(s: &str) -> Option<Step> {
+        Step::ALL.into_iter().find(|v| v.as_str() == s)
+    }
+
+    /// Fluent id of the short label in the step indicator.
+    pub fn label_key(self) -> &'static str {
+        match self {
+            Step::Identify => "onboarding-step-identify",
+            Step::Connect => "onboarding-step-connect",
+            Step::Verify => "onboarding-step-verify",
+            Step::Complete => "onboarding-step-complete",
+        }
+    }
+
+    /// Fluent id of the checkpoint label the readiness section shows next to "Step".
+    pub fn checkpoint_key(self) -> &'static str {
+        match self {
+            Step::Identify => "onboarding-checkpoint-identify",
+            Step::Connect => "onboarding-checkpoint-connect",
+            Step::Verify => "onboarding-checkpoint-verify",
+            Step::Complete => "onboarding-checkpoint-complete",
+        }
+    }
+}
+
+/// Lifecycle of a draft.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DraftStatus {
+    /// Still being worked on.
+    Draft,
+    /// Finished; immutable from now on.
+    Completed,
+}
+
+impl DraftStatus {
+    /// Stored form.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DraftStatus::Draft => "draft",
+            DraftStatus::Completed => "completed",
+        }
+    }
+
+    /// Parses the stored form (anything unknown counts as completed, i.e. immutable).
+    pub fn parse(s: &str) -> DraftStatus {
+        match s {
+            "draft" => DraftStatus::Draft,
+            _ => DraftStatus::Completed,
+        }
+    }
+}
+
+/// Whether the draft onboards a new tenant or re-onboards one that exists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Mode {
+    /// The tenant is created by the connect step.
+    #[default]
+    New,
+    /// The tenant existed when the draft was started.
+    Existing,
+}
+
+/// The provider connection as the connect step last saved it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ConnectState {
+    /// `simulated` or `microsoft`.
+    pub kind: String,
+    /// Entra directory id or verified domain.
+    pub directory_id: String,
+    /// Label.
+    pub display_name: String,
+    /// Scenario id (simulated kind).
+    pub scenario: String,
+    /// When the connect step saved it.
+    pub saved_at: Option<DateTime<Utc>>,
+}
+
+/// Everything the wizard remembers between steps (the `state` JSON column). Holds no secret.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct DraftState {
+    /// New or existing tenant.
+    pub mode: Mode,
+    /// Tenant display name (typed at identify, or the existing tenant's name).
+    pub tenant_name: String,
+    /// Tenant URL key (typed at identify, or the existing tenant's).
+    pub external_id: String,
+    /// Entra directory id or domain typed at identify; prefills the connect step.
+    pub directory_id: String,
+    /// The connection saved by the connect step.
+    pub connection: Option<ConnectState>,
+    /// The `provider.connection.verify` run this draft queued after the connection was saved.
+    /// Cleared whenever the connection is saved again, so an older report never counts.
+    pub verification_run_id: Option<i64>,
+}
+
+/// A draft as stored, with the workspace and (when linked) tenant it belongs to and the
+/// caller's role there (scoped reads only; empty otherwise).
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Draft {
+    /// Id; also the URL key.
+    pub id: i64,
+    /// Owning workspace.
+    pub workspace_id: i64,
+    /// Linked tenant; `None` until the connect step creates a new tenant.
+    pub tenant_id: Option<i64>,
+    /// Step id (see [`Step`]).
+    pub current_step: String,
+    /// Status id (see [`DraftStatus`]).
+    pub status: String,
+    /// Wizard state.
+    pub state: Json<DraftState>,
+    /// Optimistic-concurrency version; every change bumps it.
+    pub version: i64,
+    /// Who started it.
+    pub started_by: Option<i64>,
+    /// Who changed it last.
+    pub updated_by: Option<i64>,
+    /// Started.
+    pub created_at: DateTime<Utc>,
+    /// Last changed.
+    pub updated_at: DateTime<Utc>,
+    /// Completed.
+    pub completed_at: Option<DateTime<Utc>>,
+    /// Workspace URL key.
+    pub workspace_slug: String,
+    /// Workspace name.
+    pub workspace_name: String,
+    /// Caller's role in the workspace, as stored.
+    pub role: String,
+    /// Linked tenant's URL key.
+    pub tenant_external_id: Option<String>,
+    /// Linked tenant's name.
+    pub tenant_name: Option<String>,
+    /// E-mail of the user who started it.
+    pub started_by_label: Option<String>,
+}
+
+impl Draft {
+    /// Parsed step (unknown ids read as identify).
+    pub fn step(&self) -> Step {
+        Step::parse(&self.current_step).unwrap_or(Step::Identify)
+    }
+
+    /// Parsed status.
+    pub fn status(&self) -> DraftStatus {
+        DraftStatus::parse(&self.status)
+    }
+
+    /// Whether it can no longer change.
+    pub fn is_completed(&self) -> bool {
+        self.status() == DraftStatus::Completed
+    }
+
+    /// The name to show: the linked tenant's, else the one typed at identify.
+    pub fn display_name(&self) -> &str {
+        self.tenant_name
+            .as_deref()
+            .unwrap_or(self.state.0.tenant_name.as_str())
+    }
+
+    /// The external id to show: the linked tenant's, else the one typed at identify.
+    pub fn display_external_id(&self) -> &str {
+        self.tenant_external_id
+            .as_deref()
+            .unwrap_or(self.state.0.external_id.as_str())
+    }
+}
+
+/// Checks a directory id: an Entra tenant GUID or a domain name (the rule provider connections
+/// use, with onboarding's own message).
+pub fn directory_id_valid(s: &str) -> bool {
+    let guid = s.len() == 36
+        && s.chars().enumerate().all(|(i, c)| {
+            if [8, 13, 18, 23].contains(&i) {
+                c == '-'
+            } else {
+                c.is_ascii_hexdigit()
+            }
+        });
+    let domain = s.len() <= 253
+        && s.contains('.')
+        && s.split('.').all(|label| {
+            !label.is_empty()
+                && label.len() <= 63
+                && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+                && !label.starts_with('-')
+        });
+    guid || domain
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn steps_round_trip_in_order() {
+        for s in Step::ALL {
+            assert_eq!(Step::parse(s.as_str()), Some(s));
+        }
+        assert!(Step::Identify < Step::Connect && Step::Verify < Step::Complete);
+        assert_eq!(Step::parse("done"), None);
+    }
+
+    #[test]
+    fn state_reads_partial_json() {
+        let s: DraftState = serde_json::from_str(r#"{"tenant_name":"X"}"#).unwrap();
+        assert_eq!(s.mode, Mode::New);
+        assert_eq!(s.tenant_name, "X");
+        assert!(s.connection.is_none());
+    }
+
+    #[test]
+    fn directory_ids() {
+        assert!(directory_id_valid("72f988bf-86f1-41af-91ab-2d7cd011db47"));
+        assert!(directory_id_valid("contoso.onmicrosoft.com"));
+        assert!(!directory_id_valid("contoso"));
+        assert!(!directory_id_valid("a..b"));
+    }
+}
