@@ -1,0 +1,59 @@
+import { test, expect, type Page } from '@playwright/test';
+import { shot, signIn } from './helpers';
+
+/** Starts (or resumes) onboarding for an existing tenant and saves its simulated connection. */
+async function onboardExisting(page: Page, tenant: string, scenario: string): Promise<void> {
+  await page.goto('/admin/onboarding');
+  await page.getByLabel('Workspace').selectOption('contoso-msp');
+  await page.getByLabel('Existing tenant').selectOption(tenant);
+  await page.getByRole('button', { name: 'Start onboarding' }).click();
+  await expect(page).toHaveURL(/\/admin\/onboarding\/\d+/);
+  const connect = page.getByTestId('onboarding-connect');
+  if (await connect.isVisible()) {
+    await page.getByLabel('Provider', { exact: true }).selectOption('simulated');
+    await page.getByLabel('Simulated scenario').selectOption(scenario);
+    await page.getByRole('button', { name: 'Save connection and continue' }).click();
+  }
+  await expect(page.getByTestId('onboarding-readiness')).toBeVisible();
+}
+
+/** Runs verification from the wizard and waits (the page refreshes itself) for the result. */
+async function runVerification(page: Page): Promise<void> {
+  const next = page.getByTestId('primary-next-action');
+  await expect(next).toHaveText('Run verification');
+  await next.click();
+  await expect(page.getByTestId('stored-verification-details')).toBeVisible({ timeout: 20_000 });
+  await expect(page.getByTestId('verification-running')).toHaveCount(0);
+}
+
+test('fabrikam: verification from the wizard puts Grant admin consent first', async ({ page }) => {
+  await signIn(page, 'owner@contoso.test');
+  await onboardExisting(page, 'fabrikam', 'consent_missing');
+  await runVerification(page);
+
+  const readiness = page.getByTestId('onboarding-readiness');
+  await expect(readiness).toContainText('Step');
+  await expect(readiness).not.toContainText('Current checkpoint');
+  await expect(page.getByTestId('onboarding-step')).toHaveText('Verify access');
+  await expect(page.getByTestId('primary-next-action')).toHaveText('Grant admin consent');
+  await expect(page.getByTestId('safe-next-action')).toContainText('Grant admin consent and re-run verification.');
+  await expect(page.getByRole('heading', { name: 'Stored verification details', exact: true })).toHaveCount(1);
+  await expect(page.getByTestId('permission-diagnostics')).toHaveCount(0);
+  const evidence = page.getByTestId('supporting-evidence');
+  await expect(evidence).toBeVisible();
+  await evidence.getByText('View required permissions').click();
+  await expect(evidence.locator('#required-permissions li').first()).toBeVisible();
+  await page.screenshot({ path: shot('onboarding-fabrikam-consent.png'), fullPage: true });
+});
+
+test('contoso: a verified tenant is ready to complete', async ({ page }) => {
+  await signIn(page, 'manager@contoso.test');
+  await onboardExisting(page, 'contoso', 'healthy');
+  await runVerification(page);
+  await expect(page.getByTestId('verification-status')).toContainText('Ready');
+  await expect(page.getByTestId('primary-next-action')).toHaveText('Complete onboarding');
+  await expect(page.getByTestId('permission-diagnostics')).toHaveCount(0);
+  await page.screenshot({ path: shot('onboarding-contoso-ready.png'), fullPage: true });
+  await page.getByTestId('primary-next-action').click();
+  await expect(page.getByTestId('onboarding-completed')).toBeVisible();
+});
