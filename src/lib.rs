@@ -6,6 +6,7 @@ pub mod access;
 pub mod api;
 pub mod audit;
 pub mod auth;
+pub mod bench;
 pub mod clock;
 pub mod config;
 pub mod db;
@@ -77,7 +78,7 @@ impl Routes {
 }
 
 fn routes() -> Routes {
-    use features::{account, onboarding, operations, reports, system, tenants};
+    use features::{account, diagnostics, help, onboarding, operations, reports, system, tenants};
     Routes {
         router: Router::new(),
         list: Vec::new(),
@@ -107,8 +108,24 @@ fn routes() -> Routes {
         "/admin/t/{tenant}/review-packs/{pack}",
         reports::routes::download,
     )
+    .post(
+        "/admin/t/{tenant}/support-diagnostics",
+        diagnostics::routes::open_tenant,
+    )
+    .get(
+        "/admin/t/{tenant}/support-diagnostics/{opening}",
+        diagnostics::routes::show_tenant,
+    )
     .get("/admin/operations", operations::routes::list)
     .get("/admin/operations/{run}", operations::routes::show)
+    .post(
+        "/admin/operations/{run}/support-diagnostics",
+        diagnostics::routes::open_run,
+    )
+    .get(
+        "/admin/operations/{run}/support-diagnostics/{opening}",
+        diagnostics::routes::show_run,
+    )
     .get("/admin/onboarding", onboarding::routes::index)
     .post("/admin/onboarding", onboarding::routes::create)
     .get("/admin/onboarding/{draft}", onboarding::routes::show)
@@ -128,6 +145,15 @@ fn routes() -> Routes {
         operations::api::start,
     )
     .get("/api/v1/operations/{run}", operations::api::get)
+    .get("/api/v1/help/topics", help::api::topics)
+    .post(
+        "/api/v1/tenants/{tenant}/support-diagnostics",
+        diagnostics::api::tenant,
+    )
+    .post(
+        "/api/v1/operations/{run}/support-diagnostics",
+        diagnostics::api::run,
+    )
 }
 
 async fn root() -> axum::response::Response {

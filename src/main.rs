@@ -23,7 +23,9 @@ use tenantpilot::{
 #[command(
     name = "tenantpilot",
     version,
-    about = "TenantPilot: operations console for MSPs"
+    about = "TenantPilot: operations console for MSPs",
+    // `help` is our contextual-help command; `--help` still prints usage.
+    disable_help_subcommand = true
 )]
 struct Cli {
     #[command(subcommand)]
@@ -69,6 +71,24 @@ enum Command {
     Tenant {
         #[command(subcommand)]
         command: TenantCommand,
+    },
+    /// Contextual help catalog.
+    Help {
+        #[command(subcommand)]
+        command: HelpCommand,
+    },
+    /// Load benchmark of the run viewer and tenant dashboard on a PostgreSQL database whose
+    /// name contains `bench` (created, migrated and bulk-loaded first).
+    Bench(tenantpilot::bench::BenchArgs),
+}
+
+#[derive(Subcommand)]
+enum HelpCommand {
+    /// Print the help catalog as versioned JSON (topic metadata and approved links only).
+    Export {
+        /// Only this language (`en` or `de`); both when omitted.
+        #[arg(long)]
+        locale: Option<String>,
     },
 }
 
@@ -364,6 +384,18 @@ async fn run(cli: Cli) -> Result<(), CliError> {
             println!("{email} is now {} in {workspace}", role.as_str());
             Ok(())
         }
+        Command::Help {
+            command: HelpCommand::Export { locale },
+        } => {
+            let locale = match locale.as_deref() {
+                None => None,
+                Some(tag) => Some(Locale::parse(tag).ok_or_else(|| {
+                    CliError(format!("--locale: unknown language {tag:?}; use en or de"))
+                })?),
+            };
+            print!("{}", tenantpilot::features::help::export_json(locale));
+            Ok(())
+        }
         Command::Tenant {
             command:
                 TenantCommand::Create {
@@ -385,6 +417,7 @@ async fn run(cli: Cli) -> Result<(), CliError> {
             println!("created tenant {} ({})", t.external_id, t.name);
             Ok(())
         }
+        Command::Bench(args) => bench(config, args).await,
     }
 }
 
@@ -426,4 +459,21 @@ async fn serve(config: Config, bind: Option<String>) -> Result<(), CliError> {
         handle.abort();
     }
     served
+}
+
+/// `tenantpilot bench`: see `tenantpilot::bench`.
+async fn bench(config: Config, args: tenantpilot::bench::BenchArgs) -> Result<(), CliError> {
+    tenantpilot::bench::run(config, &args)
+        .await
+        .map_err(|e| CliError(format!("benchmark failed: {e:#}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_definition_is_consistent() {
+        super::Cli::command().debug_assert();
+    }
 }

@@ -113,6 +113,31 @@ fn matrix() -> Vec<Row> {
             [200, 200, 200, 404, 404, 302, 404],
         ),
         row(
+            "POST",
+            "/admin/t/{tenant}/support-diagnostics",
+            Form("/admin/t/fabrikam/support-diagnostics", &[]),
+            [303, 303, 403, 404, 404, 302, 404],
+        ),
+        row(
+            "GET",
+            "/admin/t/{tenant}/support-diagnostics/{opening}",
+            // The owner's own opening: only the owner may preview it.
+            Get("/admin/t/fabrikam/support-diagnostics/$tenant_opening"),
+            [200, 404, 403, 404, 404, 302, 404],
+        ),
+        row(
+            "POST",
+            "/admin/operations/{run}/support-diagnostics",
+            Form("/admin/operations/$run/support-diagnostics", &[]),
+            [303, 303, 403, 404, 404, 302, 404],
+        ),
+        row(
+            "GET",
+            "/admin/operations/{run}/support-diagnostics/{opening}",
+            Get("/admin/operations/$run/support-diagnostics/$run_opening"),
+            [200, 404, 403, 404, 404, 302, 404],
+        ),
+        row(
             "GET",
             "/admin/operations",
             Get("/admin/operations"),
@@ -226,6 +251,32 @@ fn matrix() -> Vec<Row> {
             Api(Method::GET, "/api/v1/operations/$run", None),
             [200, 200, 200, 404, 404, 401, 404],
         ),
+        row(
+            "POST",
+            "/api/v1/tenants/{tenant}/support-diagnostics",
+            Api(
+                Method::POST,
+                "/api/v1/tenants/fabrikam/support-diagnostics",
+                None,
+            ),
+            [200, 200, 403, 404, 404, 401, 404],
+        ),
+        row(
+            "POST",
+            "/api/v1/operations/{run}/support-diagnostics",
+            Api(
+                Method::POST,
+                "/api/v1/operations/$run/support-diagnostics",
+                None,
+            ),
+            [200, 200, 403, 404, 404, 401, 404],
+        ),
+        row(
+            "GET",
+            "/api/v1/help/topics",
+            Api(Method::GET, "/api/v1/help/topics", None),
+            [200, 200, 200, 200, 200, 401, 200],
+        ),
     ]
 }
 
@@ -255,7 +306,27 @@ async fn ids(app: &TestApp) -> Vec<(&'static str, String)> {
         .and_then(|l| l.rsplit('/').next())
         .unwrap_or("0")
         .to_string();
+    let last = |r: common::Resp| {
+        r.header("location")
+            .and_then(|l| l.rsplit('/').next())
+            .unwrap_or("0")
+            .to_string()
+    };
+    let tenant_opening = last(
+        app.post_form("/admin/t/fabrikam/support-diagnostics", &owner, &[])
+            .await,
+    );
+    let run_opening = last(
+        app.post_form(
+            &format!("/admin/operations/{run}/support-diagnostics"),
+            &owner,
+            &[],
+        )
+        .await,
+    );
     vec![
+        ("$tenant_opening", tenant_opening),
+        ("$run_opening", run_opening),
         ("$run", run.to_string()),
         ("$report", report.to_string()),
         ("$pack", pack.to_string()),

@@ -354,7 +354,9 @@ async fn consent_missing_puts_grant_admin_consent_first() {
     }
     assert!(!body.contains("Permission diagnostics"));
     assert!(!body.contains("data-testid=\"permission-diagnostics\""));
-    assert!(body.contains("<div data-testid=\"contextual-help-slot\"></div>"));
+    // Contextual help for the blocker sits beside readiness (spec 244).
+    assert!(body.contains("data-help-topic=\"admin-consent-required\""));
+    assert!(body.contains("Grant admin consent and re-run verification."));
 
     // The connect step opened from there keeps the saved values and offers the way back.
     let connect_page = app.get(&format!("{path}?step=connect"), Some(&s)).await;

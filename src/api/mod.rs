@@ -101,9 +101,18 @@ impl Modify for BearerAuth {
         crate::features::operations::api::list,
         crate::features::operations::api::start,
         crate::features::operations::api::get,
+        crate::features::help::api::topics,
+        crate::features::diagnostics::api::tenant,
+        crate::features::diagnostics::api::run,
         openapi_json,
     ),
-    components(schemas(ProblemDoc, FieldProblem)),
+    components(schemas(
+        ProblemDoc,
+        FieldProblem,
+        crate::features::help::HelpCatalogDoc,
+        crate::features::help::HelpCatalogExport,
+        crate::features::help::ResolvedTopic,
+    )),
     modifiers(&BearerAuth)
 )]
 pub struct ApiDoc;

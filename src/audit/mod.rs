@@ -78,13 +78,14 @@ pub struct AuditEntry {
     pub metadata: Value,
 }
 
-/// Writes `entry` inside `tx`; if the transaction rolls back, so does the audit row.
+/// Writes `entry` inside `tx`; if the transaction rolls back, so does the audit row. Returns the
+/// row's id (diagnostics previews are addressed by the audit row of their opening).
 pub async fn record(
     tx: &mut Tx,
     ctx: &AuditContext,
     now: DateTime<Utc>,
     entry: AuditEntry,
-) -> Result<(), sqlx::Error> {
+) -> Result<i64, sqlx::Error> {
     repo::insert(
         tx,
         ctx.actor.id(),

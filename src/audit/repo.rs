@@ -16,11 +16,11 @@ pub async fn insert(
     now: DateTime<Utc>,
     entry: &AuditEntry,
     metadata: Value,
-) -> Result<(), sqlx::Error> {
-    with_tx!(tx, |c| sqlx::query(
+) -> Result<i64, sqlx::Error> {
+    with_tx!(tx, |c| sqlx::query_scalar(
         "INSERT INTO audit_events (occurred_at, actor_user_id, actor_label, workspace_id,
             tenant_id, action, target_type, target_id, metadata, request_id)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id"
     )
     .bind(now)
     .bind(actor_user_id)
@@ -32,10 +32,8 @@ pub async fn insert(
     .bind(&entry.target_id)
     .bind(Json(&metadata))
     .bind(request_id)
-    .execute(c)
-    .await
-    .map(|r| r.rows_affected()))?;
-    Ok(())
+    .fetch_one(c)
+    .await)
 }
 
 /// One row of the audit page or API.

@@ -1,6 +1,8 @@
 //! Product capabilities, one folder each (model, repo, service, routes, api).
 
 pub mod account;
+pub mod diagnostics;
+pub mod help;
 pub mod onboarding;
 pub mod operations;
 pub mod providers;

@@ -66,6 +66,8 @@ macro_rules! ftl_files {
             include_str!(concat!("../../locales/", $lang, "/main.ftl")),
             include_str!(concat!("../../locales/", $lang, "/operations.ftl")),
             include_str!(concat!("../../locales/", $lang, "/onboarding.ftl")),
+            include_str!(concat!("../../locales/", $lang, "/help.ftl")),
+            include_str!(concat!("../../locales/", $lang, "/diagnostics.ftl")),
         ]
     };
 }

@@ -57,6 +57,17 @@ fn generic_slug(error: &AppError) -> &'static str {
     }
 }
 
+/// The problem `type`: the help topic's URI where one explains the problem (an internal error
+/// needs a manual support handoff), else `urn:tenantpilot:problem:<slug>`.
+fn problem_type(error: &AppError) -> String {
+    match error {
+        AppError::Internal(_) => crate::features::help::problem_type_for(
+            crate::features::operations::model::ReasonCode::InternalError,
+        ),
+        other => format!("{PROBLEM_TYPE_BASE}{}", other.slug()),
+    }
+}
+
 /// The response for `error` in the context's plane and language.
 pub fn error(ctx: &RequestContext, error: AppError) -> Response {
     let status = error.status();
@@ -72,7 +83,7 @@ pub fn error(ctx: &RequestContext, error: AppError) -> Response {
     let detail = detail(t, &error);
     let mut response = if ctx.plane == Plane::Api {
         let mut body = json!({
-            "type": format!("{PROBLEM_TYPE_BASE}{}", error.slug()),
+            "type": problem_type(&error),
             "title": title,
             "status": status.as_u16(),
             "detail": detail,
@@ -116,4 +127,21 @@ pub fn urlencode(value: &str) -> String {
     serde_urlencoded::to_string([("v", value)])
         .map(|s| s.trim_start_matches("v=").to_string())
         .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn problems_with_a_help_topic_point_at_it() {
+        assert_eq!(
+            problem_type(&AppError::Internal(anyhow::anyhow!("boom"))),
+            "urn:tenantpilot:help:manual-handoff-required"
+        );
+        assert_eq!(
+            problem_type(&AppError::NotFound),
+            "urn:tenantpilot:problem:not-found"
+        );
+    }
 }

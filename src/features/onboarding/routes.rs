@@ -349,6 +349,8 @@ struct DraftPage {
     verify: Option<VerifyView>,
     completed: Option<CompletedView>,
     refresh: bool,
+    /// Contextual help for the verification's dominant issue (spec 244), after authorization.
+    help: Option<crate::features::help::ResolvedTopic>,
 }
 
 impl DraftPage {
@@ -646,12 +648,20 @@ async fn draft_page(
     });
     let refresh = view == "verify" && run.as_ref().is_some_and(RunRow::is_active);
     let t = shell.t;
+    let help = match (&verification, view) {
+        (Some(v), "verify") => {
+            crate::features::help::topic_for_onboarding(v, run.as_ref().and_then(RunRow::outcome))
+                .map(|k| crate::features::help::resolve_key(k, t.0))
+        }
+        _ => None,
+    };
     let status = if errors.is_empty() {
         StatusCode::OK
     } else {
         StatusCode::UNPROCESSABLE_ENTITY
     };
     let mut r = html(&DraftPage {
+        help,
         draft_id: draft.id,
         version: draft.version,
         name: draft.display_name().to_string(),

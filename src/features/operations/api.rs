@@ -34,6 +34,8 @@ pub struct RunView {
     pub outcome: Option<RunOutcome>,
     /// Why it ended as it did.
     pub reason_code: Option<ReasonCode>,
+    /// Help topic URI (`urn:tenantpilot:help:<key>`) explaining the reason, when there is one.
+    pub help_topic: Option<String>,
     /// Technical detail.
     pub summary_message: Option<String>,
     /// Named counts.
@@ -71,6 +73,7 @@ impl RunView {
             status: run.status(),
             outcome: run.outcome(),
             reason_code: run.reason(),
+            help_topic: run.reason().map(crate::features::help::problem_type_for),
             summary_message: run.summary_message.clone(),
             summary_counts: run.counts().0,
             progress: Progress {

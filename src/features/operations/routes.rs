@@ -139,6 +139,7 @@ struct RunPage {
     report: Option<providers::service::VerificationReport>,
     pack: Option<reports::model::ReviewPack>,
     progress_percent: i64,
+    diagnostics_denied: Option<String>,
 }
 
 /// `GET /admin/operations/{run}`: one run; refreshes itself while the run is active.
@@ -174,7 +175,15 @@ pub async fn show(
     } else {
         0
     };
+    let diagnostics_denied = (!scope.role.can(Capability::SupportDiagnosticsView)).then(|| {
+        shell.t.t1(
+            "reason-missing-capability",
+            "capability",
+            "support_diagnostics.view",
+        )
+    });
     Ok(html(&RunPage {
+        diagnostics_denied,
         shell,
         counts: r.run.counts().0.into_iter().collect(),
         report,

@@ -40,6 +40,7 @@ struct TenantPage {
     dominant: Option<ReasonCode>,
     runs: Vec<RunRow>,
     actions: Vec<reports::routes::StartAction>,
+    diagnostics_denied: Option<String>,
 }
 
 /// Runs shown on the dashboard.
@@ -98,7 +99,18 @@ pub async fn dashboard(
         &shell,
         &[RunType::ProviderConnectionVerify, RunType::InventorySync],
     );
+    let diagnostics_denied = (!scope
+        .role
+        .can(crate::access::Capability::SupportDiagnosticsView))
+    .then(|| {
+        shell.t.t1(
+            "reason-missing-capability",
+            "capability",
+            "support_diagnostics.view",
+        )
+    });
     Ok(html(&TenantPage {
+        diagnostics_denied,
         shell,
         dominant: verification.dominant_reason(),
         verification,

@@ -1,0 +1,273 @@
+//! Diagnostics pages. Opening is a POST (audited) that redirects to a preview addressed by the
+//! audit row of that opening; rendering or reloading the preview writes nothing. The preview
+//! only shows to the user who opened it, for the context they opened.
+
+use super::repo;
+use super::service::{self, Bundle, Context};
+use crate::{
+    access::{Capability, RunScope, TenantScope},
+    error::{AppError, AppResult},
+    state::AppState,
+    web::{Q, context::RequestContext, html, see_other, shell::Shell},
+};
+use askama::Template;
+use axum::{
+    extract::{Path, State},
+    http::{HeaderValue, header},
+    response::{IntoResponse, Response},
+};
+use serde::Deserialize;
+
+/// How long a preview link stays valid after the opening.
+pub const PREVIEW_HOURS: i64 = 24;
+
+#[derive(Template)]
+#[template(path = "diagnostics.html")]
+struct PreviewPage {
+    shell: Shell,
+    title: String,
+    back_href: String,
+    download_href: String,
+    bundle: Bundle,
+    pretty: String,
+    reason_key: Option<&'static str>,
+    reason_code: Option<&'static str>,
+    manifest: Vec<(String, String, String)>,
+    not_collected: Vec<(String, String)>,
+    help: Option<crate::features::help::ResolvedTopic>,
+}
+
+/// Path of a preview.
+#[derive(Debug, Deserialize)]
+pub struct PreviewPath {
+    /// Tenant external id (tenant context).
+    pub tenant: Option<String>,
+    /// Run id (run context).
+    pub run: Option<String>,
+    /// Audit id of the opening.
+    pub opening: String,
+}
+
+/// `?format=json` downloads the bundle instead of showing it.
+#[derive(Debug, Default, Deserialize)]
+pub struct PreviewQuery {
+    /// `json` for the download.
+    pub format: Option<String>,
+}
+
+/// `POST /admin/t/{tenant}/support-diagnostics`: the explicit open from the tenant dashboard.
+pub async fn open_tenant(
+    State(state): State<AppState>,
+    ctx: RequestContext,
+    scope: TenantScope,
+) -> AppResult<Response> {
+    scope.require(Capability::SupportDiagnosticsView)?;
+    let id = service::record_open(
+        &state,
+        &ctx.audit(),
+        scope.tenant.workspace_id,
+        scope.tenant.id,
+        &Context::Tenant(&scope.tenant),
+        "tenant_dashboard",
+    )
+    .await?;
+    Ok(see_other(&format!(
+        "/admin/t/{}/support-diagnostics/{id}",
+        scope.tenant.external_id
+    )))
+}
+
+/// `POST /admin/operations/{run}/support-diagnostics`: the explicit open from the run viewer.
+pub async fn open_run(
+    State(state): State<AppState>,
+    ctx: RequestContext,
+    scope: RunScope,
+) -> AppResult<Response> {
+    scope.require(Capability::SupportDiagnosticsView)?;
+    let id = service::record_open(
+        &state,
+        &ctx.audit(),
+        scope.run.run.workspace_id,
+        scope.run.run.tenant_id,
+        &Context::Run(&scope.run),
+        "operation_run_viewer",
+    )
+    .await?;
+    Ok(see_other(&format!(
+        "/admin/operations/{}/support-diagnostics/{id}",
+        scope.run.run.id
+    )))
+}
+
+async fn check_opening(
+    state: &AppState,
+    user_id: i64,
+    opening: &str,
+    target_type: &str,
+    target_id: &str,
+) -> AppResult<()> {
+    let id: i64 = opening.parse().map_err(|_| AppError::NotFound)?;
+    let opened = repo::find_open(&state.db, id, user_id, target_type, target_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if state.now() - opened > chrono::Duration::hours(PREVIEW_HOURS) {
+        return Err(AppError::NotFound);
+    }
+    Ok(())
+}
+
+fn render(
+    shell: Shell,
+    title: String,
+    back_href: String,
+    base_href: String,
+    bundle: Bundle,
+    format: Option<&str>,
+) -> Response {
+    if format == Some("json") {
+        let body = serde_json::to_vec_pretty(&bundle.json).unwrap_or_default();
+        let mut r = body.into_response();
+        let h = r.headers_mut();
+        h.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        );
+        h.insert(
+            header::CONTENT_DISPOSITION,
+            HeaderValue::from_static("attachment; filename=\"support-diagnostics.json\""),
+        );
+        h.insert(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("private, no-store"),
+        );
+        return r;
+    }
+    let manifest = bundle.json["redaction"]["rules"]
+        .as_array()
+        .map(|rules| {
+            rules
+                .iter()
+                .map(|r| {
+                    (
+                        r["rule"].as_str().unwrap_or("").to_string(),
+                        r["count"].to_string(),
+                        r["replacement"].as_str().unwrap_or("").to_string(),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let not_collected = bundle.json["not_collected"]
+        .as_array()
+        .map(|items| {
+            items
+                .iter()
+                .map(|n| {
+                    (
+                        n["item"].as_str().unwrap_or("").to_string(),
+                        n["reason"].as_str().unwrap_or("").to_string(),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let run_outcome = bundle.json["operation_run"]["outcome"]
+        .as_str()
+        .and_then(crate::features::operations::model::RunOutcome::parse);
+    let help = crate::features::help::topic_for_support_diagnostics(
+        bundle.dominant.reason,
+        bundle.dominant.evidence_incomplete,
+        run_outcome,
+    )
+    .map(|k| crate::features::help::resolve_key(k, shell.t.0));
+    let mut response = html(&PreviewPage {
+        help,
+        shell,
+        title,
+        back_href,
+        download_href: format!("{base_href}?format=json"),
+        pretty: serde_json::to_string_pretty(&bundle.json).unwrap_or_default(),
+        reason_key: bundle.dominant.reason.map(|r| r.label_key()),
+        reason_code: bundle.dominant.reason.map(|r| r.as_str()),
+        manifest,
+        not_collected,
+        bundle,
+    });
+    response.headers_mut().insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, no-store"),
+    );
+    response
+}
+
+/// `GET /admin/t/{tenant}/support-diagnostics/{opening}`: the read-only preview.
+pub async fn show_tenant(
+    State(state): State<AppState>,
+    ctx: RequestContext,
+    scope: TenantScope,
+    Path(path): Path<PreviewPath>,
+    Q(q): Q<PreviewQuery>,
+) -> AppResult<Response> {
+    scope.require(Capability::SupportDiagnosticsView)?;
+    let ext = scope.tenant.external_id.clone();
+    check_opening(
+        &state,
+        scope.identity.user.id,
+        &path.opening,
+        "tenant",
+        &ext,
+    )
+    .await?;
+    let bundle = service::build(&state, Context::Tenant(&scope.tenant)).await?;
+    let shell = Shell::for_tenant(&state, &ctx, &scope, "tenants").await?;
+    let title = format!("{} · {}", shell.t.t("diagnostics-title"), scope.tenant.name);
+    Ok(render(
+        shell,
+        title,
+        format!("/admin/t/{ext}"),
+        format!("/admin/t/{ext}/support-diagnostics/{}", path.opening),
+        bundle,
+        q.format.as_deref(),
+    ))
+}
+
+/// `GET /admin/operations/{run}/support-diagnostics/{opening}`: the read-only preview.
+pub async fn show_run(
+    State(state): State<AppState>,
+    ctx: RequestContext,
+    scope: RunScope,
+    Path(path): Path<PreviewPath>,
+    Q(q): Q<PreviewQuery>,
+) -> AppResult<Response> {
+    scope.require(Capability::SupportDiagnosticsView)?;
+    let run_id = scope.run.run.id;
+    check_opening(
+        &state,
+        scope.identity.user.id,
+        &path.opening,
+        "operation_run",
+        &run_id.to_string(),
+    )
+    .await?;
+    let bundle = service::build(&state, Context::Run(&scope.run)).await?;
+    let shell = Shell::admin(
+        &state,
+        &ctx,
+        Some((&scope.run.workspace_slug, scope.role)),
+        Some(&scope.run.tenant_external_id),
+        "operations",
+    )
+    .await?;
+    let title = format!("{} · #{run_id}", shell.t.t("diagnostics-title"));
+    Ok(render(
+        shell,
+        title,
+        format!("/admin/operations/{run_id}"),
+        format!(
+            "/admin/operations/{run_id}/support-diagnostics/{}",
+            path.opening
+        ),
+        bundle,
+        q.format.as_deref(),
+    ))
+}

@@ -1,0 +1,93 @@
+//! `GET /api/v1/help/topics`: the machine-readable help catalog.
+//!
+//! Any signed-in caller may read it (workspace or platform user): it holds only code-owned
+//! topic text and approved links, nothing scoped to a workspace or tenant, so there is no
+//! scope to check beyond authentication. Anonymous callers get `401` so the API surface stays
+//! uniformly authenticated.
+
+use super::export::{HelpCatalogDoc, catalog_doc};
+use crate::{
+    api::ProblemDoc,
+    error::{AppError, AppResult, Invalid},
+    web::{
+        Q,
+        context::{CurrentUser, RequestContext},
+        i18n::Locale,
+    },
+};
+use axum::{
+    Json,
+    http::{HeaderValue, header},
+    response::{IntoResponse, Response},
+};
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+/// Query of the catalog endpoint.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct TopicsQuery {
+    /// `en` or `de`; defaults to the caller's language (account setting, else
+    /// `Accept-Language`).
+    pub locale: Option<String>,
+}
+
+/// Parses the requested language; empty means "not given" (like the list filters), anything
+/// else unknown is a 422 so a typo does not silently return English.
+fn requested_locale(raw: Option<&str>, default: Locale) -> AppResult<Locale> {
+    match raw.map(str::trim).filter(|s| !s.is_empty()) {
+        None => Ok(default),
+        Some(tag) => Locale::parse(&tag.to_ascii_lowercase()).ok_or_else(|| {
+            AppError::Validation(vec![Invalid {
+                field: "locale",
+                key: "validation-locale",
+            }])
+        }),
+    }
+}
+
+/// The help catalog: every topic rendered in one language, with the catalog and schema
+/// versions. Topic keys match the `urn:tenantpilot:help:<key>` problem types.
+#[utoipa::path(get, path = "/api/v1/help/topics", tag = "help",
+    params(TopicsQuery),
+    responses((status = 200, body = HelpCatalogDoc), (status = 401, body = ProblemDoc),
+        (status = 422, body = ProblemDoc)),
+    security(("bearer" = [])))]
+pub async fn topics(
+    ctx: RequestContext,
+    CurrentUser(_caller): CurrentUser,
+    Q(q): Q<TopicsQuery>,
+) -> AppResult<Response> {
+    let locale = requested_locale(q.locale.as_deref(), ctx.locale)?;
+    let mut response = Json(catalog_doc(locale)).into_response();
+    response.headers_mut().insert(
+        header::CONTENT_LANGUAGE,
+        HeaderValue::from_static(locale.tag()),
+    );
+    Ok(response)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn locale_parameter() {
+        assert_eq!(requested_locale(None, Locale::De).unwrap(), Locale::De);
+        assert_eq!(requested_locale(Some(""), Locale::De).unwrap(), Locale::De);
+        assert_eq!(
+            requested_locale(Some("en"), Locale::De).unwrap(),
+            Locale::En
+        );
+        assert_eq!(
+            requested_locale(Some(" DE "), Locale::En).unwrap(),
+            Locale::De
+        );
+        for bad in ["fr", "de-DE", "english"] {
+            assert!(matches!(
+                requested_locale(Some(bad), Locale::En),
+                Err(AppError::Validation(_))
+            ));
+        }
+    }
+}
