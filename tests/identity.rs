@@ -505,7 +505,10 @@ async fn audit_page_and_api_filter_and_paginate() {
     assert!(!page2.body.contains("rel=\"next\""));
 
     let only_fabrikam = app
-        .get("/admin/w/contoso-msp/audit?tenant=fabrikam", Some(&session))
+        .get(
+            "/admin/w/contoso-msp/audit?tenant=fabrikam&action=tenant.created",
+            Some(&session),
+        )
         .await;
     assert_eq!(only_fabrikam.body.matches("<tr><td>").count(), 1);
     assert!(only_fabrikam.body.contains("<code>tenant.created</code>"));
