@@ -26,6 +26,7 @@ test.describe('account and audit log', () => {
     await expect(table).toContainText('workspace.created');
     await expect(table).toContainText('membership.granted');
     await page.getByLabel('Tenant').selectOption('fabrikam');
+    await page.getByLabel('Action').selectOption('tenant.created');
     await page.getByRole('button', { name: 'Filter' }).click();
     await expect(page).toHaveURL(/tenant=fabrikam/);
     await expect(table.locator('tbody tr')).toHaveCount(1);

@@ -21,7 +21,8 @@ test("support diagnostics from fabrikam's dashboard show the admin-consent help"
 });
 
 test('support diagnostics from a failed run live under More on the run viewer', async ({ page }) => {
-  await signIn(page, 'manager@contoso.test');
+  // (manager@ is switched to German by the account test; owner@ stays English.)
+  await signIn(page, 'owner@contoso.test');
   await page.goto('/admin/operations?tenant=fabrikam&outcome=failed');
   await page.getByTestId('operations-table').getByRole('link').first().click();
   await expect(page.getByTestId('run-state')).toHaveText('Failed');

@@ -47,7 +47,7 @@ test('fabrikam: verification from the wizard puts Grant admin consent first', as
 });
 
 test('contoso: a verified tenant is ready to complete', async ({ page }) => {
-  await signIn(page, 'manager@contoso.test');
+  await signIn(page, 'owner@contoso.test');
   await onboardExisting(page, 'contoso', 'healthy');
   await runVerification(page);
   await expect(page.getByTestId('verification-status')).toContainText('Ready');

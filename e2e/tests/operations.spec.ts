@@ -29,8 +29,8 @@ test('operations list filters by tenant and outcome', async ({ page }) => {
   await expect(page.getByTestId('run-reason')).toContainText('admin_consent_required');
 });
 
-test('a manager generates a review pack and downloads the ZIP', async ({ page }) => {
-  await signIn(page, 'manager@contoso.test');
+test('an owner generates a review pack and downloads the ZIP', async ({ page }) => {
+  await signIn(page, 'owner@contoso.test');
   await page.goto('/admin/t/contoso/reports');
   await page.getByTestId('start-review_pack.generate').click();
   await expect(page).toHaveURL(/\/admin\/operations\/\d+$/);
