@@ -74,6 +74,32 @@ pub fn finish(errors: Vec<Invalid>) -> Result<(), crate::error::ServiceError> {
     }
 }
 
+/// Whether `s` is a GUID in its canonical 8-4-4-4-12 hex form (Entra tenant and object ids).
+pub fn is_guid(s: &str) -> bool {
+    s.len() == 36
+        && s.chars().enumerate().all(|(i, c)| {
+            if [8, 13, 18, 23].contains(&i) {
+                c == '-'
+            } else {
+                c.is_ascii_hexdigit()
+            }
+        })
+}
+
+/// Whether `s` names an Entra directory: its tenant GUID or a domain name such as
+/// `contoso.onmicrosoft.com`. One rule for provider connections and onboarding.
+pub fn is_directory_id(s: &str) -> bool {
+    let domain = s.len() <= 253
+        && s.contains('.')
+        && s.split('.').all(|label| {
+            !label.is_empty()
+                && label.len() <= 63
+                && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+                && !label.starts_with('-')
+        });
+    is_guid(s) || domain
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -248,7 +248,7 @@ impl Redactor {
                 && (i + 36 == chars.len() || !chars[i + 36].is_ascii_hexdigit())
             {
                 let cand: String = chars[i..i + 36].iter().collect();
-                if is_guid(&cand) {
+                if crate::validate::is_guid(&cand) {
                     let key = cand.to_ascii_lowercase();
                     if self.allowed_ids.contains(&key) {
                         out.push_str(&cand);
@@ -338,17 +338,6 @@ fn looks_like_email(s: &str) -> bool {
         && domain
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || ".-".contains(c))
-}
-
-fn is_guid(s: &str) -> bool {
-    s.len() == 36
-        && s.chars().enumerate().all(|(i, c)| {
-            if [8, 13, 18, 23].contains(&i) {
-                c == '-'
-            } else {
-                c.is_ascii_hexdigit()
-            }
-        })
 }
 
 #[cfg(test)]

@@ -206,28 +206,6 @@ impl Draft {
     }
 }
 
-/// Checks a directory id: an Entra tenant GUID or a domain name (the rule provider connections
-/// use, with onboarding's own message).
-pub fn directory_id_valid(s: &str) -> bool {
-    let guid = s.len() == 36
-        && s.chars().enumerate().all(|(i, c)| {
-            if [8, 13, 18, 23].contains(&i) {
-                c == '-'
-            } else {
-                c.is_ascii_hexdigit()
-            }
-        });
-    let domain = s.len() <= 253
-        && s.contains('.')
-        && s.split('.').all(|label| {
-            !label.is_empty()
-                && label.len() <= 63
-                && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
-                && !label.starts_with('-')
-        });
-    guid || domain
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -247,13 +225,5 @@ mod tests {
         assert_eq!(s.mode, Mode::New);
         assert_eq!(s.tenant_name, "X");
         assert!(s.connection.is_none());
-    }
-
-    #[test]
-    fn directory_ids() {
-        assert!(directory_id_valid("72f988bf-86f1-41af-91ab-2d7cd011db47"));
-        assert!(directory_id_valid("contoso.onmicrosoft.com"));
-        assert!(!directory_id_valid("contoso"));
-        assert!(!directory_id_valid("a..b"));
     }
 }

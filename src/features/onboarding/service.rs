@@ -6,7 +6,7 @@
 //! The verify step is decision-first: [`assess`] turns the tenant's verification state into one
 //! status, one primary next action and one safe next step, in a fixed order of precedence.
 
-use super::model::{ConnectState, Draft, DraftState, Mode, Step, directory_id_valid};
+use super::model::{ConnectState, Draft, DraftState, Mode, Step};
 use super::repo::{self, DraftChange, NewDraft};
 use crate::audit::{self, AuditContext, AuditEntry};
 use crate::auth::users::User;
@@ -164,7 +164,7 @@ pub async fn start(
         let directory_id = input.directory_id.trim();
         if directory_id.is_empty() {
             errors.push(invalid("directory_id", "validation-required"));
-        } else if !directory_id_valid(directory_id) {
+        } else if !crate::validate::is_directory_id(directory_id) {
             errors.push(invalid(
                 "directory_id",
                 "onboarding-validation-directory-id",
@@ -274,7 +274,7 @@ pub fn validate_connect(form: &ConnectionForm) -> Result<(), ServiceError> {
     let directory_id = form.directory_id.trim();
     if directory_id.is_empty() {
         errors.push(invalid("directory_id", "validation-required"));
-    } else if !directory_id_valid(directory_id) {
+    } else if !crate::validate::is_directory_id(directory_id) {
         errors.push(invalid(
             "directory_id",
             "onboarding-validation-directory-id",

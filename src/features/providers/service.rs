@@ -216,27 +216,6 @@ pub struct ConnectionForm {
     pub scenario: String,
 }
 
-/// Checks a directory id: a GUID or a domain name.
-fn directory_id_valid(s: &str) -> bool {
-    let guid = s.len() == 36
-        && s.chars().enumerate().all(|(i, c)| {
-            if [8, 13, 18, 23].contains(&i) {
-                c == '-'
-            } else {
-                c.is_ascii_hexdigit()
-            }
-        });
-    let domain = s.len() <= 253
-        && s.contains('.')
-        && s.split('.').all(|label| {
-            !label.is_empty()
-                && label.len() <= 63
-                && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
-                && !label.starts_with('-')
-        });
-    guid || domain
-}
-
 /// Validates a connection form into repository input.
 pub fn validate_connection(form: &ConnectionForm) -> Result<(), ServiceError> {
     let mut errors = Vec::new();
@@ -247,7 +226,7 @@ pub fn validate_connection(form: &ConnectionForm) -> Result<(), ServiceError> {
             key: "validation-provider-kind",
         });
     }
-    if !directory_id_valid(form.directory_id.trim()) {
+    if !validate::is_directory_id(form.directory_id.trim()) {
         errors.push(crate::error::Invalid {
             field: "directory_id",
             key: "validation-directory-id",
@@ -454,6 +433,7 @@ pub fn admin_consent_url(config: &Config, connection: &Connection) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::validate;
 
     fn connection() -> Connection {
         Connection {
@@ -544,10 +524,14 @@ mod tests {
 
     #[test]
     fn directory_ids() {
-        assert!(directory_id_valid("72f988bf-86f1-41af-91ab-2d7cd011db47"));
-        assert!(directory_id_valid("contoso.onmicrosoft.com"));
-        assert!(!directory_id_valid("contoso"));
-        assert!(!directory_id_valid("72f988bf-86f1-41af-91ab-2d7cd011db4"));
-        assert!(!directory_id_valid("a..b"));
+        assert!(validate::is_directory_id(
+            "72f988bf-86f1-41af-91ab-2d7cd011db47"
+        ));
+        assert!(validate::is_directory_id("contoso.onmicrosoft.com"));
+        assert!(!validate::is_directory_id("contoso"));
+        assert!(!validate::is_directory_id(
+            "72f988bf-86f1-41af-91ab-2d7cd011db4"
+        ));
+        assert!(!validate::is_directory_id("a..b"));
     }
 }
