@@ -847,3 +847,33 @@ async fn microsoft_connections_verify_through_the_executor() {
         0
     );
 }
+
+#[tokio::test]
+async fn the_tenant_switcher_stays_small_in_large_workspaces() {
+    let app = TestApp::new().await;
+    for i in 0..30 {
+        tenantpilot::features::tenants::service::create(
+            app.db(),
+            &tenantpilot::audit::AuditContext::cli(),
+            app.clock.now_for_tests(),
+            "contoso-msp",
+            &format!("zz-bulk-{i:02}"),
+            &format!("Zz Bulk {i:02}"),
+        )
+        .await
+        .unwrap();
+    }
+    let owner = app.session_for("owner@contoso.test").await;
+    let page = app.get("/admin/t/zz-bulk-29", Some(&owner)).await;
+    assert_eq!(page.status, StatusCode::OK);
+    let limit = tenantpilot::web::shell::SWITCHER_LIMIT as usize;
+    // The first entries, the current tenant although it sorts last, and a link to all.
+    assert_eq!(page.body.matches("href=\"/admin/t/").count() - 1, limit + 1);
+    assert!(page.body.contains("aria-current=\"true\">Zz Bulk 29"));
+    assert!(page.body.contains("data-testid=\"all-tenants\""));
+    // The workspace page and the audit filter still list every tenant.
+    let ws = app.get("/admin/w/contoso-msp", Some(&owner)).await;
+    assert!(ws.body.contains("Zz Bulk 29"));
+    let audit = app.get("/admin/w/contoso-msp/audit", Some(&owner)).await;
+    assert!(audit.body.contains("value=\"zz-bulk-29\""));
+}

@@ -3,6 +3,7 @@ plane-system = System
 switcher-workspace = Workspace
 switcher-tenant = Mandant
 switcher-choose = auswählen…
+switcher-all-tenants = Alle Mandanten…
 switcher-no-tenants = Keine sichtbaren Mandanten
 sign-out = Abmelden
 nav-label = Hauptnavigation

@@ -3,6 +3,7 @@ plane-system = System
 switcher-workspace = Workspace
 switcher-tenant = Tenant
 switcher-choose = choose…
+switcher-all-tenants = All tenants…
 switcher-no-tenants = No tenants you may see
 sign-out = Sign out
 nav-label = Main navigation

@@ -98,15 +98,10 @@ pub async fn page(
         )
     };
     let shell = Shell::admin(&state, &ctx, Some((&slug, scope.role)), None, "audit").await?;
-    let tenants = shell
-        .tenants
-        .iter()
-        .map(|l| {
-            (
-                l.href.trim_start_matches("/admin/t/").to_string(),
-                l.label.clone(),
-            )
-        })
+    let tenants = tenants::repo::list_visible(&state.db, scope.identity.user.id, &slug)
+        .await?
+        .into_iter()
+        .map(|t| (t.external_id, t.name))
         .collect();
     Ok(html(&AuditPage {
         actions: repo::actions(&state.db, scope.workspace.id).await?,

@@ -9,6 +9,9 @@ use crate::{
     state::AppState,
 };
 
+/// Tenants the header switcher lists before it links to the full list.
+pub const SWITCHER_LIMIT: i64 = 25;
+
 /// A link in a switcher.
 #[derive(Debug, Clone)]
 pub struct Link {
@@ -61,6 +64,8 @@ pub struct Shell {
     pub tenants: Vec<Link>,
     /// The tenant the page is about.
     pub tenant: Option<Link>,
+    /// Link to the full tenant list when the switcher shows only the first tenants.
+    pub tenants_more: Option<String>,
     /// Side navigation.
     pub nav: Vec<NavLink>,
     /// One-shot notification.
@@ -82,6 +87,7 @@ impl Shell {
             workspace: None,
             tenants: Vec::new(),
             tenant: None,
+            tenants_more: None,
             nav: Vec::new(),
             flash: ctx.flash,
         }
@@ -113,8 +119,14 @@ impl Shell {
             .collect();
         shell.workspace = shell.workspaces.iter().find(|l| l.current).cloned();
         if let Some((slug, role)) = workspace {
-            shell.tenants = tenants::repo::list_visible(&state.db, identity.user.id, slug)
-                .await?
+            let mut first =
+                tenants::repo::list_visible_first(&state.db, identity.user.id, slug, SWITCHER_LIMIT + 1)
+                    .await?;
+            if first.len() as i64 > SWITCHER_LIMIT {
+                first.truncate(SWITCHER_LIMIT as usize);
+                shell.tenants_more = Some(format!("/admin/w/{slug}"));
+            }
+            shell.tenants = first
                 .into_iter()
                 .map(|tn| Link {
                     current: tenant == Some(tn.external_id.as_str()),
@@ -122,6 +134,17 @@ impl Shell {
                     label: tn.name,
                 })
                 .collect();
+            // The current tenant is always listed, even beyond the first entries.
+            if let Some(ext) = tenant
+                && !shell.tenants.iter().any(|l| l.current)
+                && let Some(tn) = tenants::repo::find_scoped(&state.db, identity.user.id, ext).await?
+            {
+                shell.tenants.push(Link {
+                    current: true,
+                    href: format!("/admin/t/{}", tn.external_id),
+                    label: tn.name,
+                });
+            }
             shell.tenant = shell.tenants.iter().find(|l| l.current).cloned();
             shell.nav = vec![
                 NavLink {

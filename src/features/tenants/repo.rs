@@ -80,6 +80,29 @@ pub async fn list_visible(db: &Db, user_id: i64, slug: &str) -> Result<Vec<Tenan
     .await)
 }
 
+/// The first `limit` tenants (by name) of workspace `slug` that `user_id` may see; the header's
+/// tenant switcher stays small however many tenants a workspace manages.
+pub async fn list_visible_first(
+    db: &Db,
+    user_id: i64,
+    slug: &str,
+    limit: i64,
+) -> Result<Vec<Tenant>, sqlx::Error> {
+    with_db!(db, |p| sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT t.id, t.workspace_id, t.external_id, t.name, t.created_at
+         FROM tenants t
+         JOIN workspaces w ON w.id = t.workspace_id
+         JOIN memberships m ON m.workspace_id = t.workspace_id AND m.user_id = $1
+         WHERE w.slug = $2 AND {VISIBLE}
+         ORDER BY t.name, t.id LIMIT $3"
+    )))
+    .bind(user_id)
+    .bind(slug)
+    .bind(limit)
+    .fetch_all(p)
+    .await)
+}
+
 /// Every tenant `user_id` may see across workspaces (API list).
 pub async fn list_all_visible(db: &Db, user_id: i64) -> Result<Vec<ScopedTenant>, sqlx::Error> {
     with_db!(db, |p| sqlx::query_as(sqlx::AssertSqlSafe(format!(
