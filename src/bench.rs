@@ -25,6 +25,7 @@ use sqlx::{AssertSqlSafe, PgPool, types::Json};
 use std::{
     collections::BTreeMap,
     net::SocketAddr,
+    str::FromStr,
     sync::{
         Arc,
         atomic::{AtomicUsize, Ordering},
@@ -150,9 +151,17 @@ pub async fn run(config: Config, args: &BenchArgs) -> anyhow::Result<()> {
     config.database_url = args.database_url.clone();
     let server = Server::start(db.clone(), config).await?;
     let base = format!("http://{}", server.addr);
-    let client = http_client(args.clients)?;
-    let session = login(&client, &base).await?;
+    let session = login(&http_client(1)?, &base).await?;
     let cookie = format!("{}={session}", crate::auth::sessions::COOKIE);
+    // The load generator gets its own runtime and named threads, so its CPU use can be told
+    // apart from the server's (both share this machine's cores, as a separate process would).
+    let client_runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .thread_name(CLIENT_THREAD)
+        .enable_all()
+        .build()
+        .context("starting the load generator's runtime")?;
+    let client = http_client(args.clients)?;
 
     let fixture = Arc::new(fixture);
     let viewer: Picker = {
@@ -171,6 +180,7 @@ pub async fn run(config: Config, args: &BenchArgs) -> anyhow::Result<()> {
     };
     let load = Load {
         client: client.clone(),
+        runtime: client_runtime.handle().clone(),
         base: base.clone(),
         cookie,
         gzip: args.gzip,
@@ -191,8 +201,20 @@ pub async fn run(config: Config, args: &BenchArgs) -> anyhow::Result<()> {
                 warm.failure_examples
             );
         }
+        let before = CpuSnapshot::take();
         let report = load.scenario(name, picker, args.requests, seed).await?;
+        let after = CpuSnapshot::take();
         print_report(&report, args);
+        // Only this database's backends count as the benchmark's PostgreSQL time; other
+        // databases on the same server (and exited processes) land in "other processes".
+        let backends: Vec<i32> = sqlx::query_scalar(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database()",
+        )
+        .fetch_all(&pool)
+        .await?;
+        if let (Some(before), Some(after)) = (before, after) {
+            print_cpu(&before, &after, &backends, &report);
+        }
         reports.push((report, warm.failed()));
     }
     println!();
@@ -203,6 +225,7 @@ pub async fn run(config: Config, args: &BenchArgs) -> anyhow::Result<()> {
 
     drop(load);
     drop(client);
+    client_runtime.shutdown_background();
     server.stop().await;
     db.close().await;
 
@@ -279,7 +302,10 @@ async fn prepare(target: &BenchTarget, args: &BenchArgs) -> anyhow::Result<Db> {
             .await?;
     if exists && args.reuse {
         let db = Db::connect(&target.url).await?;
-        match loaded_sizes(&db).await? {
+        let quiet = quiet_pool(&target.url).await?;
+        let sizes = loaded_sizes(&quiet).await;
+        quiet.close().await;
+        match sizes? {
             Some((tenants, runs))
                 if tenants == i64::from(args.tenants) && runs == i64::from(args.runs) =>
             {
@@ -338,18 +364,24 @@ async fn prepare(target: &BenchTarget, args: &BenchArgs) -> anyhow::Result<Db> {
     crate::demo::seed(&db, now, PASSWORD).await?;
     done("demo seed (users, demo tenants, demo runs)", started);
 
-    let Db::Postgres(pool) = &db else {
-        bail!("the benchmark needs PostgreSQL");
-    };
-    bulk_load(pool, args, now).await?;
+    let loader = quiet_pool(&target.url).await?;
+    bulk_load(&loader, args, now).await?;
+    loader.close().await;
     Ok(db)
 }
 
+/// A one-connection pool for the bulk statements and counts, without sqlx's slow-statement
+/// warnings (every statement there is slow on purpose).
+async fn quiet_pool(url: &str) -> anyhow::Result<PgPool> {
+    let options = sqlx::postgres::PgConnectOptions::from_str(url)?;
+    Ok(sqlx::postgres::PgPoolOptions::new()
+        .max_connections(1)
+        .connect_with(sqlx::ConnectOptions::disable_statement_logging(options))
+        .await?)
+}
+
 /// Bench tenants and their runs already in the database, or `None` before migrations.
-async fn loaded_sizes(db: &Db) -> anyhow::Result<Option<(i64, i64)>> {
-    let Db::Postgres(pool) = db else {
-        bail!("the benchmark needs PostgreSQL");
-    };
+async fn loaded_sizes(pool: &PgPool) -> anyhow::Result<Option<(i64, i64)>> {
     let migrated: bool =
         sqlx::query_scalar("SELECT to_regclass('public.operation_runs') IS NOT NULL")
             .fetch_one(pool)
@@ -810,6 +842,7 @@ type Picker = Arc<dyn Fn(&mut StdRng) -> String + Send + Sync>;
 /// Everything a scenario's clients share.
 struct Load {
     client: reqwest::Client,
+    runtime: tokio::runtime::Handle,
     base: String,
     cookie: String,
     gzip: bool,
@@ -846,44 +879,47 @@ impl Load {
             let next = next.clone();
             let pick = pick.clone();
             let mut rng = StdRng::seed_from_u64(seed.wrapping_mul(1_000_003) + i as u64);
-            tasks.spawn(async move {
-                let mut s = Sample::default();
-                while next.fetch_add(1, Ordering::Relaxed) < total {
-                    let path = pick(&mut rng);
-                    let mut req = client
-                        .get(format!("{base}{path}"))
-                        .header(reqwest::header::COOKIE, &cookie);
-                    if gzip {
-                        req = req.header(reqwest::header::ACCEPT_ENCODING, "gzip");
-                    }
-                    let t0 = Instant::now();
-                    let outcome = match req.send().await {
-                        Ok(resp) => {
-                            let status = resp.status();
-                            match resp.bytes().await {
-                                Ok(body) => Ok((status, body.len())),
-                                Err(e) => Err(format!("body error: {e}")),
+            tasks.spawn_on(
+                async move {
+                    let mut s = Sample::default();
+                    while next.fetch_add(1, Ordering::Relaxed) < total {
+                        let path = pick(&mut rng);
+                        let mut req = client
+                            .get(format!("{base}{path}"))
+                            .header(reqwest::header::COOKIE, &cookie);
+                        if gzip {
+                            req = req.header(reqwest::header::ACCEPT_ENCODING, "gzip");
+                        }
+                        let t0 = Instant::now();
+                        let outcome = match req.send().await {
+                            Ok(resp) => {
+                                let status = resp.status();
+                                match resp.bytes().await {
+                                    Ok(body) => Ok((status, body.len())),
+                                    Err(e) => Err(format!("body error: {e}")),
+                                }
                             }
+                            Err(e) => Err(format!("transport error: {e}")),
+                        };
+                        s.latencies.push(t0.elapsed());
+                        let failure = match outcome {
+                            Ok((status, len)) => {
+                                s.bytes += len as u64;
+                                (status != reqwest::StatusCode::OK).then(|| status.to_string())
+                            }
+                            Err(e) => Some(e),
+                        };
+                        if let Some(f) = failure {
+                            if s.examples.len() < 5 {
+                                s.examples.push(format!("{path}: {f}"));
+                            }
+                            *s.failures.entry(f).or_default() += 1;
                         }
-                        Err(e) => Err(format!("transport error: {e}")),
-                    };
-                    s.latencies.push(t0.elapsed());
-                    let failure = match outcome {
-                        Ok((status, len)) => {
-                            s.bytes += len as u64;
-                            (status != reqwest::StatusCode::OK).then(|| status.to_string())
-                        }
-                        Err(e) => Some(e),
-                    };
-                    if let Some(f) = failure {
-                        if s.examples.len() < 5 {
-                            s.examples.push(format!("{path}: {f}"));
-                        }
-                        *s.failures.entry(f).or_default() += 1;
                     }
-                }
-                s
-            });
+                    s
+                },
+                &self.runtime,
+            );
         }
         let mut all = Sample::default();
         while let Some(joined) = tasks.join_next().await {
@@ -912,6 +948,130 @@ impl Load {
             failure_examples: all.examples,
         })
     }
+}
+
+/// Name of the load generator's threads.
+const CLIENT_THREAD: &str = "bench-client";
+
+/// CPU time counters from Linux `/proc`, in clock ticks (`None` elsewhere).
+#[derive(Debug, Clone)]
+struct CpuSnapshot {
+    /// Non-idle ticks of the whole machine.
+    busy: u64,
+    /// All ticks of the whole machine (all cores).
+    total: u64,
+    /// Cores.
+    cores: usize,
+    /// This process (server and load generator).
+    process: u64,
+    /// The load generator's threads.
+    client: u64,
+    /// Ticks of every `postgres` process, by pid.
+    postgres: BTreeMap<i32, u64>,
+}
+
+/// User plus system ticks from a `/proc/…/stat` line.
+fn stat_ticks(stat: &str) -> Option<u64> {
+    let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+    // After the command name: state is field 3, utime 14 and stime 15.
+    Some(fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?)
+}
+
+fn read(path: impl AsRef<std::path::Path>) -> Option<String> {
+    std::fs::read_to_string(path).ok()
+}
+
+impl CpuSnapshot {
+    fn take() -> Option<CpuSnapshot> {
+        let stat = read("/proc/stat")?;
+        let counters: Vec<u64> = stat
+            .lines()
+            .next()?
+            .split_whitespace()
+            .skip(1)
+            .take(8)
+            .filter_map(|v| v.parse().ok())
+            .collect();
+        let total: u64 = counters.iter().sum();
+        let idle = counters.get(3)? + counters.get(4).copied().unwrap_or(0);
+        let cores = stat
+            .lines()
+            .filter(|l| l.starts_with("cpu") && l.as_bytes().get(3).is_some_and(u8::is_ascii_digit))
+            .count();
+        let process = stat_ticks(&read("/proc/self/stat")?)?;
+        let mut client = 0;
+        for task in std::fs::read_dir("/proc/self/task").ok()?.flatten() {
+            let dir = task.path();
+            if read(dir.join("comm")).is_some_and(|c| c.trim() == CLIENT_THREAD) {
+                client += read(dir.join("stat"))
+                    .and_then(|s| stat_ticks(&s))
+                    .unwrap_or(0);
+            }
+        }
+        let mut postgres = BTreeMap::new();
+        for entry in std::fs::read_dir("/proc").ok()?.flatten() {
+            let dir = entry.path();
+            let Ok(pid) = entry.file_name().to_string_lossy().parse::<i32>() else {
+                continue;
+            };
+            if read(dir.join("comm")).is_some_and(|c| c.trim() == "postgres")
+                && let Some(ticks) = read(dir.join("stat")).and_then(|s| stat_ticks(&s))
+            {
+                postgres.insert(pid, ticks);
+            }
+        }
+        Some(CpuSnapshot {
+            busy: total.saturating_sub(idle),
+            total,
+            cores: cores.max(1),
+            process,
+            client,
+            postgres,
+        })
+    }
+}
+
+/// Where the CPU went during a measured scenario: cores used and CPU milliseconds per request.
+fn print_cpu(before: &CpuSnapshot, after: &CpuSnapshot, backends: &[i32], r: &ScenarioReport) {
+    let wall = after.total.saturating_sub(before.total) as f64 / after.cores as f64;
+    if wall <= 0.0 || r.requests == 0 {
+        return;
+    }
+    let cores = |ticks: u64| ticks as f64 / wall;
+    let per_request = |c: f64| c * r.elapsed.as_secs_f64() * 1000.0 / r.requests as f64;
+    let client = after.client.saturating_sub(before.client);
+    let server = after
+        .process
+        .saturating_sub(before.process)
+        .saturating_sub(client);
+    let pg: u64 = backends
+        .iter()
+        .filter_map(|pid| {
+            let now = after.postgres.get(pid)?;
+            Some(now.saturating_sub(before.postgres.get(pid).copied().unwrap_or(0)))
+        })
+        .sum();
+    let busy = after.busy.saturating_sub(before.busy);
+    let others = busy.saturating_sub(server + pg + client);
+    println!(
+        "  CPU: machine {:.2} of {} cores busy; app server {:.2} cores = {:.2} ms/request, \
+         PostgreSQL backends {:.2} cores = {:.2} ms/request, load generator {:.2} cores = {:.2} ms/request, \
+         other processes {:.2} cores{}",
+        cores(busy),
+        after.cores,
+        cores(server),
+        per_request(cores(server)),
+        cores(pg),
+        per_request(cores(pg)),
+        cores(client),
+        per_request(cores(client)),
+        cores(others),
+        if cores(others) > 0.1 {
+            " (the machine was not quiet: figures are pessimistic)"
+        } else {
+            ""
+        },
+    );
 }
 
 fn ms(d: &Duration) -> f64 {

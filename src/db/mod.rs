@@ -107,6 +107,9 @@ impl Db {
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             let pool = PgPoolOptions::new()
                 .max_connections(32)
+                // A ping before every checkout doubles the round trips of short page queries;
+                // a dead connection surfaces as an error on use and is replaced by the pool.
+                .test_before_acquire(false)
                 .acquire_timeout(Duration::from_secs(15))
                 .connect(url)
                 .await?;

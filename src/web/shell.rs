@@ -119,9 +119,13 @@ impl Shell {
             .collect();
         shell.workspace = shell.workspaces.iter().find(|l| l.current).cloned();
         if let Some((slug, role)) = workspace {
-            let mut first =
-                tenants::repo::list_visible_first(&state.db, identity.user.id, slug, SWITCHER_LIMIT + 1)
-                    .await?;
+            let mut first = tenants::repo::list_visible_first(
+                &state.db,
+                identity.user.id,
+                slug,
+                SWITCHER_LIMIT + 1,
+            )
+            .await?;
             if first.len() as i64 > SWITCHER_LIMIT {
                 first.truncate(SWITCHER_LIMIT as usize);
                 shell.tenants_more = Some(format!("/admin/w/{slug}"));
@@ -137,7 +141,8 @@ impl Shell {
             // The current tenant is always listed, even beyond the first entries.
             if let Some(ext) = tenant
                 && !shell.tenants.iter().any(|l| l.current)
-                && let Some(tn) = tenants::repo::find_scoped(&state.db, identity.user.id, ext).await?
+                && let Some(tn) =
+                    tenants::repo::find_scoped(&state.db, identity.user.id, ext).await?
             {
                 shell.tenants.push(Link {
                     current: true,

@@ -89,11 +89,12 @@ pub async fn list_visible_first(
     limit: i64,
 ) -> Result<Vec<Tenant>, sqlx::Error> {
     with_db!(db, |p| sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        // Filtering on the workspace id (not the joined slug) lets the planner walk the
+        // (workspace_id, name) index and stop after `limit` rows instead of sorting them all.
         "SELECT t.id, t.workspace_id, t.external_id, t.name, t.created_at
          FROM tenants t
-         JOIN workspaces w ON w.id = t.workspace_id
          JOIN memberships m ON m.workspace_id = t.workspace_id AND m.user_id = $1
-         WHERE w.slug = $2 AND {VISIBLE}
+         WHERE t.workspace_id = (SELECT w.id FROM workspaces w WHERE w.slug = $2) AND {VISIBLE}
          ORDER BY t.name, t.id LIMIT $3"
     )))
     .bind(user_id)
