@@ -102,6 +102,20 @@ impl Shell {
         tenant: Option<&str>,
         active: &str,
     ) -> AppResult<Shell> {
+        Shell::admin_known(state, ctx, workspace, tenant.map(|t| (t, None)), active).await
+    }
+
+    /// Like [`Shell::admin`], for pages that already resolved the current tenant: passing its
+    /// display name saves a lookup when it is not among the switcher's first entries.
+    pub async fn admin_known(
+        state: &AppState,
+        ctx: &RequestContext,
+        workspace: Option<(&str, Role)>,
+        current: Option<(&str, Option<&str>)>,
+        active: &str,
+    ) -> AppResult<Shell> {
+        let tenant = current.map(|(ext, _)| ext);
+        let known_name = current.and_then(|(_, name)| name);
         let mut shell = Shell::public(ctx);
         shell.plane = "admin";
         let t = shell.t;
@@ -141,14 +155,20 @@ impl Shell {
             // The current tenant is always listed, even beyond the first entries.
             if let Some(ext) = tenant
                 && !shell.tenants.iter().any(|l| l.current)
-                && let Some(tn) =
-                    tenants::repo::find_scoped(&state.db, identity.user.id, ext).await?
             {
-                shell.tenants.push(Link {
-                    current: true,
-                    href: format!("/admin/t/{}", tn.external_id),
-                    label: tn.name,
-                });
+                let name = match known_name {
+                    Some(n) => Some(n.to_string()),
+                    None => tenants::repo::find_scoped(&state.db, identity.user.id, ext)
+                        .await?
+                        .map(|tn| tn.name),
+                };
+                if let Some(label) = name {
+                    shell.tenants.push(Link {
+                        current: true,
+                        href: format!("/admin/t/{ext}"),
+                        label,
+                    });
+                }
             }
             shell.tenant = shell.tenants.iter().find(|l| l.current).cloned();
             shell.nav = vec![
@@ -201,11 +221,11 @@ impl Shell {
         scope: &crate::access::TenantScope,
         active: &str,
     ) -> AppResult<Shell> {
-        Shell::admin(
+        Shell::admin_known(
             state,
             ctx,
             Some((&scope.tenant.workspace_slug, scope.role)),
-            Some(&scope.tenant.external_id),
+            Some((&scope.tenant.external_id, Some(&scope.tenant.name))),
             active,
         )
         .await

@@ -250,11 +250,11 @@ pub async fn show_run(
     )
     .await?;
     let bundle = service::build(&state, Context::Run(&scope.run)).await?;
-    let shell = Shell::admin(
+    let shell = Shell::admin_known(
         &state,
         &ctx,
         Some((&scope.run.workspace_slug, scope.role)),
-        Some(&scope.run.tenant_external_id),
+        Some((&scope.run.tenant_external_id, Some(&scope.run.tenant_name))),
         "operations",
     )
     .await?;

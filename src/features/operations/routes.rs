@@ -150,11 +150,11 @@ pub async fn show(
 ) -> AppResult<Response> {
     scope.require(Capability::OperationsView)?;
     let r = scope.run;
-    let shell = Shell::admin(
+    let shell = Shell::admin_known(
         &state,
         &ctx,
         Some((&r.workspace_slug, scope.role)),
-        Some(&r.tenant_external_id),
+        Some((&r.tenant_external_id, Some(&r.tenant_name))),
         "operations",
     )
     .await?;
