@@ -1262,14 +1262,13 @@ fn explained_queries() -> Vec<Explained> {
         },
         Explained {
             page: "both (shell)",
-            source: "tenants::repo::list_visible (switcher)",
+            source: "tenants::repo::list_visible_first",
             sql: format!(
                 "SELECT t.id, t.workspace_id, t.external_id, t.name, t.created_at
              FROM tenants t
-             JOIN workspaces w ON w.id = t.workspace_id
              JOIN memberships m ON m.workspace_id = t.workspace_id AND m.user_id = $1
-             WHERE w.slug = $2 AND {VISIBLE}
-             ORDER BY t.name, t.id"
+             WHERE t.workspace_id = (SELECT w.id FROM workspaces w WHERE w.slug = $2) AND {VISIBLE}
+             ORDER BY t.name, t.id LIMIT $3"
             ),
         },
     ]
@@ -1394,9 +1393,11 @@ async fn explain_all(pool: &PgPool, fixture: &Fixture, samples: usize) -> anyhow
                     vec![Param::Int(tenant_id), Param::Int(10)]
                 }
                 "workspaces::repo::list_for_user" => vec![Param::Int(fixture.user_id)],
-                "tenants::repo::list_visible (switcher)" => vec![
+                "tenants::repo::list_visible_first" => vec![
                     Param::Int(fixture.user_id),
                     Param::Text(WORKSPACE.to_string()),
+                    // The switcher's 25 entries plus one to learn whether there are more.
+                    Param::Int(crate::web::shell::SWITCHER_LIMIT + 1),
                 ],
                 _ => vec![Param::Int(tenant_id)],
             };
