@@ -275,6 +275,12 @@ impl Config {
                     .into(),
             ));
         }
+        if self.operations.poll_interval_ms < 50 {
+            return Err(ConfigError(
+                "operations.poll_interval_ms must be at least 50 (idle instances poll the database)"
+                    .into(),
+            ));
+        }
         if !(self.public_url.starts_with("http://") || self.public_url.starts_with("https://")) {
             return Err(ConfigError(
                 "public_url must start with http:// or https://".into(),
@@ -307,6 +313,25 @@ mod tests {
         let mut c = Config::default();
         c.http.body_limit_bytes = 10;
         assert!(c.validate().is_err());
+        let mut c = Config::default();
+        c.operations.poll_interval_ms = 0;
+        assert!(
+            c.validate()
+                .unwrap_err()
+                .to_string()
+                .contains("poll_interval_ms")
+        );
+        let mut c = Config::default();
+        c.providers.verification_freshness_hours = 0;
+        assert!(c.validate().unwrap_err().to_string().contains("freshness"));
+        let mut c = Config::default();
+        c.providers.microsoft.authority_url = "login.example".into();
+        assert!(
+            c.validate()
+                .unwrap_err()
+                .to_string()
+                .contains("authority_url")
+        );
         assert!(!Config::default().secure_cookies());
     }
 

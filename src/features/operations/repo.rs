@@ -254,7 +254,7 @@ pub async fn latest_of_type(
     .await)
 }
 
-/// Whether any run is queued (executors poll this cheaply through the claim instead).
+/// Number of runs a tenant has (the demo seed adds history only to tenants without any).
 pub async fn count_tenant_runs(db: &Db, tenant_id: i64) -> Result<i64, sqlx::Error> {
     with_db!(db, |p| sqlx::query_scalar(
         "SELECT COUNT(*) FROM operation_runs WHERE tenant_id = $1"
