@@ -28,6 +28,20 @@ pub struct Config {
     pub providers: ProvidersConfig,
     /// The background run executor.
     pub operations: OperationsConfig,
+    /// The one external support desk that support requests may be handed off to.
+    pub support_desk: crate::support_desk::SupportDeskConfig,
+    /// Product usage telemetry retention.
+    pub telemetry: TelemetryConfig,
+}
+
+/// Product usage telemetry settings.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TelemetryConfig {
+    /// Ledger rows older than this many days are pruned (daily, and by `product-usage prune`).
+    pub retention_days: i64,
+    /// Rows deleted per statement while pruning, so a prune never holds long locks.
+    pub prune_batch_size: i64,
 }
 
 /// Provider settings. Secrets live here (or in the environment), never in the database.
@@ -63,7 +77,8 @@ pub struct MicrosoftConfig {
     pub max_retry_after_secs: u64,
 }
 
-fn serialize_secret<S: serde::Serializer>(
+/// Serializes a secret as absent, so printing or dumping the configuration never shows it.
+pub(crate) fn serialize_secret<S: serde::Serializer>(
     _: &Option<secrecy::SecretString>,
     s: S,
 ) -> Result<S::Ok, S::Error> {
@@ -154,12 +169,17 @@ impl Default for Config {
                 poll_interval_ms: 1000,
                 orphan_after_secs: 120,
             },
+            support_desk: crate::support_desk::SupportDeskConfig::default(),
+            telemetry: TelemetryConfig {
+                retention_days: 90,
+                prune_batch_size: 10_000,
+            },
         }
     }
 }
 
 /// Top-level keys, for picking our variables out of the environment.
-const TOP_LEVEL_KEYS: [&str; 8] = [
+const TOP_LEVEL_KEYS: [&str; 10] = [
     "database_url",
     "bind",
     "public_url",
@@ -168,6 +188,8 @@ const TOP_LEVEL_KEYS: [&str; 8] = [
     "http",
     "providers",
     "operations",
+    "support_desk",
+    "telemetry",
 ];
 
 /// `TENANTPILOT_*` variable names that are neither settings nor `TENANTPILOT_CONFIG`.
@@ -281,6 +303,14 @@ impl Config {
                     .into(),
             ));
         }
+        if self.telemetry.retention_days < 1 || self.telemetry.prune_batch_size < 1 {
+            return Err(ConfigError(
+                "telemetry.retention_days and telemetry.prune_batch_size must be at least 1".into(),
+            ));
+        }
+        self.support_desk
+            .validate()
+            .map_err(|e| ConfigError(format!("support_desk: {e}")))?;
         if !(self.public_url.starts_with("http://") || self.public_url.starts_with("https://")) {
             return Err(ConfigError(
                 "public_url must start with http:// or https://".into(),

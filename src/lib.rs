@@ -13,8 +13,10 @@ pub mod db;
 pub mod demo;
 pub mod error;
 pub mod features;
+pub mod jobs;
 pub mod outbound;
 pub mod state;
+pub mod support_desk;
 pub mod validate;
 pub mod web;
 
@@ -78,7 +80,10 @@ impl Routes {
 }
 
 fn routes() -> Routes {
-    use features::{account, diagnostics, help, onboarding, operations, reports, system, tenants};
+    use features::{
+        account, diagnostics, help, onboarding, operations, reports, support_requests, system,
+        telemetry, tenants,
+    };
     Routes {
         router: Router::new(),
         list: Vec::new(),
@@ -116,6 +121,14 @@ fn routes() -> Routes {
         "/admin/t/{tenant}/support-diagnostics/{opening}",
         diagnostics::routes::show_tenant,
     )
+    .get(
+        "/admin/t/{tenant}/support-requests/new",
+        support_requests::routes::tenant_form,
+    )
+    .post(
+        "/admin/t/{tenant}/support-requests",
+        support_requests::routes::tenant_submit,
+    )
     .get("/admin/operations", operations::routes::list)
     .get("/admin/operations/{run}", operations::routes::show)
     .post(
@@ -126,12 +139,27 @@ fn routes() -> Routes {
         "/admin/operations/{run}/support-diagnostics/{opening}",
         diagnostics::routes::show_run,
     )
+    .get(
+        "/admin/operations/{run}/support-requests/new",
+        support_requests::routes::run_form,
+    )
+    .post(
+        "/admin/operations/{run}/support-requests",
+        support_requests::routes::run_submit,
+    )
     .get("/admin/onboarding", onboarding::routes::index)
     .post("/admin/onboarding", onboarding::routes::create)
     .get("/admin/onboarding/{draft}", onboarding::routes::show)
     .post("/admin/onboarding/{draft}", onboarding::routes::update)
     // system plane
     .get("/system", system::routes::overview)
+    .get("/system/controls", system::routes::controls)
+    .post("/system/controls/{control}", system::routes::update_control)
+    .get("/system/support-desk", support_requests::desk_console::page)
+    .post(
+        "/system/support-desk/test-ticket",
+        support_requests::desk_console::send_test_ticket,
+    )
     // API
     .get("/api/v1/openapi.json", api::openapi_json)
     .get("/api/v1/me", account::api::get)
@@ -153,6 +181,26 @@ fn routes() -> Routes {
     .post(
         "/api/v1/operations/{run}/support-diagnostics",
         diagnostics::api::run,
+    )
+    .post(
+        "/api/v1/tenants/{tenant}/support-requests",
+        support_requests::api::tenant_submit,
+    )
+    .get(
+        "/api/v1/tenants/{tenant}/support-requests/latest",
+        support_requests::api::tenant_latest,
+    )
+    .post(
+        "/api/v1/operations/{run}/support-requests",
+        support_requests::api::run_submit,
+    )
+    .get(
+        "/api/v1/operations/{run}/support-requests/latest",
+        support_requests::api::run_latest,
+    )
+    .get(
+        "/api/v1/system/telemetry/summary",
+        telemetry::api::summary,
     )
 }
 

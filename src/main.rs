@@ -80,6 +80,36 @@ enum Command {
     /// Load benchmark of the run viewer and tenant dashboard on a PostgreSQL database whose
     /// name contains `bench` (created, migrated and bulk-loaded first).
     Bench(tenantpilot::bench::BenchArgs),
+    /// Benchmark of `internal_only` support-request submits on PostgreSQL beside `pgbench`.
+    BenchSupportRequests(tenantpilot::features::support_requests::bench::BenchArgs),
+    /// Benchmark of the telemetry summary and prune over millions of events on PostgreSQL.
+    BenchTelemetry(tenantpilot::features::telemetry::bench::BenchArgs),
+    /// The external support desk.
+    SupportDesk {
+        #[command(subcommand)]
+        command: SupportDeskCommand,
+    },
+    /// Product usage telemetry.
+    ProductUsage {
+        #[command(subcommand)]
+        command: ProductUsageCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum SupportDeskCommand {
+    /// Check the configured desk (credentials, reachability) without creating a ticket.
+    Check,
+}
+
+#[derive(Subcommand)]
+enum ProductUsageCommand {
+    /// Delete telemetry ledger rows older than the retention window and print how many.
+    Prune {
+        /// Retention window in days (default: config `telemetry.retention_days`).
+        #[arg(long)]
+        days: Option<i64>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -418,6 +448,37 @@ async fn run(cli: Cli) -> Result<(), CliError> {
             Ok(())
         }
         Command::Bench(args) => bench(config, args).await,
+        Command::BenchSupportRequests(args) => {
+            tenantpilot::features::support_requests::bench::run(&args)
+                .await
+                .map_err(|e| CliError(format!("benchmark failed: {e:#}")))
+        }
+        Command::BenchTelemetry(args) => tenantpilot::features::telemetry::bench::run(&args)
+            .await
+            .map_err(|e| CliError(format!("benchmark failed: {e:#}"))),
+        Command::SupportDesk {
+            command: SupportDeskCommand::Check,
+        } => support_desk_check(&config).await,
+        Command::ProductUsage {
+            command: ProductUsageCommand::Prune { days },
+        } => {
+            let days = days.unwrap_or(config.telemetry.retention_days);
+            if days < 1 {
+                return Err(CliError(format!(
+                    "--days must be at least 1 (got {days}); it is the number of days of telemetry to keep"
+                )));
+            }
+            let db = open(&config).await?;
+            let deleted = tenantpilot::features::telemetry::prune::prune(
+                &db,
+                days,
+                config.telemetry.prune_batch_size,
+                chrono::Utc::now(),
+            )
+            .await?;
+            println!("Pruned {deleted} product usage events older than {days} days.");
+            Ok(())
+        }
     }
 }
 
@@ -459,6 +520,24 @@ async fn serve(config: Config, bind: Option<String>) -> Result<(), CliError> {
         handle.abort();
     }
     served
+}
+
+/// `tenantpilot support-desk check`: proves the configured desk answers with our credentials.
+async fn support_desk_check(config: &Config) -> Result<(), CliError> {
+    use tenantpilot::support_desk::Desk;
+    let desk = Desk::from_config(&config.support_desk)
+        .map_err(|e| CliError(e.summary()))?
+        .ok_or_else(|| {
+            CliError(
+                "no support desk is configured; set [support_desk] kind (or TENANTPILOT_SUPPORT_DESK__KIND) and its settings".into(),
+            )
+        })?;
+    let what = desk
+        .check()
+        .await
+        .map_err(|e| CliError(format!("support desk check failed: {}", e.summary())))?;
+    println!("support desk {} is reachable: {what}", desk.kind().as_str());
+    Ok(())
 }
 
 /// `tenantpilot bench`: see `tenantpilot::bench`.

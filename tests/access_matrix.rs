@@ -139,6 +139,25 @@ fn matrix() -> Vec<Row> {
         ),
         row(
             "GET",
+            "/admin/t/{tenant}/support-requests/new",
+            Get("/admin/t/fabrikam/support-requests/new"),
+            [200, 200, 200, 404, 404, 302, 404],
+        ),
+        row(
+            "POST",
+            "/admin/t/{tenant}/support-requests",
+            Form(
+                "/admin/t/fabrikam/support-requests",
+                &[
+                    ("severity", "normal"),
+                    ("summary", "Matrix request"),
+                    ("handoff_mode", "internal_only"),
+                ],
+            ),
+            [303, 303, 303, 404, 404, 302, 404],
+        ),
+        row(
+            "GET",
             "/admin/operations",
             Get("/admin/operations"),
             [200, 200, 200, 200, 200, 302, 404],
@@ -148,6 +167,25 @@ fn matrix() -> Vec<Row> {
             "/admin/operations/{run}",
             Get("/admin/operations/$run"),
             [200, 200, 200, 404, 404, 302, 404],
+        ),
+        row(
+            "GET",
+            "/admin/operations/{run}/support-requests/new",
+            Get("/admin/operations/$run/support-requests/new"),
+            [200, 200, 200, 404, 404, 302, 404],
+        ),
+        row(
+            "POST",
+            "/admin/operations/{run}/support-requests",
+            Form(
+                "/admin/operations/$run/support-requests",
+                &[
+                    ("severity", "high"),
+                    ("summary", "Matrix run request"),
+                    ("handoff_mode", "internal_only"),
+                ],
+            ),
+            [303, 303, 303, 404, 404, 302, 404],
         ),
         row(
             "GET",
@@ -188,6 +226,33 @@ fn matrix() -> Vec<Row> {
             "/system",
             Get("/system"),
             [404, 404, 404, 404, 404, 302, 200],
+        ),
+        row(
+            "GET",
+            "/system/controls",
+            Get("/system/controls"),
+            [404, 404, 404, 404, 404, 302, 200],
+        ),
+        row(
+            "POST",
+            "/system/controls/{control}",
+            Form(
+                "/system/controls/support_desk_handoff",
+                &[("action", "pause"), ("reason", "Matrix check")],
+            ),
+            [404, 404, 404, 404, 404, 302, 303],
+        ),
+        row(
+            "GET",
+            "/system/support-desk",
+            Get("/system/support-desk"),
+            [404, 404, 404, 404, 404, 302, 200],
+        ),
+        row(
+            "POST",
+            "/system/support-desk/test-ticket",
+            Form("/system/support-desk/test-ticket", &[]),
+            [404, 404, 404, 404, 404, 302, 303],
         ),
         row(
             "GET",
@@ -270,6 +335,56 @@ fn matrix() -> Vec<Row> {
                 None,
             ),
             [200, 200, 403, 404, 404, 401, 404],
+        ),
+        row(
+            "POST",
+            "/api/v1/tenants/{tenant}/support-requests",
+            Api(
+                Method::POST,
+                "/api/v1/tenants/fabrikam/support-requests",
+                Some(r#"{"severity":"low","summary":"Via API","handoff_mode":"internal_only"}"#),
+            ),
+            [200, 200, 200, 404, 404, 401, 404],
+        ),
+        row(
+            "GET",
+            "/api/v1/tenants/{tenant}/support-requests/latest",
+            Api(
+                Method::GET,
+                "/api/v1/tenants/fabrikam/support-requests/latest",
+                None,
+            ),
+            [200, 200, 200, 404, 404, 401, 404],
+        ),
+        row(
+            "POST",
+            "/api/v1/operations/{run}/support-requests",
+            Api(
+                Method::POST,
+                "/api/v1/operations/$run/support-requests",
+                Some(r#"{"severity":"blocking","summary":"Via API","handoff_mode":"link_existing_ticket","external_ticket_reference":"T-1"}"#),
+            ),
+            [200, 200, 200, 404, 404, 401, 404],
+        ),
+        row(
+            "GET",
+            "/api/v1/operations/{run}/support-requests/latest",
+            Api(
+                Method::GET,
+                "/api/v1/operations/$run/support-requests/latest",
+                None,
+            ),
+            [200, 200, 200, 404, 404, 401, 404],
+        ),
+        row(
+            "GET",
+            "/api/v1/system/telemetry/summary",
+            Api(
+                Method::GET,
+                "/api/v1/system/telemetry/summary?window=30d",
+                None,
+            ),
+            [404, 404, 404, 404, 404, 401, 200],
         ),
         row(
             "GET",

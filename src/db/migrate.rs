@@ -41,7 +41,13 @@ macro_rules! migration {
 }
 
 /// Every migration, in order. File names are `{version}_{name}.sql` in both folders.
-pub const MIGRATIONS: &[Migration] = &[migration!(1, "foundation"), migration!(2, "operations")];
+pub const MIGRATIONS: &[Migration] = &[
+    migration!(1, "foundation"),
+    migration!(2, "operations"),
+    migration!(3, "support_requests"),
+    migration!(4, "telemetry"),
+    migration!(5, "operational_controls"),
+];
 
 /// Lock key that serialises migrations across instances sharing one PostgreSQL.
 const PG_MIGRATION_LOCK: i64 = 0x7465_6e61_6e74;

@@ -7,6 +7,8 @@ pub mod onboarding;
 pub mod operations;
 pub mod providers;
 pub mod reports;
+pub mod support_requests;
 pub mod system;
+pub mod telemetry;
 pub mod tenants;
 pub mod workspaces;

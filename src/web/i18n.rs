@@ -68,6 +68,8 @@ macro_rules! ftl_files {
             include_str!(concat!("../../locales/", $lang, "/onboarding.ftl")),
             include_str!(concat!("../../locales/", $lang, "/help.ftl")),
             include_str!(concat!("../../locales/", $lang, "/diagnostics.ftl")),
+            include_str!(concat!("../../locales/", $lang, "/support.ftl")),
+            include_str!(concat!("../../locales/", $lang, "/system.ftl")),
         ]
     };
 }

@@ -1,5 +1,6 @@
-//! The system plane for platform operators. Later issues add the telemetry console and the
-//! operational controls; this is the entry page and its access rule.
+//! The system plane for platform operators: the console dashboard (telemetry, Control Tower),
+//! the operational controls and the support-desk check.
 
 pub mod repo;
 pub mod routes;
+pub mod window;

@@ -28,3 +28,13 @@ pub async fn overview(
         totals,
     }))
 }
+
+/// `GET /system/controls` (being built).
+pub async fn controls(_platform: PlatformUser) -> AppResult<Response> {
+    Err(crate::error::AppError::NotFound)
+}
+
+/// `POST /system/controls/{control}` (being built).
+pub async fn update_control(_platform: PlatformUser) -> AppResult<Response> {
+    Err(crate::error::AppError::NotFound)
+}

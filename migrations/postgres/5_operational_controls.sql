@@ -1,0 +1,2 @@
+-- Operational controls state (being built).
+SELECT 1;

@@ -1,0 +1,2 @@
+-- Product usage telemetry ledger (being built).
+SELECT 1;

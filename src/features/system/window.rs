@@ -1,0 +1,66 @@
+//! The console window shared by every widget on the system dashboard, kept in the URL
+//! (`?window=24h|7d|30d`) so a view can be linked and reloaded.
+
+use chrono::{DateTime, Duration, Utc};
+use serde::{Deserialize, Serialize};
+
+/// One of the three windows the console offers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema, Default)]
+pub enum ConsoleWindow {
+    /// Last 24 hours (the default).
+    #[default]
+    #[serde(rename = "24h")]
+    Last24Hours,
+    /// Last 7 days.
+    #[serde(rename = "7d")]
+    Last7Days,
+    /// Last 30 days.
+    #[serde(rename = "30d")]
+    Last30Days,
+}
+
+impl ConsoleWindow {
+    /// Every window, in selector order.
+    pub const ALL: [ConsoleWindow; 3] = [
+        ConsoleWindow::Last24Hours,
+        ConsoleWindow::Last7Days,
+        ConsoleWindow::Last30Days,
+    ];
+
+    /// URL spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ConsoleWindow::Last24Hours => "24h",
+            ConsoleWindow::Last7Days => "7d",
+            ConsoleWindow::Last30Days => "30d",
+        }
+    }
+
+    /// Parses the URL spelling.
+    pub fn parse(value: &str) -> Option<ConsoleWindow> {
+        ConsoleWindow::ALL.into_iter().find(|w| w.as_str() == value)
+    }
+
+    /// Length of the window.
+    pub fn duration(self) -> Duration {
+        match self {
+            ConsoleWindow::Last24Hours => Duration::hours(24),
+            ConsoleWindow::Last7Days => Duration::days(7),
+            ConsoleWindow::Last30Days => Duration::days(30),
+        }
+    }
+
+    /// Start of the window ending at `now`.
+    pub fn start(self, now: DateTime<Utc>) -> DateTime<Utc> {
+        now - self.duration()
+    }
+
+    /// Fluent key of the window's label.
+    pub fn label_key(self) -> &'static str {
+        match self {
+            ConsoleWindow::Last24Hours => "system-window-24h",
+            ConsoleWindow::Last7Days => "system-window-7d",
+            ConsoleWindow::Last30Days => "system-window-30d",
+        }
+    }
+}

@@ -1,0 +1,251 @@
+//! External support-desk connectors: one configured desk at a time (`[support_desk]`). A
+//! support request that asks for an external ticket calls [`Desk::create_ticket`] once, with a
+//! hard total budget; whatever happens, the caller gets either the created ticket or a
+//! [`DeskError`] whose [`DeskError::summary`] is short and free of credentials and response
+//! bodies, so it can be stored, audited and shown.
+
+pub mod autotask;
+pub mod config;
+pub mod connectwise;
+pub mod halopsa;
+pub mod request_tracker;
+pub mod webhook;
+
+pub use config::{DeskKind, SupportDeskConfig};
+
+use serde_json::Value;
+use std::time::Duration;
+
+/// The longest any create call may take, whatever the configuration says.
+pub const MAX_BUDGET: Duration = Duration::from_secs(5);
+
+/// Longest failure summary stored or shown.
+pub const MAX_SUMMARY_CHARS: usize = 300;
+
+/// What a desk is asked to open: the support request's own fields plus safe context.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct TicketDraft {
+    /// `SR-<ULID>`: idempotency key / correlation field on every desk that supports one.
+    pub internal_reference: String,
+    /// `low`, `normal`, `high` or `blocking`.
+    pub severity: String,
+    /// The requester's one-line summary.
+    pub summary: String,
+    /// Optional reproduction notes.
+    pub reproduction_notes: Option<String>,
+    /// Optional contact name.
+    pub contact_name: Option<String>,
+    /// Optional contact e-mail.
+    pub contact_email: Option<String>,
+    /// `tenant` or `operation_run`.
+    pub primary_context_type: String,
+    /// The tenant's external id (slug).
+    pub tenant: String,
+    /// The tenant's display name.
+    pub tenant_name: String,
+    /// The workspace slug.
+    pub workspace: String,
+    /// The run, for run-context requests.
+    pub operation_run_id: Option<i64>,
+    /// Link back to the request's context in TenantPilot (absolute URL).
+    pub context_url: String,
+    /// The stored context: the redacted diagnostics bundle or the canonical references.
+    pub context: Value,
+}
+
+impl TicketDraft {
+    /// Plain-text ticket body shared by desks that take free text.
+    pub fn body_text(&self) -> String {
+        let mut body = format!(
+            "{}\n\nTenantPilot reference: {}\nSeverity: {}\nTenant: {} ({})\nWorkspace: {}\nContext: {}",
+            self.summary,
+            self.internal_reference,
+            self.severity,
+            self.tenant_name,
+            self.tenant,
+            self.workspace,
+            self.primary_context_type,
+        );
+        if let Some(run) = self.operation_run_id {
+            body.push_str(&format!("\nOperation run: #{run}"));
+        }
+        body.push_str(&format!("\nOpen in TenantPilot: {}", self.context_url));
+        if let Some(notes) = &self.reproduction_notes {
+            body.push_str(&format!("\n\nReproduction notes:\n{notes}"));
+        }
+        if self.contact_name.is_some() || self.contact_email.is_some() {
+            body.push_str(&format!(
+                "\n\nContact: {} {}",
+                self.contact_name.as_deref().unwrap_or(""),
+                self.contact_email.as_deref().unwrap_or("")
+            ));
+        }
+        body
+    }
+}
+
+/// A ticket the desk created.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CreatedTicket {
+    /// The desk's own id for the ticket.
+    pub external_id: String,
+    /// The human-facing ticket number, where the desk has one apart from the id.
+    pub number: Option<String>,
+    /// Where a person opens it (from the desk's answer or `ticket_url_template`).
+    pub url: Option<String>,
+}
+
+impl CreatedTicket {
+    /// The reference people quote: the number when there is one, else the id.
+    pub fn reference(&self) -> &str {
+        self.number.as_deref().unwrap_or(&self.external_id)
+    }
+}
+
+/// Why a handoff failed. Every variant's text is ours, never the desk's body or a credential.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DeskError {
+    /// No desk is configured.
+    #[error("No external support desk is configured.")]
+    NotConfigured,
+    /// The configuration is incomplete for the configured kind.
+    #[error("The support desk configuration is incomplete: {0}")]
+    Config(String),
+    /// The budget ran out.
+    #[error("The support desk did not answer within {0} ms.")]
+    Timeout(u64),
+    /// The desk could not be reached (refused, DNS, TLS).
+    #[error("The support desk could not be reached ({0}).")]
+    Unreachable(String),
+    /// The desk refused our credentials.
+    #[error("The support desk rejected the credentials (HTTP {0}).")]
+    Unauthorized(u16),
+    /// The desk answered with an error status; `detail` is a bounded, secret-free excerpt of
+    /// the desk's structured error message, when it had one.
+    #[error("The support desk refused the ticket (HTTP {status}){}", detail.as_deref().map(|d| format!(": {d}")).unwrap_or_default())]
+    Rejected {
+        /// HTTP status.
+        status: u16,
+        /// Structured error text from the desk, redacted and cut.
+        detail: Option<String>,
+    },
+    /// The desk answered 2xx but not in the documented shape.
+    #[error("The support desk answered in an unexpected format ({0}).")]
+    Malformed(String),
+}
+
+impl DeskError {
+    /// Stable code for audit metadata and logs.
+    pub fn code(&self) -> &'static str {
+        match self {
+            DeskError::NotConfigured => "not_configured",
+            DeskError::Config(_) => "configuration_incomplete",
+            DeskError::Timeout(_) => "timeout",
+            DeskError::Unreachable(_) => "unreachable",
+            DeskError::Unauthorized(_) => "unauthorized",
+            DeskError::Rejected { .. } => "rejected",
+            DeskError::Malformed(_) => "malformed_response",
+        }
+    }
+
+    /// The bounded text stored on the request and shown to the user.
+    pub fn summary(&self) -> String {
+        let text = self.to_string();
+        if text.chars().count() <= MAX_SUMMARY_CHARS {
+            text
+        } else {
+            let mut cut: String = text.chars().take(MAX_SUMMARY_CHARS - 1).collect();
+            cut.push('…');
+            cut
+        }
+    }
+}
+
+/// The configured desk, ready to call.
+#[derive(Debug, Clone)]
+pub struct Desk {
+    config: SupportDeskConfig,
+    client: reqwest::Client,
+}
+
+impl Desk {
+    /// The configured desk, or `None` when `kind = none`.
+    pub fn from_config(config: &SupportDeskConfig) -> Result<Option<Desk>, DeskError> {
+        if config.kind == DeskKind::None {
+            return Ok(None);
+        }
+        let budget = Self::budget_of(config);
+        let client = crate::outbound::client(budget, budget)
+            .map_err(|e| DeskError::Config(e.to_string()))?;
+        Ok(Some(Desk {
+            config: config.clone(),
+            client,
+        }))
+    }
+
+    fn budget_of(config: &SupportDeskConfig) -> Duration {
+        Duration::from_millis(config.timeout_ms).min(MAX_BUDGET)
+    }
+
+    /// The configured kind.
+    pub fn kind(&self) -> DeskKind {
+        self.config.kind
+    }
+
+    /// Opens one ticket; the whole exchange (token, lookups, create) shares one budget.
+    pub async fn create_ticket(&self, draft: &TicketDraft) -> Result<CreatedTicket, DeskError> {
+        let budget = Self::budget_of(&self.config);
+        let call = async {
+            match self.config.kind {
+                DeskKind::None => Err(DeskError::NotConfigured),
+                DeskKind::Webhook => webhook::create(&self.config, &self.client, draft).await,
+                DeskKind::Halopsa => halopsa::create(&self.config, &self.client, draft).await,
+                DeskKind::Connectwise => {
+                    connectwise::create(&self.config, &self.client, draft).await
+                }
+                DeskKind::Autotask => autotask::create(&self.config, &self.client, draft).await,
+                DeskKind::RequestTracker => {
+                    request_tracker::create(&self.config, &self.client, draft).await
+                }
+            }
+        };
+        match tokio::time::timeout(budget, call).await {
+            Ok(result) => result,
+            Err(_) => Err(DeskError::Timeout(budget.as_millis() as u64)),
+        }
+    }
+
+    /// Checks the configuration against the desk without creating a ticket (credentials,
+    /// reachability, queue/board lookups); returns a one-line description of what was checked.
+    pub async fn check(&self) -> Result<String, DeskError> {
+        let budget = Self::budget_of(&self.config);
+        let call = async {
+            match self.config.kind {
+                DeskKind::None => Err(DeskError::NotConfigured),
+                DeskKind::Webhook => webhook::check(&self.config, &self.client).await,
+                DeskKind::Halopsa => halopsa::check(&self.config, &self.client).await,
+                DeskKind::Connectwise => connectwise::check(&self.config, &self.client).await,
+                DeskKind::Autotask => autotask::check(&self.config, &self.client).await,
+                DeskKind::RequestTracker => {
+                    request_tracker::check(&self.config, &self.client).await
+                }
+            }
+        };
+        match tokio::time::timeout(budget, call).await {
+            Ok(result) => result,
+            Err(_) => Err(DeskError::Timeout(budget.as_millis() as u64)),
+        }
+    }
+}
+
+/// Fills `ticket_url_template` (`{id}`, `{number}`); `None` when no template is configured.
+pub fn ticket_url(template: &str, external_id: &str, number: Option<&str>) -> Option<String> {
+    if template.trim().is_empty() {
+        return None;
+    }
+    Some(
+        template
+            .replace("{id}", external_id)
+            .replace("{number}", number.unwrap_or(external_id)),
+    )
+}
