@@ -73,6 +73,10 @@ pub enum AppError {
     /// Not there, or outside the caller's workspace/tenant scope: the same answer for both.
     #[error("not found")]
     NotFound,
+    /// Inside scope, but the thing asked about has no record yet (e.g. no support request for
+    /// a context): `404` with its own problem slug, so clients can tell it from "no access".
+    #[error("not found: {0}")]
+    NoRecord(&'static str),
     /// Inside scope but the role lacks the capability named.
     #[error("forbidden: requires {0}")]
     Forbidden(&'static str),
@@ -135,7 +139,7 @@ impl AppError {
     /// HTTP status for this error.
     pub fn status(&self) -> StatusCode {
         match self {
-            AppError::NotFound => StatusCode::NOT_FOUND,
+            AppError::NotFound | AppError::NoRecord(_) => StatusCode::NOT_FOUND,
             AppError::Forbidden(_) | AppError::CsrfRejected => StatusCode::FORBIDDEN,
             AppError::Unauthenticated => StatusCode::UNAUTHORIZED,
             AppError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
@@ -155,6 +159,7 @@ impl AppError {
     pub fn slug(&self) -> &'static str {
         match self {
             AppError::NotFound => "not-found",
+            AppError::NoRecord(code) => code,
             AppError::Forbidden(_) => "forbidden",
             AppError::Unauthenticated => "unauthenticated",
             AppError::CsrfRejected => "csrf-rejected",

@@ -14,6 +14,8 @@ pub struct AppState {
     pub clock: SharedClock,
     /// Wakes this instance's run executors when a run is queued here (other instances poll).
     pub runs_queued: Arc<tokio::sync::Notify>,
+    /// The configured support desk, built on first use (its HTTP client pools connections).
+    support_desk: Arc<std::sync::OnceLock<Option<crate::support_desk::Desk>>>,
 }
 
 impl AppState {
@@ -24,7 +26,24 @@ impl AppState {
             config: Arc::new(config),
             clock,
             runs_queued: Arc::new(tokio::sync::Notify::new()),
+            support_desk: Arc::new(std::sync::OnceLock::new()),
         }
+    }
+
+    /// The configured external support desk; `None` when `support_desk.kind = none` or when its
+    /// client cannot be built (logged once), so handoff creation is then unavailable.
+    pub fn support_desk(&self) -> Option<&crate::support_desk::Desk> {
+        self.support_desk
+            .get_or_init(|| {
+                match crate::support_desk::Desk::from_config(&self.config.support_desk) {
+                    Ok(desk) => desk,
+                    Err(e) => {
+                        tracing::error!(error = %e.summary(), "support desk unavailable");
+                        None
+                    }
+                }
+            })
+            .as_ref()
     }
 
     /// Current time from the injected clock.

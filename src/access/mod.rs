@@ -7,3 +7,13 @@ pub mod scope;
 
 pub use roles::{Capability, Role};
 pub use scope::{PlatformUser, RunScope, TenantScope, WorkspaceScope};
+
+/// Why a disabled action is disabled: `None` when `role` grants `cap`, else the translated
+/// "requires capability" reason shown beside the disabled button.
+pub fn missing_capability_reason(
+    role: Role,
+    cap: Capability,
+    t: crate::web::i18n::Tr,
+) -> Option<String> {
+    (!role.can(cap)).then(|| t.t1("reason-missing-capability", "capability", cap.as_str()))
+}

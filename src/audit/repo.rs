@@ -115,3 +115,18 @@ pub async fn count_action(db: &Db, action: &str) -> Result<i64, sqlx::Error> {
     .fetch_one(p)
     .await)
 }
+
+/// The newest installation-wide row (no workspace) with `action`, e.g. the last support-desk
+/// test on the system plane.
+pub async fn latest_global(db: &Db, action: &str) -> Result<Option<AuditRow>, sqlx::Error> {
+    with_db!(db, |p| sqlx::query_as(
+        "SELECT a.id, a.occurred_at, a.actor_label, a.action, NULL AS tenant,
+                a.target_type, a.target_id, a.metadata, a.request_id
+         FROM audit_events a
+         WHERE a.workspace_id IS NULL AND a.action = $1
+         ORDER BY a.id DESC LIMIT 1"
+    )
+    .bind(action)
+    .fetch_optional(p)
+    .await)
+}

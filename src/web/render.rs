@@ -46,6 +46,7 @@ fn detail(t: Tr, error: &AppError) -> String {
             }
         }
         AppError::Conflict(key) => t.t(key),
+        AppError::NoRecord(code) => t.t(&format!("error-{code}-detail")),
         other => t.t(&format!("error-{}-detail", generic_slug(other))),
     }
 }
@@ -53,6 +54,7 @@ fn detail(t: Tr, error: &AppError) -> String {
 fn generic_slug(error: &AppError) -> &'static str {
     match error {
         AppError::BadRequest { .. } => "bad-request",
+        AppError::NoRecord(_) => "not-found",
         other => other.slug(),
     }
 }

@@ -140,6 +140,7 @@ struct RunPage {
     pack: Option<reports::model::ReviewPack>,
     progress_percent: i64,
     diagnostics_denied: Option<String>,
+    support_denied: Option<String>,
 }
 
 /// `GET /admin/operations/{run}`: one run; refreshes itself while the run is active.
@@ -175,15 +176,12 @@ pub async fn show(
     } else {
         0
     };
-    let diagnostics_denied = (!scope.role.can(Capability::SupportDiagnosticsView)).then(|| {
-        shell.t.t1(
-            "reason-missing-capability",
-            "capability",
-            "support_diagnostics.view",
-        )
-    });
+    let denied = |cap| crate::access::missing_capability_reason(scope.role, cap, shell.t);
+    let diagnostics_denied = denied(Capability::SupportDiagnosticsView);
+    let support_denied = denied(Capability::SupportRequestsCreate);
     Ok(html(&RunPage {
         diagnostics_denied,
+        support_denied,
         shell,
         counts: r.run.counts().0.into_iter().collect(),
         report,

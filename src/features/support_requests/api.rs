@@ -1,11 +1,110 @@
-//! Support request API (being built).
-use crate::error::AppResult;
-use axum::response::Response;
-/// Stub.
-pub async fn tenant_submit() -> AppResult<Response> { Err(crate::error::AppError::NotFound) }
-/// Stub.
-pub async fn run_submit() -> AppResult<Response> { Err(crate::error::AppError::NotFound) }
-/// Stub.
-pub async fn tenant_latest() -> AppResult<Response> { Err(crate::error::AppError::NotFound) }
-/// Stub.
-pub async fn run_latest() -> AppResult<Response> { Err(crate::error::AppError::NotFound) }
+//! Support requests as JSON: `POST …/support-requests` answers `SupportRequestHandoffResult`,
+//! `GET …/support-requests/latest` answers `LatestSupportRequestHandoffSummary` (or a `404` of
+//! type `no-support-request` when the context has none). Scope first (`404`), then
+//! `support_requests.create` (`403`) — the latest summary follows the same boundary.
+
+use super::model::{LatestSummary, Submission, SubmissionResult};
+use super::service::{self, Target};
+use crate::{
+    access::{Capability, RunScope, TenantScope},
+    api::{ApiJson, ProblemDoc},
+    error::{AppError, AppResult},
+    state::AppState,
+    web::context::RequestContext,
+};
+use axum::{Json, extract::State};
+
+async fn submit(
+    state: &AppState,
+    ctx: &RequestContext,
+    target: Target<'_>,
+    role: crate::access::Role,
+    body: &Submission,
+) -> AppResult<Json<SubmissionResult>> {
+    let identity = ctx.identity.as_ref().ok_or(AppError::Unauthenticated)?;
+    let result =
+        service::submit(state, &ctx.audit(), &identity.user, role, target, body).await?;
+    Ok(Json(result))
+}
+
+async fn latest(state: &AppState, target: Target<'_>) -> AppResult<Json<LatestSummary>> {
+    service::latest_summary(state, &target)
+        .await?
+        .map(Json)
+        .ok_or(AppError::NoRecord("no-support-request"))
+}
+
+/// Files a tenant-context support request and performs the requested handoff. A failed
+/// external create still answers `200` with `handoff_outcome = external_handoff_failed`: the
+/// internal request exists either way.
+#[utoipa::path(post, path = "/api/v1/tenants/{tenant}/support-requests", tag = "support",
+    params(("tenant" = String, Path, description = "Tenant external id")),
+    request_body = Submission,
+    responses((status = 200, body = SubmissionResult), (status = 401, body = ProblemDoc),
+        (status = 403, body = ProblemDoc), (status = 404, body = ProblemDoc),
+        (status = 422, body = ProblemDoc)),
+    security(("bearer" = [])))]
+pub async fn tenant_submit(
+    State(state): State<AppState>,
+    ctx: RequestContext,
+    scope: TenantScope,
+    ApiJson(body): ApiJson<Submission>,
+) -> AppResult<Json<SubmissionResult>> {
+    scope.require(Capability::SupportRequestsCreate)?;
+    submit(
+        &state,
+        &ctx,
+        Target::Tenant(&scope.tenant),
+        scope.role,
+        &body,
+    )
+    .await
+}
+
+/// Files a run-context support request; the run must belong to a tenant the caller may see.
+#[utoipa::path(post, path = "/api/v1/operations/{run}/support-requests", tag = "support",
+    params(("run" = i64, Path, description = "Run id")),
+    request_body = Submission,
+    responses((status = 200, body = SubmissionResult), (status = 401, body = ProblemDoc),
+        (status = 403, body = ProblemDoc), (status = 404, body = ProblemDoc),
+        (status = 422, body = ProblemDoc)),
+    security(("bearer" = [])))]
+pub async fn run_submit(
+    State(state): State<AppState>,
+    ctx: RequestContext,
+    scope: RunScope,
+    ApiJson(body): ApiJson<Submission>,
+) -> AppResult<Json<SubmissionResult>> {
+    scope.require(Capability::SupportRequestsCreate)?;
+    submit(&state, &ctx, Target::Run(&scope.run), scope.role, &body).await
+}
+
+/// The tenant context's latest support request and its handoff.
+#[utoipa::path(get, path = "/api/v1/tenants/{tenant}/support-requests/latest", tag = "support",
+    params(("tenant" = String, Path, description = "Tenant external id")),
+    responses((status = 200, body = LatestSummary), (status = 401, body = ProblemDoc),
+        (status = 403, body = ProblemDoc),
+        (status = 404, description = "Out of scope (`not-found`) or no request yet (`no-support-request`)", body = ProblemDoc)),
+    security(("bearer" = [])))]
+pub async fn tenant_latest(
+    State(state): State<AppState>,
+    scope: TenantScope,
+) -> AppResult<Json<LatestSummary>> {
+    scope.require(Capability::SupportRequestsCreate)?;
+    latest(&state, Target::Tenant(&scope.tenant)).await
+}
+
+/// The run's latest support request and its handoff.
+#[utoipa::path(get, path = "/api/v1/operations/{run}/support-requests/latest", tag = "support",
+    params(("run" = i64, Path, description = "Run id")),
+    responses((status = 200, body = LatestSummary), (status = 401, body = ProblemDoc),
+        (status = 403, body = ProblemDoc),
+        (status = 404, description = "Out of scope (`not-found`) or no request yet (`no-support-request`)", body = ProblemDoc)),
+    security(("bearer" = [])))]
+pub async fn run_latest(
+    State(state): State<AppState>,
+    scope: RunScope,
+) -> AppResult<Json<LatestSummary>> {
+    scope.require(Capability::SupportRequestsCreate)?;
+    latest(&state, Target::Run(&scope.run)).await
+}

@@ -1,6 +1,12 @@
-//! Support requests (spec 246) with external support-desk handoff (spec 256).
+//! Support requests (spec 246) with external support-desk handoff (spec 256): an immutable
+//! intake record filed from the tenant dashboard or the run viewer, with its context attached
+//! and an optional one-way handoff to the one configured desk.
 
 pub mod api;
 pub mod bench;
 pub mod desk_console;
+pub mod handoff;
+pub mod model;
+pub mod repo;
 pub mod routes;
+pub mod service;

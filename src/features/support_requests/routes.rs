@@ -1,11 +1,304 @@
-//! Support request forms (being built).
-use crate::error::AppResult;
-use axum::response::Response;
-/// Stub.
-pub async fn tenant_form() -> AppResult<Response> { Err(crate::error::AppError::NotFound) }
-/// Stub.
-pub async fn tenant_submit() -> AppResult<Response> { Err(crate::error::AppError::NotFound) }
-/// Stub.
-pub async fn run_form() -> AppResult<Response> { Err(crate::error::AppError::NotFound) }
-/// Stub.
-pub async fn run_submit() -> AppResult<Response> { Err(crate::error::AppError::NotFound) }
+//! "Request support" from the tenant dashboard and the run viewer: one form page per context
+//! (`…/support-requests/new`) and its submit (`POST …/support-requests`). A submit redirects
+//! back to the form with `?submitted=<id>`, which shows the outcome banner (only to the creator,
+//! only in the same context) and the context's latest handoff summary.
+
+use super::model::{
+    AttachmentMode, HandoffMode, HandoffOutcome, LatestSummary, Severity, Submission,
+    SupportRequestRow,
+};
+use super::service::{self, Target};
+use crate::{
+    access::{Capability, Role, RunScope, TenantScope},
+    error::{AppError, AppResult, Invalid, ServiceError},
+    state::AppState,
+    web::{FormData, Q, context::RequestContext, html, see_other, shell::Shell},
+};
+use askama::Template;
+use axum::{extract::State, http::StatusCode, response::Response};
+use serde::Deserialize;
+
+/// The posted form (the CSRF field is checked by the middleware and ignored here).
+#[derive(Debug, Default, Deserialize)]
+pub struct RequestForm {
+    #[serde(default)]
+    severity: String,
+    #[serde(default)]
+    summary: String,
+    #[serde(default)]
+    reproduction_notes: String,
+    #[serde(default)]
+    contact_name: String,
+    #[serde(default)]
+    contact_email: String,
+    #[serde(default)]
+    handoff_mode: String,
+    #[serde(default)]
+    external_ticket_reference: String,
+    #[serde(default)]
+    external_ticket_url: String,
+}
+
+impl RequestForm {
+    fn submission(&self) -> Submission {
+        let some = |v: &str| (!v.trim().is_empty()).then(|| v.to_string());
+        Submission {
+            severity: self.severity.clone(),
+            summary: self.summary.clone(),
+            reproduction_notes: some(&self.reproduction_notes),
+            contact_name: some(&self.contact_name),
+            contact_email: some(&self.contact_email),
+            handoff_mode: self.handoff_mode.clone(),
+            external_ticket_reference: some(&self.external_ticket_reference),
+            external_ticket_url: some(&self.external_ticket_url),
+            target_available: None,
+        }
+    }
+}
+
+/// `?submitted=<id>` after a submit.
+#[derive(Debug, Default, Deserialize)]
+pub struct FormQuery {
+    /// The request just filed.
+    pub submitted: Option<i64>,
+}
+
+#[derive(Template)]
+#[template(path = "support_request.html")]
+struct FormPage {
+    shell: Shell,
+    heading: String,
+    context_line: String,
+    back_href: String,
+    action: String,
+    attachment: AttachmentMode,
+    desk_available: bool,
+    latest: Option<LatestSummary>,
+    submitted: Option<SupportRequestRow>,
+    form: RequestForm,
+    errors: Vec<Invalid>,
+    severities: Vec<(&'static str, &'static str)>,
+    modes: Vec<(&'static str, &'static str)>,
+}
+
+impl FormPage {
+    fn error_for(&self, field: &str) -> Option<String> {
+        self.errors
+            .iter()
+            .find(|e| e.field == field)
+            .map(|e| self.shell.t.t(e.key))
+    }
+
+    fn severity_selected(&self, value: &str) -> bool {
+        match self.form.severity.as_str() {
+            "" => value == Severity::Normal.as_str(),
+            s => s == value,
+        }
+    }
+
+    fn mode_selected(&self, value: &str) -> bool {
+        match self.form.handoff_mode.as_str() {
+            "" => value == HandoffMode::InternalOnly.as_str(),
+            m => m == value,
+        }
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn render(
+    state: &AppState,
+    shell: Shell,
+    target: Target<'_>,
+    role: Role,
+    viewer: i64,
+    submitted: Option<i64>,
+    form: RequestForm,
+    errors: Vec<Invalid>,
+) -> AppResult<Response> {
+    let t = shell.t;
+    let (heading, context_line) = match &target {
+        Target::Tenant(tenant) => (
+            t.t("support-request-title"),
+            t.t1("support-context-tenant", "tenant", &tenant.name),
+        ),
+        Target::Run(r) => (
+            t.t("support-request-title"),
+            format!(
+                "{} · {} #{}",
+                t.t1("support-context-tenant", "tenant", &r.tenant_name),
+                t.t(r.run.type_label_key()),
+                r.run.id
+            ),
+        ),
+    };
+    let submitted = match submitted {
+        Some(id) => service::submitted_by(state, &target, viewer, id).await?,
+        None => None,
+    };
+    let latest = service::latest_summary(state, &target).await?;
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let mut response = html(&FormPage {
+        heading,
+        context_line,
+        back_href: target.path(),
+        action: format!("{}/support-requests", target.path()),
+        attachment: service::attachment_mode_for(role),
+        desk_available: super::handoff::desk_available(state),
+        latest,
+        submitted,
+        form,
+        errors,
+        severities: Severity::ALL
+            .iter()
+            .map(|s| (s.as_str(), s.label_key()))
+            .collect(),
+        modes: HandoffMode::ALL
+            .iter()
+            .map(|m| (m.as_str(), m.label_key()))
+            .collect(),
+        shell,
+    });
+    *response.status_mut() = status;
+    Ok(response)
+}
+
+async fn submit(
+    state: &AppState,
+    ctx: &RequestContext,
+    shell: Shell,
+    target: Target<'_>,
+    role: Role,
+    form: RequestForm,
+) -> AppResult<Response> {
+    let identity = ctx.identity.as_ref().ok_or(AppError::Unauthenticated)?;
+    match service::submit(
+        state,
+        &ctx.audit(),
+        &identity.user,
+        role,
+        target,
+        &form.submission(),
+    )
+    .await
+    {
+        Ok(result) => Ok(see_other(&format!(
+            "{}?submitted={}",
+            target.form_path(),
+            result.support_request_id
+        ))),
+        Err(ServiceError::Invalid(errors)) => {
+            render(
+                state,
+                shell,
+                target,
+                role,
+                identity.user.id,
+                None,
+                form,
+                errors,
+            )
+            .await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// `GET /admin/t/{tenant}/support-requests/new`.
+pub async fn tenant_form(
+    State(state): State<AppState>,
+    ctx: RequestContext,
+    scope: TenantScope,
+    Q(q): Q<FormQuery>,
+) -> AppResult<Response> {
+    scope.require(Capability::SupportRequestsCreate)?;
+    let shell = Shell::for_tenant(&state, &ctx, &scope, "tenants").await?;
+    render(
+        &state,
+        shell,
+        Target::Tenant(&scope.tenant),
+        scope.role,
+        scope.identity.user.id,
+        q.submitted,
+        RequestForm::default(),
+        Vec::new(),
+    )
+    .await
+}
+
+/// `POST /admin/t/{tenant}/support-requests`.
+pub async fn tenant_submit(
+    State(state): State<AppState>,
+    ctx: RequestContext,
+    scope: TenantScope,
+    FormData(form): FormData<RequestForm>,
+) -> AppResult<Response> {
+    scope.require(Capability::SupportRequestsCreate)?;
+    let shell = Shell::for_tenant(&state, &ctx, &scope, "tenants").await?;
+    submit(
+        &state,
+        &ctx,
+        shell,
+        Target::Tenant(&scope.tenant),
+        scope.role,
+        form,
+    )
+    .await
+}
+
+async fn run_shell(state: &AppState, ctx: &RequestContext, scope: &RunScope) -> AppResult<Shell> {
+    let r = &scope.run;
+    Shell::admin_known(
+        state,
+        ctx,
+        Some((&r.workspace_slug, scope.role)),
+        Some((&r.tenant_external_id, Some(&r.tenant_name))),
+        "operations",
+    )
+    .await
+}
+
+/// `GET /admin/operations/{run}/support-requests/new`.
+pub async fn run_form(
+    State(state): State<AppState>,
+    ctx: RequestContext,
+    scope: RunScope,
+    Q(q): Q<FormQuery>,
+) -> AppResult<Response> {
+    scope.require(Capability::SupportRequestsCreate)?;
+    let shell = run_shell(&state, &ctx, &scope).await?;
+    render(
+        &state,
+        shell,
+        Target::Run(&scope.run),
+        scope.role,
+        scope.identity.user.id,
+        q.submitted,
+        RequestForm::default(),
+        Vec::new(),
+    )
+    .await
+}
+
+/// `POST /admin/operations/{run}/support-requests`.
+pub async fn run_submit(
+    State(state): State<AppState>,
+    ctx: RequestContext,
+    scope: RunScope,
+    FormData(form): FormData<RequestForm>,
+) -> AppResult<Response> {
+    scope.require(Capability::SupportRequestsCreate)?;
+    let shell = run_shell(&state, &ctx, &scope).await?;
+    submit(
+        &state,
+        &ctx,
+        shell,
+        Target::Run(&scope.run),
+        scope.role,
+        form,
+    )
+    .await
+}

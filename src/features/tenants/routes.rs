@@ -41,6 +41,7 @@ struct TenantPage {
     runs: Vec<RunRow>,
     actions: Vec<reports::routes::StartAction>,
     diagnostics_denied: Option<String>,
+    support_denied: Option<String>,
 }
 
 /// Runs shown on the dashboard.
@@ -99,18 +100,12 @@ pub async fn dashboard(
         &shell,
         &[RunType::ProviderConnectionVerify, RunType::InventorySync],
     );
-    let diagnostics_denied = (!scope
-        .role
-        .can(crate::access::Capability::SupportDiagnosticsView))
-    .then(|| {
-        shell.t.t1(
-            "reason-missing-capability",
-            "capability",
-            "support_diagnostics.view",
-        )
-    });
+    let denied = |cap| crate::access::missing_capability_reason(scope.role, cap, shell.t);
+    let diagnostics_denied = denied(crate::access::Capability::SupportDiagnosticsView);
+    let support_denied = denied(crate::access::Capability::SupportRequestsCreate);
     Ok(html(&TenantPage {
         diagnostics_denied,
+        support_denied,
         shell,
         dominant: verification.dominant_reason(),
         verification,

@@ -1,0 +1,595 @@
+//! Support request vocabulary (spec 246 + spec 256): severities, handoff modes and outcomes,
+//! attachment modes, the submission a user sends and the summaries we answer with. Field names
+//! and enum spellings follow the seed contract (`SupportRequestHandoffSubmission`,
+//! `SupportRequestHandoffResult`, `LatestSupportRequestHandoffSummary`).
+
+use crate::error::Invalid;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// Longest summary, in characters.
+pub const MAX_SUMMARY: usize = 200;
+/// Longest reproduction notes, in characters.
+pub const MAX_NOTES: usize = 5000;
+/// Longest contact name, in characters.
+pub const MAX_CONTACT_NAME: usize = 200;
+/// Longest external ticket reference, in characters.
+pub const MAX_EXTERNAL_REFERENCE: usize = 200;
+/// Longest external ticket URL, in bytes.
+pub const MAX_EXTERNAL_URL: usize = 2000;
+
+macro_rules! string_enum {
+    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident = $text:literal),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+        #[serde(rename_all = "snake_case")]
+        pub enum $name { $($(#[$vmeta])* $variant),+ }
+
+        impl $name {
+            /// Every value, in display order.
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            /// Stored and wire spelling.
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $text),+ }
+            }
+
+            /// Parses the stored or wire spelling.
+            pub fn parse(value: &str) -> Option<$name> {
+                $name::ALL.iter().copied().find(|v| v.as_str() == value)
+            }
+        }
+    };
+}
+
+string_enum!(
+    /// How urgent the requester says it is.
+    Severity {
+        /// Low.
+        Low = "low",
+        /// Normal (the default).
+        Normal = "normal",
+        /// High.
+        High = "high",
+        /// Blocking.
+        Blocking = "blocking",
+    }
+);
+
+impl Severity {
+    /// Fluent key of the label.
+    pub fn label_key(self) -> &'static str {
+        match self {
+            Severity::Low => "support-severity-low",
+            Severity::Normal => "support-severity-normal",
+            Severity::High => "support-severity-high",
+            Severity::Blocking => "support-severity-blocking",
+        }
+    }
+}
+
+string_enum!(
+    /// What the requester asked to happen beyond TenantPilot.
+    HandoffMode {
+        /// Keep the request inside TenantPilot.
+        InternalOnly = "internal_only",
+        /// Also open a ticket at the configured desk.
+        CreateExternalTicket = "create_external_ticket",
+        /// Record a ticket that already exists.
+        LinkExistingTicket = "link_existing_ticket",
+    }
+);
+
+impl HandoffMode {
+    /// Fluent key of the label.
+    pub fn label_key(self) -> &'static str {
+        match self {
+            HandoffMode::InternalOnly => "support-mode-internal-only",
+            HandoffMode::CreateExternalTicket => "support-mode-create",
+            HandoffMode::LinkExistingTicket => "support-mode-link",
+        }
+    }
+}
+
+string_enum!(
+    /// What actually happened with the handoff.
+    HandoffOutcome {
+        /// No handoff was asked for.
+        InternalOnly = "internal_only",
+        /// The desk created a ticket.
+        ExternalTicketCreated = "external_ticket_created",
+        /// An existing ticket was recorded.
+        ExternalTicketLinked = "external_ticket_linked",
+        /// The desk call failed; the internal request stands.
+        ExternalHandoffFailed = "external_handoff_failed",
+    }
+);
+
+string_enum!(
+    /// What context the request carries.
+    AttachmentMode {
+        /// The redacted diagnostics bundle (creator may view diagnostics).
+        DiagnosticSnapshotAttached = "diagnostic_snapshot_attached",
+        /// Only safe canonical references (creator may not view diagnostics).
+        CanonicalContextOnly = "canonical_context_only",
+    }
+);
+
+string_enum!(
+    /// Where the request was filed from.
+    PrimaryContextType {
+        /// The tenant dashboard.
+        Tenant = "tenant",
+        /// The run viewer.
+        OperationRun = "operation_run",
+    }
+);
+
+/// `SupportRequestHandoffSubmission`: what the form and the API send.
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Submission {
+    /// `low`, `normal`, `high` or `blocking`.
+    #[serde(default)]
+    pub severity: String,
+    /// One line: what is wrong.
+    #[serde(default)]
+    pub summary: String,
+    /// Steps to reproduce.
+    #[serde(default)]
+    pub reproduction_notes: Option<String>,
+    /// Who support should talk to.
+    #[serde(default)]
+    pub contact_name: Option<String>,
+    /// Where support should write.
+    #[serde(default)]
+    pub contact_email: Option<String>,
+    /// `internal_only`, `create_external_ticket` or `link_existing_ticket`.
+    #[serde(default)]
+    pub handoff_mode: String,
+    /// Required for `link_existing_ticket`.
+    #[serde(default)]
+    pub external_ticket_reference: Option<String>,
+    /// Optional for `link_existing_ticket`; `http`/`https` only.
+    #[serde(default)]
+    pub external_ticket_url: Option<String>,
+    /// UI hint only; the server decides whether a desk is available.
+    #[serde(default)]
+    #[schema(value_type = Option<bool>)]
+    pub target_available: Option<bool>,
+}
+
+/// A submission that passed every rule.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ValidSubmission {
+    /// Severity.
+    pub severity: Severity,
+    /// Trimmed summary.
+    pub summary: String,
+    /// Trimmed notes, if any.
+    pub reproduction_notes: Option<String>,
+    /// Trimmed contact name, if any.
+    pub contact_name: Option<String>,
+    /// Trimmed contact e-mail, if any.
+    pub contact_email: Option<String>,
+    /// Handoff mode.
+    pub handoff_mode: HandoffMode,
+    /// For links: the reference and optional URL.
+    pub link: Option<(String, Option<String>)>,
+}
+
+fn optional(value: &Option<String>) -> Option<String> {
+    value
+        .as_deref()
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .map(str::to_string)
+}
+
+fn bounded_line(
+    field: &'static str,
+    value: &str,
+    max: usize,
+    multiline: bool,
+    errors: &mut Vec<Invalid>,
+) {
+    if value.chars().count() > max {
+        errors.push(Invalid {
+            field,
+            key: "validation-too-long",
+        });
+    } else if value
+        .chars()
+        .any(|c| c.is_control() && !(multiline && matches!(c, '\n' | '\r' | '\t')))
+    {
+        errors.push(Invalid {
+            field,
+            key: "validation-control-chars",
+        });
+    }
+}
+
+/// Whether `url` is an absolute `http`/`https` URL with a host and no credentials.
+pub fn is_web_url(url: &str) -> bool {
+    url.len() <= MAX_EXTERNAL_URL
+        && reqwest::Url::parse(url).is_ok_and(|u| {
+            matches!(u.scheme(), "http" | "https")
+                && u.host_str().is_some_and(|h| !h.is_empty())
+                && u.username().is_empty()
+                && u.password().is_none()
+        })
+}
+
+impl Submission {
+    /// Applies every rule at once. `desk_available` is the server's view: without a configured
+    /// desk, `create_external_ticket` is refused whatever the client believed.
+    pub fn validate(&self, desk_available: bool) -> Result<ValidSubmission, Vec<Invalid>> {
+        let mut errors = Vec::new();
+        let severity = match self.severity.trim() {
+            "" => Some(Severity::Normal),
+            s => Severity::parse(s),
+        };
+        if severity.is_none() {
+            errors.push(Invalid {
+                field: "severity",
+                key: "support-invalid-severity",
+            });
+        }
+        let summary = self.summary.trim().to_string();
+        if summary.is_empty() {
+            errors.push(Invalid {
+                field: "summary",
+                key: "validation-required",
+            });
+        } else {
+            bounded_line("summary", &summary, MAX_SUMMARY, false, &mut errors);
+        }
+        let notes = optional(&self.reproduction_notes);
+        if let Some(n) = &notes {
+            bounded_line("reproduction_notes", n, MAX_NOTES, true, &mut errors);
+        }
+        let contact_name = optional(&self.contact_name);
+        if let Some(n) = &contact_name {
+            bounded_line("contact_name", n, MAX_CONTACT_NAME, false, &mut errors);
+        }
+        let contact_email = optional(&self.contact_email);
+        if let Some(e) = &contact_email {
+            crate::validate::email("contact_email", e, &mut errors);
+        }
+        let mode = match self.handoff_mode.trim() {
+            "" => Some(HandoffMode::InternalOnly),
+            m => HandoffMode::parse(m),
+        };
+        let mut link = None;
+        match mode {
+            None => errors.push(Invalid {
+                field: "handoff_mode",
+                key: "support-invalid-handoff-mode",
+            }),
+            Some(HandoffMode::CreateExternalTicket) if !desk_available => {
+                errors.push(Invalid {
+                    field: "handoff_mode",
+                    key: "support-desk-unavailable",
+                })
+            }
+            Some(HandoffMode::LinkExistingTicket) => {
+                let reference = optional(&self.external_ticket_reference);
+                let url = optional(&self.external_ticket_url);
+                match &reference {
+                    None => errors.push(Invalid {
+                        field: "external_ticket_reference",
+                        key: "support-link-reference-required",
+                    }),
+                    Some(r) => bounded_line(
+                        "external_ticket_reference",
+                        r,
+                        MAX_EXTERNAL_REFERENCE,
+                        false,
+                        &mut errors,
+                    ),
+                }
+                if let Some(u) = &url
+                    && !is_web_url(u)
+                {
+                    errors.push(Invalid {
+                        field: "external_ticket_url",
+                        key: "support-link-url-invalid",
+                    });
+                }
+                link = reference.map(|r| (r, url));
+            }
+            Some(_) => {}
+        }
+        match (severity, mode) {
+            (Some(severity), Some(handoff_mode)) if errors.is_empty() => Ok(ValidSubmission {
+                severity,
+                summary,
+                reproduction_notes: notes,
+                contact_name,
+                contact_email,
+                handoff_mode,
+                link,
+            }),
+            _ => Err(errors),
+        }
+    }
+}
+
+/// One stored support request.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct SupportRequestRow {
+    /// Internal id.
+    pub id: i64,
+    /// `SR-<ULID>`.
+    pub internal_reference: String,
+    /// Owning workspace.
+    pub workspace_id: i64,
+    /// Owning tenant.
+    pub tenant_id: i64,
+    /// `tenant` or `operation_run`.
+    pub primary_context_type: String,
+    /// The run, for run-context requests.
+    pub operation_run_id: Option<i64>,
+    /// The creator (null once the account is gone).
+    pub created_by_user_id: Option<i64>,
+    /// The creator's address at the time.
+    pub created_by_label: String,
+    /// Severity as stored.
+    pub severity: String,
+    /// Summary.
+    pub summary: String,
+    /// Notes.
+    pub reproduction_notes: Option<String>,
+    /// Contact name.
+    pub contact_name: Option<String>,
+    /// Contact e-mail.
+    pub contact_email: Option<String>,
+    /// Attachment mode as stored.
+    pub attachment_mode: String,
+    /// The stored context (bundle or canonical references).
+    pub context: sqlx::types::Json<serde_json::Value>,
+    /// When it was filed.
+    pub created_at: DateTime<Utc>,
+    /// Requested handoff mode.
+    pub external_handoff_mode: String,
+    /// What came of it; `None` until the handoff write (or for internal-only requests).
+    pub handoff_outcome: Option<String>,
+    /// The desk's id for a created ticket.
+    pub external_ticket_id: Option<String>,
+    /// The desk's ticket number, where it has one.
+    pub external_ticket_number: Option<String>,
+    /// The reference people quote (number, id, or the linked reference).
+    pub external_ticket_reference: Option<String>,
+    /// Where the ticket is.
+    pub external_ticket_url: Option<String>,
+    /// Why the handoff failed.
+    pub external_handoff_failure_summary: Option<String>,
+    /// When the one handoff write happened.
+    pub handoff_finalized_at: Option<DateTime<Utc>>,
+}
+
+/// Shown when a create handoff never finished (the service stopped between the two writes).
+pub const UNFINISHED_HANDOFF: &str =
+    "The external handoff did not finish; check the support desk before filing again.";
+
+impl SupportRequestRow {
+    /// Requested mode (unknown stored values read as internal-only).
+    pub fn mode(&self) -> HandoffMode {
+        HandoffMode::parse(&self.external_handoff_mode).unwrap_or(HandoffMode::InternalOnly)
+    }
+
+    /// Severity (unknown stored values read as normal).
+    pub fn severity(&self) -> Severity {
+        Severity::parse(&self.severity).unwrap_or(Severity::Normal)
+    }
+
+    /// The outcome, deriving the two cases that have no stored value: internal-only requests,
+    /// and create requests whose handoff write never happened (reported as failed).
+    pub fn outcome(&self) -> HandoffOutcome {
+        match self.handoff_outcome.as_deref().and_then(HandoffOutcome::parse) {
+            Some(o) => o,
+            None => match self.mode() {
+                HandoffMode::InternalOnly => HandoffOutcome::InternalOnly,
+                HandoffMode::CreateExternalTicket => HandoffOutcome::ExternalHandoffFailed,
+                HandoffMode::LinkExistingTicket => HandoffOutcome::ExternalHandoffFailed,
+            },
+        }
+    }
+
+    /// The failure text, including the unfinished-handoff case.
+    pub fn failure_summary(&self) -> Option<String> {
+        match self.outcome() {
+            HandoffOutcome::ExternalHandoffFailed => Some(
+                self.external_handoff_failure_summary
+                    .clone()
+                    .unwrap_or_else(|| UNFINISHED_HANDOFF.to_string()),
+            ),
+            _ => None,
+        }
+    }
+
+    /// `LatestSupportRequestHandoffSummary` of this row.
+    pub fn latest_summary(&self) -> LatestSummary {
+        let failure = self.failure_summary();
+        LatestSummary {
+            internal_reference: self.internal_reference.clone(),
+            primary_context_type: self.primary_context_type.clone(),
+            primary_context_id: self.operation_run_id,
+            submitted_at: self.created_at,
+            handoff_mode: self.mode(),
+            handoff_outcome: self.outcome(),
+            external_ticket_reference: self.external_ticket_reference.clone(),
+            external_ticket_url: self.external_ticket_url.clone(),
+            has_external_link: self.external_ticket_reference.is_some()
+                || self.external_ticket_url.is_some(),
+            has_failure: failure.is_some(),
+            external_handoff_failure_summary: failure,
+        }
+    }
+}
+
+/// `LatestSupportRequestHandoffSummary`: the newest request of a tenant or run context.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct LatestSummary {
+    /// `SR-<ULID>`.
+    pub internal_reference: String,
+    /// `tenant` or `operation_run`.
+    pub primary_context_type: String,
+    /// The run id for run-context requests; null for tenant context.
+    pub primary_context_id: Option<i64>,
+    /// When it was filed.
+    pub submitted_at: DateTime<Utc>,
+    /// Requested mode.
+    pub handoff_mode: HandoffMode,
+    /// What came of it.
+    pub handoff_outcome: HandoffOutcome,
+    /// The external ticket reference, when one was created or linked.
+    pub external_ticket_reference: Option<String>,
+    /// The external ticket URL, when known.
+    pub external_ticket_url: Option<String>,
+    /// Why the handoff failed, when it did.
+    pub external_handoff_failure_summary: Option<String>,
+    /// Whether an external ticket is attached.
+    pub has_external_link: bool,
+    /// Whether the handoff failed.
+    pub has_failure: bool,
+}
+
+/// `SupportRequestHandoffResult`: the answer to one submission.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct SubmissionResult {
+    /// Internal id.
+    pub support_request_id: i64,
+    /// `SR-<ULID>`.
+    pub internal_reference: String,
+    /// `tenant` or `operation_run`.
+    pub primary_context_type: String,
+    /// The run id for run-context requests; null for tenant context.
+    pub primary_context_id: Option<i64>,
+    /// Requested mode.
+    pub handoff_mode: HandoffMode,
+    /// What came of it.
+    pub handoff_outcome: HandoffOutcome,
+    /// Attachment mode.
+    pub attachment_mode: AttachmentMode,
+    /// The external ticket reference, when one was created or linked.
+    pub external_ticket_reference: Option<String>,
+    /// The external ticket URL, when known.
+    pub external_ticket_url: Option<String>,
+    /// Why the handoff failed, when it did.
+    pub failure_summary: Option<String>,
+    /// The context's latest summary after this submission.
+    pub latest_summary: LatestSummary,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn base() -> Submission {
+        Submission {
+            summary: "Sync fails".into(),
+            ..Submission::default()
+        }
+    }
+
+    #[test]
+    fn defaults_are_normal_and_internal_only() {
+        let v = base().validate(false).expect("valid");
+        assert_eq!(v.severity, Severity::Normal);
+        assert_eq!(v.handoff_mode, HandoffMode::InternalOnly);
+        assert_eq!(v.link, None);
+    }
+
+    #[test]
+    fn every_rule_is_reported_at_once() {
+        let s = Submission {
+            severity: "urgent".into(),
+            summary: "   ".into(),
+            contact_email: Some("not-an-address".into()),
+            contact_name: Some("x".repeat(MAX_CONTACT_NAME + 1)),
+            handoff_mode: "email".into(),
+            ..Submission::default()
+        };
+        let fields: Vec<&str> = s
+            .validate(true)
+            .unwrap_err()
+            .iter()
+            .map(|e| e.field)
+            .collect();
+        assert_eq!(
+            fields,
+            [
+                "severity",
+                "summary",
+                "contact_name",
+                "contact_email",
+                "handoff_mode"
+            ]
+        );
+    }
+
+    #[test]
+    fn create_needs_a_configured_desk() {
+        let s = Submission {
+            handoff_mode: "create_external_ticket".into(),
+            target_available: Some(true),
+            ..base()
+        };
+        let errors = s.validate(false).unwrap_err();
+        assert_eq!(errors[0].key, "support-desk-unavailable");
+        assert!(s.validate(true).is_ok());
+    }
+
+    #[test]
+    fn link_needs_a_reference_and_a_web_url() {
+        let mut s = Submission {
+            handoff_mode: "link_existing_ticket".into(),
+            ..base()
+        };
+        assert_eq!(
+            s.validate(false).unwrap_err()[0].key,
+            "support-link-reference-required"
+        );
+        s.external_ticket_reference = Some(" T-42 ".into());
+        for bad in [
+            "javascript:alert(1)",
+            "ftp://desk/1",
+            "desk.example/1",
+            "https://user:pw@desk.example/1",
+        ] {
+            s.external_ticket_url = Some(bad.into());
+            assert_eq!(
+                s.validate(false).unwrap_err()[0].key,
+                "support-link-url-invalid",
+                "{bad}"
+            );
+        }
+        s.external_ticket_url = Some("https://desk.example/t/42".into());
+        let v = s.validate(false).expect("valid link");
+        assert_eq!(
+            v.link,
+            Some(("T-42".into(), Some("https://desk.example/t/42".into())))
+        );
+    }
+
+    #[test]
+    fn notes_keep_newlines_but_not_other_control_characters() {
+        let mut s = Submission {
+            reproduction_notes: Some("1. open\n2. click\tsave".into()),
+            ..base()
+        };
+        assert!(s.validate(false).is_ok());
+        s.reproduction_notes = Some("bell \u{7}".into());
+        assert_eq!(
+            s.validate(false).unwrap_err()[0].key,
+            "validation-control-chars"
+        );
+        s.reproduction_notes = None;
+        s.summary = "two\nlines".into();
+        assert_eq!(
+            s.validate(false).unwrap_err()[0].key,
+            "validation-control-chars"
+        );
+    }
+}

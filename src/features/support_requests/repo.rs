@@ -1,0 +1,169 @@
+//! SQL for support requests: one insert, one guarded handoff write, and the latest-per-context
+//! reads. Each query is written once for both databases.
+
+use super::model::SupportRequestRow;
+use crate::db::{Db, Tx};
+use crate::{with_db, with_tx};
+use chrono::{DateTime, Utc};
+use serde_json::Value;
+use sqlx::types::Json;
+
+const COLUMNS: &str = "id, internal_reference, workspace_id, tenant_id, primary_context_type,
+    operation_run_id, created_by_user_id, created_by_label, severity, summary, reproduction_notes,
+    contact_name, contact_email, attachment_mode, context, created_at, external_handoff_mode,
+    handoff_outcome, external_ticket_id, external_ticket_number, external_ticket_reference,
+    external_ticket_url, external_handoff_failure_summary, handoff_finalized_at";
+
+/// A request about to be stored.
+#[derive(Debug)]
+pub struct NewRequest<'a> {
+    /// `SR-<ULID>`.
+    pub internal_reference: &'a str,
+    /// Owning workspace.
+    pub workspace_id: i64,
+    /// Owning tenant.
+    pub tenant_id: i64,
+    /// `tenant` or `operation_run`.
+    pub primary_context_type: &'a str,
+    /// The run, for run context.
+    pub operation_run_id: Option<i64>,
+    /// Creator.
+    pub created_by_user_id: i64,
+    /// Creator's address.
+    pub created_by_label: &'a str,
+    /// Severity.
+    pub severity: &'a str,
+    /// Summary.
+    pub summary: &'a str,
+    /// Notes.
+    pub reproduction_notes: Option<&'a str>,
+    /// Contact name.
+    pub contact_name: Option<&'a str>,
+    /// Contact e-mail.
+    pub contact_email: Option<&'a str>,
+    /// Attachment mode.
+    pub attachment_mode: &'a str,
+    /// Stored context.
+    pub context: &'a Value,
+    /// Requested handoff mode.
+    pub external_handoff_mode: &'a str,
+}
+
+/// Inserts the request; returns its id.
+pub async fn insert(
+    tx: &mut Tx,
+    r: &NewRequest<'_>,
+    now: DateTime<Utc>,
+) -> Result<i64, sqlx::Error> {
+    with_tx!(tx, |c| sqlx::query_scalar(
+        "INSERT INTO support_requests (internal_reference, workspace_id, tenant_id,
+            primary_context_type, operation_run_id, created_by_user_id, created_by_label, severity,
+            summary, reproduction_notes, contact_name, contact_email, attachment_mode, context,
+            created_at, external_handoff_mode)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
+         RETURNING id"
+    )
+    .bind(r.internal_reference)
+    .bind(r.workspace_id)
+    .bind(r.tenant_id)
+    .bind(r.primary_context_type)
+    .bind(r.operation_run_id)
+    .bind(r.created_by_user_id)
+    .bind(r.created_by_label)
+    .bind(r.severity)
+    .bind(r.summary)
+    .bind(r.reproduction_notes)
+    .bind(r.contact_name)
+    .bind(r.contact_email)
+    .bind(r.attachment_mode)
+    .bind(Json(r.context))
+    .bind(now)
+    .bind(r.external_handoff_mode)
+    .fetch_one(c)
+    .await)
+}
+
+/// The handoff fields, written once.
+#[derive(Debug, Default)]
+pub struct HandoffWrite<'a> {
+    /// `external_ticket_created`, `external_ticket_linked` or `external_handoff_failed`.
+    pub outcome: &'a str,
+    /// The desk's id.
+    pub external_ticket_id: Option<&'a str>,
+    /// The desk's number.
+    pub external_ticket_number: Option<&'a str>,
+    /// The quoted reference.
+    pub external_ticket_reference: Option<&'a str>,
+    /// The URL.
+    pub external_ticket_url: Option<&'a str>,
+    /// Why it failed.
+    pub failure_summary: Option<&'a str>,
+}
+
+/// The one allowed write of the handoff fields; `false` when it already happened (the guard is
+/// in the `WHERE`, and the table's trigger refuses any second write as well).
+pub async fn finalize_handoff(
+    tx: &mut Tx,
+    id: i64,
+    w: &HandoffWrite<'_>,
+    now: DateTime<Utc>,
+) -> Result<bool, sqlx::Error> {
+    let done = with_tx!(tx, |c| sqlx::query(
+        "UPDATE support_requests SET handoff_outcome = $1, external_ticket_id = $2,
+            external_ticket_number = $3, external_ticket_reference = $4, external_ticket_url = $5,
+            external_handoff_failure_summary = $6, handoff_finalized_at = $7
+         WHERE id = $8 AND handoff_finalized_at IS NULL"
+    )
+    .bind(w.outcome)
+    .bind(w.external_ticket_id)
+    .bind(w.external_ticket_number)
+    .bind(w.external_ticket_reference)
+    .bind(w.external_ticket_url)
+    .bind(w.failure_summary)
+    .bind(now)
+    .bind(id)
+    .execute(c)
+    .await
+    .map(|r| r.rows_affected()))?;
+    Ok(done == 1)
+}
+
+/// One request by id.
+pub async fn find(db: &Db, id: i64) -> Result<Option<SupportRequestRow>, sqlx::Error> {
+    with_db!(db, |p| sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM support_requests WHERE id = $1"
+    )))
+    .bind(id)
+    .fetch_optional(p)
+    .await)
+}
+
+/// The newest tenant-context request of a tenant.
+pub async fn latest_for_tenant(
+    db: &Db,
+    tenant_id: i64,
+) -> Result<Option<SupportRequestRow>, sqlx::Error> {
+    with_db!(db, |p| sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM support_requests
+         WHERE tenant_id = $1 AND primary_context_type = 'tenant'
+         ORDER BY id DESC LIMIT 1"
+    )))
+    .bind(tenant_id)
+    .fetch_optional(p)
+    .await)
+}
+
+/// The newest request filed from a run.
+pub async fn latest_for_run(
+    db: &Db,
+    run_id: i64,
+) -> Result<Option<SupportRequestRow>, sqlx::Error> {
+    with_db!(db, |p| sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM support_requests
+         WHERE operation_run_id = $1 AND primary_context_type = 'operation_run'
+         ORDER BY id DESC LIMIT 1"
+    )))
+    .bind(run_id)
+    .fetch_optional(p)
+    .await)
+}

@@ -1,0 +1,317 @@
+//! Filing a support request: validate, shape the immutable context (the redacted diagnostics
+//! bundle when the creator may view diagnostics, safe canonical references otherwise), store it
+//! with its `support_request.created` audit row in one transaction, then hand it off (see
+//! [`super::handoff`]). The internal request is committed before any desk is called, so a desk
+//! failure can never lose it.
+
+use super::handoff;
+use super::model::{
+    AttachmentMode, LatestSummary, PrimaryContextType, Submission, SubmissionResult,
+    SupportRequestRow, ValidSubmission,
+};
+use super::repo::{self, NewRequest};
+use crate::access::{Capability, Role};
+use crate::audit::{self, AuditContext, AuditEntry};
+use crate::auth::users::User;
+use crate::error::ServiceError;
+use crate::features::diagnostics::service as diagnostics;
+use crate::features::operations::model::RunWithTenant;
+use crate::features::tenants::model::ScopedTenant;
+use crate::state::AppState;
+use serde_json::{Value, json};
+
+/// Version of the stored context layout.
+pub const CONTEXT_SCHEMA_VERSION: u32 = 1;
+
+/// What the request is about.
+#[derive(Debug, Clone, Copy)]
+pub enum Target<'a> {
+    /// A tenant, from its dashboard.
+    Tenant(&'a ScopedTenant),
+    /// A run, from the run viewer.
+    Run(&'a RunWithTenant),
+}
+
+impl Target<'_> {
+    /// `tenant` or `operation_run`.
+    pub fn context_type(&self) -> PrimaryContextType {
+        match self {
+            Target::Tenant(_) => PrimaryContextType::Tenant,
+            Target::Run(_) => PrimaryContextType::OperationRun,
+        }
+    }
+
+    /// Owning workspace id.
+    pub fn workspace_id(&self) -> i64 {
+        match self {
+            Target::Tenant(t) => t.workspace_id,
+            Target::Run(r) => r.run.workspace_id,
+        }
+    }
+
+    /// Owning tenant id.
+    pub fn tenant_id(&self) -> i64 {
+        match self {
+            Target::Tenant(t) => t.id,
+            Target::Run(r) => r.run.tenant_id,
+        }
+    }
+
+    /// Tenant URL key.
+    pub fn tenant_external_id(&self) -> &str {
+        match self {
+            Target::Tenant(t) => &t.external_id,
+            Target::Run(r) => &r.tenant_external_id,
+        }
+    }
+
+    /// Tenant display name.
+    pub fn tenant_name(&self) -> &str {
+        match self {
+            Target::Tenant(t) => &t.name,
+            Target::Run(r) => &r.tenant_name,
+        }
+    }
+
+    /// Workspace URL key.
+    pub fn workspace_slug(&self) -> &str {
+        match self {
+            Target::Tenant(t) => &t.workspace_slug,
+            Target::Run(r) => &r.workspace_slug,
+        }
+    }
+
+    /// The run id, for run context.
+    pub fn run_id(&self) -> Option<i64> {
+        match self {
+            Target::Tenant(_) => None,
+            Target::Run(r) => Some(r.run.id),
+        }
+    }
+
+    /// Path of the context in the admin plane.
+    pub fn path(&self) -> String {
+        match self {
+            Target::Tenant(t) => format!("/admin/t/{}", t.external_id),
+            Target::Run(r) => format!("/admin/operations/{}", r.run.id),
+        }
+    }
+
+    /// Path of the support request form for this context.
+    pub fn form_path(&self) -> String {
+        format!("{}/support-requests/new", self.path())
+    }
+
+    fn diagnostics_context(&self) -> diagnostics::Context<'_> {
+        match self {
+            Target::Tenant(t) => diagnostics::Context::Tenant(t),
+            Target::Run(r) => diagnostics::Context::Run(r),
+        }
+    }
+}
+
+/// Which attachment a creator with `role` gets.
+pub fn attachment_mode_for(role: Role) -> AttachmentMode {
+    if role.can(Capability::SupportDiagnosticsView) {
+        AttachmentMode::DiagnosticSnapshotAttached
+    } else {
+        AttachmentMode::CanonicalContextOnly
+    }
+}
+
+/// Safe canonical references only: ids, names, states and links, nothing from the provider.
+fn canonical_context(target: &Target<'_>, now: chrono::DateTime<chrono::Utc>) -> Value {
+    let run = match target {
+        Target::Run(r) => json!({
+            "id": r.run.id,
+            "type": r.run.run_type,
+            "status": r.run.status,
+            "outcome": r.run.outcome,
+            "reason_code": r.run.reason_code,
+            "created_at": r.run.created_at,
+            "completed_at": r.run.completed_at,
+            "url": format!("/admin/operations/{}", r.run.id),
+        }),
+        Target::Tenant(_) => Value::Null,
+    };
+    json!({
+        "schema_version": CONTEXT_SCHEMA_VERSION,
+        "kind": "canonical_context",
+        "generated_at": now,
+        "context": {
+            "type": target.context_type().as_str(),
+            "tenant": target.tenant_external_id(),
+            "operation_run_id": target.run_id(),
+        },
+        "workspace": {"slug": target.workspace_slug()},
+        "tenant": {
+            "external_id": target.tenant_external_id(),
+            "name": target.tenant_name(),
+            "url": format!("/admin/t/{}", target.tenant_external_id()),
+        },
+        "operation_run": run,
+        "not_collected": [{
+            "item": "support_diagnostics",
+            "reason": "The requester may not view support diagnostics, so no diagnostic snapshot was attached.",
+        }],
+    })
+}
+
+/// The context stored with a request for `mode`.
+pub async fn build_context(
+    state: &AppState,
+    target: &Target<'_>,
+    mode: AttachmentMode,
+) -> Result<Value, ServiceError> {
+    Ok(match mode {
+        AttachmentMode::DiagnosticSnapshotAttached => {
+            let bundle = diagnostics::build(state, target.diagnostics_context()).await?;
+            json!({
+                "schema_version": CONTEXT_SCHEMA_VERSION,
+                "kind": "diagnostic_snapshot",
+                "diagnostics": bundle.json,
+            })
+        }
+        AttachmentMode::CanonicalContextOnly => canonical_context(target, state.now()),
+    })
+}
+
+/// A fresh `SR-<ULID>` reference: sortable by time, unguessable enough to quote on the phone.
+pub fn new_reference() -> String {
+    format!("SR-{}", ulid::Ulid::new())
+}
+
+/// Files a support request for `target` as `creator` (whose role in the workspace is `role`)
+/// and performs the requested handoff. The caller has already checked
+/// `support_requests.create`.
+pub async fn submit(
+    state: &AppState,
+    actx: &AuditContext,
+    creator: &User,
+    role: Role,
+    target: Target<'_>,
+    submission: &Submission,
+) -> Result<SubmissionResult, ServiceError> {
+    let desk_available = handoff::desk_available(state);
+    let valid = submission
+        .validate(desk_available)
+        .map_err(ServiceError::Invalid)?;
+    let attachment = attachment_mode_for(role);
+    let context = build_context(state, &target, attachment).await?;
+    let row = create_internal(state, actx, creator, &target, &valid, attachment, &context).await?;
+    let row = handoff::perform(state, actx, &target, row, &valid, &context).await?;
+    let latest = latest(state, &target).await?.unwrap_or_else(|| row.clone());
+    Ok(SubmissionResult {
+        support_request_id: row.id,
+        internal_reference: row.internal_reference.clone(),
+        primary_context_type: row.primary_context_type.clone(),
+        primary_context_id: row.operation_run_id,
+        handoff_mode: row.mode(),
+        handoff_outcome: row.outcome(),
+        attachment_mode: attachment,
+        external_ticket_reference: row.external_ticket_reference.clone(),
+        external_ticket_url: row.external_ticket_url.clone(),
+        failure_summary: row.failure_summary(),
+        latest_summary: latest.latest_summary(),
+    })
+}
+
+/// Stores the request and its `support_request.created` audit row in one transaction.
+async fn create_internal(
+    state: &AppState,
+    actx: &AuditContext,
+    creator: &User,
+    target: &Target<'_>,
+    valid: &ValidSubmission,
+    attachment: AttachmentMode,
+    context: &Value,
+) -> Result<SupportRequestRow, ServiceError> {
+    let now = state.now();
+    let reference = new_reference();
+    let mut tx = state.db.begin().await?;
+    let id = repo::insert(
+        &mut tx,
+        &NewRequest {
+            internal_reference: &reference,
+            workspace_id: target.workspace_id(),
+            tenant_id: target.tenant_id(),
+            primary_context_type: target.context_type().as_str(),
+            operation_run_id: target.run_id(),
+            created_by_user_id: creator.id,
+            created_by_label: &creator.email,
+            severity: valid.severity.as_str(),
+            summary: &valid.summary,
+            reproduction_notes: valid.reproduction_notes.as_deref(),
+            contact_name: valid.contact_name.as_deref(),
+            contact_email: valid.contact_email.as_deref(),
+            attachment_mode: attachment.as_str(),
+            context,
+            external_handoff_mode: valid.handoff_mode.as_str(),
+        },
+        now,
+    )
+    .await?;
+    audit::record(
+        &mut tx,
+        actx,
+        now,
+        AuditEntry {
+            action: "support_request.created",
+            workspace_id: Some(target.workspace_id()),
+            tenant_id: Some(target.tenant_id()),
+            target_type: "support_request",
+            target_id: reference.clone(),
+            metadata: json!({
+                "internal_reference": reference,
+                "primary_context_type": target.context_type().as_str(),
+                "operation_run_id": target.run_id(),
+                "severity": valid.severity.as_str(),
+                "attachment_mode": attachment.as_str(),
+                "handoff_mode": valid.handoff_mode.as_str(),
+            }),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    repo::find(&state.db, id)
+        .await?
+        .ok_or(ServiceError::NotFound("support request"))
+}
+
+/// The newest request of `target`'s context (tenant context for a tenant, the run for a run).
+pub async fn latest(
+    state: &AppState,
+    target: &Target<'_>,
+) -> Result<Option<SupportRequestRow>, ServiceError> {
+    Ok(match target {
+        Target::Tenant(t) => repo::latest_for_tenant(&state.db, t.id).await?,
+        Target::Run(r) => repo::latest_for_run(&state.db, r.run.id).await?,
+    })
+}
+
+/// The latest summary of `target`'s context, when it has a request.
+pub async fn latest_summary(
+    state: &AppState,
+    target: &Target<'_>,
+) -> Result<Option<LatestSummary>, ServiceError> {
+    Ok(latest(state, target)
+        .await?
+        .map(|r| r.latest_summary()))
+}
+
+/// A request the current page may show as "just submitted": it must belong to `target`'s
+/// context and to `viewer`, so a guessed id reveals nothing.
+pub async fn submitted_by(
+    state: &AppState,
+    target: &Target<'_>,
+    viewer: i64,
+    id: i64,
+) -> Result<Option<SupportRequestRow>, ServiceError> {
+    let row = repo::find(&state.db, id).await?;
+    Ok(row.filter(|r| {
+        r.created_by_user_id == Some(viewer)
+            && r.tenant_id == target.tenant_id()
+            && r.primary_context_type == target.context_type().as_str()
+            && r.operation_run_id == target.run_id()
+    }))
+}

@@ -1,0 +1,821 @@
+//! Support requests (spec 246) and the external handoff (spec 256) through the router, on both
+//! databases: every mode × outcome × context, the 404/403 boundary, audit rows, immutability,
+//! the one-write rule, and that a desk failure never loses the internal request.
+
+mod common;
+
+use axum::http::{Method, StatusCode};
+use common::{Session, TestApp};
+use serde_json::{Value, json};
+use std::time::Duration;
+use tenantpilot::config::Config;
+use tenantpilot::support_desk::DeskKind;
+use wiremock::matchers::{header, method, path};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+const FABRIKAM_RUN: &str = "SELECT MAX(id) FROM operation_runs WHERE tenant_id = (SELECT id FROM tenants WHERE external_id = 'fabrikam')";
+const CONTOSO_RUN: &str = "SELECT MAX(id) FROM operation_runs WHERE tenant_id = (SELECT id FROM tenants WHERE external_id = 'contoso')";
+const HMAC_SECRET: &str = "hmac-key-that-must-never-leak-7f3a";
+
+fn webhook_config(url: &str, timeout_ms: u64) -> Config {
+    let mut config = Config::default();
+    config.support_desk.kind = DeskKind::Webhook;
+    config.support_desk.url = url.to_string();
+    config.support_desk.timeout_ms = timeout_ms;
+    config.support_desk.ticket_url_template = "https://desk.example/tickets/{id}".into();
+    config.support_desk.webhook.hmac_secret = Some(HMAC_SECRET.to_string().into());
+    config
+}
+
+async fn desk_app(desk: &MockServer, timeout_ms: u64) -> TestApp {
+    TestApp::with_config(webhook_config(&format!("{}/tickets", desk.uri()), timeout_ms)).await
+}
+
+fn form<'a>(summary: &'a str, mode: &'a str) -> Vec<(&'a str, &'a str)> {
+    vec![
+        ("severity", "high"),
+        ("summary", summary),
+        ("reproduction_notes", "1. Open the dashboard\n2. Click verify"),
+        ("contact_name", "Dana Admin"),
+        ("contact_email", "dana@customer.example"),
+        ("handoff_mode", mode),
+    ]
+}
+
+/// Follows the submit's redirect and returns (location, page body).
+async fn submit_form(
+    app: &TestApp,
+    session: &Session,
+    path: &str,
+    fields: &[(&str, &str)],
+) -> (String, String) {
+    let r = app.post_form(path, session, fields).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let location = r.header("location").expect("redirect").to_string();
+    let page = app.get(&location, Some(session)).await;
+    assert_eq!(page.status, StatusCode::OK);
+    (location, page.body)
+}
+
+async fn row(app: &TestApp, reference: &str) -> Value {
+    let sql = format!(
+        "SELECT id FROM support_requests WHERE internal_reference = '{reference}'"
+    );
+    let id = app.scalar(&sql).await;
+    let text = |col: &str| {
+        format!("SELECT COUNT(*) FROM support_requests WHERE id = {id} AND {col}")
+    };
+    json!({
+        "id": id,
+        "has_diagnostics": app.scalar(&text("CAST(context AS TEXT) LIKE '%\"diagnostics\"%'")).await == 1,
+    })
+}
+
+fn reference_in(body: &str) -> String {
+    let start = body.find("SR-").expect("a reference on the page");
+    body[start..start + 29].to_string()
+}
+
+async fn audit_count(app: &TestApp, action: &str) -> i64 {
+    app.scalar(&format!(
+        "SELECT COUNT(*) FROM audit_events WHERE action = '{action}'"
+    ))
+    .await
+}
+
+async fn audit_metadata(app: &TestApp, action: &str) -> String {
+    let id = app
+        .scalar(&format!(
+            "SELECT MAX(id) FROM audit_events WHERE action = '{action}'"
+        ))
+        .await;
+    tenantpilot::with_db!(app.db(), |p| sqlx::query_scalar::<_, String>(
+        sqlx::AssertSqlSafe(format!(
+            "SELECT CAST(metadata AS TEXT) FROM audit_events WHERE id = {id}"
+        ))
+    )
+    .fetch_one(p)
+    .await)
+    .expect("metadata")
+}
+
+async fn text_of(app: &TestApp, sql: String) -> Option<String> {
+    tenantpilot::with_db!(app.db(), |p| sqlx::query_scalar::<_, Option<String>>(
+        sqlx::AssertSqlSafe(sql)
+    )
+    .fetch_one(p)
+    .await)
+    .expect("text query")
+}
+
+#[tokio::test]
+async fn tenant_internal_only_request_is_stored_with_the_snapshot_and_audited() {
+    let app = TestApp::new().await;
+    let owner = app.session_for("owner@contoso.test").await;
+    let dashboard = app.get("/admin/t/fabrikam", Some(&owner)).await;
+    assert!(dashboard.body.contains("/admin/t/fabrikam/support-requests/new"));
+    let page = app
+        .get("/admin/t/fabrikam/support-requests/new", Some(&owner))
+        .await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("data-mode=\"diagnostic_snapshot_attached\""));
+    assert!(page.body.contains("data-testid=\"support-desk-unavailable\""));
+    assert!(page.body.contains("data-testid=\"support-latest-none\""));
+
+    let (location, body) = submit_form(
+        &app,
+        &owner,
+        "/admin/t/fabrikam/support-requests",
+        &form("Consent seems revoked", "internal_only"),
+    )
+    .await;
+    assert!(location.starts_with("/admin/t/fabrikam/support-requests/new?submitted="));
+    assert!(body.contains("data-outcome=\"internal_only\""), "{body}");
+    let reference = reference_in(&body);
+    assert!(ulid::Ulid::from_string(&reference[3..]).is_ok(), "{reference}");
+    assert!(body.contains("data-testid=\"support-latest-reference\">".to_string().as_str()));
+    let r = row(&app, &reference).await;
+    assert_eq!(r["has_diagnostics"], true);
+    let id = r["id"].as_i64().unwrap_or_default();
+    for (col, expected) in [
+        ("severity", "high"),
+        ("primary_context_type", "tenant"),
+        ("attachment_mode", "diagnostic_snapshot_attached"),
+        ("external_handoff_mode", "internal_only"),
+        ("contact_email", "dana@customer.example"),
+        ("created_by_label", "owner@contoso.test"),
+    ] {
+        assert_eq!(
+            text_of(&app, format!("SELECT {col} FROM support_requests WHERE id = {id}"))
+                .await
+                .as_deref(),
+            Some(expected),
+            "{col}"
+        );
+    }
+    assert_eq!(
+        text_of(&app, format!("SELECT handoff_outcome FROM support_requests WHERE id = {id}")).await,
+        None
+    );
+    // The stored snapshot is the redacted bundle: the contact e-mail typed into the form is a
+    // column, never part of the context, and no e-mail survives in the context.
+    let context = text_of(&app, format!("SELECT CAST(context AS TEXT) FROM support_requests WHERE id = {id}"))
+        .await
+        .unwrap_or_default();
+    assert!(!context.contains("@contoso.test"), "{context}");
+    assert_eq!(audit_count(&app, "support_request.created").await, 1);
+    let meta = audit_metadata(&app, "support_request.created").await;
+    assert!(meta.contains(&reference) && meta.contains("diagnostic_snapshot_attached"));
+    assert!(!meta.contains("Consent seems revoked"), "no free text in audit: {meta}");
+    assert_eq!(audit_count(&app, "support_request.external_ticket_created").await, 0);
+
+    // The result banner is only for its creator: another member sees the latest summary but no
+    // banner for someone else's request id.
+    let manager = app.session_for("manager@contoso.test").await;
+    let other = app.get(&location, Some(&manager)).await;
+    assert_eq!(other.status, StatusCode::OK);
+    assert!(!other.body.contains("data-testid=\"support-result\""));
+    assert!(other.body.contains(&reference), "latest summary is shared in scope");
+}
+
+#[tokio::test]
+async fn repeated_submits_create_new_rows_with_new_references() {
+    let app = TestApp::new().await;
+    let owner = app.session_for("owner@contoso.test").await;
+    let mut refs = std::collections::BTreeSet::new();
+    for _ in 0..3 {
+        let (_, body) = submit_form(
+            &app,
+            &owner,
+            "/admin/t/fabrikam/support-requests",
+            &form("Same problem again", "internal_only"),
+        )
+        .await;
+        refs.insert(reference_in(&body));
+    }
+    assert_eq!(refs.len(), 3);
+    assert_eq!(app.count("SELECT COUNT(*) FROM support_requests").await, 3);
+    assert_eq!(audit_count(&app, "support_request.created").await, 3);
+}
+
+#[tokio::test]
+async fn an_operator_files_with_canonical_context_only() {
+    let app = TestApp::new().await;
+    let operator = app.session_for("operator@contoso.test").await;
+    let page = app
+        .get("/admin/t/fabrikam/support-requests/new", Some(&operator))
+        .await;
+    assert!(page.body.contains("data-mode=\"canonical_context_only\""));
+    let (_, body) = submit_form(
+        &app,
+        &operator,
+        "/admin/t/fabrikam/support-requests",
+        &form("Sync failed", "internal_only"),
+    )
+    .await;
+    let reference = reference_in(&body);
+    let r = row(&app, &reference).await;
+    assert_eq!(r["has_diagnostics"], false);
+    let id = r["id"].as_i64().unwrap_or_default();
+    let context = text_of(&app, format!("SELECT CAST(context AS TEXT) FROM support_requests WHERE id = {id}"))
+        .await
+        .unwrap_or_default();
+    assert!(context.contains("canonical_context"), "{context}");
+    for absent in ["provider_connection", "verification", "directory_id", "granted_permissions"] {
+        assert!(!context.contains(absent), "{absent} in {context}");
+    }
+    assert_eq!(
+        text_of(&app, format!("SELECT attachment_mode FROM support_requests WHERE id = {id}")).await.as_deref(),
+        Some("canonical_context_only")
+    );
+}
+
+#[tokio::test]
+async fn run_context_link_existing_ticket_via_form_and_api() {
+    let app = TestApp::new().await;
+    let run = app.scalar(FABRIKAM_RUN).await;
+    let owner = app.session_for("owner@contoso.test").await;
+    let viewer = app.get(&format!("/admin/operations/{run}"), Some(&owner)).await;
+    assert!(viewer.body.contains(&format!("/admin/operations/{run}/support-requests/new")));
+
+    let mut fields = form("Run failed with throttling", "link_existing_ticket");
+    fields.push(("external_ticket_reference", "PSA-4711"));
+    fields.push(("external_ticket_url", "https://psa.example/tickets/4711"));
+    let (_, body) = submit_form(
+        &app,
+        &owner,
+        &format!("/admin/operations/{run}/support-requests"),
+        &fields,
+    )
+    .await;
+    assert!(body.contains("data-outcome=\"external_ticket_linked\""), "{body}");
+    assert!(body.contains("PSA-4711"));
+    assert!(body.contains("https://psa.example/tickets/4711"));
+    assert_eq!(audit_count(&app, "support_request.external_ticket_linked").await, 1);
+    let meta = audit_metadata(&app, "support_request.external_ticket_linked").await;
+    assert!(meta.contains("PSA-4711") && !meta.contains("psa.example"), "{meta}");
+
+    // The API: link without URL, then the run's latest summary.
+    let token = app.token_for("manager@contoso.test").await;
+    let r = app
+        .api(
+            Method::POST,
+            &format!("/api/v1/operations/{run}/support-requests"),
+            Some(&token),
+            Some(r#"{"severity":"blocking","summary":"Still failing","handoff_mode":"link_existing_ticket","external_ticket_reference":"PSA-4712"}"#),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let result = r.json();
+    assert_eq!(result["primary_context_type"], "operation_run");
+    assert_eq!(result["primary_context_id"], run);
+    assert_eq!(result["handoff_mode"], "link_existing_ticket");
+    assert_eq!(result["handoff_outcome"], "external_ticket_linked");
+    assert_eq!(result["external_ticket_reference"], "PSA-4712");
+    assert_eq!(result["external_ticket_url"], Value::Null);
+    assert_eq!(result["attachment_mode"], "diagnostic_snapshot_attached");
+    assert!(result["internal_reference"].as_str().unwrap_or("").starts_with("SR-"));
+    assert_eq!(result["latest_summary"]["internal_reference"], result["internal_reference"]);
+    assert_eq!(result["latest_summary"]["has_external_link"], true);
+    assert_eq!(result["latest_summary"]["has_failure"], false);
+
+    let latest = app
+        .api(
+            Method::GET,
+            &format!("/api/v1/operations/{run}/support-requests/latest"),
+            Some(&token),
+            None,
+        )
+        .await;
+    assert_eq!(latest.status, StatusCode::OK);
+    assert_eq!(latest.json()["external_ticket_reference"], "PSA-4712");
+
+    // Run-context requests are not the tenant context's latest.
+    let tenant_latest = app
+        .api(
+            Method::GET,
+            "/api/v1/tenants/fabrikam/support-requests/latest",
+            Some(&token),
+            None,
+        )
+        .await;
+    assert_eq!(tenant_latest.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        tenant_latest.json()["type"],
+        "urn:tenantpilot:problem:no-support-request"
+    );
+    // Another run of the same tenant has its own (empty) latest.
+    let other_run = app
+        .scalar(&format!(
+            "SELECT MIN(id) FROM operation_runs WHERE tenant_id = (SELECT tenant_id FROM operation_runs WHERE id = {run})"
+        ))
+        .await;
+    let other = app
+        .api(
+            Method::GET,
+            &format!("/api/v1/operations/{other_run}/support-requests/latest"),
+            Some(&token),
+            None,
+        )
+        .await;
+    assert_eq!(other.status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn create_external_ticket_calls_the_desk_once_and_stores_the_ticket() {
+    let desk = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/tickets"))
+        .and(header("content-type", "application/json"))
+        .respond_with(ResponseTemplate::new(201).set_body_json(json!({
+            "id": "T-1001", "number": "1001", "url": "https://desk.example/t/1001"
+        })))
+        .expect(2)
+        .mount(&desk)
+        .await;
+    let app = desk_app(&desk, 5000).await;
+    let owner = app.session_for("owner@contoso.test").await;
+    let page = app
+        .get("/admin/t/fabrikam/support-requests/new", Some(&owner))
+        .await;
+    assert!(!page.body.contains("data-testid=\"support-desk-unavailable\""));
+
+    let (_, body) = submit_form(
+        &app,
+        &owner,
+        "/admin/t/fabrikam/support-requests",
+        &form("Please look at fabrikam", "create_external_ticket"),
+    )
+    .await;
+    assert!(body.contains("data-outcome=\"external_ticket_created\""), "{body}");
+    assert!(body.contains("1001"));
+    let reference = reference_in(&body);
+    let requests = desk.received_requests().await.unwrap_or_default();
+    assert_eq!(requests.len(), 1);
+    let sent = &requests[0];
+    assert_eq!(
+        sent.headers.get("idempotency-key").and_then(|v| v.to_str().ok()),
+        Some(reference.as_str())
+    );
+    let sent_body: Value = serde_json::from_slice(&sent.body).unwrap_or_default();
+    assert_eq!(sent_body["internal_reference"], reference.as_str());
+    assert_eq!(sent_body["severity"], "high");
+    assert_eq!(sent_body["tenant"], "fabrikam");
+    assert_eq!(sent_body["primary_context_type"], "tenant");
+    let id = row(&app, &reference).await["id"].as_i64().unwrap_or_default();
+    let col = |c: &str| format!("SELECT {c} FROM support_requests WHERE id = {id}");
+    assert_eq!(text_of(&app, col("external_ticket_id")).await.as_deref(), Some("T-1001"));
+    assert_eq!(text_of(&app, col("external_ticket_number")).await.as_deref(), Some("1001"));
+    assert_eq!(text_of(&app, col("external_ticket_reference")).await.as_deref(), Some("1001"));
+    assert_eq!(
+        text_of(&app, col("external_ticket_url")).await.as_deref(),
+        Some("https://desk.example/t/1001")
+    );
+    assert_eq!(
+        text_of(&app, col("handoff_outcome")).await.as_deref(),
+        Some("external_ticket_created")
+    );
+    assert_eq!(audit_count(&app, "support_request.created").await, 1);
+    assert_eq!(audit_count(&app, "support_request.external_ticket_created").await, 1);
+    let meta = audit_metadata(&app, "support_request.external_ticket_created").await;
+    assert!(meta.contains("\"webhook\"") && !meta.contains(HMAC_SECRET), "{meta}");
+
+    // Run context through the API: the same desk, the run id in the payload.
+    let run = app.scalar(FABRIKAM_RUN).await;
+    let token = app.token_for("owner@contoso.test").await;
+    let r = app
+        .api(
+            Method::POST,
+            &format!("/api/v1/operations/{run}/support-requests"),
+            Some(&token),
+            Some(r#"{"severity":"normal","summary":"Run needs a look","handoff_mode":"create_external_ticket","target_available":true}"#),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.json()["handoff_outcome"], "external_ticket_created");
+    let requests = desk.received_requests().await.unwrap_or_default();
+    let sent_body: Value = serde_json::from_slice(&requests[1].body).unwrap_or_default();
+    assert_eq!(sent_body["operation_run_id"], run);
+    assert_eq!(sent_body["primary_context_type"], "operation_run");
+}
+
+#[tokio::test]
+async fn a_failing_desk_keeps_the_internal_request_and_says_so() {
+    let desk = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(503).set_body_string("upstream maintenance"))
+        .mount(&desk)
+        .await;
+    let app = desk_app(&desk, 5000).await;
+    let run = app.scalar(FABRIKAM_RUN).await;
+    let owner = app.session_for("owner@contoso.test").await;
+    let (_, body) = submit_form(
+        &app,
+        &owner,
+        &format!("/admin/operations/{run}/support-requests"),
+        &form("Desk is down", "create_external_ticket"),
+    )
+    .await;
+    assert!(body.contains("data-outcome=\"external_handoff_failed\""), "{body}");
+    assert!(body.contains("role=\"alert\""));
+    let reference = reference_in(&body);
+    let id = row(&app, &reference).await["id"].as_i64().unwrap_or_default();
+    let failure = text_of(
+        &app,
+        format!("SELECT external_handoff_failure_summary FROM support_requests WHERE id = {id}"),
+    )
+    .await
+    .unwrap_or_default();
+    assert!(failure.contains("503"), "{failure}");
+    assert!(!failure.contains("upstream maintenance"), "no response bodies: {failure}");
+    assert!(failure.chars().count() <= 300);
+    assert_eq!(audit_count(&app, "support_request.created").await, 1);
+    assert_eq!(audit_count(&app, "support_request.external_handoff_failed").await, 1);
+    let meta = audit_metadata(&app, "support_request.external_handoff_failed").await;
+    assert!(meta.contains("503") && !meta.contains("upstream maintenance"), "{meta}");
+
+    // Reopening the form shows the persisted failure in the latest summary.
+    let reopened = app
+        .get(&format!("/admin/operations/{run}/support-requests/new"), Some(&owner))
+        .await;
+    assert!(reopened.body.contains("data-testid=\"support-latest-failure\""));
+    assert!(reopened.body.contains(&reference));
+    let token = app.token_for("owner@contoso.test").await;
+    let latest = app
+        .api(
+            Method::GET,
+            &format!("/api/v1/operations/{run}/support-requests/latest"),
+            Some(&token),
+            None,
+        )
+        .await
+        .json();
+    assert_eq!(latest["has_failure"], true);
+    assert_eq!(latest["has_external_link"], false);
+    assert_eq!(latest["handoff_outcome"], "external_handoff_failed");
+    assert!(latest["external_handoff_failure_summary"].as_str().unwrap_or("").contains("503"));
+}
+
+#[tokio::test]
+async fn a_slow_desk_is_cut_off_at_the_budget() {
+    let desk = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(
+            ResponseTemplate::new(201)
+                .set_body_json(json!({"id": "late"}))
+                .set_delay(Duration::from_secs(3)),
+        )
+        .mount(&desk)
+        .await;
+    let app = desk_app(&desk, 400).await;
+    let token = app.token_for("owner@contoso.test").await;
+    let started = std::time::Instant::now();
+    let r = app
+        .api(
+            Method::POST,
+            "/api/v1/tenants/fabrikam/support-requests",
+            Some(&token),
+            Some(r#"{"severity":"high","summary":"Slow desk","handoff_mode":"create_external_ticket"}"#),
+        )
+        .await;
+    let took = started.elapsed();
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let result = r.json();
+    assert_eq!(result["handoff_outcome"], "external_handoff_failed");
+    assert!(result["failure_summary"].as_str().unwrap_or("").contains("400 ms"), "{result}");
+    assert!(took < Duration::from_millis(2500), "took {took:?}");
+    assert_eq!(app.count("SELECT COUNT(*) FROM support_requests").await, 1);
+}
+
+#[tokio::test]
+async fn a_refused_connection_is_a_failed_handoff_not_an_error() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = listener.local_addr().map(|a| a.port()).unwrap_or(9);
+    drop(listener);
+    let app = TestApp::with_config(webhook_config(&format!("http://127.0.0.1:{port}/x"), 2000)).await;
+    let token = app.token_for("manager@contoso.test").await;
+    let r = app
+        .api(
+            Method::POST,
+            "/api/v1/tenants/fabrikam/support-requests",
+            Some(&token),
+            Some(r#"{"severity":"low","summary":"Nobody home","handoff_mode":"create_external_ticket"}"#),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.json()["handoff_outcome"], "external_handoff_failed");
+    assert_eq!(audit_count(&app, "support_request.external_handoff_failed").await, 1);
+}
+
+#[tokio::test]
+async fn without_a_desk_create_is_refused_and_nothing_is_stored() {
+    let app = TestApp::new().await;
+    let owner = app.session_for("owner@contoso.test").await;
+    let r = app
+        .post_form(
+            "/admin/t/fabrikam/support-requests",
+            &owner,
+            &form("Create please", "create_external_ticket"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("No external support desk is configured"));
+    assert!(r.body.contains("value=\"Create please\""), "input kept");
+    let token = app.token_for("owner@contoso.test").await;
+    let api = app
+        .api(
+            Method::POST,
+            "/api/v1/tenants/fabrikam/support-requests",
+            Some(&token),
+            Some(r#"{"severity":"normal","summary":"x","handoff_mode":"create_external_ticket","target_available":true}"#),
+        )
+        .await;
+    assert_eq!(api.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(api.json()["errors"][0]["field"], "handoff_mode");
+    assert_eq!(app.count("SELECT COUNT(*) FROM support_requests").await, 0);
+    assert_eq!(audit_count(&app, "support_request.created").await, 0);
+}
+
+#[tokio::test]
+async fn bad_input_is_refused_with_field_messages_in_both_languages() {
+    let app = TestApp::new().await;
+    let owner = app.session_for("owner@contoso.test").await;
+    let r = app
+        .post_form(
+            "/admin/t/fabrikam/support-requests",
+            &owner,
+            &[
+                ("severity", "urgent"),
+                ("summary", ""),
+                ("contact_email", "not an address"),
+                ("handoff_mode", "link_existing_ticket"),
+                ("external_ticket_url", "javascript:alert(1)"),
+                ("reproduction_notes", "<script>alert(1)</script>"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("Choose low, normal, high or blocking."));
+    assert!(r.body.contains("Enter the reference of the existing ticket"));
+    assert!(r.body.contains("Enter a full http:// or https:// address"));
+    assert!(!r.body.contains("<script>alert(1)</script>"), "escaped");
+    assert!(r.body.contains("alert(1)"), "kept (escaped)");
+
+    let token = app.token_for("owner@contoso.test").await;
+    let api = app
+        .api(
+            Method::POST,
+            "/api/v1/tenants/fabrikam/support-requests",
+            Some(&token),
+            Some(&format!(
+                r#"{{"severity":"normal","summary":"{}","handoff_mode":"internal_only"}}"#,
+                "x".repeat(201)
+            )),
+        )
+        .await;
+    assert_eq!(api.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(api.json()["errors"][0]["field"], "summary");
+    let unknown = app
+        .api(
+            Method::POST,
+            "/api/v1/tenants/fabrikam/support-requests",
+            Some(&token),
+            Some(r#"{"severity":"normal","summary":"x","handoff_mode":"internal_only","status":"open"}"#),
+        )
+        .await;
+    assert_eq!(unknown.status, StatusCode::BAD_REQUEST);
+    assert_eq!(app.count("SELECT COUNT(*) FROM support_requests").await, 0);
+
+    // German.
+    let german = app
+        .send(
+            axum::http::Request::builder()
+                .uri("/admin/t/fabrikam/support-requests/new")
+                .header("cookie", &owner.cookie)
+                .header("accept-language", "de-DE")
+                .body(axum::body::Body::empty())
+                .expect("request"),
+        )
+        .await;
+    assert!(german.body.contains("Supportanfrage senden"), "{}", german.body);
+}
+
+#[tokio::test]
+async fn scope_is_404_and_a_missing_capability_is_403() {
+    let app = TestApp::new().await;
+    let contoso_run = app.scalar(CONTOSO_RUN).await;
+    let fabrikam_run = app.scalar(FABRIKAM_RUN).await;
+    // readonly is entitled to contoso only and lacks support_requests.create.
+    let readonly = app.session_for("readonly@contoso.test").await;
+    let dashboard = app.get("/admin/t/contoso", Some(&readonly)).await;
+    assert!(dashboard.body.contains("data-testid=\"request-support\""));
+    assert!(dashboard.body.contains("support_requests.create"), "disabled with the reason");
+    assert!(!dashboard.body.contains("/admin/t/contoso/support-requests/new"));
+    for (path, status) in [
+        ("/admin/t/contoso/support-requests/new".to_string(), StatusCode::FORBIDDEN),
+        (format!("/admin/operations/{contoso_run}/support-requests/new"), StatusCode::FORBIDDEN),
+        ("/admin/t/fabrikam/support-requests/new".to_string(), StatusCode::NOT_FOUND),
+        (format!("/admin/operations/{fabrikam_run}/support-requests/new"), StatusCode::NOT_FOUND),
+    ] {
+        assert_eq!(app.get(&path, Some(&readonly)).await.status, status, "{path}");
+    }
+    let posted = app
+        .post_form(
+            "/admin/t/contoso/support-requests",
+            &readonly,
+            &form("Not allowed", "internal_only"),
+        )
+        .await;
+    assert_eq!(posted.status, StatusCode::FORBIDDEN);
+    let token = app.token_for("readonly@contoso.test").await;
+    for (m, path) in [
+        (Method::POST, "/api/v1/tenants/contoso/support-requests".to_string()),
+        (Method::GET, "/api/v1/tenants/contoso/support-requests/latest".to_string()),
+        (Method::POST, format!("/api/v1/operations/{contoso_run}/support-requests")),
+        (Method::GET, format!("/api/v1/operations/{contoso_run}/support-requests/latest")),
+    ] {
+        let body = (m == Method::POST)
+            .then_some(r#"{"severity":"low","summary":"x","handoff_mode":"internal_only"}"#);
+        assert_eq!(app.api(m, &path, Some(&token), body).await.status, StatusCode::FORBIDDEN, "{path}");
+    }
+    // Another workspace's owner: the tenant and its runs do not exist for them.
+    let northwind = app.token_for("owner@northwind.test").await;
+    let r = app
+        .api(
+            Method::GET,
+            &format!("/api/v1/operations/{fabrikam_run}/support-requests/latest"),
+            Some(&northwind),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    assert_eq!(r.json()["type"], "urn:tenantpilot:problem:not-found");
+    assert_eq!(app.count("SELECT COUNT(*) FROM support_requests").await, 0);
+}
+
+#[tokio::test]
+async fn a_post_without_the_csrf_token_changes_nothing() {
+    let app = TestApp::new().await;
+    let owner = app.session_for("owner@contoso.test").await;
+    let forged = Session {
+        cookie: owner.cookie.clone(),
+        csrf: "forged".into(),
+    };
+    let r = app
+        .post_form(
+            "/admin/t/fabrikam/support-requests",
+            &forged,
+            &form("Forged", "internal_only"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert_eq!(app.count("SELECT COUNT(*) FROM support_requests").await, 0);
+}
+
+#[tokio::test]
+async fn requests_are_immutable_and_the_handoff_is_written_once() {
+    let app = TestApp::new().await;
+    let token = app.token_for("owner@contoso.test").await;
+    let r = app
+        .api(
+            Method::POST,
+            "/api/v1/tenants/fabrikam/support-requests",
+            Some(&token),
+            Some(r#"{"severity":"low","summary":"Original","handoff_mode":"link_existing_ticket","external_ticket_reference":"A-1"}"#),
+        )
+        .await
+        .json();
+    let id = r["support_request_id"].as_i64().unwrap_or_default();
+    // The database refuses edits of the request itself and a second handoff write.
+    for sql in [
+        format!("UPDATE support_requests SET summary = 'Edited' WHERE id = {id}"),
+        format!("UPDATE support_requests SET severity = 'blocking' WHERE id = {id}"),
+        format!("UPDATE support_requests SET external_ticket_reference = 'B-2' WHERE id = {id}"),
+    ] {
+        let result = tenantpilot::with_db!(app.db(), |p| sqlx::query(sqlx::AssertSqlSafe(sql.clone()))
+            .execute(p)
+            .await
+            .map(|r| r.rows_affected()));
+        assert!(result.is_err(), "{sql} must be refused");
+    }
+    let mut tx = app.db().begin().await.expect("tx");
+    let again = tenantpilot::features::support_requests::repo::finalize_handoff(
+        &mut tx,
+        id,
+        &tenantpilot::features::support_requests::repo::HandoffWrite {
+            outcome: "external_handoff_failed",
+            failure_summary: Some("late"),
+            ..Default::default()
+        },
+        app.clock.now_for_tests(),
+    )
+    .await
+    .expect("guarded update");
+    assert!(!again, "the second handoff write is a no-op");
+    tx.rollback().await.expect("rollback");
+    assert_eq!(
+        text_of(&app, format!("SELECT summary FROM support_requests WHERE id = {id}")).await.as_deref(),
+        Some("Original")
+    );
+    assert_eq!(
+        text_of(&app, format!("SELECT external_ticket_reference FROM support_requests WHERE id = {id}")).await.as_deref(),
+        Some("A-1")
+    );
+    // An internal-only request gets its one write never; the first write still works for a
+    // request whose handoff has not been written.
+    let internal = app
+        .api(
+            Method::POST,
+            "/api/v1/tenants/fabrikam/support-requests",
+            Some(&token),
+            Some(r#"{"severity":"low","summary":"Internal","handoff_mode":"internal_only"}"#),
+        )
+        .await
+        .json();
+    assert_eq!(internal["handoff_outcome"], "internal_only");
+    assert_eq!(internal["latest_summary"]["has_external_link"], false);
+    // No edit or delete routes exist for support requests.
+    let edit = app
+        .api(
+            Method::PATCH,
+            &format!("/api/v1/tenants/fabrikam/support-requests/{id}"),
+            Some(&token),
+            Some("{}"),
+        )
+        .await;
+    assert!(edit.status == StatusCode::NOT_FOUND || edit.status == StatusCode::METHOD_NOT_ALLOWED);
+}
+
+use common::NowForTests;
+
+#[tokio::test]
+async fn secrets_never_reach_audit_rows_or_failure_summaries() {
+    let desk = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(400).set_body_json(json!({
+            "error": format!("bad signature for key {HMAC_SECRET}")
+        })))
+        .mount(&desk)
+        .await;
+    let app = desk_app(&desk, 2000).await;
+    let token = app.token_for("owner@contoso.test").await;
+    let r = app
+        .api(
+            Method::POST,
+            "/api/v1/tenants/fabrikam/support-requests",
+            Some(&token),
+            Some(r#"{"severity":"low","summary":"Leak check","handoff_mode":"create_external_ticket"}"#),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(!r.body.contains(HMAC_SECRET), "{}", r.body);
+    let all_audit = tenantpilot::with_db!(app.db(), |p| sqlx::query_scalar::<_, String>(
+        "SELECT CAST(metadata AS TEXT) FROM audit_events"
+    )
+    .fetch_all(p)
+    .await)
+    .expect("audit");
+    assert!(all_audit.iter().all(|m| !m.contains(HMAC_SECRET)));
+    let stored = text_of(
+        &app,
+        "SELECT external_handoff_failure_summary FROM support_requests".to_string(),
+    )
+    .await
+    .unwrap_or_default();
+    assert!(!stored.contains(HMAC_SECRET), "{stored}");
+}
+
+#[tokio::test]
+async fn platform_users_check_the_desk_and_send_a_test_ticket() {
+    let desk = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"id": 77})))
+        .expect(1)
+        .mount(&desk)
+        .await;
+    let app = desk_app(&desk, 2000).await;
+    let platform = app.session_for("platform@tenantpilot.test").await;
+    let page = app.get("/system/support-desk", Some(&platform)).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("webhook"));
+    assert!(!page.body.contains(HMAC_SECRET));
+    let sent = app
+        .post_form("/system/support-desk/test-ticket", &platform, &[])
+        .await;
+    assert_eq!(sent.status, StatusCode::SEE_OTHER);
+    let page = app.get("/system/support-desk", Some(&platform)).await;
+    assert!(page.body.contains("Test ticket 77 created."), "{}", page.body);
+    let owner = app.session_for("owner@contoso.test").await;
+    assert_eq!(
+        app.get("/system/support-desk", Some(&owner)).await.status,
+        StatusCode::NOT_FOUND
+    );
+    // Without a desk the page says so and the test fails cleanly.
+    let bare = TestApp::new().await;
+    let platform = bare.session_for("platform@tenantpilot.test").await;
+    let page = bare.get("/system/support-desk", Some(&platform)).await;
+    assert!(page.body.contains("No external support desk is configured."));
+    bare.post_form("/system/support-desk/test-ticket", &platform, &[]).await;
+    let page = bare.get("/system/support-desk", Some(&platform)).await;
+    assert!(page.body.contains("Test ticket failed"), "{}", page.body);
+}
