@@ -728,15 +728,16 @@ impl Fixture {
 }
 
 /// The application served in-process on a loopback port.
-struct Server {
-    addr: SocketAddr,
+pub(crate) struct Server {
+    /// Where it listens.
+    pub(crate) addr: SocketAddr,
     stop: tokio::sync::oneshot::Sender<()>,
     task: tokio::task::JoinHandle<std::io::Result<()>>,
 }
 
 impl Server {
     /// Serves `tenantpilot::app` exactly as `serve` does, minus the run executor.
-    async fn start(db: Db, config: Config) -> anyhow::Result<Server> {
+    pub(crate) async fn start(db: Db, config: Config) -> anyhow::Result<Server> {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .context("binding a loopback port")?;
@@ -758,14 +759,15 @@ impl Server {
         Ok(Server { addr, stop, task })
     }
 
-    async fn stop(self) {
+    /// Stops serving and waits (briefly) for open connections.
+    pub(crate) async fn stop(self) {
         let _ = self.stop.send(());
         let _ = tokio::time::timeout(Duration::from_secs(5), self.task).await;
     }
 }
 
 /// A loopback HTTP client: no redirects followed, keep-alive pool as large as the load.
-fn http_client(clients: usize) -> anyhow::Result<reqwest::Client> {
+pub(crate) fn http_client(clients: usize) -> anyhow::Result<reqwest::Client> {
     // reqwest is built without a default rustls provider; plain HTTP never uses it, but the
     // builder insists on one being installed. Err means one already is.
     let _ = rustls::crypto::ring::default_provider().install_default();

@@ -4,6 +4,7 @@
 // temporary folder removed.
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -38,6 +39,38 @@ Object.assign(env, {
   RUST_LOG: process.env.RUST_LOG || 'warn',
 });
 
+// A fake external support desk speaking our webhook contract: 201 {id, number} for every
+// ticket, except 502 when the summary contains "[desk-fail]" (the failure path's browser test).
+const tickets = [];
+const desk = http.createServer((req, res) => {
+  let body = '';
+  req.on('data', (chunk) => { body += chunk; });
+  req.on('end', () => {
+    if (req.method !== 'POST' || req.url !== '/tickets') {
+      res.writeHead(404).end();
+      return;
+    }
+    let ticket = {};
+    try { ticket = JSON.parse(body); } catch { /* answered below */ }
+    if (!ticket.internal_reference || String(ticket.summary || '').includes('[desk-fail]')) {
+      res.writeHead(502, { 'content-type': 'application/json' }).end('{"error":"desk unavailable"}');
+      return;
+    }
+    tickets.push(ticket);
+    const number = String(1000 + tickets.length);
+    res.writeHead(201, { 'content-type': 'application/json' })
+      .end(JSON.stringify({ id: `FD-${number}`, number }));
+  });
+});
+await new Promise((resolve) => desk.listen(0, '127.0.0.1', resolve));
+const deskPort = desk.address().port;
+Object.assign(env, {
+  TENANTPILOT_SUPPORT_DESK__KIND: 'webhook',
+  TENANTPILOT_SUPPORT_DESK__URL: `http://127.0.0.1:${deskPort}/tickets`,
+  TENANTPILOT_SUPPORT_DESK__TICKET_URL_TEMPLATE: `http://127.0.0.1:${deskPort}/tickets/{id}`,
+  TENANTPILOT_SUPPORT_DESK__TIMEOUT_MS: '3000',
+});
+
 // Run from the temporary folder so a developer's tenantpilot.toml is not picked up.
 const seed = spawnSync(bin, ['demo', 'seed', '--password', password], { env, cwd: tmp, stdio: 'inherit' });
 if (seed.status !== 0) {
@@ -55,6 +88,7 @@ const stop = (signal) => {
 process.on('SIGTERM', () => stop('SIGTERM'));
 process.on('SIGINT', () => stop('SIGINT'));
 server.on('exit', (code, signal) => {
+  desk.close();
   cleanup();
   if (!stopping) console.error(`[e2e] tenantpilot serve exited early (code ${code}, signal ${signal})`);
   process.exit(stopping ? 0 : code ?? 1);

@@ -1,17 +1,243 @@
-//! The `halopsa` connector (being implemented).
+//! The `halopsa` connector (HaloPSA / HaloITSM REST API).
+//!
+//! 1. OAuth2 client credentials: `POST {halopsa.auth_url}` (form `grant_type`, `client_id`,
+//!    `client_secret`, `scope`; hosted instances add `?tenant=<name>` to the token URL, as
+//!    Halo's authorisation docs describe) → `{access_token}`.
+//! 2. `POST {url}/Tickets` with a JSON **array** holding one ticket (Halo's create endpoints
+//!    take lists). The `SR-…` reference travels in `third_party_id_string`, Halo's native
+//!    correlation field for tickets raised by other systems, so a ticket can be found by it.
+//!
+//! Halo answers with the created ticket (an object, or a list for batch posts); its `id` is
+//! also the ticket number people see. Halo has no idempotency key, so a retry after a lost
+//! answer can still open a second ticket; the reference makes the duplicate findable.
 
+use super::webhook::wire;
 use super::{CreatedTicket, DeskError, SupportDeskConfig, TicketDraft};
+use reqwest::header::ACCEPT;
+use serde_json::{Map, Value, json};
 
-/// Creates one ticket.
-pub async fn create(
-    _config: &SupportDeskConfig,
-    _client: &reqwest::Client,
-    _draft: &TicketDraft,
-) -> Result<CreatedTicket, DeskError> {
-    Err(DeskError::Config("the halopsa connector is not built yet".into()))
+/// Longest summary sent; Halo shows the summary as the ticket title.
+const MAX_SUMMARY_CHARS: usize = 255;
+
+/// Halo's out-of-the-box priority ids: 1 Critical, 2 High, 3 Medium, 4 Low.
+pub fn default_priority_id(severity: &str) -> i64 {
+    match severity {
+        "blocking" => 1,
+        "high" => 2,
+        "low" => 4,
+        _ => 3,
+    }
 }
 
-/// Checks credentials and reachability without creating a ticket.
-pub async fn check(_config: &SupportDeskConfig, _client: &reqwest::Client) -> Result<String, DeskError> {
-    Err(DeskError::Config("the halopsa connector is not built yet".into()))
+/// The `priority_id` sent for `severity`: the configured id, else Halo's default.
+pub fn priority_id(config: &SupportDeskConfig, severity: &str) -> i64 {
+    config
+        .halopsa
+        .priority_ids
+        .for_severity(severity)
+        .unwrap_or_else(|| default_priority_id(severity))
+}
+
+/// The one ticket object sent (inside the array).
+pub fn ticket_body(config: &SupportDeskConfig, draft: &TicketDraft) -> Value {
+    let h = &config.halopsa;
+    let mut ticket = Map::new();
+    ticket.insert(
+        "summary".into(),
+        json!(wire::cut(&draft.summary, MAX_SUMMARY_CHARS)),
+    );
+    ticket.insert("details".into(), json!(draft.body_text()));
+    ticket.insert(
+        "third_party_id_string".into(),
+        json!(draft.internal_reference),
+    );
+    ticket.insert(
+        "priority_id".into(),
+        json!(priority_id(config, &draft.severity)),
+    );
+    for (key, value) in [
+        ("tickettype_id", h.tickettype_id),
+        ("client_id", h.customer_id),
+        ("site_id", h.site_id),
+        ("team_id", h.team_id),
+    ] {
+        if let Some(v) = value {
+            ticket.insert(key.into(), json!(v));
+        }
+    }
+    if let Some(name) = draft
+        .contact_name
+        .as_deref()
+        .filter(|n| !n.trim().is_empty())
+    {
+        ticket.insert("reportedby".into(), json!(wire::cut(name, 100)));
+    }
+    Value::Object(ticket)
+}
+
+fn secrets<'a>(config: &'a SupportDeskConfig, token: Option<&'a str>) -> Vec<&'a str> {
+    wire::secret(&config.halopsa.client_secret)
+        .into_iter()
+        .chain(token)
+        .collect()
+}
+
+/// Fetches an access token with the client credentials grant.
+async fn token(config: &SupportDeskConfig, client: &reqwest::Client) -> Result<String, DeskError> {
+    let h = &config.halopsa;
+    let secret = wire::secret(&h.client_secret)
+        .ok_or_else(|| DeskError::Config("halopsa.client_secret is not set".into()))?;
+    let scope = if h.scope.trim().is_empty() {
+        "all"
+    } else {
+        h.scope.trim()
+    };
+    let mut request = client.post(&h.auth_url).header(ACCEPT, "application/json");
+    if !h.tenant.trim().is_empty() {
+        request = request.query(&[("tenant", h.tenant.trim())]);
+    }
+    let request = request.form(&[
+        ("grant_type", "client_credentials"),
+        ("client_id", h.client_id.as_str()),
+        ("client_secret", secret),
+        ("scope", scope),
+    ]);
+    let answer = wire::send(request, config).await?;
+    if !answer.is_success() {
+        let json = answer.json();
+        // OAuth servers answer bad client credentials with 400 `invalid_client`.
+        let oauth_error = json
+            .as_ref()
+            .and_then(|v| v.get("error"))
+            .and_then(Value::as_str);
+        if matches!(
+            oauth_error,
+            Some("invalid_client" | "unauthorized_client" | "invalid_grant")
+        ) {
+            return Err(DeskError::Unauthorized(answer.status));
+        }
+        let detail = json
+            .and_then(|v| wire::generic_detail(&v))
+            .and_then(|d| wire::clean(&d, &secrets(config, None)));
+        return Err(answer.status_error(detail));
+    }
+    let value = answer.json_object()?;
+    value
+        .get("access_token")
+        .and_then(Value::as_str)
+        .filter(|t| !t.trim().is_empty())
+        .map(str::to_string)
+        .ok_or_else(|| DeskError::Malformed("the token answer has no access_token".into()))
+}
+
+/// Creates one ticket: token, then `POST {url}/Tickets` with a one-element array.
+pub async fn create(
+    config: &SupportDeskConfig,
+    client: &reqwest::Client,
+    draft: &TicketDraft,
+) -> Result<CreatedTicket, DeskError> {
+    let access_token = token(config, client).await?;
+    let request = client
+        .post(wire::join(&config.url, "Tickets"))
+        .bearer_auth(&access_token)
+        .header(ACCEPT, "application/json")
+        .json(&json!([ticket_body(config, draft)]));
+    let answer = wire::send(request, config).await?;
+    if !answer.is_success() {
+        let detail = answer
+            .json()
+            .and_then(|v| wire::generic_detail(&v))
+            .and_then(|d| wire::clean(&d, &secrets(config, Some(access_token.as_str()))));
+        return Err(answer.status_error(detail));
+    }
+    let created = match answer.json_value()? {
+        Value::Array(mut items) if !items.is_empty() => items.swap_remove(0),
+        Value::Object(map) => Value::Object(map),
+        _ => {
+            return Err(DeskError::Malformed(
+                "the answer was neither a ticket nor a list of tickets".into(),
+            ));
+        }
+    };
+    let id = wire::id_of(created.get("id"))
+        .filter(|id| id != "0")
+        .ok_or_else(|| DeskError::Malformed("the answer has no ticket id".into()))?;
+    let url = super::ticket_url(&config.ticket_url_template, &id, None);
+    Ok(CreatedTicket {
+        external_id: id,
+        number: None,
+        url,
+    })
+}
+
+/// Checks the client credentials by fetching a token; no ticket is created and the API itself
+/// is not called.
+pub async fn check(
+    config: &SupportDeskConfig,
+    client: &reqwest::Client,
+) -> Result<String, DeskError> {
+    token(config, client).await?;
+    Ok(
+        "HaloPSA accepted the client credentials (token issued); no ticket was created."
+            .to_string(),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::support_desk::config::PriorityIds;
+
+    fn draft() -> TicketDraft {
+        TicketDraft {
+            internal_reference: "SR-01TEST".into(),
+            severity: "high".into(),
+            summary: "s".repeat(300),
+            reproduction_notes: None,
+            contact_name: Some("Ada".into()),
+            contact_email: None,
+            primary_context_type: "tenant".into(),
+            tenant: "contoso".into(),
+            tenant_name: "Contoso".into(),
+            workspace: "w".into(),
+            operation_run_id: None,
+            context_url: "https://tp.example/x".into(),
+            context: serde_json::json!({}),
+        }
+    }
+
+    #[test]
+    fn severity_maps_to_halo_default_priorities() {
+        assert_eq!(default_priority_id("blocking"), 1);
+        assert_eq!(default_priority_id("high"), 2);
+        assert_eq!(default_priority_id("normal"), 3);
+        assert_eq!(default_priority_id("low"), 4);
+        assert_eq!(default_priority_id("unknown"), 3);
+    }
+
+    #[test]
+    fn configured_priorities_win() {
+        let mut config = SupportDeskConfig::default();
+        config.halopsa.priority_ids = PriorityIds {
+            high: Some(42),
+            ..PriorityIds::default()
+        };
+        assert_eq!(priority_id(&config, "high"), 42);
+        assert_eq!(priority_id(&config, "low"), 4);
+    }
+
+    #[test]
+    fn body_carries_reference_and_optional_ids() {
+        let mut config = SupportDeskConfig::default();
+        config.halopsa.tickettype_id = Some(5);
+        config.halopsa.customer_id = Some(12);
+        let body = ticket_body(&config, &draft());
+        assert_eq!(body["third_party_id_string"], "SR-01TEST");
+        assert_eq!(body["tickettype_id"], 5);
+        assert_eq!(body["client_id"], 12);
+        assert_eq!(body["priority_id"], 2);
+        assert_eq!(body["reportedby"], "Ada");
+        assert!(body.get("site_id").is_none());
+        assert_eq!(body["summary"].as_str().unwrap().chars().count(), 255);
+    }
 }

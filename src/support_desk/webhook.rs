@@ -1,17 +1,547 @@
-//! The `webhook` connector (being implemented).
+//! The `webhook` connector: our own documented contract (PRODUCT.md, "External support desk").
+//!
+//! `POST {url}` with the JSON body [`WebhookBody`] and `Idempotency-Key: SR-…`, so a receiver
+//! that sees the same key twice can answer with the ticket it already opened. When
+//! `webhook.hmac_secret` is set, `X-TenantPilot-Signature: sha256=<hex>` carries an
+//! HMAC-SHA256 of the exact body bytes, so the receiver can tell our calls from forged ones.
+//! The receiver answers 2xx with `{id, number?, url?}`.
+//!
+//! This file also holds [`wire`], the transport and error-mapping helpers every connector
+//! shares, so all desks fail in the same secret-free vocabulary.
 
 use super::{CreatedTicket, DeskError, SupportDeskConfig, TicketDraft};
+use hmac::{Hmac, Mac};
+use reqwest::header::{ACCEPT, CONTENT_TYPE};
+use serde::Serialize;
+use sha2::Sha256;
 
-/// Creates one ticket.
-pub async fn create(
-    _config: &SupportDeskConfig,
-    _client: &reqwest::Client,
-    _draft: &TicketDraft,
-) -> Result<CreatedTicket, DeskError> {
-    Err(DeskError::Config("the webhook connector is not built yet".into()))
+/// Header carrying the body signature when `webhook.hmac_secret` is set.
+pub const SIGNATURE_HEADER: &str = "X-TenantPilot-Signature";
+
+/// Header carrying the `SR-…` reference, so a retried call cannot open a second ticket.
+pub const IDEMPOTENCY_HEADER: &str = "Idempotency-Key";
+
+/// The documented webhook body: exactly the contract's fields, nothing more, so receivers can
+/// validate strictly.
+#[derive(Debug, Serialize)]
+pub struct WebhookBody<'a> {
+    /// `SR-<ULID>`.
+    pub internal_reference: &'a str,
+    /// `low`, `normal`, `high` or `blocking`.
+    pub severity: &'a str,
+    /// One-line summary.
+    pub summary: &'a str,
+    /// Optional reproduction notes.
+    pub reproduction_notes: Option<&'a str>,
+    /// Optional contact name.
+    pub contact_name: Option<&'a str>,
+    /// Optional contact e-mail.
+    pub contact_email: Option<&'a str>,
+    /// `tenant` or `operation_run`.
+    pub primary_context_type: &'a str,
+    /// The tenant's external id (slug).
+    pub tenant: &'a str,
+    /// The run, for run-context requests.
+    pub operation_run_id: Option<i64>,
+    /// The stored, already redacted context.
+    pub context: &'a serde_json::Value,
 }
 
-/// Checks credentials and reachability without creating a ticket.
-pub async fn check(_config: &SupportDeskConfig, _client: &reqwest::Client) -> Result<String, DeskError> {
-    Err(DeskError::Config("the webhook connector is not built yet".into()))
+impl<'a> WebhookBody<'a> {
+    /// The contract body for `draft`.
+    pub fn from_draft(draft: &'a TicketDraft) -> Self {
+        WebhookBody {
+            internal_reference: &draft.internal_reference,
+            severity: &draft.severity,
+            summary: &draft.summary,
+            reproduction_notes: draft.reproduction_notes.as_deref(),
+            contact_name: draft.contact_name.as_deref(),
+            contact_email: draft.contact_email.as_deref(),
+            primary_context_type: &draft.primary_context_type,
+            tenant: &draft.tenant,
+            operation_run_id: draft.operation_run_id,
+            context: &draft.context,
+        }
+    }
+}
+
+/// `sha256=<lowercase hex HMAC-SHA256(key, body)>`, the value of [`SIGNATURE_HEADER`].
+pub fn signature(key: &[u8], body: &[u8]) -> Result<String, DeskError> {
+    let mut mac = Hmac::<Sha256>::new_from_slice(key)
+        .map_err(|_| DeskError::Config("webhook.hmac_secret cannot be used as a key".into()))?;
+    mac.update(body);
+    Ok(format!(
+        "sha256={}",
+        hex::encode(mac.finalize().into_bytes())
+    ))
+}
+
+fn hmac_key(config: &SupportDeskConfig) -> Option<&str> {
+    wire::secret(&config.webhook.hmac_secret)
+}
+
+/// Creates one ticket by posting the contract body; the `SR-…` reference is the idempotency key.
+pub async fn create(
+    config: &SupportDeskConfig,
+    client: &reqwest::Client,
+    draft: &TicketDraft,
+) -> Result<CreatedTicket, DeskError> {
+    let body = serde_json::to_vec(&WebhookBody::from_draft(draft))
+        .map_err(|_| DeskError::Config("the ticket could not be encoded as JSON".into()))?;
+    let mut request = client
+        .post(&config.url)
+        .header(CONTENT_TYPE, "application/json")
+        .header(ACCEPT, "application/json")
+        .header(IDEMPOTENCY_HEADER, &draft.internal_reference);
+    if let Some(key) = hmac_key(config) {
+        request = request.header(SIGNATURE_HEADER, signature(key.as_bytes(), &body)?);
+    }
+    let answer = wire::send(request.body(body), config).await?;
+    let secrets: Vec<&str> = hmac_key(config).into_iter().collect();
+    if !answer.is_success() {
+        let detail = answer
+            .json()
+            .and_then(|v| wire::generic_detail(&v))
+            .and_then(|d| wire::clean(&d, &secrets));
+        return Err(answer.status_error(detail));
+    }
+    let value = answer.json_object()?;
+    let id = wire::id_of(value.get("id"))
+        .ok_or_else(|| DeskError::Malformed("the answer has no ticket id".into()))?;
+    let number = wire::id_of(value.get("number"));
+    let url = wire::http_url(value.get("url"))
+        .or_else(|| super::ticket_url(&config.ticket_url_template, &id, number.as_deref()));
+    Ok(CreatedTicket {
+        external_id: id,
+        number,
+        url,
+    })
+}
+
+/// Checks the webhook without creating a ticket.
+///
+/// Our contract has no "dry run" call, and posting a fake request would make receivers open a
+/// ticket, so the check sends an unsigned `OPTIONS {url}` with no body: any HTTP answer (even
+/// 404/405 from a receiver that only accepts POST) proves DNS, TLS and routing work. The
+/// answer's status is part of the description; the signing key is not exercised.
+pub async fn check(
+    config: &SupportDeskConfig,
+    client: &reqwest::Client,
+) -> Result<String, DeskError> {
+    reqwest::Url::parse(&config.url)
+        .map_err(|_| DeskError::Config("url is not a valid URL".into()))?;
+    let answer = wire::send(
+        client.request(reqwest::Method::OPTIONS, &config.url),
+        config,
+    )
+    .await?;
+    let signing = if hmac_key(config).is_some() {
+        "calls are signed"
+    } else {
+        "calls are not signed (webhook.hmac_secret is unset)"
+    };
+    Ok(format!(
+        "Webhook endpoint reachable: OPTIONS answered HTTP {}; {signing}; no ticket was created.",
+        answer.status
+    ))
+}
+
+/// Transport, answer and error-text helpers shared by every connector, so each desk maps
+/// failures the same way and none of them can leak a URL, credential or raw body.
+pub(crate) mod wire {
+    use super::super::{DeskError, MAX_BUDGET, SupportDeskConfig};
+    use crate::features::diagnostics::redaction::Redactor;
+    use secrecy::{ExposeSecret, SecretString};
+    use serde_json::{Map, Value};
+    use std::time::Duration;
+
+    /// Longest desk-provided error text kept in a [`DeskError::Rejected`] detail.
+    pub const MAX_DETAIL_CHARS: usize = 200;
+
+    /// Most answer bytes read; error bodies and ticket objects are far smaller, and a desk
+    /// streaming more must not hold memory or the budget.
+    const MAX_BODY_BYTES: usize = 256 * 1024;
+
+    /// The configured secret's text, when one is set and not blank.
+    pub fn secret(secret: &Option<SecretString>) -> Option<&str> {
+        secret
+            .as_ref()
+            .map(|s| s.expose_secret())
+            .filter(|s| !s.trim().is_empty())
+    }
+
+    /// The effective budget in milliseconds (what [`super::super::Desk`] enforces).
+    pub fn budget_ms(config: &SupportDeskConfig) -> u64 {
+        Duration::from_millis(config.timeout_ms)
+            .min(MAX_BUDGET)
+            .as_millis() as u64
+    }
+
+    /// `base` and `path` joined with exactly one slash.
+    pub fn join(base: &str, path: &str) -> String {
+        format!(
+            "{}/{}",
+            base.trim_end_matches('/'),
+            path.trim_start_matches('/')
+        )
+    }
+
+    /// A desk's answer: status and (capped) body bytes.
+    #[derive(Debug)]
+    pub struct Answer {
+        /// HTTP status.
+        pub status: u16,
+        /// Body bytes, at most `MAX_BODY_BYTES`; empty when an error body could not be read.
+        pub body: Vec<u8>,
+    }
+
+    impl Answer {
+        /// Whether the status is 2xx.
+        pub fn is_success(&self) -> bool {
+            (200..300).contains(&self.status)
+        }
+
+        /// The body as JSON, if it is JSON.
+        pub fn json(&self) -> Option<Value> {
+            serde_json::from_slice(&self.body).ok()
+        }
+
+        /// The body as a JSON value, or `Malformed`.
+        pub fn json_value(&self) -> Result<Value, DeskError> {
+            self.json()
+                .ok_or_else(|| DeskError::Malformed("the answer was not JSON".into()))
+        }
+
+        /// The body as a JSON object, or `Malformed`.
+        pub fn json_object(&self) -> Result<Map<String, Value>, DeskError> {
+            match self.json_value()? {
+                Value::Object(map) => Ok(map),
+                _ => Err(DeskError::Malformed(
+                    "the answer was not a JSON object".into(),
+                )),
+            }
+        }
+
+        /// The error for a non-2xx answer: 401/403 are credential problems, anything else is
+        /// a refusal with the desk's (already cleaned) structured message.
+        pub fn status_error(&self, detail: Option<String>) -> DeskError {
+            match self.status {
+                401 | 403 => DeskError::Unauthorized(self.status),
+                status => DeskError::Rejected { status, detail },
+            }
+        }
+    }
+
+    /// Sends `request` and reads the answer, mapping transport failures to our vocabulary.
+    pub async fn send(
+        request: reqwest::RequestBuilder,
+        config: &SupportDeskConfig,
+    ) -> Result<Answer, DeskError> {
+        let mut response = request.send().await.map_err(|e| transport(&e, config))?;
+        let status = response.status().as_u16();
+        let success = response.status().is_success();
+        let mut body = Vec::new();
+        loop {
+            match response.chunk().await {
+                Ok(Some(chunk)) => {
+                    let room = MAX_BODY_BYTES - body.len();
+                    body.extend_from_slice(&chunk[..chunk.len().min(room)]);
+                    if body.len() >= MAX_BODY_BYTES {
+                        break;
+                    }
+                }
+                Ok(None) => break,
+                // A 2xx whose body broke off may have created a ticket we cannot name: that is
+                // a transport failure. For an error status the status alone is enough.
+                Err(e) if success => return Err(transport(&e, config)),
+                Err(_) => {
+                    body.clear();
+                    break;
+                }
+            }
+        }
+        Ok(Answer { status, body })
+    }
+
+    /// Maps a reqwest failure to a short, URL-free reason. reqwest's own message contains
+    /// the URL (and so any userinfo in it), so it is only inspected, never shown.
+    pub fn transport(err: &reqwest::Error, config: &SupportDeskConfig) -> DeskError {
+        if err.is_timeout() {
+            return DeskError::Timeout(budget_ms(config));
+        }
+        if err.is_redirect() {
+            return DeskError::Unreachable("the desk redirected to another host".into());
+        }
+        if let Some(reason) = root_reason(err) {
+            return DeskError::Unreachable(reason.into());
+        }
+        let reason = if err.is_connect() {
+            "connection failed"
+        } else if err.is_body() || err.is_decode() {
+            "the connection broke off while reading the answer"
+        } else {
+            "the request could not be sent"
+        };
+        DeskError::Unreachable(reason.into())
+    }
+
+    /// The most specific known cause in the error chain, as one of our fixed phrases.
+    fn root_reason(err: &(dyn std::error::Error + 'static)) -> Option<&'static str> {
+        let mut found = None;
+        let mut current: Option<&(dyn std::error::Error + 'static)> = Some(err);
+        while let Some(e) = current {
+            if let Some(io) = e.downcast_ref::<std::io::Error>() {
+                match io.kind() {
+                    std::io::ErrorKind::ConnectionRefused => return Some("connection refused"),
+                    std::io::ErrorKind::ConnectionReset | std::io::ErrorKind::ConnectionAborted => {
+                        found = Some("connection reset")
+                    }
+                    std::io::ErrorKind::TimedOut => found = Some("connection timed out"),
+                    _ => {}
+                }
+            }
+            let text = e.to_string().to_ascii_lowercase();
+            if text.contains("dns error")
+                || text.contains("failed to lookup address")
+                || text.contains("name or service not known")
+                || text.contains("no such host")
+            {
+                return Some("DNS lookup failed");
+            }
+            if text.contains("certificate")
+                || text.contains("tls")
+                || text.contains("handshake")
+                || text.contains("invalid peer")
+            {
+                return Some("TLS handshake failed");
+            }
+            if text.contains("connection refused") {
+                return Some("connection refused");
+            }
+            current = e.source();
+        }
+        found
+    }
+
+    /// Bounded, secret-free text from a desk's structured error message: known secrets are
+    /// replaced, the diagnostics redactor removes tokens, credentials in URLs, e-mail addresses
+    /// and GUIDs, whitespace is collapsed and the result cut to [`MAX_DETAIL_CHARS`].
+    pub fn clean(text: &str, secrets: &[&str]) -> Option<String> {
+        let mut scrubbed = text.to_string();
+        for secret in secrets.iter().filter(|s| !s.is_empty()) {
+            scrubbed = scrubbed.replace(secret, "[redacted:secret]");
+        }
+        let redacted = Redactor::new(&[]).text(&scrubbed);
+        let collapsed = redacted
+            .split(|c: char| c.is_whitespace() || c.is_control())
+            .filter(|w| !w.is_empty())
+            .collect::<Vec<_>>()
+            .join(" ");
+        if collapsed.is_empty() {
+            None
+        } else {
+            Some(cut(&collapsed, MAX_DETAIL_CHARS))
+        }
+    }
+
+    /// `text` cut to `max` characters, ending in `…` when something was dropped.
+    pub fn cut(text: &str, max: usize) -> String {
+        if text.chars().count() <= max {
+            return text.to_string();
+        }
+        let mut out: String = text.chars().take(max.saturating_sub(1)).collect();
+        out.push('…');
+        out
+    }
+
+    /// The message in a JSON error body of the common shapes: a bare string, an object with
+    /// `message`/`error_description`/`title`/`error`, and `errors` as a list of strings or
+    /// objects with `message` (optionally `field`), or as ASP.NET's `{field: [messages]}`.
+    pub fn generic_detail(value: &Value) -> Option<String> {
+        let mut parts: Vec<String> = Vec::new();
+        match value {
+            Value::String(s) => parts.push(s.clone()),
+            Value::Array(items) => parts.extend(items.iter().take(5).filter_map(generic_detail)),
+            Value::Object(map) => {
+                let headline = [
+                    "message",
+                    "Message",
+                    "error_description",
+                    "detail",
+                    "title",
+                    "error",
+                ]
+                .iter()
+                .find_map(|k| map.get(*k).and_then(Value::as_str));
+                if let Some(h) = headline {
+                    parts.push(h.to_string());
+                }
+                if let Some(errors) = map.get("errors") {
+                    parts.extend(error_list(errors));
+                }
+            }
+            _ => {}
+        }
+        let parts: Vec<String> = parts
+            .into_iter()
+            .map(|p| p.trim().to_string())
+            .filter(|p| !p.is_empty())
+            .collect();
+        (!parts.is_empty()).then(|| parts.join("; "))
+    }
+
+    /// Messages from an `errors` member: strings, `{message, field?}` objects, or a map of
+    /// field to messages. At most five, so one detail never grows without bound.
+    pub fn error_list(errors: &Value) -> Vec<String> {
+        let mut out = Vec::new();
+        match errors {
+            Value::Array(items) => {
+                for item in items.iter().take(5) {
+                    match item {
+                        Value::String(s) => out.push(s.clone()),
+                        Value::Object(e) => {
+                            let message = e
+                                .get("message")
+                                .or_else(|| e.get("Message"))
+                                .and_then(Value::as_str);
+                            let field = e.get("field").and_then(Value::as_str);
+                            match (field, message) {
+                                (Some(f), Some(m)) if !f.is_empty() => {
+                                    out.push(format!("{f}: {m}"))
+                                }
+                                (_, Some(m)) => out.push(m.to_string()),
+                                _ => {}
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+            }
+            Value::Object(fields) => {
+                for (field, messages) in fields.iter().take(5) {
+                    let text = match messages {
+                        Value::String(s) => s.clone(),
+                        Value::Array(list) => list
+                            .iter()
+                            .filter_map(Value::as_str)
+                            .collect::<Vec<_>>()
+                            .join(", "),
+                        _ => continue,
+                    };
+                    out.push(format!("{field}: {text}"));
+                }
+            }
+            _ => {}
+        }
+        out
+    }
+
+    /// A ticket id or number: a non-empty string (at most 200 characters) or an integer.
+    pub fn id_of(value: Option<&Value>) -> Option<String> {
+        match value? {
+            Value::String(s) => {
+                let s = s.trim();
+                (!s.is_empty() && s.chars().count() <= 200 && !s.chars().any(char::is_control))
+                    .then(|| s.to_string())
+            }
+            Value::Number(n) => n
+                .as_i64()
+                .map(|i| i.to_string())
+                .or_else(|| n.as_u64().map(|u| u.to_string())),
+            _ => None,
+        }
+    }
+
+    /// A link a person may open: only absolute `http(s)` URLs without whitespace, so a desk
+    /// cannot hand us a `javascript:` link to render.
+    pub fn http_url(value: Option<&Value>) -> Option<String> {
+        let s = value?.as_str()?.trim();
+        let parsed = reqwest::Url::parse(s).ok()?;
+        (matches!(parsed.scheme(), "http" | "https")
+            && parsed.host_str().is_some()
+            && s.len() <= 2048
+            && !s.chars().any(char::is_whitespace))
+        .then(|| s.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::wire::*;
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn signature_is_lowercase_hex_hmac() {
+        // RFC 4231 test case 2.
+        let sig = signature(b"Jefe", b"what do ya want for nothing?").unwrap();
+        assert_eq!(
+            sig,
+            "sha256=5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
+        );
+    }
+
+    #[test]
+    fn generic_detail_shapes() {
+        assert_eq!(generic_detail(&json!("plain")).as_deref(), Some("plain"));
+        assert_eq!(
+            generic_detail(&json!({"message": "bad", "errors": ["a", {"field": "summary", "message": "required"}]}))
+                .as_deref(),
+            Some("bad; a; summary: required")
+        );
+        assert_eq!(
+            generic_detail(
+                &json!({"title": "Validation", "errors": {"summary": ["too long", "empty"]}})
+            )
+            .as_deref(),
+            Some("Validation; summary: too long, empty")
+        );
+        assert_eq!(
+            generic_detail(&json!({"error": "invalid_client", "error_description": "nope"}))
+                .as_deref(),
+            Some("nope")
+        );
+        assert_eq!(generic_detail(&json!({"id": 3})), None);
+        assert_eq!(generic_detail(&json!(42)), None);
+    }
+
+    #[test]
+    fn clean_removes_secrets_and_bounds_length() {
+        let text = format!(
+            "token=abc123 failed for hunter2secret at https://u:p@desk.example/x {}",
+            "x".repeat(400)
+        );
+        let cleaned = clean(&text, &["hunter2secret"]).unwrap();
+        assert!(!cleaned.contains("abc123"), "{cleaned}");
+        assert!(!cleaned.contains("hunter2secret"), "{cleaned}");
+        assert!(!cleaned.contains("u:p@"), "{cleaned}");
+        assert_eq!(cleaned.chars().count(), MAX_DETAIL_CHARS);
+        assert!(cleaned.ends_with('…'));
+        assert_eq!(clean(" \n\t ", &[]), None);
+        assert_eq!(clean("a\n\n b", &[]).as_deref(), Some("a b"));
+    }
+
+    #[test]
+    fn ids_and_urls() {
+        assert_eq!(id_of(Some(&json!(17))).as_deref(), Some("17"));
+        assert_eq!(id_of(Some(&json!(" T-1 "))).as_deref(), Some("T-1"));
+        assert_eq!(id_of(Some(&json!(""))), None);
+        assert_eq!(id_of(Some(&json!(1.5))), None);
+        assert_eq!(id_of(Some(&json!(null))), None);
+        assert_eq!(id_of(None), None);
+        assert_eq!(
+            http_url(Some(&json!("https://desk.example/t/1"))).as_deref(),
+            Some("https://desk.example/t/1")
+        );
+        assert_eq!(http_url(Some(&json!("javascript:alert(1)"))), None);
+        assert_eq!(http_url(Some(&json!("/relative"))), None);
+        assert_eq!(http_url(Some(&json!(5))), None);
+    }
+
+    #[test]
+    fn cut_and_join() {
+        assert_eq!(cut("abcdef", 4), "abc…");
+        assert_eq!(cut("abc", 4), "abc");
+        assert_eq!(join("https://x/api/", "/Tickets"), "https://x/api/Tickets");
+    }
 }

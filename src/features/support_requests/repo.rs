@@ -49,20 +49,20 @@ pub struct NewRequest<'a> {
     pub external_handoff_mode: &'a str,
 }
 
-/// Inserts the request; returns its id.
+/// Inserts the request and returns it as stored (one round trip, no re-read).
 pub async fn insert(
     tx: &mut Tx,
     r: &NewRequest<'_>,
     now: DateTime<Utc>,
-) -> Result<i64, sqlx::Error> {
-    with_tx!(tx, |c| sqlx::query_scalar(
+) -> Result<SupportRequestRow, sqlx::Error> {
+    with_tx!(tx, |c| sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "INSERT INTO support_requests (internal_reference, workspace_id, tenant_id,
             primary_context_type, operation_run_id, created_by_user_id, created_by_label, severity,
             summary, reproduction_notes, contact_name, contact_email, attachment_mode, context,
             created_at, external_handoff_mode)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
-         RETURNING id"
-    )
+         RETURNING {COLUMNS}"
+    )))
     .bind(r.internal_reference)
     .bind(r.workspace_id)
     .bind(r.tenant_id)

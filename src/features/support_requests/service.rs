@@ -229,7 +229,7 @@ async fn create_internal(
     let now = state.now();
     let reference = new_reference();
     let mut tx = state.db.begin().await?;
-    let id = repo::insert(
+    let row = repo::insert(
         &mut tx,
         &NewRequest {
             internal_reference: &reference,
@@ -273,9 +273,7 @@ async fn create_internal(
     )
     .await?;
     tx.commit().await?;
-    repo::find(&state.db, id)
-        .await?
-        .ok_or(ServiceError::NotFound("support request"))
+    Ok(row)
 }
 
 /// The newest request of `target`'s context (tenant context for a tenant, the run for a run).
