@@ -819,3 +819,58 @@ async fn platform_users_check_the_desk_and_send_a_test_ticket() {
     let page = bare.get("/system/support-desk", Some(&platform)).await;
     assert!(page.body.contains("Test ticket failed"), "{}", page.body);
 }
+
+#[tokio::test]
+async fn a_paused_handoff_control_refuses_ticket_creation_but_not_links() {
+    let desk = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(201).set_body_json(json!({"id": "T-9"})))
+        .expect(0)
+        .mount(&desk)
+        .await;
+    let app = desk_app(&desk, 2000).await;
+    let platform = app.session_for("platform@tenantpilot.test").await;
+    let paused = app
+        .post_form(
+            "/system/controls/support_desk_handoff",
+            &platform,
+            &[
+                ("action", "pause"),
+                ("reason", "Desk migration tonight"),
+                ("scope", "workspace"),
+                ("workspace", "contoso-msp"),
+                ("duration", "24h"),
+            ],
+        )
+        .await;
+    assert_eq!(paused.status, StatusCode::SEE_OTHER, "{}", paused.body);
+    let owner = app.session_for("owner@contoso.test").await;
+    let page = app
+        .get("/admin/t/fabrikam/support-requests/new", Some(&owner))
+        .await;
+    assert!(page.body.contains("data-reason=\"paused\""), "{}", page.body);
+    let refused = app
+        .post_form(
+            "/admin/t/fabrikam/support-requests",
+            &owner,
+            &form("During the pause", "create_external_ticket"),
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.body.contains("paused by the platform operator"));
+    let mut link = form("Linked during the pause", "link_existing_ticket");
+    link.push(("external_ticket_reference", "PSA-1"));
+    let (_, body) = submit_form(&app, &owner, "/admin/t/fabrikam/support-requests", &link).await;
+    assert!(body.contains("data-outcome=\"external_ticket_linked\""));
+    // Another workspace is not affected.
+    let northwind = app.token_for("owner@northwind.test").await;
+    let r = app
+        .api(
+            Method::POST,
+            "/api/v1/tenants/northwind/support-requests",
+            Some(&northwind),
+            Some(r#"{"severity":"low","summary":"Not paused here","handoff_mode":"internal_only"}"#),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+}

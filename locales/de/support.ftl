@@ -60,3 +60,5 @@ support-desk-test-ok = Testticket { $reference } angelegt.
 support-desk-test-failed = Testticket fehlgeschlagen: { $summary }
 support-desk-not-configured = Es ist kein externer Support-Desk konfiguriert. Setzen Sie [support_desk] kind und die zugehörigen Einstellungen in der Konfiguration und starten Sie den Dienst neu.
 error-no-support-request-detail = Für diesen Kontext wurde noch keine Supportanfrage gestellt.
+support-desk-paused = Das Anlegen externer Tickets ist vom Plattformbetreiber pausiert; wählen Sie nur TenantPilot oder verknüpfen Sie ein bestehendes Ticket.
+support-desk-paused-hint = Das Anlegen externer Tickets ist derzeit vom Plattformbetreiber pausiert. Reichen Sie die Anfrage nur in TenantPilot ein oder verknüpfen Sie ein bereits eröffnetes Ticket.

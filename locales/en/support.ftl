@@ -60,3 +60,5 @@ support-desk-test-ok = Test ticket { $reference } created.
 support-desk-test-failed = Test ticket failed: { $summary }
 support-desk-not-configured = No external support desk is configured. Set [support_desk] kind and its settings in the configuration, then restart the service.
 error-no-support-request-detail = No support request has been filed for this context yet.
+support-desk-paused = Creating external tickets is paused by the platform operator; choose TenantPilot only or link an existing ticket.
+support-desk-paused-hint = Creating external tickets is currently paused by the platform operator. Submit the request in TenantPilot only, or link a ticket you already opened.

@@ -7,9 +7,12 @@ use axum_extra::extract::cookie::{Cookie, SameSite};
 pub const COOKIE: &str = "tp_flash";
 
 /// Messages a redirect can announce.
-const KNOWN: [(&str, Level); 2] = [
+const KNOWN: [(&str, Level); 5] = [
     ("flash-signed-out", Level::Info),
     ("flash-profile-saved", Level::Success),
+    ("flash-control-paused", Level::Success),
+    ("flash-control-pause-updated", Level::Success),
+    ("flash-control-resumed", Level::Success),
 ];
 
 /// How a flash is styled.

@@ -5,7 +5,9 @@
 //! timed-out create is recorded as `external_handoff_failed` with a bounded, secret-free summary;
 //! the internal request stands.
 
-use super::model::{HandoffMode, HandoffOutcome, SupportRequestRow, ValidSubmission};
+use super::model::{
+    DeskAvailability, HandoffMode, HandoffOutcome, SupportRequestRow, ValidSubmission,
+};
 use super::repo::{self, HandoffWrite};
 use super::service::Target;
 use crate::audit::{self, AuditContext, AuditEntry};
@@ -14,9 +16,27 @@ use crate::state::AppState;
 use crate::support_desk::{CreatedTicket, DeskError, TicketDraft};
 use serde_json::{Value, json};
 
-/// Whether `create_external_ticket` can be offered: a desk is configured and usable.
-pub fn desk_available(state: &AppState) -> bool {
-    state.support_desk().is_some()
+/// Whether `create_external_ticket` can be offered in `workspace_id`: a desk is configured
+/// and usable, and no platform operator paused ticket creation there.
+pub async fn availability(
+    state: &AppState,
+    workspace_id: i64,
+) -> Result<DeskAvailability, ServiceError> {
+    if state.support_desk().is_none() {
+        return Ok(DeskAvailability::NotConfigured);
+    }
+    let pause = crate::features::system::paused(
+        &state.db,
+        crate::features::system::ControlKey::SupportDeskHandoff,
+        Some(workspace_id),
+        state.now(),
+    )
+    .await?;
+    Ok(if pause.is_some() {
+        DeskAvailability::Paused
+    } else {
+        DeskAvailability::Available
+    })
 }
 
 /// What the desk is asked to open for a stored request.

@@ -125,6 +125,24 @@ string_enum!(
     }
 );
 
+/// Whether `create_external_ticket` can be used right now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeskAvailability {
+    /// A desk is configured and ticket creation is not paused.
+    Available,
+    /// No desk is configured (or its client could not be built).
+    NotConfigured,
+    /// A platform operator paused ticket creation (operational control `support_desk_handoff`).
+    Paused,
+}
+
+impl DeskAvailability {
+    /// Whether ticket creation may be offered.
+    pub fn is_available(self) -> bool {
+        self == DeskAvailability::Available
+    }
+}
+
 /// `SupportRequestHandoffSubmission`: what the form and the API send.
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -221,9 +239,10 @@ pub fn is_web_url(url: &str) -> bool {
 }
 
 impl Submission {
-    /// Applies every rule at once. `desk_available` is the server's view: without a configured
-    /// desk, `create_external_ticket` is refused whatever the client believed.
-    pub fn validate(&self, desk_available: bool) -> Result<ValidSubmission, Vec<Invalid>> {
+    /// Applies every rule at once. `desk` is the server's view: without a configured desk, or
+    /// while ticket creation is paused, `create_external_ticket` is refused whatever the client
+    /// believed (`target_available` is only a hint).
+    pub fn validate(&self, desk: DeskAvailability) -> Result<ValidSubmission, Vec<Invalid>> {
         let mut errors = Vec::new();
         let severity = match self.severity.trim() {
             "" => Some(Severity::Normal),
@@ -266,10 +285,14 @@ impl Submission {
                 field: "handoff_mode",
                 key: "support-invalid-handoff-mode",
             }),
-            Some(HandoffMode::CreateExternalTicket) if !desk_available => {
+            Some(HandoffMode::CreateExternalTicket) if !desk.is_available() => {
                 errors.push(Invalid {
                     field: "handoff_mode",
-                    key: "support-desk-unavailable",
+                    key: if desk == DeskAvailability::Paused {
+                        "support-desk-paused"
+                    } else {
+                        "support-desk-unavailable"
+                    },
                 })
             }
             Some(HandoffMode::LinkExistingTicket) => {
@@ -495,7 +518,7 @@ mod tests {
 
     #[test]
     fn defaults_are_normal_and_internal_only() {
-        let v = base().validate(false).expect("valid");
+        let v = base().validate(DeskAvailability::NotConfigured).expect("valid");
         assert_eq!(v.severity, Severity::Normal);
         assert_eq!(v.handoff_mode, HandoffMode::InternalOnly);
         assert_eq!(v.link, None);
@@ -512,7 +535,7 @@ mod tests {
             ..Submission::default()
         };
         let fields: Vec<&str> = s
-            .validate(true)
+            .validate(DeskAvailability::Available)
             .unwrap_err()
             .iter()
             .map(|e| e.field)
@@ -536,9 +559,11 @@ mod tests {
             target_available: Some(true),
             ..base()
         };
-        let errors = s.validate(false).unwrap_err();
+        let errors = s.validate(DeskAvailability::NotConfigured).unwrap_err();
         assert_eq!(errors[0].key, "support-desk-unavailable");
-        assert!(s.validate(true).is_ok());
+        let errors = s.validate(DeskAvailability::Paused).unwrap_err();
+        assert_eq!(errors[0].key, "support-desk-paused");
+        assert!(s.validate(DeskAvailability::Available).is_ok());
     }
 
     #[test]
@@ -548,7 +573,7 @@ mod tests {
             ..base()
         };
         assert_eq!(
-            s.validate(false).unwrap_err()[0].key,
+            s.validate(DeskAvailability::NotConfigured).unwrap_err()[0].key,
             "support-link-reference-required"
         );
         s.external_ticket_reference = Some(" T-42 ".into());
@@ -560,13 +585,13 @@ mod tests {
         ] {
             s.external_ticket_url = Some(bad.into());
             assert_eq!(
-                s.validate(false).unwrap_err()[0].key,
+                s.validate(DeskAvailability::NotConfigured).unwrap_err()[0].key,
                 "support-link-url-invalid",
                 "{bad}"
             );
         }
         s.external_ticket_url = Some("https://desk.example/t/42".into());
-        let v = s.validate(false).expect("valid link");
+        let v = s.validate(DeskAvailability::NotConfigured).expect("valid link");
         assert_eq!(
             v.link,
             Some(("T-42".into(), Some("https://desk.example/t/42".into())))
@@ -579,16 +604,16 @@ mod tests {
             reproduction_notes: Some("1. open\n2. click\tsave".into()),
             ..base()
         };
-        assert!(s.validate(false).is_ok());
+        assert!(s.validate(DeskAvailability::NotConfigured).is_ok());
         s.reproduction_notes = Some("bell \u{7}".into());
         assert_eq!(
-            s.validate(false).unwrap_err()[0].key,
+            s.validate(DeskAvailability::NotConfigured).unwrap_err()[0].key,
             "validation-control-chars"
         );
         s.reproduction_notes = None;
         s.summary = "two\nlines".into();
         assert_eq!(
-            s.validate(false).unwrap_err()[0].key,
+            s.validate(DeskAvailability::NotConfigured).unwrap_err()[0].key,
             "validation-control-chars"
         );
     }

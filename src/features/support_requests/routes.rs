@@ -4,7 +4,7 @@
 //! only in the same context) and the context's latest handoff summary.
 
 use super::model::{
-    AttachmentMode, HandoffMode, HandoffOutcome, LatestSummary, Severity, Submission,
+    AttachmentMode, DeskAvailability, HandoffMode, HandoffOutcome, LatestSummary, Severity, Submission,
     SupportRequestRow,
 };
 use super::service::{self, Target};
@@ -72,7 +72,7 @@ struct FormPage {
     back_href: String,
     action: String,
     attachment: AttachmentMode,
-    desk_available: bool,
+    desk: DeskAvailability,
     latest: Option<LatestSummary>,
     submitted: Option<SupportRequestRow>,
     form: RequestForm,
@@ -147,7 +147,7 @@ async fn render(
         back_href: target.path(),
         action: format!("{}/support-requests", target.path()),
         attachment: service::attachment_mode_for(role),
-        desk_available: super::handoff::desk_available(state),
+        desk: super::handoff::availability(state, target.workspace_id()).await?,
         latest,
         submitted,
         form,

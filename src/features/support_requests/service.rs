@@ -192,9 +192,9 @@ pub async fn submit(
     target: Target<'_>,
     submission: &Submission,
 ) -> Result<SubmissionResult, ServiceError> {
-    let desk_available = handoff::desk_available(state);
+    let desk = handoff::availability(state, target.workspace_id()).await?;
     let valid = submission
-        .validate(desk_available)
+        .validate(desk)
         .map_err(ServiceError::Invalid)?;
     let attachment = attachment_mode_for(role);
     let context = build_context(state, &target, attachment).await?;
