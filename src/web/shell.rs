@@ -244,6 +244,18 @@ impl Shell {
                 disabled_reason: None,
             },
             NavLink {
+                label: t.t("nav-system-controls"),
+                href: "/system/controls".into(),
+                active: active == "controls",
+                disabled_reason: None,
+            },
+            NavLink {
+                label: t.t("nav-system-support-desk"),
+                href: "/system/support-desk".into(),
+                active: active == "support-desk",
+                disabled_reason: None,
+            },
+            NavLink {
                 label: t.t("nav-account"),
                 href: "/account".into(),
                 active: active == "account",

@@ -90,6 +90,15 @@ pub async fn recover_at_startup(state: &AppState) -> Result<Vec<i64>, sqlx::Erro
 
 /// Claims and executes one queued run; returns its id, or `None` when nothing was queued.
 pub async fn run_one(state: &AppState, instance: &str) -> Result<Option<i64>, sqlx::Error> {
+    // A platform operator paused execution (operational control `run_execution`): queued runs
+    // stay queued until it is resumed or expires.
+    let control = crate::features::system::ControlKey::RunExecution;
+    if crate::features::system::paused(&state.db, control, None, state.now())
+        .await?
+        .is_some()
+    {
+        return Ok(None);
+    }
     let Some(run) = repo::claim_next(&state.db, instance, state.now()).await? else {
         return Ok(None);
     };
@@ -149,7 +158,8 @@ async fn finish(state: &AppState, run_id: i64, finished: Finished) -> Result<(),
     Ok(())
 }
 
-/// Completes `run` with `finished` and writes its artifact in one transaction, at time `now`.
+/// Completes `run` with `finished` and writes its artifact in one transaction, at time `now`
+/// (a stored report of a user-started run also records `stored_report.created` telemetry).
 /// Returns `false` (and writes nothing) when the run was already completed, e.g. failed as
 /// orphaned while its executor was still working.
 pub async fn finish_at(
@@ -176,7 +186,20 @@ pub async fn finish_at(
             providers::service::store_report(&mut tx, &report, now).await?;
         }
         Artifact::Report(report) => {
-            reports::insert_report(&mut tx, owner, report, now).await?;
+            let report_id = reports::insert_report(&mut tx, owner, report, now).await?;
+            // Product usage telemetry, same transaction: user-started runs only.
+            crate::features::telemetry::recorder::seams::stored_report_created(
+                &mut tx,
+                crate::features::telemetry::recorder::TenantRef {
+                    workspace_id: run.workspace_id,
+                    tenant_id: run.tenant_id,
+                },
+                run.initiator_user_id,
+                report_id,
+                report.kind.as_str(),
+                now,
+            )
+            .await?;
         }
         Artifact::ReviewPack(pack) => {
             reports::insert_pack(&mut tx, owner, pack, now).await?;

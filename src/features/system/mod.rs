@@ -1,6 +1,12 @@
-//! The system plane for platform operators: the console dashboard (telemetry, Control Tower),
-//! the operational controls and the support-desk check.
+//! The system plane for platform operators: the console dashboard (product telemetry and the
+//! Control Tower over operation runs, in one shared window), the operational controls and the
+//! support-desk check.
 
+pub mod chart;
+pub mod controls;
 pub mod repo;
 pub mod routes;
+pub mod tower;
 pub mod window;
+
+pub use controls::{ControlKey, paused};

@@ -41,6 +41,16 @@ impl ConsoleWindow {
         ConsoleWindow::ALL.into_iter().find(|w| w.as_str() == value)
     }
 
+    /// The window a dashboard URL asks for. As in the seed (`SystemConsoleWindow::fromNullable`),
+    /// a missing, empty or unknown value falls back to the default instead of failing: the
+    /// dashboard is a read-only view and a stale bookmark should still open it.
+    pub fn from_query(value: Option<&str>) -> ConsoleWindow {
+        value
+            .map(str::trim)
+            .and_then(ConsoleWindow::parse)
+            .unwrap_or_default()
+    }
+
     /// Length of the window.
     pub fn duration(self) -> Duration {
         match self {

@@ -1,0 +1,566 @@
+//! Operational controls (spec 242): a code-owned catalog of switches platform operators can
+//! pause and resume on `/system/controls` when something misbehaves, without a deploy.
+//!
+//! Semantics, translated from the seed's `OperationalControlCatalog` (without the findings
+//! lifecycle backfill, which the seed's commit d96abc65fb removed):
+//! - a control is paused **globally** or, where its definition allows it, for **one workspace**;
+//!   a global pause covers every workspace and wins when both exist;
+//! - a pause needs a **reason** (1–500 characters) and records **who** paused it and **when**;
+//!   it lasts **until resumed** or for a chosen **duration** (1 hour, 24 hours, 7 days) after
+//!   which it ends by itself: an expired pause is ignored by every reader;
+//! - pausing an already paused control in the same scope replaces its reason and expiry;
+//! - a **resume** ends the pause in one scope (with an optional note); resuming what is not
+//!   paused is a conflict, so a stale page cannot claim a resume that did nothing;
+//! - every pause and resume writes its audit row (`operational_control.paused` /
+//!   `operational_control.resumed`) in the same transaction, with the platform user as actor.
+//!
+//! Features honour a control by asking [`paused`] before they act; the catalog entry's
+//! [`ControlDefinition::enforced_at`] names the place that asks.
+
+use super::repo::{self, NewPause, PauseRow};
+use crate::audit::{self, AuditContext, AuditEntry};
+use crate::db::Db;
+use crate::error::{Invalid, ServiceError};
+use chrono::{DateTime, Duration, Utc};
+use serde_json::json;
+
+/// Longest reason (and resume note) kept, in characters.
+pub const MAX_REASON_CHARS: usize = 500;
+
+/// Upper bound on the pauses the controls page lists (controls × scopes in effect).
+pub const MAX_LISTED_PAUSES: i64 = 500;
+
+/// The controls of the catalog; stored and posted as [`ControlKey::as_str`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ControlKey {
+    /// Users starting operation runs (pages, API, onboarding verification).
+    OperationStarts,
+    /// Users requesting review packs (`review_pack.generate` runs) only.
+    ReviewPackGeneration,
+    /// Executors claiming queued runs, on every instance.
+    RunExecution,
+    /// Creating tickets in the external support desk from support requests.
+    SupportDeskHandoff,
+}
+
+/// Where a control can be paused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ScopeSupport {
+    /// Only for the whole installation.
+    GlobalOnly,
+    /// For the whole installation or for one workspace.
+    GlobalOrWorkspace,
+}
+
+/// One catalog entry: what the control governs and who checks it.
+#[derive(Debug, Clone, Copy)]
+pub struct ControlDefinition {
+    /// The control.
+    pub key: ControlKey,
+    /// Where it can be paused.
+    pub scopes: ScopeSupport,
+    /// The function that asks [`paused`] before acting (for readers and reviewers).
+    pub enforced_at: &'static str,
+}
+
+/// The catalog, in the order the controls page lists it.
+pub const CATALOG: [ControlDefinition; 4] = [
+    ControlDefinition {
+        key: ControlKey::OperationStarts,
+        scopes: ScopeSupport::GlobalOrWorkspace,
+        enforced_at: "features::operations::service::queue_in (user initiators)",
+    },
+    ControlDefinition {
+        key: ControlKey::ReviewPackGeneration,
+        scopes: ScopeSupport::GlobalOrWorkspace,
+        enforced_at: "features::operations::service::queue_in (type review_pack.generate)",
+    },
+    ControlDefinition {
+        key: ControlKey::RunExecution,
+        scopes: ScopeSupport::GlobalOnly,
+        enforced_at: "features::operations::runner::run_one (before claim_next)",
+    },
+    ControlDefinition {
+        key: ControlKey::SupportDeskHandoff,
+        scopes: ScopeSupport::GlobalOrWorkspace,
+        enforced_at: "features::support_requests (desk availability before validate)",
+    },
+];
+
+impl ControlKey {
+    /// Stable id: URL segment, stored key, audit target id.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ControlKey::OperationStarts => "operation_starts",
+            ControlKey::ReviewPackGeneration => "review_pack_generation",
+            ControlKey::RunExecution => "run_execution",
+            ControlKey::SupportDeskHandoff => "support_desk_handoff",
+        }
+    }
+
+    /// Parses a URL segment or stored key; unknown keys are `None` (the page answers `404`).
+    pub fn parse(value: &str) -> Option<ControlKey> {
+        CATALOG.iter().map(|d| d.key).find(|k| k.as_str() == value)
+    }
+
+    /// The catalog entry.
+    pub fn definition(self) -> ControlDefinition {
+        match self {
+            ControlKey::OperationStarts => CATALOG[0],
+            ControlKey::ReviewPackGeneration => CATALOG[1],
+            ControlKey::RunExecution => CATALOG[2],
+            ControlKey::SupportDeskHandoff => CATALOG[3],
+        }
+    }
+
+    /// Fluent id of the control's name.
+    pub fn label_key(self) -> &'static str {
+        match self {
+            ControlKey::OperationStarts => "system-control-operation-starts",
+            ControlKey::ReviewPackGeneration => "system-control-review-pack-generation",
+            ControlKey::RunExecution => "system-control-run-execution",
+            ControlKey::SupportDeskHandoff => "system-control-support-desk-handoff",
+        }
+    }
+
+    /// Fluent id of what the control governs.
+    pub fn description_key(self) -> &'static str {
+        match self {
+            ControlKey::OperationStarts => "system-control-operation-starts-description",
+            ControlKey::ReviewPackGeneration => "system-control-review-pack-generation-description",
+            ControlKey::RunExecution => "system-control-run-execution-description",
+            ControlKey::SupportDeskHandoff => "system-control-support-desk-handoff-description",
+        }
+    }
+
+    /// Fluent id of the refusal a feature answers with while this control is paused (use it as
+    /// the [`ServiceError::Conflict`] key, `409`); `None` for controls whose features degrade
+    /// instead of refusing (run execution waits, the desk handoff falls back to internal only).
+    pub fn refusal_key(self) -> Option<&'static str> {
+        match self {
+            ControlKey::OperationStarts => Some("system-controls-refused-operation-starts"),
+            ControlKey::ReviewPackGeneration => {
+                Some("system-controls-refused-review-pack-generation")
+            }
+            ControlKey::RunExecution | ControlKey::SupportDeskHandoff => None,
+        }
+    }
+
+    /// Fluent id of what users see while it is paused.
+    pub fn effect_key(self) -> &'static str {
+        match self {
+            ControlKey::OperationStarts => "system-control-operation-starts-effect",
+            ControlKey::ReviewPackGeneration => "system-control-review-pack-generation-effect",
+            ControlKey::RunExecution => "system-control-run-execution-effect",
+            ControlKey::SupportDeskHandoff => "system-control-support-desk-handoff-effect",
+        }
+    }
+}
+
+/// Where one pause applies.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ControlScope {
+    /// Everywhere.
+    Global,
+    /// One workspace.
+    Workspace {
+        /// Its id.
+        id: i64,
+        /// Its URL key (for audit metadata and the page).
+        slug: String,
+    },
+}
+
+impl ControlScope {
+    /// Stored scope key: `global` or `workspace:<id>` (ids, so a renamed slug keeps its pause).
+    pub fn key(&self) -> String {
+        match self {
+            ControlScope::Global => "global".into(),
+            ControlScope::Workspace { id, .. } => workspace_scope_key(*id),
+        }
+    }
+
+    /// How audit metadata names the scope: `global` or `workspace:<slug>`.
+    pub fn audit_label(&self) -> String {
+        match self {
+            ControlScope::Global => "global".into(),
+            ControlScope::Workspace { slug, .. } => format!("workspace:{slug}"),
+        }
+    }
+
+    fn workspace_id(&self) -> Option<i64> {
+        match self {
+            ControlScope::Global => None,
+            ControlScope::Workspace { id, .. } => Some(*id),
+        }
+    }
+}
+
+fn workspace_scope_key(id: i64) -> String {
+    format!("workspace:{id}")
+}
+
+/// How long a pause lasts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PauseDuration {
+    /// One hour.
+    OneHour,
+    /// 24 hours.
+    OneDay,
+    /// Seven days.
+    OneWeek,
+    /// Until someone resumes it (the default).
+    UntilResumed,
+}
+
+impl PauseDuration {
+    /// Every choice, in the order the form offers them.
+    pub const ALL: [PauseDuration; 4] = [
+        PauseDuration::UntilResumed,
+        PauseDuration::OneHour,
+        PauseDuration::OneDay,
+        PauseDuration::OneWeek,
+    ];
+
+    /// Form value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PauseDuration::OneHour => "1h",
+            PauseDuration::OneDay => "24h",
+            PauseDuration::OneWeek => "7d",
+            PauseDuration::UntilResumed => "until_resumed",
+        }
+    }
+
+    /// Parses a form value; empty means the default.
+    pub fn parse(value: &str) -> Option<PauseDuration> {
+        match value.trim() {
+            "" => Some(PauseDuration::UntilResumed),
+            v => PauseDuration::ALL.into_iter().find(|d| d.as_str() == v),
+        }
+    }
+
+    /// Fluent id of the choice's label.
+    pub fn label_key(self) -> &'static str {
+        match self {
+            PauseDuration::OneHour => "system-controls-duration-1h",
+            PauseDuration::OneDay => "system-controls-duration-24h",
+            PauseDuration::OneWeek => "system-controls-duration-7d",
+            PauseDuration::UntilResumed => "system-controls-duration-until-resumed",
+        }
+    }
+
+    /// When a pause starting at `now` ends by itself.
+    pub fn expires_at(self, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        match self {
+            PauseDuration::OneHour => Some(now + Duration::hours(1)),
+            PauseDuration::OneDay => Some(now + Duration::hours(24)),
+            PauseDuration::OneWeek => Some(now + Duration::days(7)),
+            PauseDuration::UntilResumed => None,
+        }
+    }
+}
+
+/// The posted control form, as text (validated by [`apply`]).
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+pub struct ControlForm {
+    /// `pause` or `resume`.
+    #[serde(default)]
+    pub action: String,
+    /// Why (required to pause; optional note on resume).
+    #[serde(default)]
+    pub reason: String,
+    /// `global` (default) or `workspace`.
+    #[serde(default)]
+    pub scope: String,
+    /// Workspace slug when `scope = workspace`.
+    #[serde(default)]
+    pub workspace: String,
+    /// A [`PauseDuration`] value; empty = until resumed.
+    #[serde(default)]
+    pub duration: String,
+}
+
+/// What a successful form did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Applied {
+    /// A new pause.
+    Paused,
+    /// An active pause got a new reason or expiry.
+    PauseUpdated,
+    /// A pause ended.
+    Resumed,
+}
+
+/// A pause in effect, as features and the page see it.
+pub type ActivePause = PauseRow;
+
+/// The pause of `control` in effect at `now` for a caller in `workspace_id` (or for the whole
+/// installation when `None`), if any: a global pause, else that workspace's own. Features call
+/// this before the action the control governs and refuse (or degrade) when it is `Some`.
+pub async fn paused(
+    db: &Db,
+    control: ControlKey,
+    workspace_id: Option<i64>,
+    now: DateTime<Utc>,
+) -> Result<Option<ActivePause>, sqlx::Error> {
+    let scope = workspace_id.map(workspace_scope_key);
+    repo::effective_pause(db, control.as_str(), scope.as_deref(), now).await
+}
+
+/// Every pause in effect at `now` (for the controls page).
+pub async fn active(db: &Db, now: DateTime<Utc>) -> Result<Vec<ActivePause>, sqlx::Error> {
+    repo::active_pauses(db, now, MAX_LISTED_PAUSES).await
+}
+
+fn check_reason(reason: &str, required: bool, errors: &mut Vec<Invalid>) {
+    let trimmed = reason.trim();
+    if required && trimmed.is_empty() {
+        errors.push(Invalid {
+            field: "reason",
+            key: "validation-control-reason-required",
+        });
+    } else if trimmed.chars().count() > MAX_REASON_CHARS {
+        errors.push(Invalid {
+            field: "reason",
+            key: "validation-control-reason-too-long",
+        });
+    }
+}
+
+/// Resolves the posted scope for `control`; field errors go to `errors`.
+async fn resolve_scope(
+    db: &Db,
+    control: ControlKey,
+    form: &ControlForm,
+    errors: &mut Vec<Invalid>,
+) -> Result<Option<ControlScope>, sqlx::Error> {
+    match form.scope.trim() {
+        "" | "global" => Ok(Some(ControlScope::Global)),
+        "workspace" => {
+            if control.definition().scopes == ScopeSupport::GlobalOnly {
+                errors.push(Invalid {
+                    field: "scope",
+                    key: "validation-control-scope-global-only",
+                });
+                return Ok(None);
+            }
+            let slug = form.workspace.trim();
+            if slug.is_empty() {
+                errors.push(Invalid {
+                    field: "workspace",
+                    key: "validation-control-workspace-required",
+                });
+                return Ok(None);
+            }
+            match crate::features::workspaces::repo::find_by_slug(db, slug).await? {
+                Some(w) => Ok(Some(ControlScope::Workspace {
+                    id: w.id,
+                    slug: w.slug,
+                })),
+                None => {
+                    errors.push(Invalid {
+                        field: "workspace",
+                        key: "validation-control-workspace-unknown",
+                    });
+                    Ok(None)
+                }
+            }
+        }
+        _ => {
+            errors.push(Invalid {
+                field: "scope",
+                key: "validation-control-scope",
+            });
+            Ok(None)
+        }
+    }
+}
+
+/// Validates and applies a posted form to `control`: every field problem at once as
+/// [`ServiceError::Invalid`] (`422`), a resume of nothing as
+/// [`ServiceError::Conflict`] (`409`), else the change and its audit row in one transaction.
+pub async fn apply(
+    db: &Db,
+    actx: &AuditContext,
+    now: DateTime<Utc>,
+    control: ControlKey,
+    form: &ControlForm,
+) -> Result<Applied, ServiceError> {
+    let mut errors = Vec::new();
+    let pausing = match form.action.trim() {
+        "pause" => true,
+        "resume" => false,
+        _ => {
+            errors.push(Invalid {
+                field: "action",
+                key: "validation-control-action",
+            });
+            true
+        }
+    };
+    check_reason(&form.reason, pausing, &mut errors);
+    // The duration matters only to a pause; a resume ignores whatever was posted.
+    let duration = match PauseDuration::parse(&form.duration) {
+        Some(d) => d,
+        None if pausing => {
+            errors.push(Invalid {
+                field: "duration",
+                key: "validation-control-duration",
+            });
+            PauseDuration::UntilResumed
+        }
+        None => PauseDuration::UntilResumed,
+    };
+    let scope = resolve_scope(db, control, form, &mut errors).await?;
+    let (Some(scope), true) = (scope, errors.is_empty()) else {
+        return Err(ServiceError::Invalid(errors));
+    };
+    let reason = form.reason.trim();
+    let scope_key = scope.key();
+    let mut tx = db.begin().await?;
+    let applied = if pausing {
+        let (actor_id, actor_label) = actor_of(actx);
+        let expires_at = duration.expires_at(now);
+        let replaced = repo::upsert_pause(
+            &mut tx,
+            &NewPause {
+                control_key: control.as_str(),
+                scope_key: &scope_key,
+                workspace_id: scope.workspace_id(),
+                reason,
+                paused_by_user_id: actor_id,
+                paused_by_label: &actor_label,
+                paused_at: now,
+                expires_at,
+            },
+        )
+        .await?;
+        audit::record(
+            &mut tx,
+            actx,
+            now,
+            AuditEntry {
+                action: "operational_control.paused",
+                workspace_id: scope.workspace_id(),
+                tenant_id: None,
+                target_type: "operational_control",
+                target_id: control.as_str().to_string(),
+                metadata: json!({
+                    "control": control.as_str(),
+                    "scope": scope.audit_label(),
+                    "reason": reason,
+                    "duration": duration.as_str(),
+                    "expires_at": expires_at.map(|t| t.to_rfc3339()),
+                    "replaced_active_pause": replaced,
+                }),
+            },
+        )
+        .await?;
+        if replaced {
+            Applied::PauseUpdated
+        } else {
+            Applied::Paused
+        }
+    } else {
+        let Some(ended) =
+            repo::delete_active_pause(&mut tx, control.as_str(), &scope_key, now).await?
+        else {
+            tx.rollback().await?;
+            return Err(ServiceError::Conflict("system-controls-not-paused"));
+        };
+        audit::record(
+            &mut tx,
+            actx,
+            now,
+            AuditEntry {
+                action: "operational_control.resumed",
+                workspace_id: scope.workspace_id(),
+                tenant_id: None,
+                target_type: "operational_control",
+                target_id: control.as_str().to_string(),
+                metadata: json!({
+                    "control": control.as_str(),
+                    "scope": scope.audit_label(),
+                    "reason": (!reason.is_empty()).then_some(reason),
+                    "paused_reason": ended.reason,
+                    "paused_by": ended.paused_by_label,
+                    "paused_at": ended.paused_at.to_rfc3339(),
+                }),
+            },
+        )
+        .await?;
+        Applied::Resumed
+    };
+    tx.commit().await?;
+    Ok(applied)
+}
+
+fn actor_of(actx: &AuditContext) -> (Option<i64>, String) {
+    match &actx.actor {
+        audit::Actor::User { id, label } => (Some(*id), label.clone()),
+        audit::Actor::Cli => (None, "cli".into()),
+        audit::Actor::System => (None, "system".into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_round_trip_and_the_backfill_is_gone() {
+        for d in CATALOG {
+            assert_eq!(ControlKey::parse(d.key.as_str()), Some(d.key));
+            assert_eq!(d.key.definition().key, d.key);
+        }
+        assert_eq!(ControlKey::parse("findings_lifecycle_backfill"), None);
+        assert_eq!(ControlKey::parse(""), None);
+    }
+
+    #[test]
+    fn every_control_has_its_texts() {
+        use crate::web::i18n::CATALOG as TEXT;
+        for d in CATALOG {
+            let k = d.key;
+            for id in [k.label_key(), k.description_key(), k.effect_key()]
+                .into_iter()
+                .chain(k.refusal_key())
+            {
+                assert!(TEXT.has(id), "{id}");
+            }
+        }
+        for d in PauseDuration::ALL {
+            assert!(TEXT.has(d.label_key()), "{}", d.label_key());
+        }
+        assert!(TEXT.has("system-controls-not-paused"));
+    }
+
+    #[test]
+    fn durations() {
+        let now = Utc::now();
+        assert_eq!(PauseDuration::parse(""), Some(PauseDuration::UntilResumed));
+        assert_eq!(PauseDuration::parse("2h"), None);
+        assert_eq!(
+            PauseDuration::parse("24h").and_then(|d| d.expires_at(now)),
+            Some(now + Duration::hours(24))
+        );
+        assert_eq!(PauseDuration::UntilResumed.expires_at(now), None);
+    }
+
+    #[test]
+    fn reasons_are_required_and_bounded() {
+        let mut errors = Vec::new();
+        check_reason("   ", true, &mut errors);
+        check_reason("", false, &mut errors);
+        check_reason(&"x".repeat(MAX_REASON_CHARS + 1), false, &mut errors);
+        let keys: Vec<_> = errors.iter().map(|e| e.key).collect();
+        assert_eq!(
+            keys,
+            [
+                "validation-control-reason-required",
+                "validation-control-reason-too-long"
+            ]
+        );
+    }
+}
