@@ -6,7 +6,7 @@
 
 use super::handoff;
 use super::model::{
-    AttachmentMode, LatestSummary, PrimaryContextType, Submission, SubmissionResult,
+    AttachmentMode, DeskAvailability, HandoffMode, LatestSummary, PrimaryContextType, Submission, SubmissionResult,
     SupportRequestRow, ValidSubmission,
 };
 use super::repo::{self, NewRequest};
@@ -192,7 +192,12 @@ pub async fn submit(
     target: Target<'_>,
     submission: &Submission,
 ) -> Result<SubmissionResult, ServiceError> {
-    let desk = handoff::availability(state, target.workspace_id()).await?;
+    // Only a create needs the desk (and its pause state); other modes skip the lookup.
+    let desk = if submission.handoff_mode.trim() == HandoffMode::CreateExternalTicket.as_str() {
+        handoff::availability(state, target.workspace_id()).await?
+    } else {
+        DeskAvailability::Available
+    };
     let valid = submission
         .validate(desk)
         .map_err(ServiceError::Invalid)?;
