@@ -42,6 +42,9 @@ pub struct TelemetryConfig {
     pub retention_days: i64,
     /// Rows deleted per statement while pruning, so a prune never holds long locks.
     pub prune_batch_size: i64,
+    /// How often each instance's job scheduler checks for due jobs (the daily prune among them);
+    /// at most an hour, so a day's slot is always picked up that day.
+    pub scheduler_interval_secs: u64,
 }
 
 /// Provider settings. Secrets live here (or in the environment), never in the database.
@@ -173,6 +176,7 @@ impl Default for Config {
             telemetry: TelemetryConfig {
                 retention_days: 90,
                 prune_batch_size: 10_000,
+                scheduler_interval_secs: 300,
             },
         }
     }
@@ -306,6 +310,11 @@ impl Config {
         if self.telemetry.retention_days < 1 || self.telemetry.prune_batch_size < 1 {
             return Err(ConfigError(
                 "telemetry.retention_days and telemetry.prune_batch_size must be at least 1".into(),
+            ));
+        }
+        if !(1..=3600).contains(&self.telemetry.scheduler_interval_secs) {
+            return Err(ConfigError(
+                "telemetry.scheduler_interval_secs must be between 1 and 3600".into(),
             ));
         }
         self.support_desk

@@ -198,10 +198,7 @@ fn routes() -> Routes {
         "/api/v1/operations/{run}/support-requests/latest",
         support_requests::api::run_latest,
     )
-    .get(
-        "/api/v1/system/telemetry/summary",
-        telemetry::api::summary,
-    )
+    .get("/api/v1/system/telemetry/summary", telemetry::api::summary)
 }
 
 async fn root() -> axum::response::Response {

@@ -506,6 +506,8 @@ async fn serve(config: Config, bind: Option<String>) -> Result<(), CliError> {
     }
     // Runs execute inside the service: they outlive the request that queued them.
     let executors = tenantpilot::features::operations::runner::spawn(state.clone()).await;
+    // Daily jobs (telemetry retention) run once per day across every instance.
+    let scheduler = tenantpilot::jobs::spawn(state.clone());
     let app = tenantpilot::app(state);
     let served = axum::serve(
         listener,
@@ -519,6 +521,7 @@ async fn serve(config: Config, bind: Option<String>) -> Result<(), CliError> {
     for handle in executors {
         handle.abort();
     }
+    scheduler.abort();
     served
 }
 

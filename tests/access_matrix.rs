@@ -362,7 +362,9 @@ fn matrix() -> Vec<Row> {
             Api(
                 Method::POST,
                 "/api/v1/operations/$run/support-requests",
-                Some(r#"{"severity":"blocking","summary":"Via API","handoff_mode":"link_existing_ticket","external_ticket_reference":"T-1"}"#),
+                Some(
+                    r#"{"severity":"blocking","summary":"Via API","handoff_mode":"link_existing_ticket","external_ticket_reference":"T-1"}"#,
+                ),
             ),
             [200, 200, 200, 404, 404, 401, 404],
         ),

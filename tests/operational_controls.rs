@@ -45,7 +45,11 @@ async fn paused_operation_starts_are_refused_in_their_scope_only() {
         )
         .await;
     assert_eq!(r.status, StatusCode::CONFLICT);
-    assert!(r.body.contains("paused by the platform operators"), "{}", r.body);
+    assert!(
+        r.body.contains("paused by the platform operators"),
+        "{}",
+        r.body
+    );
     let token = app.token_for("owner@contoso.test").await;
     let api = app
         .api(
@@ -99,7 +103,12 @@ async fn a_paused_review_pack_control_refuses_review_packs_only() {
         )
         .await;
     assert_eq!(pack.status, StatusCode::CONFLICT);
-    assert!(pack.json()["detail"].as_str().unwrap_or("").contains("review packs"));
+    assert!(
+        pack.json()["detail"]
+            .as_str()
+            .unwrap_or("")
+            .contains("review packs")
+    );
     let sync = app
         .api(
             Method::POST,
@@ -129,7 +138,11 @@ async fn paused_run_execution_leaves_runs_queued_until_resumed() {
             Some(r#"{"type":"inventory.sync"}"#),
         )
         .await;
-    assert_eq!(started.status, StatusCode::ACCEPTED, "starting is not paused");
+    assert_eq!(
+        started.status,
+        StatusCode::ACCEPTED,
+        "starting is not paused"
+    );
     assert_eq!(runner::drain(&app.state).await.expect("drain"), 0);
     assert_eq!(
         app.count("SELECT COUNT(*) FROM operation_runs WHERE status = 'queued'")

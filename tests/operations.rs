@@ -873,7 +873,11 @@ async fn the_tenant_switcher_stays_small_in_large_workspaces() {
         .body
         .split("href=\"/admin/t/")
         .skip(1)
-        .filter(|rest| rest.split('"').next().is_some_and(|slug| !slug.contains('/')))
+        .filter(|rest| {
+            rest.split('"')
+                .next()
+                .is_some_and(|slug| !slug.contains('/'))
+        })
         .count();
     assert_eq!(dashboards, limit + 1);
     assert!(page.body.contains("aria-current=\"true\">Zz Bulk 29"));

@@ -28,14 +28,21 @@ fn webhook_config(url: &str, timeout_ms: u64) -> Config {
 }
 
 async fn desk_app(desk: &MockServer, timeout_ms: u64) -> TestApp {
-    TestApp::with_config(webhook_config(&format!("{}/tickets", desk.uri()), timeout_ms)).await
+    TestApp::with_config(webhook_config(
+        &format!("{}/tickets", desk.uri()),
+        timeout_ms,
+    ))
+    .await
 }
 
 fn form<'a>(summary: &'a str, mode: &'a str) -> Vec<(&'a str, &'a str)> {
     vec![
         ("severity", "high"),
         ("summary", summary),
-        ("reproduction_notes", "1. Open the dashboard\n2. Click verify"),
+        (
+            "reproduction_notes",
+            "1. Open the dashboard\n2. Click verify",
+        ),
         ("contact_name", "Dana Admin"),
         ("contact_email", "dana@customer.example"),
         ("handoff_mode", mode),
@@ -58,13 +65,10 @@ async fn submit_form(
 }
 
 async fn row(app: &TestApp, reference: &str) -> Value {
-    let sql = format!(
-        "SELECT id FROM support_requests WHERE internal_reference = '{reference}'"
-    );
+    let sql = format!("SELECT id FROM support_requests WHERE internal_reference = '{reference}'");
     let id = app.scalar(&sql).await;
-    let text = |col: &str| {
-        format!("SELECT COUNT(*) FROM support_requests WHERE id = {id} AND {col}")
-    };
+    let text =
+        |col: &str| format!("SELECT COUNT(*) FROM support_requests WHERE id = {id} AND {col}");
     json!({
         "id": id,
         "has_diagnostics": app.scalar(&text("CAST(context AS TEXT) LIKE '%\"diagnostics\"%'")).await == 1,
@@ -113,13 +117,23 @@ async fn tenant_internal_only_request_is_stored_with_the_snapshot_and_audited() 
     let app = TestApp::new().await;
     let owner = app.session_for("owner@contoso.test").await;
     let dashboard = app.get("/admin/t/fabrikam", Some(&owner)).await;
-    assert!(dashboard.body.contains("/admin/t/fabrikam/support-requests/new"));
+    assert!(
+        dashboard
+            .body
+            .contains("/admin/t/fabrikam/support-requests/new")
+    );
     let page = app
         .get("/admin/t/fabrikam/support-requests/new", Some(&owner))
         .await;
     assert_eq!(page.status, StatusCode::OK);
-    assert!(page.body.contains("data-mode=\"diagnostic_snapshot_attached\""));
-    assert!(page.body.contains("data-testid=\"support-desk-unavailable\""));
+    assert!(
+        page.body
+            .contains("data-mode=\"diagnostic_snapshot_attached\"")
+    );
+    assert!(
+        page.body
+            .contains("data-testid=\"support-desk-unavailable\"")
+    );
     assert!(page.body.contains("data-testid=\"support-latest-none\""));
 
     let (location, body) = submit_form(
@@ -132,8 +146,17 @@ async fn tenant_internal_only_request_is_stored_with_the_snapshot_and_audited() 
     assert!(location.starts_with("/admin/t/fabrikam/support-requests/new?submitted="));
     assert!(body.contains("data-outcome=\"internal_only\""), "{body}");
     let reference = reference_in(&body);
-    assert!(ulid::Ulid::from_string(&reference[3..]).is_ok(), "{reference}");
-    assert!(body.contains("data-testid=\"support-latest-reference\">".to_string().as_str()));
+    assert!(
+        ulid::Ulid::from_string(&reference[3..]).is_ok(),
+        "{reference}"
+    );
+    assert!(
+        body.contains(
+            "data-testid=\"support-latest-reference\">"
+                .to_string()
+                .as_str()
+        )
+    );
     let r = row(&app, &reference).await;
     assert_eq!(r["has_diagnostics"], true);
     let id = r["id"].as_i64().unwrap_or_default();
@@ -146,28 +169,44 @@ async fn tenant_internal_only_request_is_stored_with_the_snapshot_and_audited() 
         ("created_by_label", "owner@contoso.test"),
     ] {
         assert_eq!(
-            text_of(&app, format!("SELECT {col} FROM support_requests WHERE id = {id}"))
-                .await
-                .as_deref(),
+            text_of(
+                &app,
+                format!("SELECT {col} FROM support_requests WHERE id = {id}")
+            )
+            .await
+            .as_deref(),
             Some(expected),
             "{col}"
         );
     }
     assert_eq!(
-        text_of(&app, format!("SELECT handoff_outcome FROM support_requests WHERE id = {id}")).await,
+        text_of(
+            &app,
+            format!("SELECT handoff_outcome FROM support_requests WHERE id = {id}")
+        )
+        .await,
         None
     );
     // The stored snapshot is the redacted bundle: the contact e-mail typed into the form is a
     // column, never part of the context, and no e-mail survives in the context.
-    let context = text_of(&app, format!("SELECT CAST(context AS TEXT) FROM support_requests WHERE id = {id}"))
-        .await
-        .unwrap_or_default();
+    let context = text_of(
+        &app,
+        format!("SELECT CAST(context AS TEXT) FROM support_requests WHERE id = {id}"),
+    )
+    .await
+    .unwrap_or_default();
     assert!(!context.contains("@contoso.test"), "{context}");
     assert_eq!(audit_count(&app, "support_request.created").await, 1);
     let meta = audit_metadata(&app, "support_request.created").await;
     assert!(meta.contains(&reference) && meta.contains("diagnostic_snapshot_attached"));
-    assert!(!meta.contains("Consent seems revoked"), "no free text in audit: {meta}");
-    assert_eq!(audit_count(&app, "support_request.external_ticket_created").await, 0);
+    assert!(
+        !meta.contains("Consent seems revoked"),
+        "no free text in audit: {meta}"
+    );
+    assert_eq!(
+        audit_count(&app, "support_request.external_ticket_created").await,
+        0
+    );
 
     // The result banner is only for its creator: another member sees the latest summary but no
     // banner for someone else's request id.
@@ -175,7 +214,10 @@ async fn tenant_internal_only_request_is_stored_with_the_snapshot_and_audited() 
     let other = app.get(&location, Some(&manager)).await;
     assert_eq!(other.status, StatusCode::OK);
     assert!(!other.body.contains("data-testid=\"support-result\""));
-    assert!(other.body.contains(&reference), "latest summary is shared in scope");
+    assert!(
+        other.body.contains(&reference),
+        "latest summary is shared in scope"
+    );
 }
 
 #[tokio::test]
@@ -217,15 +259,28 @@ async fn an_operator_files_with_canonical_context_only() {
     let r = row(&app, &reference).await;
     assert_eq!(r["has_diagnostics"], false);
     let id = r["id"].as_i64().unwrap_or_default();
-    let context = text_of(&app, format!("SELECT CAST(context AS TEXT) FROM support_requests WHERE id = {id}"))
-        .await
-        .unwrap_or_default();
+    let context = text_of(
+        &app,
+        format!("SELECT CAST(context AS TEXT) FROM support_requests WHERE id = {id}"),
+    )
+    .await
+    .unwrap_or_default();
     assert!(context.contains("canonical_context"), "{context}");
-    for absent in ["provider_connection", "verification", "directory_id", "granted_permissions"] {
+    for absent in [
+        "provider_connection",
+        "verification",
+        "directory_id",
+        "granted_permissions",
+    ] {
         assert!(!context.contains(absent), "{absent} in {context}");
     }
     assert_eq!(
-        text_of(&app, format!("SELECT attachment_mode FROM support_requests WHERE id = {id}")).await.as_deref(),
+        text_of(
+            &app,
+            format!("SELECT attachment_mode FROM support_requests WHERE id = {id}")
+        )
+        .await
+        .as_deref(),
         Some("canonical_context_only")
     );
 }
@@ -235,8 +290,14 @@ async fn run_context_link_existing_ticket_via_form_and_api() {
     let app = TestApp::new().await;
     let run = app.scalar(FABRIKAM_RUN).await;
     let owner = app.session_for("owner@contoso.test").await;
-    let viewer = app.get(&format!("/admin/operations/{run}"), Some(&owner)).await;
-    assert!(viewer.body.contains(&format!("/admin/operations/{run}/support-requests/new")));
+    let viewer = app
+        .get(&format!("/admin/operations/{run}"), Some(&owner))
+        .await;
+    assert!(
+        viewer
+            .body
+            .contains(&format!("/admin/operations/{run}/support-requests/new"))
+    );
 
     let mut fields = form("Run failed with throttling", "link_existing_ticket");
     fields.push(("external_ticket_reference", "PSA-4711"));
@@ -248,12 +309,21 @@ async fn run_context_link_existing_ticket_via_form_and_api() {
         &fields,
     )
     .await;
-    assert!(body.contains("data-outcome=\"external_ticket_linked\""), "{body}");
+    assert!(
+        body.contains("data-outcome=\"external_ticket_linked\""),
+        "{body}"
+    );
     assert!(body.contains("PSA-4711"));
     assert!(body.contains("https://psa.example/tickets/4711"));
-    assert_eq!(audit_count(&app, "support_request.external_ticket_linked").await, 1);
+    assert_eq!(
+        audit_count(&app, "support_request.external_ticket_linked").await,
+        1
+    );
     let meta = audit_metadata(&app, "support_request.external_ticket_linked").await;
-    assert!(meta.contains("PSA-4711") && !meta.contains("psa.example"), "{meta}");
+    assert!(
+        meta.contains("PSA-4711") && !meta.contains("psa.example"),
+        "{meta}"
+    );
 
     // The API: link without URL, then the run's latest summary.
     let token = app.token_for("manager@contoso.test").await;
@@ -274,8 +344,16 @@ async fn run_context_link_existing_ticket_via_form_and_api() {
     assert_eq!(result["external_ticket_reference"], "PSA-4712");
     assert_eq!(result["external_ticket_url"], Value::Null);
     assert_eq!(result["attachment_mode"], "diagnostic_snapshot_attached");
-    assert!(result["internal_reference"].as_str().unwrap_or("").starts_with("SR-"));
-    assert_eq!(result["latest_summary"]["internal_reference"], result["internal_reference"]);
+    assert!(
+        result["internal_reference"]
+            .as_str()
+            .unwrap_or("")
+            .starts_with("SR-")
+    );
+    assert_eq!(
+        result["latest_summary"]["internal_reference"],
+        result["internal_reference"]
+    );
     assert_eq!(result["latest_summary"]["has_external_link"], true);
     assert_eq!(result["latest_summary"]["has_failure"], false);
 
@@ -338,7 +416,11 @@ async fn create_external_ticket_calls_the_desk_once_and_stores_the_ticket() {
     let page = app
         .get("/admin/t/fabrikam/support-requests/new", Some(&owner))
         .await;
-    assert!(!page.body.contains("data-testid=\"support-desk-unavailable\""));
+    assert!(
+        !page
+            .body
+            .contains("data-testid=\"support-desk-unavailable\"")
+    );
 
     let (_, body) = submit_form(
         &app,
@@ -347,14 +429,19 @@ async fn create_external_ticket_calls_the_desk_once_and_stores_the_ticket() {
         &form("Please look at fabrikam", "create_external_ticket"),
     )
     .await;
-    assert!(body.contains("data-outcome=\"external_ticket_created\""), "{body}");
+    assert!(
+        body.contains("data-outcome=\"external_ticket_created\""),
+        "{body}"
+    );
     assert!(body.contains("1001"));
     let reference = reference_in(&body);
     let requests = desk.received_requests().await.unwrap_or_default();
     assert_eq!(requests.len(), 1);
     let sent = &requests[0];
     assert_eq!(
-        sent.headers.get("idempotency-key").and_then(|v| v.to_str().ok()),
+        sent.headers
+            .get("idempotency-key")
+            .and_then(|v| v.to_str().ok()),
         Some(reference.as_str())
     );
     let sent_body: Value = serde_json::from_slice(&sent.body).unwrap_or_default();
@@ -362,11 +449,26 @@ async fn create_external_ticket_calls_the_desk_once_and_stores_the_ticket() {
     assert_eq!(sent_body["severity"], "high");
     assert_eq!(sent_body["tenant"], "fabrikam");
     assert_eq!(sent_body["primary_context_type"], "tenant");
-    let id = row(&app, &reference).await["id"].as_i64().unwrap_or_default();
+    let id = row(&app, &reference).await["id"]
+        .as_i64()
+        .unwrap_or_default();
     let col = |c: &str| format!("SELECT {c} FROM support_requests WHERE id = {id}");
-    assert_eq!(text_of(&app, col("external_ticket_id")).await.as_deref(), Some("T-1001"));
-    assert_eq!(text_of(&app, col("external_ticket_number")).await.as_deref(), Some("1001"));
-    assert_eq!(text_of(&app, col("external_ticket_reference")).await.as_deref(), Some("1001"));
+    assert_eq!(
+        text_of(&app, col("external_ticket_id")).await.as_deref(),
+        Some("T-1001")
+    );
+    assert_eq!(
+        text_of(&app, col("external_ticket_number"))
+            .await
+            .as_deref(),
+        Some("1001")
+    );
+    assert_eq!(
+        text_of(&app, col("external_ticket_reference"))
+            .await
+            .as_deref(),
+        Some("1001")
+    );
     assert_eq!(
         text_of(&app, col("external_ticket_url")).await.as_deref(),
         Some("https://desk.example/t/1001")
@@ -376,9 +478,15 @@ async fn create_external_ticket_calls_the_desk_once_and_stores_the_ticket() {
         Some("external_ticket_created")
     );
     assert_eq!(audit_count(&app, "support_request.created").await, 1);
-    assert_eq!(audit_count(&app, "support_request.external_ticket_created").await, 1);
+    assert_eq!(
+        audit_count(&app, "support_request.external_ticket_created").await,
+        1
+    );
     let meta = audit_metadata(&app, "support_request.external_ticket_created").await;
-    assert!(meta.contains("\"webhook\"") && !meta.contains(HMAC_SECRET), "{meta}");
+    assert!(
+        meta.contains("\"webhook\"") && !meta.contains(HMAC_SECRET),
+        "{meta}"
+    );
 
     // Run context through the API: the same desk, the run id in the payload.
     let run = app.scalar(FABRIKAM_RUN).await;
@@ -416,10 +524,15 @@ async fn a_failing_desk_keeps_the_internal_request_and_says_so() {
         &form("Desk is down", "create_external_ticket"),
     )
     .await;
-    assert!(body.contains("data-outcome=\"external_handoff_failed\""), "{body}");
+    assert!(
+        body.contains("data-outcome=\"external_handoff_failed\""),
+        "{body}"
+    );
     assert!(body.contains("role=\"alert\""));
     let reference = reference_in(&body);
-    let id = row(&app, &reference).await["id"].as_i64().unwrap_or_default();
+    let id = row(&app, &reference).await["id"]
+        .as_i64()
+        .unwrap_or_default();
     let failure = text_of(
         &app,
         format!("SELECT external_handoff_failure_summary FROM support_requests WHERE id = {id}"),
@@ -427,18 +540,34 @@ async fn a_failing_desk_keeps_the_internal_request_and_says_so() {
     .await
     .unwrap_or_default();
     assert!(failure.contains("503"), "{failure}");
-    assert!(!failure.contains("upstream maintenance"), "no response bodies: {failure}");
+    assert!(
+        !failure.contains("upstream maintenance"),
+        "no response bodies: {failure}"
+    );
     assert!(failure.chars().count() <= 300);
     assert_eq!(audit_count(&app, "support_request.created").await, 1);
-    assert_eq!(audit_count(&app, "support_request.external_handoff_failed").await, 1);
+    assert_eq!(
+        audit_count(&app, "support_request.external_handoff_failed").await,
+        1
+    );
     let meta = audit_metadata(&app, "support_request.external_handoff_failed").await;
-    assert!(meta.contains("503") && !meta.contains("upstream maintenance"), "{meta}");
+    assert!(
+        meta.contains("503") && !meta.contains("upstream maintenance"),
+        "{meta}"
+    );
 
     // Reopening the form shows the persisted failure in the latest summary.
     let reopened = app
-        .get(&format!("/admin/operations/{run}/support-requests/new"), Some(&owner))
+        .get(
+            &format!("/admin/operations/{run}/support-requests/new"),
+            Some(&owner),
+        )
         .await;
-    assert!(reopened.body.contains("data-testid=\"support-latest-failure\""));
+    assert!(
+        reopened
+            .body
+            .contains("data-testid=\"support-latest-failure\"")
+    );
     assert!(reopened.body.contains(&reference));
     let token = app.token_for("owner@contoso.test").await;
     let latest = app
@@ -453,7 +582,12 @@ async fn a_failing_desk_keeps_the_internal_request_and_says_so() {
     assert_eq!(latest["has_failure"], true);
     assert_eq!(latest["has_external_link"], false);
     assert_eq!(latest["handoff_outcome"], "external_handoff_failed");
-    assert!(latest["external_handoff_failure_summary"].as_str().unwrap_or("").contains("503"));
+    assert!(
+        latest["external_handoff_failure_summary"]
+            .as_str()
+            .unwrap_or("")
+            .contains("503")
+    );
 }
 
 #[tokio::test]
@@ -482,7 +616,13 @@ async fn a_slow_desk_is_cut_off_at_the_budget() {
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     let result = r.json();
     assert_eq!(result["handoff_outcome"], "external_handoff_failed");
-    assert!(result["failure_summary"].as_str().unwrap_or("").contains("400 ms"), "{result}");
+    assert!(
+        result["failure_summary"]
+            .as_str()
+            .unwrap_or("")
+            .contains("400 ms"),
+        "{result}"
+    );
     assert!(took < Duration::from_millis(2500), "took {took:?}");
     assert_eq!(app.count("SELECT COUNT(*) FROM support_requests").await, 1);
 }
@@ -492,7 +632,8 @@ async fn a_refused_connection_is_a_failed_handoff_not_an_error() {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
     let port = listener.local_addr().map(|a| a.port()).unwrap_or(9);
     drop(listener);
-    let app = TestApp::with_config(webhook_config(&format!("http://127.0.0.1:{port}/x"), 2000)).await;
+    let app =
+        TestApp::with_config(webhook_config(&format!("http://127.0.0.1:{port}/x"), 2000)).await;
     let token = app.token_for("manager@contoso.test").await;
     let r = app
         .api(
@@ -504,7 +645,10 @@ async fn a_refused_connection_is_a_failed_handoff_not_an_error() {
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert_eq!(r.json()["handoff_outcome"], "external_handoff_failed");
-    assert_eq!(audit_count(&app, "support_request.external_handoff_failed").await, 1);
+    assert_eq!(
+        audit_count(&app, "support_request.external_handoff_failed").await,
+        1
+    );
 }
 
 #[tokio::test]
@@ -556,7 +700,10 @@ async fn bad_input_is_refused_with_field_messages_in_both_languages() {
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.body.contains("Choose low, normal, high or blocking."));
-    assert!(r.body.contains("Enter the reference of the existing ticket"));
+    assert!(
+        r.body
+            .contains("Enter the reference of the existing ticket")
+    );
     assert!(r.body.contains("Enter a full http:// or https:// address"));
     assert!(!r.body.contains("<script>alert(1)</script>"), "escaped");
     assert!(r.body.contains("alert(1)"), "kept (escaped)");
@@ -597,7 +744,11 @@ async fn bad_input_is_refused_with_field_messages_in_both_languages() {
                 .expect("request"),
         )
         .await;
-    assert!(german.body.contains("Supportanfrage senden"), "{}", german.body);
+    assert!(
+        german.body.contains("Supportanfrage senden"),
+        "{}",
+        german.body
+    );
 }
 
 #[tokio::test]
@@ -609,15 +760,38 @@ async fn scope_is_404_and_a_missing_capability_is_403() {
     let readonly = app.session_for("readonly@contoso.test").await;
     let dashboard = app.get("/admin/t/contoso", Some(&readonly)).await;
     assert!(dashboard.body.contains("data-testid=\"request-support\""));
-    assert!(dashboard.body.contains("support_requests.create"), "disabled with the reason");
-    assert!(!dashboard.body.contains("/admin/t/contoso/support-requests/new"));
+    assert!(
+        dashboard.body.contains("support_requests.create"),
+        "disabled with the reason"
+    );
+    assert!(
+        !dashboard
+            .body
+            .contains("/admin/t/contoso/support-requests/new")
+    );
     for (path, status) in [
-        ("/admin/t/contoso/support-requests/new".to_string(), StatusCode::FORBIDDEN),
-        (format!("/admin/operations/{contoso_run}/support-requests/new"), StatusCode::FORBIDDEN),
-        ("/admin/t/fabrikam/support-requests/new".to_string(), StatusCode::NOT_FOUND),
-        (format!("/admin/operations/{fabrikam_run}/support-requests/new"), StatusCode::NOT_FOUND),
+        (
+            "/admin/t/contoso/support-requests/new".to_string(),
+            StatusCode::FORBIDDEN,
+        ),
+        (
+            format!("/admin/operations/{contoso_run}/support-requests/new"),
+            StatusCode::FORBIDDEN,
+        ),
+        (
+            "/admin/t/fabrikam/support-requests/new".to_string(),
+            StatusCode::NOT_FOUND,
+        ),
+        (
+            format!("/admin/operations/{fabrikam_run}/support-requests/new"),
+            StatusCode::NOT_FOUND,
+        ),
     ] {
-        assert_eq!(app.get(&path, Some(&readonly)).await.status, status, "{path}");
+        assert_eq!(
+            app.get(&path, Some(&readonly)).await.status,
+            status,
+            "{path}"
+        );
     }
     let posted = app
         .post_form(
@@ -629,14 +803,30 @@ async fn scope_is_404_and_a_missing_capability_is_403() {
     assert_eq!(posted.status, StatusCode::FORBIDDEN);
     let token = app.token_for("readonly@contoso.test").await;
     for (m, path) in [
-        (Method::POST, "/api/v1/tenants/contoso/support-requests".to_string()),
-        (Method::GET, "/api/v1/tenants/contoso/support-requests/latest".to_string()),
-        (Method::POST, format!("/api/v1/operations/{contoso_run}/support-requests")),
-        (Method::GET, format!("/api/v1/operations/{contoso_run}/support-requests/latest")),
+        (
+            Method::POST,
+            "/api/v1/tenants/contoso/support-requests".to_string(),
+        ),
+        (
+            Method::GET,
+            "/api/v1/tenants/contoso/support-requests/latest".to_string(),
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/operations/{contoso_run}/support-requests"),
+        ),
+        (
+            Method::GET,
+            format!("/api/v1/operations/{contoso_run}/support-requests/latest"),
+        ),
     ] {
         let body = (m == Method::POST)
             .then_some(r#"{"severity":"low","summary":"x","handoff_mode":"internal_only"}"#);
-        assert_eq!(app.api(m, &path, Some(&token), body).await.status, StatusCode::FORBIDDEN, "{path}");
+        assert_eq!(
+            app.api(m, &path, Some(&token), body).await.status,
+            StatusCode::FORBIDDEN,
+            "{path}"
+        );
     }
     // Another workspace's owner: the tenant and its runs do not exist for them.
     let northwind = app.token_for("owner@northwind.test").await;
@@ -692,10 +882,11 @@ async fn requests_are_immutable_and_the_handoff_is_written_once() {
         format!("UPDATE support_requests SET severity = 'blocking' WHERE id = {id}"),
         format!("UPDATE support_requests SET external_ticket_reference = 'B-2' WHERE id = {id}"),
     ] {
-        let result = tenantpilot::with_db!(app.db(), |p| sqlx::query(sqlx::AssertSqlSafe(sql.clone()))
-            .execute(p)
-            .await
-            .map(|r| r.rows_affected()));
+        let result =
+            tenantpilot::with_db!(app.db(), |p| sqlx::query(sqlx::AssertSqlSafe(sql.clone()))
+                .execute(p)
+                .await
+                .map(|r| r.rows_affected()));
         assert!(result.is_err(), "{sql} must be refused");
     }
     let mut tx = app.db().begin().await.expect("tx");
@@ -714,11 +905,21 @@ async fn requests_are_immutable_and_the_handoff_is_written_once() {
     assert!(!again, "the second handoff write is a no-op");
     tx.rollback().await.expect("rollback");
     assert_eq!(
-        text_of(&app, format!("SELECT summary FROM support_requests WHERE id = {id}")).await.as_deref(),
+        text_of(
+            &app,
+            format!("SELECT summary FROM support_requests WHERE id = {id}")
+        )
+        .await
+        .as_deref(),
         Some("Original")
     );
     assert_eq!(
-        text_of(&app, format!("SELECT external_ticket_reference FROM support_requests WHERE id = {id}")).await.as_deref(),
+        text_of(
+            &app,
+            format!("SELECT external_ticket_reference FROM support_requests WHERE id = {id}")
+        )
+        .await
+        .as_deref(),
         Some("A-1")
     );
     // An internal-only request gets its one write never; the first write still works for a
@@ -804,7 +1005,11 @@ async fn platform_users_check_the_desk_and_send_a_test_ticket() {
         .await;
     assert_eq!(sent.status, StatusCode::SEE_OTHER);
     let page = app.get("/system/support-desk", Some(&platform)).await;
-    assert!(page.body.contains("Test ticket 77 created."), "{}", page.body);
+    assert!(
+        page.body.contains("Test ticket 77 created."),
+        "{}",
+        page.body
+    );
     let owner = app.session_for("owner@contoso.test").await;
     assert_eq!(
         app.get("/system/support-desk", Some(&owner)).await.status,
@@ -814,8 +1019,12 @@ async fn platform_users_check_the_desk_and_send_a_test_ticket() {
     let bare = TestApp::new().await;
     let platform = bare.session_for("platform@tenantpilot.test").await;
     let page = bare.get("/system/support-desk", Some(&platform)).await;
-    assert!(page.body.contains("No external support desk is configured."));
-    bare.post_form("/system/support-desk/test-ticket", &platform, &[]).await;
+    assert!(
+        page.body
+            .contains("No external support desk is configured.")
+    );
+    bare.post_form("/system/support-desk/test-ticket", &platform, &[])
+        .await;
     let page = bare.get("/system/support-desk", Some(&platform)).await;
     assert!(page.body.contains("Test ticket failed"), "{}", page.body);
 }
@@ -848,7 +1057,11 @@ async fn a_paused_handoff_control_refuses_ticket_creation_but_not_links() {
     let page = app
         .get("/admin/t/fabrikam/support-requests/new", Some(&owner))
         .await;
-    assert!(page.body.contains("data-reason=\"paused\""), "{}", page.body);
+    assert!(
+        page.body.contains("data-reason=\"paused\""),
+        "{}",
+        page.body
+    );
     let refused = app
         .post_form(
             "/admin/t/fabrikam/support-requests",
@@ -869,7 +1082,9 @@ async fn a_paused_handoff_control_refuses_ticket_creation_but_not_links() {
             Method::POST,
             "/api/v1/tenants/northwind/support-requests",
             Some(&northwind),
-            Some(r#"{"severity":"low","summary":"Not paused here","handoff_mode":"internal_only"}"#),
+            Some(
+                r#"{"severity":"low","summary":"Not paused here","handoff_mode":"internal_only"}"#,
+            ),
         )
         .await;
     assert_eq!(r.status, StatusCode::OK);

@@ -1,0 +1,130 @@
+# System console: dashboard, Control Tower, operational controls (features/system)
+nav-system-controls = Steuerung
+nav-system-support-desk = Support-Desk
+system-window-label = Zeitraum
+system-window-24h = Letzte 24 Stunden
+system-window-7d = Letzte 7 Tage
+system-window-30d = Letzte 30 Tage
+system-window-range = { $from } – { $to }
+system-tower-title = Kontrollturm
+system-health-healthy = Gesund
+system-health-degraded = Beeinträchtigt
+system-health-critical = Kritisch
+system-kpi-runs-started = Gestartete Läufe
+system-kpi-succeeded = Erfolgreich
+system-kpi-partial-note = { $count ->
+    [one] dazu einer teilweise erfolgreich
+   *[other] dazu { $count } teilweise erfolgreich
+}
+system-kpi-failed = Fehlgeschlagen
+system-kpi-orphaned-note = { $count ->
+    [one] davon einer verwaist
+   *[other] davon { $count } verwaist
+}
+system-kpi-success-rate = Erfolgsquote
+system-kpi-success-rate-note = { $count ->
+    [one] von einem abgeschlossenen Lauf
+   *[other] von { $count } abgeschlossenen Läufen
+}
+system-kpi-active = Jetzt aktiv
+system-kpi-active-note = { $queued } wartend, { $running } laufend
+system-kpi-stuck = Jetzt hängend
+system-kpi-stuck-note = Über 15 Minuten wartend oder laufend ohne Lebenszeichen
+system-telemetry-title = Produkttelemetrie
+system-telemetry-events = { $count ->
+    [one] Ein Ereignis im Zeitraum „{ $window }“
+   *[other] { $count } Ereignisse im Zeitraum „{ $window }“
+}
+system-chart-title = Ereignisse pro Tag
+system-chart-description = Gestapelte Balken: ein Balken pro UTC-Tag, eine Farbe pro Ereignisfamilie. Legende und Datentabelle darunter zeigen dieselben Zahlen.
+system-chart-legend = Ereignisfamilien
+system-chart-empty = In diesem Zeitraum gibt es keine Ereignisse.
+system-chart-data = Zahlen anzeigen
+system-chart-day = Tag (UTC)
+system-offenders-title = Häufigste Fehlerquellen
+system-offenders-intro = Mandanten und Operationstypen mit den meisten fehlgeschlagenen Läufen
+system-offenders-empty = Keine fehlgeschlagenen Läufe in diesem Zeitraum.
+system-failures-title = Letzte Fehler
+system-failures-intro = Die neuesten fehlgeschlagenen Läufe
+system-failures-empty = Keine fehlgeschlagenen Läufe in diesem Zeitraum.
+system-col-tenant = Mandant
+system-col-type = Operation
+system-col-failures = Fehler
+system-col-last-failure = Letzter Fehler
+system-col-reason = Grund
+system-col-time = Zeit
+system-installation-title = Installation
+system-controls-title = Betriebssteuerung
+system-controls-intro = Pausieren Sie einen Teil von TenantPilot für alle oder für einen Workspace, während Sie ein Problem untersuchen – ohne Deployment. Jedes Pausieren und Fortsetzen wird im Audit-Log festgehalten.
+system-controls-while-paused = Während der Pause:
+system-controls-key = Schlüssel
+system-controls-enforced-at = geprüft in
+system-controls-state-running = Läuft
+system-controls-state-paused-global = Überall pausiert
+system-controls-state-paused-workspaces = { $count ->
+    [one] Für einen Workspace pausiert
+   *[other] Für { $count } Workspaces pausiert
+}
+system-controls-active-pauses = Aktive Pausen
+system-controls-scope-global = Überall
+system-controls-scope-workspace = Ein Workspace
+system-controls-scope-workspace-named = Workspace { $workspace }
+system-controls-paused-by = Pausiert von { $user } am { $time }, { $until }.
+system-controls-until = bis { $time }
+system-controls-until-resumed = bis zur Fortsetzung
+system-controls-field-note = Notiz (optional)
+system-controls-resume = Fortsetzen
+system-controls-pause-summary = Diese Steuerung pausieren
+system-controls-field-reason = Grund
+system-controls-field-scope = Geltungsbereich
+system-controls-field-workspace = Workspace (für den Workspace-Geltungsbereich)
+system-controls-field-duration = Dauer
+system-controls-global-only = Diese Steuerung kann nur überall pausiert werden.
+system-controls-duration-until-resumed = Bis zur Fortsetzung
+system-controls-duration-1h = 1 Stunde
+system-controls-duration-24h = 24 Stunden
+system-controls-duration-7d = 7 Tage
+system-controls-pause = Pausieren
+system-controls-history-title = Letzte Änderungen
+system-controls-history-empty = Bisher wurde keine Steuerung pausiert.
+system-controls-history-paused = Pausiert
+system-controls-history-resumed = Fortgesetzt
+system-controls-col-change = Änderung
+system-controls-col-control = Steuerung
+system-controls-col-by = Von
+system-controls-not-paused = Diese Steuerung ist in diesem Geltungsbereich nicht (mehr) pausiert. Laden Sie die Seite neu, um den aktuellen Stand zu sehen.
+system-control-operation-starts = Starten von Operationen
+system-control-operation-starts-description = Benutzer starten Operationsläufe von Mandantenseiten, im Onboarding-Assistenten und über die API.
+system-control-operation-starts-effect = neue Läufe werden mit einer Erklärung abgelehnt; bereits wartende oder laufende Läufe gehen weiter.
+system-control-review-pack-generation = Erstellen von Review-Paketen
+system-control-review-pack-generation-description = Benutzer fordern Review-Pakete an (Review-Paket-Läufe). Andere Operationen sind nicht betroffen.
+system-control-review-pack-generation-effect = neue Anforderungen von Review-Paketen werden abgelehnt; bereits angeforderte Pakete werden noch erstellt.
+system-control-run-execution = Ausführung von Läufen
+system-control-run-execution-description = Ausführende Prozesse auf jeder Instanz übernehmen wartende Läufe.
+system-control-run-execution-effect = wartende Läufe bleiben in der Warteschlange und starten nach dem Fortsetzen; laufende Läufe werden beendet.
+system-control-support-desk-handoff = Übergabe an den Support-Desk
+system-control-support-desk-handoff-description = Anlegen von Tickets im externen Support-Desk aus Supportanfragen.
+system-control-support-desk-handoff-effect = Supportanfragen werden weiterhin erfasst, aber es wird kein externes Ticket angelegt; das Verknüpfen eines bestehenden Tickets funktioniert weiterhin.
+validation-control-action = Wählen Sie Pausieren oder Fortsetzen.
+validation-control-reason-required = Geben Sie an, warum Sie diese Steuerung pausieren.
+validation-control-reason-too-long = Der Grund darf höchstens 500 Zeichen lang sein.
+validation-control-scope = Wählen Sie „Überall“ oder einen Workspace.
+validation-control-scope-global-only = Für diese Steuerung ist keine Workspace-Pause möglich; pausieren Sie sie überall.
+validation-control-workspace-required = Geben Sie den Workspace an, für den pausiert werden soll.
+validation-control-workspace-unknown = Es gibt keinen Workspace mit diesem Schlüssel.
+validation-control-duration = Wählen Sie eine der angebotenen Dauern.
+flash-control-paused = Die Steuerung ist pausiert.
+flash-control-pause-updated = Die Pause wurde aktualisiert.
+flash-control-resumed = Die Steuerung läuft wieder.
+system-controls-refused-operation-starts = Das Starten von Operationen ist von den Plattform-Betreibern vorübergehend pausiert. Bereits wartende Läufe gehen weiter; versuchen Sie es später erneut.
+system-controls-refused-review-pack-generation = Das Anfordern von Review-Paketen ist von den Plattform-Betreibern vorübergehend pausiert. Versuchen Sie es später erneut.
+
+# Telemetry
+telemetry-family-onboarding-checkpoints = Onboarding-Checkpoints
+telemetry-family-support-diagnostics = Support-Diagnosen
+telemetry-family-operations-started = Gestartete Vorgänge
+telemetry-family-stored-reports = Gespeicherte Berichte
+telemetry-family-review-packs-requested = Angeforderte Review-Pakete
+telemetry-active-workspaces = Aktive Workspaces
+telemetry-empty = Keine Telemetrie in { $window } erfasst.
+telemetry-validation-window = Wählen Sie eines der Zeitfenster 24h, 7d oder 30d.

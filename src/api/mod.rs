@@ -104,6 +104,11 @@ impl Modify for BearerAuth {
         crate::features::help::api::topics,
         crate::features::diagnostics::api::tenant,
         crate::features::diagnostics::api::run,
+        crate::features::support_requests::api::tenant_submit,
+        crate::features::support_requests::api::tenant_latest,
+        crate::features::support_requests::api::run_submit,
+        crate::features::support_requests::api::run_latest,
+        crate::features::telemetry::api::summary,
         openapi_json,
     ),
     components(schemas(

@@ -280,7 +280,8 @@ pub async fn build(state: &AppState, context: Context<'_>) -> Result<Bundle, Ser
     }
 }
 
-/// Audits an explicit open; returns the audit row id (the preview URL carries it).
+/// Audits an explicit open and counts it in product usage telemetry (same transaction);
+/// returns the audit row id (the preview URL carries it).
 pub async fn record_open(
     state: &AppState,
     actx: &AuditContext,
@@ -316,6 +317,22 @@ pub async fn record_open(
                 "schema_version": SCHEMA_VERSION,
             }),
         },
+    )
+    .await?;
+    let run = match context {
+        Context::Tenant(_) => None,
+        Context::Run(r) => Some((r.run.id, r.run.run_type.as_str())),
+    };
+    crate::features::telemetry::recorder::seams::diagnostics_opened(
+        &mut tx,
+        actx,
+        crate::features::telemetry::recorder::TenantRef {
+            workspace_id,
+            tenant_id,
+        },
+        run,
+        source_surface,
+        now,
     )
     .await?;
     tx.commit().await?;

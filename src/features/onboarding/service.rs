@@ -83,8 +83,9 @@ pub struct Checkpoint {
     pub to: Step,
 }
 
-/// Audits one completed checkpoint (`onboarding.checkpoint_completed` with `{from, to}`). The
-/// single place checkpoint transitions are recorded, so usage telemetry can hook in here.
+/// Audits one completed checkpoint (`onboarding.checkpoint_completed` with `{from, to}`) and
+/// records the product usage event (only once the draft has a tenant). The single place
+/// checkpoint transitions are recorded.
 pub async fn record_checkpoint(
     tx: &mut Tx,
     actx: &AuditContext,
@@ -103,6 +104,18 @@ pub async fn record_checkpoint(
             target_id: checkpoint.draft_id.to_string(),
             metadata: json!({"from": checkpoint.from.as_str(), "to": checkpoint.to.as_str()}),
         },
+    )
+    .await?;
+    // Product usage telemetry, in the same transaction; skipped while the draft has no tenant.
+    crate::features::telemetry::recorder::seams::onboarding_checkpoint(
+        tx,
+        actx,
+        checkpoint.workspace_id,
+        checkpoint.tenant_id,
+        checkpoint.draft_id,
+        checkpoint.from.as_str(),
+        checkpoint.to == Step::Complete,
+        now,
     )
     .await?;
     Ok(())

@@ -1,11 +1,13 @@
-//! Rules for starting runs. Handlers check the type's capability; the service queues the run and
-//! its audit row in one transaction and wakes this instance's executors.
+//! Rules for starting runs. Handlers check the type's capability; the service queues the run, its
+//! audit row and its product usage event (user-started runs only) in one transaction and wakes
+//! this instance's executors.
 
 use super::model::{RunRow, RunType};
 use super::repo::{self, NewRun};
 use crate::audit::{self, AuditContext, AuditEntry};
 use crate::db::Tx;
 use crate::error::ServiceError;
+use crate::features::telemetry::recorder::{TenantRef, seams as telemetry};
 use crate::state::AppState;
 use serde_json::{Value, json};
 
@@ -50,8 +52,65 @@ pub async fn queue_in(
     initiator: &Initiator,
     context: Value,
 ) -> Result<i64, ServiceError> {
+    queue_from(
+        tx,
+        actx,
+        state,
+        workspace_id,
+        tenant_id,
+        run_type,
+        initiator,
+        context,
+        None,
+    )
+    .await
+}
+
+/// Refuses a user's start while a platform operator has paused it (operational controls
+/// `operation_starts`, and `review_pack_generation` for review packs), globally or for this
+/// workspace. System runs (recovery, demo) are never refused here.
+async fn refuse_if_paused(
+    state: &AppState,
+    workspace_id: i64,
+    run_type: RunType,
+) -> Result<(), ServiceError> {
+    use crate::features::system::{ControlKey, paused};
+    let mut controls = vec![ControlKey::OperationStarts];
+    if run_type == RunType::ReviewPackGenerate {
+        controls.push(ControlKey::ReviewPackGeneration);
+    }
+    for control in controls {
+        if paused(&state.db, control, Some(workspace_id), state.now())
+            .await?
+            .is_some()
+            && let Some(key) = control.refusal_key()
+        {
+            return Err(ServiceError::Conflict(key));
+        }
+    }
+    Ok(())
+}
+
+/// [`queue_in`], knowing where a user's start came from (`admin` or `api`) for the review
+/// pack telemetry. Also records product usage telemetry in `tx`: `operations.started` for
+/// user-started runs (system runs record nothing) and `review_pack.requested` for review packs.
+#[allow(clippy::too_many_arguments)] // one argument per column the caller decides
+async fn queue_from(
+    tx: &mut Tx,
+    actx: &AuditContext,
+    state: &AppState,
+    workspace_id: i64,
+    tenant_id: i64,
+    run_type: RunType,
+    initiator: &Initiator,
+    context: Value,
+    surface: Option<&'static str>,
+) -> Result<i64, ServiceError> {
     let now = state.now();
     let (user_id, label) = initiator.parts();
+    if user_id.is_some() {
+        refuse_if_paused(state, workspace_id, run_type).await?;
+    }
     let id = repo::insert(
         tx,
         &NewRun {
@@ -79,6 +138,14 @@ pub async fn queue_in(
         },
     )
     .await?;
+    let tenant = TenantRef {
+        workspace_id,
+        tenant_id,
+    };
+    telemetry::operation_started(tx, tenant, user_id, id, run_type.as_str(), now).await?;
+    if run_type == RunType::ReviewPackGenerate {
+        telemetry::review_pack_requested(tx, tenant, user_id, id, surface, now).await?;
+    }
     Ok(id)
 }
 
@@ -96,8 +163,30 @@ pub async fn start(
     run_type: RunType,
     initiator: &Initiator,
 ) -> Result<RunRow, ServiceError> {
+    start_from(
+        state,
+        actx,
+        workspace_id,
+        tenant_id,
+        run_type,
+        initiator,
+        None,
+    )
+    .await
+}
+
+/// [`start`], knowing where a user's start came from (for review pack telemetry).
+async fn start_from(
+    state: &AppState,
+    actx: &AuditContext,
+    workspace_id: i64,
+    tenant_id: i64,
+    run_type: RunType,
+    initiator: &Initiator,
+    surface: Option<&'static str>,
+) -> Result<RunRow, ServiceError> {
     let mut tx = state.db.begin().await?;
-    let id = queue_in(
+    let id = queue_from(
         &mut tx,
         actx,
         state,
@@ -106,6 +195,7 @@ pub async fn start(
         run_type,
         initiator,
         json!({}),
+        surface,
     )
     .await?;
     tx.commit().await?;
@@ -125,7 +215,12 @@ pub async fn start_in_scope(
 ) -> crate::error::AppResult<RunRow> {
     let run_type = parse_type(requested_type)?;
     scope.require(run_type.required_capability())?;
-    Ok(start(
+    // Browser sessions start runs from the admin UI, tokens through the API.
+    let surface = match scope.identity.via {
+        crate::auth::Via::Session { .. } => "admin",
+        crate::auth::Via::Token { .. } => "api",
+    };
+    Ok(start_from(
         state,
         actx,
         scope.tenant.workspace_id,
@@ -135,6 +230,7 @@ pub async fn start_in_scope(
             id: scope.identity.user.id,
             email: scope.identity.user.email.clone(),
         },
+        Some(surface),
     )
     .await?)
 }

@@ -22,8 +22,7 @@ async fn submit(
     body: &Submission,
 ) -> AppResult<Json<SubmissionResult>> {
     let identity = ctx.identity.as_ref().ok_or(AppError::Unauthenticated)?;
-    let result =
-        service::submit(state, &ctx.audit(), &identity.user, role, target, body).await?;
+    let result = service::submit(state, &ctx.audit(), &identity.user, role, target, body).await?;
     Ok(Json(result))
 }
 

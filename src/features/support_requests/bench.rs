@@ -137,7 +137,13 @@ async fn submits(
                     "handoff_mode": "internal_only",
                 });
                 let t0 = Instant::now();
-                let ok = match client.post(&url).bearer_auth(&token).json(&body).send().await {
+                let ok = match client
+                    .post(&url)
+                    .bearer_auth(&token)
+                    .json(&body)
+                    .send()
+                    .await
+                {
                     Ok(resp) => {
                         let status = resp.status();
                         resp.bytes().await.is_ok() && status == reqwest::StatusCode::OK
@@ -202,10 +208,22 @@ fn pgbench(args: &BenchArgs, target: &BenchTarget) -> anyhow::Result<Measured> {
         .arg(&script)
         .args(["-h", url.host_str().unwrap_or("127.0.0.1")])
         .args(["-p", &url.port().unwrap_or(5432).to_string()])
-        .args(["-U", if url.username().is_empty() { "postgres" } else { url.username() }])
+        .args([
+            "-U",
+            if url.username().is_empty() {
+                "postgres"
+            } else {
+                url.username()
+            },
+        ])
         .arg(&target.db_name)
         .output()
-        .with_context(|| format!("running {} (install postgresql-client or pass --pgbench)", args.pgbench))?;
+        .with_context(|| {
+            format!(
+                "running {} (install postgresql-client or pass --pgbench)",
+                args.pgbench
+            )
+        })?;
     let out = String::from_utf8_lossy(&run.stdout).to_string();
     if !run.status.success() {
         bail!(
@@ -230,7 +248,10 @@ fn pgbench(args: &BenchArgs, target: &BenchTarget) -> anyhow::Result<Measured> {
         {
             for line in std::fs::read_to_string(&path)?.lines() {
                 // client_id transaction_no time script_no time_epoch time_us
-                if let Some(us) = line.split_whitespace().nth(2).and_then(|v| v.parse::<u64>().ok())
+                if let Some(us) = line
+                    .split_whitespace()
+                    .nth(2)
+                    .and_then(|v| v.parse::<u64>().ok())
                 {
                     latencies.push(Duration::from_micros(us));
                 }
@@ -316,7 +337,9 @@ pub async fn run(args: &BenchArgs) -> anyhow::Result<()> {
             if r.p99_ms < 5.0 { "met" } else { "NOT met" }
         );
     }
-    println!("  rows stored: {stored} support requests, {audited} support_request.created audit rows");
+    println!(
+        "  rows stored: {stored} support requests, {audited} support_request.created audit rows"
+    );
     if stored != audited {
         bail!("every stored request must have exactly one audit row ({stored} vs {audited})");
     }

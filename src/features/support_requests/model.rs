@@ -409,7 +409,11 @@ impl SupportRequestRow {
     /// The outcome, deriving the two cases that have no stored value: internal-only requests,
     /// and create requests whose handoff write never happened (reported as failed).
     pub fn outcome(&self) -> HandoffOutcome {
-        match self.handoff_outcome.as_deref().and_then(HandoffOutcome::parse) {
+        match self
+            .handoff_outcome
+            .as_deref()
+            .and_then(HandoffOutcome::parse)
+        {
             Some(o) => o,
             None => match self.mode() {
                 HandoffMode::InternalOnly => HandoffOutcome::InternalOnly,
@@ -518,7 +522,9 @@ mod tests {
 
     #[test]
     fn defaults_are_normal_and_internal_only() {
-        let v = base().validate(DeskAvailability::NotConfigured).expect("valid");
+        let v = base()
+            .validate(DeskAvailability::NotConfigured)
+            .expect("valid");
         assert_eq!(v.severity, Severity::Normal);
         assert_eq!(v.handoff_mode, HandoffMode::InternalOnly);
         assert_eq!(v.link, None);
@@ -591,7 +597,9 @@ mod tests {
             );
         }
         s.external_ticket_url = Some("https://desk.example/t/42".into());
-        let v = s.validate(DeskAvailability::NotConfigured).expect("valid link");
+        let v = s
+            .validate(DeskAvailability::NotConfigured)
+            .expect("valid link");
         assert_eq!(
             v.link,
             Some(("T-42".into(), Some("https://desk.example/t/42".into())))

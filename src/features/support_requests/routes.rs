@@ -4,8 +4,8 @@
 //! only in the same context) and the context's latest handoff summary.
 
 use super::model::{
-    AttachmentMode, DeskAvailability, HandoffMode, HandoffOutcome, LatestSummary, Severity, Submission,
-    SupportRequestRow,
+    AttachmentMode, DeskAvailability, HandoffMode, HandoffOutcome, LatestSummary, Severity,
+    Submission, SupportRequestRow,
 };
 use super::service::{self, Target};
 use crate::{

@@ -6,8 +6,8 @@
 
 use super::handoff;
 use super::model::{
-    AttachmentMode, DeskAvailability, HandoffMode, LatestSummary, PrimaryContextType, Submission, SubmissionResult,
-    SupportRequestRow, ValidSubmission,
+    AttachmentMode, DeskAvailability, HandoffMode, LatestSummary, PrimaryContextType, Submission,
+    SubmissionResult, SupportRequestRow, ValidSubmission,
 };
 use super::repo::{self, NewRequest};
 use crate::access::{Capability, Role};
@@ -198,9 +198,7 @@ pub async fn submit(
     } else {
         DeskAvailability::Available
     };
-    let valid = submission
-        .validate(desk)
-        .map_err(ServiceError::Invalid)?;
+    let valid = submission.validate(desk).map_err(ServiceError::Invalid)?;
     let attachment = attachment_mode_for(role);
     let context = build_context(state, &target, attachment).await?;
     let row = create_internal(state, actx, creator, &target, &valid, attachment, &context).await?;
@@ -297,9 +295,7 @@ pub async fn latest_summary(
     state: &AppState,
     target: &Target<'_>,
 ) -> Result<Option<LatestSummary>, ServiceError> {
-    Ok(latest(state, target)
-        .await?
-        .map(|r| r.latest_summary()))
+    Ok(latest(state, target).await?.map(|r| r.latest_summary()))
 }
 
 /// A request the current page may show as "just submitted": it must belong to `target`'s

@@ -1,9 +1,82 @@
-//! `GET /api/v1/system/telemetry/summary` (being built).
+//! `GET /api/v1/system/telemetry/summary?window=24h|7d|30d`: the aggregate telemetry summary
+//! for platform operators. Workspace users get 404 (the system plane does not exist for them),
+//! anonymous callers 401. The answer holds counts only: no events, no tenant ids.
 
-use crate::{access::PlatformUser, error::AppResult};
-use axum::response::Response;
+use super::summary::{self, TelemetrySummary};
+use crate::{
+    access::PlatformUser,
+    api::ProblemDoc,
+    error::{AppError, AppResult, Invalid},
+    features::system::window::ConsoleWindow,
+    state::AppState,
+    web::Q,
+};
+use axum::{Json, extract::State};
+use serde::Deserialize;
+use utoipa::IntoParams;
 
-/// The telemetry summary for a window; platform tokens only.
-pub async fn summary(_platform: PlatformUser) -> AppResult<Response> {
-    Err(crate::error::AppError::NotFound)
+/// Query of the summary endpoint.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct SummaryQuery {
+    /// `24h` (default), `7d` or `30d`.
+    pub window: Option<String>,
+}
+
+/// Parses the requested window: absent or empty means the default (24h); anything else
+/// unknown is a 422 whose message names the allowed values, so an API client's typo does not
+/// silently answer for another window.
+pub fn requested_window(raw: Option<&str>) -> AppResult<ConsoleWindow> {
+    match raw.map(str::trim).filter(|s| !s.is_empty()) {
+        None => Ok(ConsoleWindow::default()),
+        Some(value) => ConsoleWindow::parse(value).ok_or_else(|| {
+            AppError::Validation(vec![Invalid {
+                field: "window",
+                key: "telemetry-validation-window",
+            }])
+        }),
+    }
+}
+
+/// The telemetry summary for a window ending now; platform tokens only.
+#[utoipa::path(get, path = "/api/v1/system/telemetry/summary", tag = "system",
+    params(SummaryQuery),
+    responses((status = 200, body = TelemetrySummary), (status = 401, body = ProblemDoc),
+        (status = 404, body = ProblemDoc), (status = 422, body = ProblemDoc)),
+    security(("bearer" = [])))]
+pub async fn summary(
+    State(state): State<AppState>,
+    _platform: PlatformUser,
+    Q(q): Q<SummaryQuery>,
+) -> AppResult<Json<TelemetrySummary>> {
+    let window = requested_window(q.window.as_deref())?;
+    Ok(Json(
+        summary::summarize(&state.db, window, state.now()).await?,
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn window_parameter() {
+        assert_eq!(requested_window(None).unwrap(), ConsoleWindow::Last24Hours);
+        assert_eq!(
+            requested_window(Some("")).unwrap(),
+            ConsoleWindow::Last24Hours
+        );
+        assert_eq!(
+            requested_window(Some("7d")).unwrap(),
+            ConsoleWindow::Last7Days
+        );
+        assert_eq!(
+            requested_window(Some(" 30d ")).unwrap(),
+            ConsoleWindow::Last30Days
+        );
+        assert!(matches!(
+            requested_window(Some("1y")),
+            Err(AppError::Validation(v)) if v[0].key == "telemetry-validation-window"
+        ));
+    }
 }
