@@ -66,8 +66,8 @@ pub struct BenchArgs {
     /// Events per second the writer records during the prune phase.
     #[arg(long, default_value_t = 200)]
     pub writer_rate: u32,
-    /// Seconds the writer runs alone before the prune (the idle baseline).
-    #[arg(long, default_value_t = 15)]
+    /// Seconds the writer runs alone before and again after the prune (the idle baseline).
+    #[arg(long, default_value_t = 30)]
     pub idle_secs: u64,
     /// Keep an existing, already loaded database (the expired rows are reloaded each run).
     #[arg(long)]
@@ -673,25 +673,32 @@ async fn bench_prune(
         .await?;
     sqlx::query("CHECKPOINT").execute(pool).await?;
 
+    let idle_alone = |label: &'static str| {
+        let (db, tenants) = (db.clone(), tenants.clone());
+        async move {
+            let stop = Arc::new(AtomicBool::new(false));
+            let idle = writer(db, tenants, actor, args.writer_rate, stop.clone());
+            tokio::time::sleep(std::time::Duration::from_secs(args.idle_secs)).await;
+            stop.store(true, Ordering::Relaxed);
+            let (ms, errors) = idle.await?;
+            println!(
+                "  writer alone {label}: {} events, p99 {:.2} ms",
+                ms.len(),
+                percentile(&ms, 99.0)
+            );
+            anyhow::Ok((ms, errors))
+        }
+    };
+    let (mut idle_ms, mut idle_errors) = idle_alone("before the prune").await?;
+
     let stop = Arc::new(AtomicBool::new(false));
-    let idle = writer(
+    let during = writer(
         db.clone(),
         tenants.clone(),
         actor,
         args.writer_rate,
         stop.clone(),
     );
-    tokio::time::sleep(std::time::Duration::from_secs(args.idle_secs)).await;
-    stop.store(true, Ordering::Relaxed);
-    let (idle_ms, idle_errors) = idle.await?;
-    println!(
-        "  writer alone: {} events, p99 {:.2} ms",
-        idle_ms.len(),
-        percentile(&idle_ms, 99.0)
-    );
-
-    let stop = Arc::new(AtomicBool::new(false));
-    let during = writer(db.clone(), tenants, actor, args.writer_rate, stop.clone());
     let server_before = server_counters(pool).await?;
     let started = Instant::now();
     let deleted = prune_with(
@@ -713,6 +720,18 @@ async fn bench_prune(
         server_after.0 - server_before.0,
         (server_after.1 - server_before.1) / (1024.0 * 1024.0),
     );
+
+    // The idle baseline is taken before and after the prune (after a vacuum, so the dead rows
+    // the prune left do not count against it), so background load on a shared machine weighs
+    // on both sides of the comparison alike.
+    let started = Instant::now();
+    sqlx::query("VACUUM ANALYZE product_usage_events")
+        .execute(pool)
+        .await?;
+    step("vacuum after the prune", started);
+    let (after_ms, after_errors) = idle_alone("after the prune").await?;
+    idle_ms.extend(after_ms);
+    idle_errors += after_errors;
 
     let old_left: i64 =
         sqlx::query_scalar("SELECT COUNT(*) FROM product_usage_events WHERE occurred_at < $1")
