@@ -122,6 +122,16 @@ async fn audits(app: &TestApp, action: &str, reference: &str) -> i64 {
     .await
 }
 
+async fn latest_of_fabrikam(app: &TestApp, token: &str) -> common::Resp {
+    app.api(
+        Method::GET,
+        "/api/v1/tenants/fabrikam/support-requests/latest",
+        Some(token),
+        None,
+    )
+    .await
+}
+
 const FAILED: &str = "support_request.external_handoff_failed";
 
 #[tokio::test]
@@ -134,14 +144,7 @@ async fn an_interrupted_handoff_is_recorded_as_failed_once_and_shown() {
     let token = app.token_for("owner@contoso.test").await;
 
     // Before anything is finalized the API derives the generic "did not finish" text.
-    let latest = app
-        .api(
-            Method::GET,
-            "/api/v1/tenants/fabrikam/support-requests/latest",
-            Some(&token),
-            None,
-        )
-        .await;
+    let latest = latest_of_fabrikam(&app, &token).await;
     assert_eq!(latest.status, StatusCode::OK, "{}", latest.body);
     let summary = latest.json()["external_handoff_failure_summary"]
         .as_str()
@@ -212,14 +215,7 @@ async fn an_interrupted_handoff_is_recorded_as_failed_once_and_shown() {
     assert_eq!(audits(&app, FAILED, &reference).await, 1);
 
     // The latest-handoff API and panel now show the stored summary.
-    let latest = app
-        .api(
-            Method::GET,
-            "/api/v1/tenants/fabrikam/support-requests/latest",
-            Some(&token),
-            None,
-        )
-        .await;
+    let latest = latest_of_fabrikam(&app, &token).await;
     let latest = latest.json();
     assert_eq!(latest["internal_reference"], reference.as_str());
     assert_eq!(latest["handoff_outcome"], "external_handoff_failed");

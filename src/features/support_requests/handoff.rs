@@ -181,11 +181,7 @@ async fn create_ticket(
                 "external support desk handoff failed"
             );
             let summary = error.summary();
-            let write = HandoffWrite {
-                outcome: HandoffOutcome::ExternalHandoffFailed.as_str(),
-                failure_summary: Some(&summary),
-                ..HandoffWrite::default()
-            };
+            let write = HandoffWrite::failed(&summary);
             let metadata = json!({
                 "internal_reference": row.internal_reference,
                 "desk": kind,
@@ -312,11 +308,7 @@ pub async fn finalize_interrupted(state: &AppState) -> Result<u64, ServiceError>
         let rows = repo::unfinalized_creates_before(&state.db, cutoff, INTERRUPTED_BATCH).await?;
         for row in &rows {
             let summary = interrupted_summary(&row.internal_reference);
-            let write = HandoffWrite {
-                outcome: HandoffOutcome::ExternalHandoffFailed.as_str(),
-                failure_summary: Some(&summary),
-                ..HandoffWrite::default()
-            };
+            let write = HandoffWrite::failed(&summary);
             let metadata = json!({
                 "internal_reference": row.internal_reference,
                 "failure_code": INTERRUPTED,

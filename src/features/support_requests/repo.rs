@@ -2,7 +2,7 @@
 //! reads, and the finalizer's scan for create handoffs that never finished. Each query is
 //! written once for both databases.
 
-use super::model::SupportRequestRow;
+use super::model::{HandoffOutcome, SupportRequestRow};
 use crate::db::{Db, Tx};
 use crate::{with_db, with_tx};
 use chrono::{DateTime, Utc};
@@ -99,6 +99,17 @@ pub struct HandoffWrite<'a> {
     pub external_ticket_url: Option<&'a str>,
     /// Why it failed.
     pub failure_summary: Option<&'a str>,
+}
+
+impl<'a> HandoffWrite<'a> {
+    /// An `external_handoff_failed` write with its summary.
+    pub fn failed(summary: &'a str) -> Self {
+        HandoffWrite {
+            outcome: HandoffOutcome::ExternalHandoffFailed.as_str(),
+            failure_summary: Some(summary),
+            ..HandoffWrite::default()
+        }
+    }
 }
 
 /// The one allowed write of the handoff fields; `false` when it already happened (the guard is
