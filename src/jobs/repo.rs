@@ -52,12 +52,29 @@ pub async fn finish(
     Ok(())
 }
 
+/// Deletes the ledger rows of `job` claimed before `before` (for jobs with short slots, whose
+/// rows would otherwise pile up). Returns how many went.
+pub async fn delete_runs_before(
+    db: &Db,
+    job: &str,
+    before: DateTime<Utc>,
+) -> Result<u64, sqlx::Error> {
+    with_db!(db, |p| sqlx::query(
+        "DELETE FROM job_runs WHERE job = $1 AND claimed_at < $2"
+    )
+    .bind(job)
+    .bind(before)
+    .execute(p)
+    .await
+    .map(|r| r.rows_affected()))
+}
+
 /// One ledger row, for operators and tests.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct JobRun {
     /// Job id.
     pub job: String,
-    /// Slot (UTC day for daily jobs).
+    /// Slot (UTC day for daily jobs, `YYYY-MM-DDTHH:MM` for five-minute jobs).
     pub slot: String,
     /// Instance that ran it.
     pub claimed_by: String,

@@ -183,7 +183,8 @@ impl Desk {
         }))
     }
 
-    fn budget_of(config: &SupportDeskConfig) -> Duration {
+    /// The total budget of one call: `timeout_ms`, never more than [`MAX_BUDGET`].
+    pub fn budget_of(config: &SupportDeskConfig) -> Duration {
         Duration::from_millis(config.timeout_ms).min(MAX_BUDGET)
     }
 

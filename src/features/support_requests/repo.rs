@@ -1,7 +1,8 @@
-//! SQL for support requests: one insert, one guarded handoff write, and the latest-per-context
-//! reads. Each query is written once for both databases.
+//! SQL for support requests: one insert, one guarded handoff write, the latest-per-context
+//! reads, and the finalizer's scan for create handoffs that never finished. Each query is
+//! written once for both databases.
 
-use super::model::SupportRequestRow;
+use super::model::{HandoffOutcome, SupportRequestRow};
 use crate::db::{Db, Tx};
 use crate::{with_db, with_tx};
 use chrono::{DateTime, Utc};
@@ -100,6 +101,17 @@ pub struct HandoffWrite<'a> {
     pub failure_summary: Option<&'a str>,
 }
 
+impl<'a> HandoffWrite<'a> {
+    /// An `external_handoff_failed` write with its summary.
+    pub fn failed(summary: &'a str) -> Self {
+        HandoffWrite {
+            outcome: HandoffOutcome::ExternalHandoffFailed.as_str(),
+            failure_summary: Some(summary),
+            ..HandoffWrite::default()
+        }
+    }
+}
+
 /// The one allowed write of the handoff fields; `false` when it already happened (the guard is
 /// in the `WHERE`, and the table's trigger refuses any second write as well).
 pub async fn finalize_handoff(
@@ -126,6 +138,26 @@ pub async fn finalize_handoff(
     .await
     .map(|r| r.rows_affected()))?;
     Ok(done == 1)
+}
+
+/// Up to `limit` create requests filed before `cutoff` whose handoff was never written, oldest
+/// first. The mode is a literal so both databases can use the partial index
+/// `support_requests_unfinalized_create` (migration 7), which holds only these rows.
+pub async fn unfinalized_creates_before(
+    db: &Db,
+    cutoff: DateTime<Utc>,
+    limit: i64,
+) -> Result<Vec<SupportRequestRow>, sqlx::Error> {
+    with_db!(db, |p| sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM support_requests
+         WHERE handoff_finalized_at IS NULL AND external_handoff_mode = 'create_external_ticket'
+           AND created_at < $1
+         ORDER BY id LIMIT $2"
+    )))
+    .bind(cutoff)
+    .bind(limit)
+    .fetch_all(p)
+    .await)
 }
 
 /// One request by id.
