@@ -150,7 +150,7 @@ pub async fn check(
 /// failures the same way and none of them can leak a URL, credential or raw body.
 pub(crate) mod wire {
     use super::super::{DeskError, MAX_BUDGET, SupportDeskConfig};
-    use crate::features::diagnostics::redaction::Redactor;
+    use crate::redact::Redactor;
     use secrecy::{ExposeSecret, SecretString};
     use serde_json::{Map, Value};
     use std::time::Duration;

@@ -4,7 +4,7 @@
 //! and links to the records behind it), then redacts it and bounds its size. Opening a bundle
 //! is an explicit action: it is audited here, never on page render.
 
-use super::redaction::Redactor;
+use crate::redact::Redactor;
 use crate::audit::{self, AuditContext, AuditEntry};
 use crate::error::ServiceError;
 use crate::features::operations::model::{ReasonCode, RunOutcome, RunRow, RunWithTenant};
