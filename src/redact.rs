@@ -318,7 +318,9 @@ fn url_credentials(s: &str, spans: &mut Vec<Span>) {
                 c.is_whitespace() || matches!(c, '/' | '?' | '#' | '"' | '\'' | '<' | '>')
             })
             .map_or(s.len(), |e| start + e);
-        if let Some(at) = s[start..end].rfind('@') {
+        if let Some(at) = s[start..end].rfind('@')
+            && &s[start..start + at] != CREDENTIALS
+        {
             push(spans, start, start + at, Rule::UrlCredentials);
         }
         from = end.max(start);
@@ -343,6 +345,7 @@ fn inline_secrets(s: &str, lower: &str, spans: &mut Vec<Span>) {
             Some(h) => {
                 if let Some(sep) = separator_after(bytes, i + h.len())
                     && let Some((start, end)) = secret_value(s, lower, sep, LINE_HINTS.contains(h))
+                    && !is_placeholder(&s[start..end])
                 {
                     push(spans, start, end, Rule::InlineSecret);
                 }
@@ -403,7 +406,8 @@ fn jwts(s: &str, spans: &mut Vec<Span>) {
     }
 }
 
-/// `tp_<random>`, our own API tokens, at the start of a word.
+/// `tp_<random>`, our own API tokens: at the start of a word, or glued to a word when the
+/// random part looks random (long, mixed case and digits), so `smtp_server_name` stays.
 fn api_tokens(s: &str, spans: &mut Vec<Span>) {
     let bytes = s.as_bytes();
     let mut from = 0;
@@ -411,7 +415,12 @@ fn api_tokens(s: &str, spans: &mut Vec<Span>) {
         let start = from + found;
         let at_word_start = start == 0 || !bytes[start - 1].is_ascii_alphanumeric();
         let end = skip(bytes, start + 3, is_b64url);
-        if at_word_start && end - (start + 3) >= 9 {
+        let random = &bytes[start + 3..end];
+        let looks_random = random.len() >= 20
+            && random.iter().any(u8::is_ascii_uppercase)
+            && random.iter().any(u8::is_ascii_lowercase)
+            && random.iter().any(u8::is_ascii_digit);
+        if (at_word_start && random.len() >= 9) || looks_random {
             push(spans, start, end, Rule::BearerToken);
             from = end;
         } else {
@@ -541,14 +550,19 @@ fn secret_value(s: &str, lower: &str, from: usize, whole_line: bool) -> Option<(
     (end > start).then_some((start, end))
 }
 
+/// Exactly one of our own replacements (so a second pass neither changes nor counts it).
+fn is_placeholder(value: &str) -> bool {
+    [SECRET, TOKEN, JWT, SIGNATURE, CREDENTIALS].contains(&value)
+        || value
+            .strip_prefix("<email-")
+            .and_then(|rest| rest.strip_suffix('>'))
+            .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+}
+
 fn word_end(s: &str, from: usize) -> usize {
     s[from..]
         .find(|c: char| {
-            c.is_whitespace()
-                || matches!(
-                    c,
-                    '&' | ',' | ';' | '"' | '\'' | '<' | '>' | ')' | ']' | '}'
-                )
+            c.is_whitespace() || matches!(c, '&' | ',' | ';' | '"' | '\'' | '<' | '>' | ')' | '}')
         })
         .map_or(s.len(), |e| from + e)
 }
@@ -649,6 +663,24 @@ mod tests {
     }
 
     #[test]
+    fn redacted_text_is_not_redacted_again() {
+        let mut r = Redactor::new(&[]);
+        let once = r.text("password=hunter2 at https://u:p@h.example and Bearer abcdefghij");
+        let mut again = Redactor::new(&[]);
+        assert_eq!(again.text(&once), once);
+        assert_eq!(
+            again.manifest().total,
+            0,
+            "placeholders are not counted twice"
+        );
+        assert_eq!(
+            text("password=[redacted:secret]tail"),
+            "password=[redacted:secret]",
+            "only an exact placeholder is left alone"
+        );
+    }
+
+    #[test]
     fn plain_text_keeps_guids() {
         let s = format!("tenant {TENANT_GUID} and 0b9d5a5e-1c2d-4e3f-8a9b-0c1d2e3f4a5b");
         assert_eq!(text(&s), s);
@@ -730,6 +762,15 @@ mod tests {
             text("tp_abcdef"),
             "tp_abcdef",
             "the stored display prefix stays"
+        );
+        assert_eq!(
+            text("e1tp_Ir1z_c_k9oNiGpnVaDDZJ2-9-qp3x"),
+            "e1[redacted:token]",
+            "glued to a word, a random-looking token still goes"
+        );
+        assert_eq!(
+            text("smtp_server_configuration_value http_proxy_settings_for_all_hosts"),
+            "smtp_server_configuration_value http_proxy_settings_for_all_hosts"
         );
     }
 
