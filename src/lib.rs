@@ -15,6 +15,7 @@ pub mod error;
 pub mod features;
 pub mod jobs;
 pub mod outbound;
+pub mod redact;
 pub mod state;
 pub mod support_desk;
 pub mod validate;

@@ -112,11 +112,13 @@ const SECRET_HINTS: [&str; 7] = [
     "key",
 ];
 
-/// Keeps audit metadata small and free of secrets: a flat object of at most 20 keys, strings
-/// cut to 256 characters, arrays to 20 scalars, nested objects dropped, and the value of any key
-/// that sounds secret replaced by `[redacted]`.
+/// Keeps audit metadata small and free of secrets: every string value (at any depth) passes
+/// the shared redactor before it is cut, since metadata carries free text (pause reasons,
+/// ticket references, tenant and workspace names); then a flat object of at most 20 keys,
+/// strings cut to 256 characters, arrays to 20 scalars, nested objects dropped, and the value
+/// of any key that sounds secret replaced by `[redacted]`.
 pub fn bound_metadata(value: Value) -> Value {
-    let Value::Object(map) = value else {
+    let Value::Object(map) = crate::redact::json_strings(value) else {
         return Value::Object(Map::new());
     };
     let mut out = Map::new();
@@ -176,5 +178,59 @@ mod tests {
             bound_metadata(many.into()).as_object().map(|m| m.len()),
             Some(20)
         );
+    }
+
+    #[test]
+    fn free_text_is_redacted_before_it_is_cut() {
+        let jwt = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl";
+        let out = bound_metadata(json!({
+            "reason": format!("{} then password=Winter2026! for ops@customer.example", "x".repeat(200)),
+            "external_ticket_reference": format!("INC-42 {jwt}"),
+            "names": ["Contoso tp_0123456789abcdef", 7],
+            "role": "owner",
+            "run_id": 17,
+            "tenant": "72f988bf-86f1-41af-91ab-2d7cd011db47",
+        }));
+        let text = out.to_string();
+        for absent in [
+            "Winter2026",
+            "ops@customer.example",
+            "eyJhbGci",
+            "tp_0123456789abcdef",
+        ] {
+            assert!(!text.contains(absent), "{absent} in {text}");
+        }
+        // Positive controls: the words around the secrets, ids and enum values stay.
+        assert!(
+            out["reason"]
+                .as_str()
+                .unwrap_or("")
+                .contains("then password="),
+            "{text}"
+        );
+        assert!(
+            out["reason"]
+                .as_str()
+                .is_some_and(|s| s.chars().count() <= 256)
+        );
+        assert_eq!(out["external_ticket_reference"], "INC-42 [redacted:jwt]");
+        assert_eq!(out["names"], json!(["Contoso [redacted:token]", 7]));
+        assert_eq!(out["role"], "owner");
+        assert_eq!(out["run_id"], 17);
+        assert_eq!(out["tenant"], "72f988bf-86f1-41af-91ab-2d7cd011db47");
+    }
+
+    #[test]
+    fn redaction_does_not_touch_plain_metadata() {
+        let plain = json!({
+            "name": "Contoso Ltd – Zürich",
+            "from": "draft",
+            "to": "verified",
+            "internal_reference": "SR-01JDZK6N9Z2Q0X4T7W8Y5V3B1C",
+            "control": "support_desk_handoff",
+            "has_external_ticket_url": true,
+            "duration_ms": 1200,
+        });
+        assert_eq!(bound_metadata(plain.clone()), plain);
     }
 }

@@ -148,9 +148,11 @@ impl DeskError {
         }
     }
 
-    /// The bounded text stored on the request and shown to the user.
+    /// The bounded text stored on the request, audited, logged and shown to the user. Every
+    /// variant's text is ours or already cleaned; it passes the redactor once more so no
+    /// future variant can carry a secret into storage.
     pub fn summary(&self) -> String {
-        let text = self.to_string();
+        let text = crate::redact::text(&self.to_string());
         if text.chars().count() <= MAX_SUMMARY_CHARS {
             text
         } else {

@@ -150,7 +150,6 @@ pub async fn check(
 /// failures the same way and none of them can leak a URL, credential or raw body.
 pub(crate) mod wire {
     use super::super::{DeskError, MAX_BUDGET, SupportDeskConfig};
-    use crate::features::diagnostics::redaction::Redactor;
     use secrecy::{ExposeSecret, SecretString};
     use serde_json::{Map, Value};
     use std::time::Duration;
@@ -323,15 +322,17 @@ pub(crate) mod wire {
         found
     }
 
-    /// Bounded, secret-free text from a desk's structured error message: known secrets are
-    /// replaced, the diagnostics redactor removes tokens, credentials in URLs, e-mail addresses
-    /// and GUIDs, whitespace is collapsed and the result cut to [`MAX_DETAIL_CHARS`].
+    /// Bounded, secret-free text from a desk's structured error message: reflected request
+    /// lines and headers are dropped (a desk that echoes our request must not hand our
+    /// signature or idempotency key back into storage), known secrets are replaced, the shared
+    /// redactor removes tokens, signatures, credentials in URLs and e-mail addresses,
+    /// whitespace is collapsed and the result cut to [`MAX_DETAIL_CHARS`].
     pub fn clean(text: &str, secrets: &[&str]) -> Option<String> {
-        let mut scrubbed = text.to_string();
+        let mut scrubbed = without_reflected_request(text);
         for secret in secrets.iter().filter(|s| !s.is_empty()) {
             scrubbed = scrubbed.replace(secret, "[redacted:secret]");
         }
-        let redacted = Redactor::new(&[]).text(&scrubbed);
+        let redacted = crate::redact::text(&scrubbed);
         let collapsed = redacted
             .split(|c: char| c.is_whitespace() || c.is_control())
             .filter(|w| !w.is_empty())
@@ -342,6 +343,89 @@ pub(crate) mod wire {
         } else {
             Some(cut(&collapsed, MAX_DETAIL_CHARS))
         }
+    }
+
+    /// Request headers a desk may echo back; `x-…` and `sec-…` headers count too.
+    const REQUEST_HEADERS: [&str; 15] = [
+        "accept",
+        "accept-encoding",
+        "authorization",
+        "connection",
+        "content-length",
+        "content-type",
+        "cookie",
+        "host",
+        "idempotency-key",
+        "proxy-authorization",
+        "traceparent",
+        "transfer-encoding",
+        "user-agent",
+        "x-tenantpilot-signature",
+        "forwarded",
+    ];
+
+    /// Header names that end the desk's own text wherever they appear in it.
+    const REFLECTION_MARKERS: [&str; 4] = [
+        "x-tenantpilot-signature",
+        "idempotency-key",
+        "authorization:",
+        "cookie:",
+    ];
+
+    const METHODS: [&str; 7] = ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "HEAD"];
+
+    /// `text` without the parts that are our own request reflected back: whole request lines
+    /// (`POST /hook HTTP/1.1`) and header lines (`Idempotency-Key: SR-…`) are dropped, per
+    /// `; `-joined part of each line (connectors join the desk's messages that way), and a
+    /// part that runs on into an echoed request is cut where the echo starts.
+    pub fn without_reflected_request(text: &str) -> String {
+        text.split(['\r', '\n'])
+            .map(|line| {
+                line.split("; ")
+                    .filter(|part| !is_reflected(part))
+                    .map(before_reflection)
+                    .filter(|part| !part.is_empty())
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            })
+            .filter(|line| !line.is_empty())
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    fn is_reflected(part: &str) -> bool {
+        let t = part.trim();
+        let request_line = METHODS.iter().any(|m| {
+            t.strip_prefix(m)
+                .is_some_and(|rest| rest.starts_with(' ') && rest.contains(" HTTP/"))
+        });
+        let header = t.split_once(':').is_some_and(|(name, _)| {
+            let name = name.trim().to_ascii_lowercase();
+            !name.is_empty()
+                && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+                && (REQUEST_HEADERS.contains(&name.as_str())
+                    || name.starts_with("x-")
+                    || name.starts_with("sec-"))
+        });
+        request_line || header
+    }
+
+    /// The part up to where an echoed request starts (a request line or one of our headers).
+    fn before_reflection(part: &str) -> &str {
+        let lower = part.to_ascii_lowercase();
+        let marker = REFLECTION_MARKERS.iter().filter_map(|m| lower.find(m));
+        let request = METHODS.iter().flat_map(|m| {
+            [format!("{m} /"), format!("{m} http")]
+                .into_iter()
+                .filter_map(|p| part.find(&p))
+        });
+        match marker.chain(request).min() {
+            Some(at) => part[..at].trim_end_matches(|c: char| {
+                c.is_whitespace() || matches!(c, ':' | ',' | ';' | '-' | '(' | '[')
+            }),
+            None => part,
+        }
+        .trim()
     }
 
     /// `text` cut to `max` characters, ending in `…` when something was dropped.
@@ -519,6 +603,43 @@ mod tests {
         assert!(cleaned.ends_with('…'));
         assert_eq!(clean(" \n\t ", &[]), None);
         assert_eq!(clean("a\n\n b", &[]).as_deref(), Some("a b"));
+    }
+
+    #[test]
+    fn reflected_requests_are_dropped_and_the_desk_message_kept() {
+        let sig = format!("sha256={}", "5b".repeat(32));
+        let echo = format!(
+            "Ticket rejected: summary too long\nPOST /hook HTTP/1.1\nHost: desk.example\n\
+             Content-Type: application/json\nIdempotency-Key: SR-01JDZK6N9Z2Q0X4T7W8Y5V3B1C\n\
+             X-TenantPilot-Signature: {sig}\nAuthorization: Bearer abcdefghijkl"
+        );
+        let cleaned = clean(&echo, &[]).unwrap_or_default();
+        assert_eq!(cleaned, "Ticket rejected: summary too long");
+        let inline = format!(
+            "Rejected request POST /hook HTTP/1.1 Idempotency-Key: SR-01JD X-TenantPilot-Signature: {sig}"
+        );
+        assert_eq!(clean(&inline, &[]).as_deref(), Some("Rejected request"));
+        let parts = generic_detail(&json!({
+            "message": "Validation failed",
+            "errors": {"summary": ["too long"], "X-TenantPilot-Signature": [sig.clone()], "Idempotency-Key": "SR-01JD"},
+        }))
+        .unwrap_or_default();
+        let cleaned = clean(&parts, &[]).unwrap_or_default();
+        assert_eq!(cleaned, "Validation failed; summary: too long");
+        for absent in [
+            "5b5b5b",
+            "SR-01JD",
+            "abcdefghijkl",
+            "Idempotency",
+            "Signature",
+        ] {
+            assert!(!cleaned.contains(absent), "{absent} in {cleaned}");
+        }
+        // An ordinary field error that looks like `name: text` stays.
+        assert_eq!(
+            clean("summary: required; contact_email: invalid", &[]).as_deref(),
+            Some("summary: required; contact_email: invalid")
+        );
     }
 
     #[test]

@@ -2,7 +2,6 @@
 //! a user opens explicitly (audited) to hand to support.
 
 pub mod api;
-pub mod redaction;
 pub mod repo;
 pub mod routes;
 pub mod service;

@@ -4,13 +4,13 @@
 //! and links to the records behind it), then redacts it and bounds its size. Opening a bundle
 //! is an explicit action: it is audited here, never on page render.
 
-use super::redaction::Redactor;
 use crate::audit::{self, AuditContext, AuditEntry};
 use crate::error::ServiceError;
 use crate::features::operations::model::{ReasonCode, RunOutcome, RunRow, RunWithTenant};
 use crate::features::operations::repo as runs;
 use crate::features::providers::service::{VerificationState, state_for_tenant};
 use crate::features::tenants::model::ScopedTenant;
+use crate::redact::Redactor;
 use crate::state::AppState;
 use serde_json::{Value, json};
 

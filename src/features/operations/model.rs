@@ -396,6 +396,9 @@ pub struct RunWithTenant {
     pub role: String,
 }
 
+/// Longest stored run summary message.
+pub const MAX_MESSAGE_CHARS: usize = 500;
+
 /// How a run finished, as the executor reports it.
 #[derive(Debug, Clone)]
 pub struct Completion {
@@ -418,6 +421,17 @@ impl Completion {
             message: None,
             counts,
         }
+    }
+
+    /// The message as stored and shown: redacted (it may quote a provider), at most
+    /// [`MAX_MESSAGE_CHARS`] characters.
+    pub fn stored_message(&self) -> Option<String> {
+        self.message.as_deref().map(|m| {
+            crate::redact::text(m)
+                .chars()
+                .take(MAX_MESSAGE_CHARS)
+                .collect()
+        })
     }
 
     /// A failure with a reason and detail.

@@ -117,10 +117,7 @@ pub async fn complete(
     done: &Completion,
     now: DateTime<Utc>,
 ) -> Result<bool, sqlx::Error> {
-    let message = done
-        .message
-        .as_deref()
-        .map(|m| m.chars().take(500).collect::<String>());
+    let message = done.stored_message();
     let n = with_tx!(tx, |c| sqlx::query(
         "UPDATE operation_runs SET status = 'completed', outcome = $2, reason_code = $3,
             summary_message = $4, summary_counts = $5, completed_at = $6, heartbeat_at = $6,
@@ -292,7 +289,7 @@ pub async fn insert_completed(tx: &mut Tx, h: &HistoricRun<'_>) -> Result<i64, s
     .bind(h.run.run_type)
     .bind(h.completion.outcome.as_str())
     .bind(h.completion.reason.map(|r| r.as_str()))
-    .bind(h.completion.message.as_deref())
+    .bind(h.completion.stored_message())
     .bind(Json(h.completion.counts.to_json()))
     .bind(h.run.initiator_user_id)
     .bind(h.run.initiator_label)

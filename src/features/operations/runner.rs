@@ -116,7 +116,8 @@ pub async fn run_one(state: &AppState, instance: &str) -> Result<Option<i64>, sq
             "The operation did not finish within its time budget.",
         ),
         Err(join) => {
-            tracing::error!(run = id, error = %join, "run executor panicked");
+            let error = crate::redact::text(&join.to_string());
+            tracing::error!(run = id, %error, "run executor panicked");
             Finished::failed(
                 ReasonCode::InternalError,
                 "The operation stopped because of an internal error.",
@@ -214,7 +215,8 @@ pub async fn execute(state: &AppState, run: &RunRow) -> Finished {
     match execute_inner(state, run).await {
         Ok(f) => f,
         Err(e) => {
-            tracing::error!(run = run.id, error = %e, "run failed internally");
+            let error = crate::redact::text(&e.to_string());
+            tracing::error!(run = run.id, %error, "run failed internally");
             Finished::failed(
                 ReasonCode::InternalError,
                 "The operation stopped because of an internal error.",

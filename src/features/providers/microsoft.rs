@@ -588,11 +588,14 @@ fn graph_fault(what: &str, status: StatusCode, body: &[u8], redact: &[&str]) -> 
     }
 }
 
+/// Microsoft's text with our known secrets replaced, then through the shared redactor (peers
+/// quote bearer tokens, JWTs, `password=…` and user addresses in their error descriptions).
 fn scrub(text: &str, redact: &[&str]) -> String {
-    redact
+    let known = redact
         .iter()
         .filter(|s| !s.is_empty())
-        .fold(text.to_string(), |t, s| t.replace(s, REDACTED))
+        .fold(text.to_string(), |t, s| t.replace(s, REDACTED));
+    crate::redact::text(&known)
 }
 
 /// `65001` from `AADSTS65001: …`.

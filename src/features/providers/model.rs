@@ -280,7 +280,7 @@ impl ProviderFault {
         }
     }
 
-    /// Readable, secret-free detail for the run summary.
+    /// Readable, secret-free detail for the run summary (redacted whatever the variant).
     pub fn detail(&self) -> String {
         let text = match self {
             ProviderFault::Throttled {
@@ -291,7 +291,7 @@ impl ProviderFault {
             }
             other => other.to_string(),
         };
-        text.chars().take(500).collect()
+        crate::redact::text(&text).chars().take(500).collect()
     }
 }
 

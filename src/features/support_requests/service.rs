@@ -65,12 +65,13 @@ impl Target<'_> {
         }
     }
 
-    /// Tenant display name.
-    pub fn tenant_name(&self) -> &str {
-        match self {
+    /// Tenant display name, redacted: it is free text an operator typed, and it is stored in
+    /// the request's context and sent to the desk.
+    pub fn tenant_name(&self) -> String {
+        crate::redact::text(match self {
             Target::Tenant(t) => &t.name,
             Target::Run(r) => &r.tenant_name,
-        }
+        })
     }
 
     /// Workspace URL key.
@@ -120,7 +121,12 @@ pub fn attachment_mode_for(role: Role) -> AttachmentMode {
 }
 
 /// Safe canonical references only: ids, names, states and links, nothing from the provider.
+/// Every string in it passes the redactor (names are free text).
 fn canonical_context(target: &Target<'_>, now: chrono::DateTime<chrono::Utc>) -> Value {
+    crate::redact::json_strings(canonical_references(target, now))
+}
+
+fn canonical_references(target: &Target<'_>, now: chrono::DateTime<chrono::Utc>) -> Value {
     let run = match target {
         Target::Run(r) => json!({
             "id": r.run.id,
