@@ -263,15 +263,17 @@ impl TestApp {
 
     /// A new API token for `email`.
     pub async fn token_for(&self, email: &str) -> String {
-        tokens::create(
+        tokens::create_for_email(
             self.db(),
             &AuditContext::cli(),
             self.clock.now_for_tests(),
             email,
             "test",
+            tokens::Expiry::Days(self.state.config.api_tokens.default_days),
         )
         .await
         .expect("token")
+        .secret
     }
 
     /// Number of rows in `table` (test-only helper; table names are literals in tests).
