@@ -4,7 +4,7 @@
 mod common;
 
 use axum::http::{Method, StatusCode};
-use common::{ACTORS, NowForTests, TestApp};
+use common::{ACTORS, TestApp};
 use std::collections::BTreeSet;
 
 /// How to call a route for the matrix.
@@ -483,19 +483,9 @@ async fn ids(app: &TestApp) -> Vec<(&'static str, String)> {
         .await,
     );
     let owner_token = || async {
-        tenantpilot::auth::tokens::create_for_email(
-            app.db(),
-            &tenantpilot::audit::AuditContext::cli(),
-            app.clock.now_for_tests(),
-            "owner@contoso.test",
-            "matrix",
-            tenantpilot::auth::tokens::Expiry::Days(1),
-        )
-        .await
-        .expect("owner token")
-        .token
-        .id
-        .to_string()
+        let expiry = tenantpilot::auth::tokens::Expiry::Days(1);
+        let created = app.token_with("owner@contoso.test", "matrix", expiry).await;
+        created.token.id.to_string()
     };
     vec![
         ("$web_token", owner_token().await),

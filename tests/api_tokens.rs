@@ -9,7 +9,6 @@ use chrono::Duration;
 use common::{NowForTests, Session, TestApp, csrf_in};
 use serde_json::Value;
 use tenantpilot::{
-    audit::AuditContext,
     auth::tokens::{self, Expiry},
     config::Config,
 };
@@ -96,16 +95,7 @@ async fn expiry_defaults_to_the_configured_days_and_can_be_chosen() {
 #[tokio::test]
 async fn expired_and_revoked_tokens_get_the_same_401_as_an_unknown_one() {
     let app = TestApp::new().await;
-    let created = tokens::create_for_email(
-        app.db(),
-        &AuditContext::cli(),
-        app.clock.now_for_tests(),
-        OWNER,
-        "short-lived",
-        Expiry::Days(1),
-    )
-    .await
-    .unwrap();
+    let created = app.token_with(OWNER, "short-lived", Expiry::Days(1)).await;
     let revoked = app.token_for(OWNER).await;
     let me = |t: String| {
         let app = &app;
@@ -122,7 +112,8 @@ async fn expired_and_revoked_tokens_get_the_same_401_as_an_unknown_one() {
         Some("application/problem+json")
     );
 
-    app.clock.advance(Duration::hours(23) + Duration::minutes(59));
+    app.clock
+        .advance(Duration::hours(23) + Duration::minutes(59));
     assert_eq!(
         me(created.secret.clone()).await.status,
         StatusCode::OK,
@@ -179,16 +170,7 @@ async fn expired_and_revoked_tokens_get_the_same_401_as_an_unknown_one() {
 #[tokio::test]
 async fn last_used_at_is_written_at_most_once_a_minute() {
     let app = TestApp::new().await;
-    let created = tokens::create_for_email(
-        app.db(),
-        &AuditContext::cli(),
-        app.clock.now_for_tests(),
-        OWNER,
-        "touch",
-        Expiry::Never,
-    )
-    .await
-    .unwrap();
+    let created = app.token_with(OWNER, "touch", Expiry::Never).await;
     let id = created.token.id;
     assert_eq!(stored(&app, id).await.last_used_at, None);
     let start = app.clock.now_for_tests();
@@ -213,9 +195,10 @@ async fn last_used_at_is_written_at_most_once_a_minute() {
     // caller read before (two instances racing).
     let now = app.clock.now_for_tests();
     let since = now - Duration::seconds(tokens::TOUCH_INTERVAL_SECS);
-    let rows = tenantpilot::auth::tokens_repo::touch(app.db(), id, now + Duration::seconds(5), since)
-        .await
-        .unwrap();
+    let rows =
+        tenantpilot::auth::tokens_repo::touch(app.db(), id, now + Duration::seconds(5), since)
+            .await
+            .unwrap();
     assert_eq!(rows, 0);
 }
 
@@ -311,7 +294,16 @@ async fn the_account_page_shows_a_new_secret_once_and_lists_the_token() {
     assert!(r.cookies().iter().all(|c| !c.contains("tp_flash")));
     let secret = secret_in(&r.body).expect("secret shown after create");
     assert!(secret.starts_with("tp_"));
-    assert!(r.body.contains("data-copy=\"new-token-secret\""), "copy button");
+    assert!(
+        r.body.contains("data-copy=\"new-token-secret\""),
+        "copy button"
+    );
+    let button = &r.body[r.body.find("data-copy=").unwrap()..];
+    let button = &button[..button.find('>').unwrap()];
+    assert!(
+        button.ends_with(" hidden"),
+        "the copy button appears only with JavaScript: {button}"
+    );
     // The secret is the real token.
     let me = app
         .api(Method::GET, "/api/v1/me", Some(&secret), None)
@@ -323,17 +315,27 @@ async fn the_account_page_shows_a_new_secret_once_and_lists_the_token() {
     assert_eq!(secret_in(&reload.body), None);
     assert!(!reload.body.contains(&secret[3..]), "the secret is gone");
     assert!(reload.body.contains("laptop script"), "listed by name");
-    assert!(reload.body.contains(&format!("{}…", &secret[..9])), "prefix");
+    assert!(
+        reload.body.contains(&format!("{}…", &secret[..9])),
+        "prefix"
+    );
     assert!(reload.body.contains("data-state=\"active\""));
     assert!(reload.body.contains("2026-11-23 09:00 UTC"), "created");
-    assert!(reload.body.contains("2027-02-21 09:00 UTC"), "expires in 90 days");
+    assert!(
+        reload.body.contains("2027-02-21 09:00 UTC"),
+        "expires in 90 days"
+    );
 
     // Validation keeps the input and names the field; "no expiry" is a choice of its own.
     let r = app
         .post_form(
             "/account/tokens",
             &session,
-            &[("name", "bad"), ("expiry", "days"), ("expires_in_days", "0")],
+            &[
+                ("name", "bad"),
+                ("expiry", "days"),
+                ("expires_in_days", "0"),
+            ],
         )
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
@@ -378,16 +380,7 @@ async fn account_forms_without_csrf_are_rejected() {
 async fn revoking_on_the_account_page_asks_first_and_checks_csrf() {
     let app = TestApp::new().await;
     let session = app.login(OWNER).await;
-    let created = tokens::create_for_email(
-        app.db(),
-        &AuditContext::cli(),
-        app.clock.now_for_tests(),
-        OWNER,
-        "to revoke",
-        Expiry::Days(10),
-    )
-    .await
-    .unwrap();
+    let created = app.token_with(OWNER, "to revoke", Expiry::Days(10)).await;
     let id = created.token.id;
     let page = app.get("/account", Some(&session)).await;
     let link = format!("/account/tokens/{id}/revoke");
@@ -419,10 +412,7 @@ async fn revoking_on_the_account_page_asks_first_and_checks_csrf() {
     let r = app.post_form(&link, &session, &[]).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     assert_eq!(r.header("location"), Some("/account"));
-    assert_eq!(
-        r.cookie("tp_flash").as_deref(),
-        Some("flash-token-revoked")
-    );
+    assert_eq!(r.cookie("tp_flash").as_deref(), Some("flash-token-revoked"));
     assert!(stored(&app, id).await.revoked_at.is_some());
     let api = app
         .api(Method::GET, "/api/v1/me", Some(&created.secret), None)
@@ -441,16 +431,7 @@ async fn revoking_on_the_account_page_asks_first_and_checks_csrf() {
 
     // Another user's token is not there for this user.
     let other = app.login("owner@northwind.test").await;
-    let theirs = tokens::create_for_email(
-        app.db(),
-        &AuditContext::cli(),
-        app.clock.now_for_tests(),
-        OWNER,
-        "not yours",
-        Expiry::Days(10),
-    )
-    .await
-    .unwrap();
+    let theirs = app.token_with(OWNER, "not yours", Expiry::Days(10)).await;
     let link = format!("/account/tokens/{}/revoke", theirs.token.id);
     assert_eq!(
         app.get(&link, Some(&other)).await.status,
@@ -486,7 +467,9 @@ async fn the_api_lists_creates_and_revokes_only_the_callers_tokens() {
     assert_eq!(items[0]["id"], id, "newest first");
     assert_eq!(items[0]["name"], "ci");
     assert!(
-        !list.body.contains(&created["secret"].as_str().unwrap()[3..]),
+        !list
+            .body
+            .contains(&created["secret"].as_str().unwrap()[3..]),
         "the list never carries a secret"
     );
 
@@ -499,7 +482,12 @@ async fn the_api_lists_creates_and_revokes_only_the_callers_tokens() {
     let path = format!("/api/v1/me/tokens/{id}");
     let foreign = app.api(Method::DELETE, &path, Some(&other), None).await;
     let unknown = app
-        .api(Method::DELETE, "/api/v1/me/tokens/999999", Some(&other), None)
+        .api(
+            Method::DELETE,
+            "/api/v1/me/tokens/999999",
+            Some(&other),
+            None,
+        )
         .await;
     assert_eq!(foreign.status, StatusCode::NOT_FOUND);
     assert_eq!(unknown.status, StatusCode::NOT_FOUND);
@@ -555,7 +543,8 @@ async fn the_cli_creates_lists_and_revokes_tokens() {
             .collect();
         tokio::task::spawn_blocking(move || {
             let args: Vec<&str> = args.iter().map(String::as_str).collect();
-            let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+            let env: Vec<(&str, &str)> =
+                env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
             cli(&url, &args, &env)
         })
     };
@@ -585,45 +574,27 @@ async fn the_cli_creates_lists_and_revokes_tokens() {
         "the printed token works"
     );
 
-    let (code, _, err) = run(
-        &["token", "create", "--email", OWNER, "--expires-in-days", "7"],
-        &[],
-    )
-    .await
-    .unwrap();
+    let create = |extra: &[&str]| {
+        let mut args = vec!["token", "create", "--email", OWNER];
+        args.extend_from_slice(extra);
+        run(&args, &[])
+    };
+    let (code, _, err) = create(&["--expires-in-days", "7"]).await.unwrap();
     assert_eq!(code, 0, "{err}");
-    let (code, _, err) = run(&["token", "create", "--email", OWNER, "--no-expiry"], &[])
-        .await
-        .unwrap();
+    let (code, _, err) = create(&["--no-expiry"]).await.unwrap();
     assert_eq!(code, 0, "{err}");
     assert!(err.contains("never expires"), "{err}");
     for bad in ["0", "-3", "3651"] {
-        let (code, _, err) = run(
-            &["token", "create", "--email", OWNER, "--expires-in-days", bad],
-            &[],
-        )
-        .await
-        .unwrap();
+        let (code, _, err) = create(&["--expires-in-days", bad]).await.unwrap();
         assert_ne!(code, 0, "{bad}");
         assert!(
             err.contains("--expires-in-days") && err.contains("1 to 3650"),
             "{bad}: {err}"
         );
     }
-    let (code, _, err) = run(
-        &[
-            "token",
-            "create",
-            "--email",
-            OWNER,
-            "--expires-in-days",
-            "7",
-            "--no-expiry",
-        ],
-        &[],
-    )
-    .await
-    .unwrap();
+    let (code, _, err) = create(&["--expires-in-days", "7", "--no-expiry"])
+        .await
+        .unwrap();
     assert_ne!(code, 0);
     assert!(
         err.contains("--no-expiry") && err.contains("cannot be used with"),

@@ -216,6 +216,11 @@ impl Whose {
     }
 }
 
+/// A token id from a URL; anything but a number is "not found", like an unknown id.
+pub fn parse_id(raw: &str) -> Result<i64, ServiceError> {
+    raw.parse().map_err(|_| ServiceError::NotFound("api_token"))
+}
+
 /// One token, if `whose` may see it.
 pub async fn find(db: &Db, whose: Whose, id: i64) -> Result<Option<ApiToken>, sqlx::Error> {
     repo::find(db, id, whose.owner()).await

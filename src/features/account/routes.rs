@@ -295,10 +295,6 @@ struct RevokePage {
     token: TokenItem,
 }
 
-fn token_id(raw: &str) -> AppResult<i64> {
-    raw.parse().map_err(|_| AppError::NotFound)
-}
-
 /// `GET /account/tokens/{id}/revoke`: asks before revoking (works without JavaScript).
 pub async fn confirm_revoke(
     State(state): State<AppState>,
@@ -307,9 +303,13 @@ pub async fn confirm_revoke(
     jar: CookieJar,
     Path(id): Path<String>,
 ) -> AppResult<Response> {
-    let token = tokens::find(&state.db, Whose::User(identity.user.id), token_id(&id)?)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let token = tokens::find(
+        &state.db,
+        Whose::User(identity.user.id),
+        tokens::parse_id(&id)?,
+    )
+    .await?
+    .ok_or(AppError::NotFound)?;
     if token.revoked_at.is_some() {
         return Ok((
             jar.add(flash::set("flash-token-already-revoked")),
@@ -337,7 +337,7 @@ pub async fn revoke_token(
         &ctx.audit(),
         state.now(),
         Whose::User(identity.user.id),
-        token_id(&id)?,
+        tokens::parse_id(&id)?,
     )
     .await?;
     let key = match outcome {

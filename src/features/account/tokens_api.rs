@@ -3,7 +3,7 @@
 use crate::{
     api::{ApiJson, ProblemDoc},
     auth::tokens::{self, ApiToken, Expiry, TokenState, Whose},
-    error::{AppError, AppResult},
+    error::AppResult,
     state::AppState,
     web::context::{CurrentUser, RequestContext},
 };
@@ -112,7 +112,11 @@ pub async fn create(
     CurrentUser(identity): CurrentUser,
     ApiJson(body): ApiJson<NewTokenBody>,
 ) -> AppResult<(StatusCode, Json<CreatedTokenView>)> {
-    let expiry = Expiry::choose(body.expires_in_days, body.no_expiry, &state.config.api_tokens)?;
+    let expiry = Expiry::choose(
+        body.expires_in_days,
+        body.no_expiry,
+        &state.config.api_tokens,
+    )?;
     let now = state.now();
     let created = tokens::create(
         &state.db,
@@ -144,7 +148,7 @@ pub async fn revoke(
     CurrentUser(identity): CurrentUser,
     Path(id): Path<String>,
 ) -> AppResult<StatusCode> {
-    let id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
+    let id = tokens::parse_id(&id)?;
     tokens::revoke(
         &state.db,
         &ctx.audit(),
