@@ -398,6 +398,22 @@ mod tests {
     }
 
     #[test]
+    fn api_token_default_days_is_bounded() {
+        assert_eq!(Config::default().api_tokens.default_days, 90);
+        for bad in [0, -1, super::ApiTokensConfig::MAX_DAYS + 1] {
+            let mut c = Config::default();
+            c.api_tokens.default_days = bad;
+            assert!(
+                c.validate()
+                    .unwrap_err()
+                    .to_string()
+                    .contains("api_tokens.default_days"),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
     fn unrelated_or_misspelt_variables_are_reported() {
         let names = [
             "TENANTPILOT_SESSION__IDLE_MINUTES",

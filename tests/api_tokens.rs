@@ -60,6 +60,7 @@ async fn expiry_defaults_to_the_configured_days_and_can_be_chosen() {
     let token = app.token_for(OWNER).await;
     let r = create_via_api(&app, &token, r#"{"name":"default"}"#).await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    assert_eq!(r.header("cache-control"), Some("no-store"));
     assert_eq!(expires_in_days(&r.json()), Some(90));
 
     let mut config = Config::default();

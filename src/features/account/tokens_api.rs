@@ -10,7 +10,7 @@ use crate::{
 use axum::{
     Json,
     extract::{Path, State},
-    http::StatusCode,
+    http::{HeaderValue, StatusCode, header},
 };
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -100,7 +100,7 @@ pub async fn list(
     Ok(Json(TokenList { items }))
 }
 
-/// Creates an API token for the caller; the answer carries its secret once.
+/// Creates an API token for the caller; the answer carries its secret once (and `no-store`).
 #[utoipa::path(post, path = "/api/v1/me/tokens", tag = "me", request_body = NewTokenBody,
     responses((status = 201, body = CreatedTokenView), (status = 400, body = ProblemDoc),
         (status = 401, body = ProblemDoc), (status = 413, body = ProblemDoc),
@@ -111,7 +111,11 @@ pub async fn create(
     ctx: RequestContext,
     CurrentUser(identity): CurrentUser,
     ApiJson(body): ApiJson<NewTokenBody>,
-) -> AppResult<(StatusCode, Json<CreatedTokenView>)> {
+) -> AppResult<(
+    StatusCode,
+    [(header::HeaderName, HeaderValue); 1],
+    Json<CreatedTokenView>,
+)> {
     let expiry = Expiry::choose(
         body.expires_in_days,
         body.no_expiry,
@@ -129,6 +133,7 @@ pub async fn create(
     .await?;
     Ok((
         StatusCode::CREATED,
+        [(header::CACHE_CONTROL, HeaderValue::from_static("no-store"))],
         Json(CreatedTokenView {
             secret: created.secret,
             token: TokenView::of(created.token, now),
