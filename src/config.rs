@@ -32,6 +32,21 @@ pub struct Config {
     pub support_desk: crate::support_desk::SupportDeskConfig,
     /// Product usage telemetry retention.
     pub telemetry: TelemetryConfig,
+    /// API bearer token lifetimes.
+    pub api_tokens: ApiTokensConfig,
+}
+
+/// API bearer token settings.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ApiTokensConfig {
+    /// Lifetime in days of a token created without an explicit expiry choice.
+    pub default_days: i64,
+}
+
+impl ApiTokensConfig {
+    /// Longest lifetime a token may be given, in days (ten years).
+    pub const MAX_DAYS: i64 = 3650;
 }
 
 /// Product usage telemetry settings.
@@ -178,12 +193,13 @@ impl Default for Config {
                 prune_batch_size: 10_000,
                 scheduler_interval_secs: 300,
             },
+            api_tokens: ApiTokensConfig { default_days: 90 },
         }
     }
 }
 
 /// Top-level keys, for picking our variables out of the environment.
-const TOP_LEVEL_KEYS: [&str; 10] = [
+const TOP_LEVEL_KEYS: [&str; 11] = [
     "database_url",
     "bind",
     "public_url",
@@ -194,6 +210,7 @@ const TOP_LEVEL_KEYS: [&str; 10] = [
     "operations",
     "support_desk",
     "telemetry",
+    "api_tokens",
 ];
 
 /// `TENANTPILOT_*` variable names that are neither settings nor `TENANTPILOT_CONFIG`.
@@ -317,6 +334,12 @@ impl Config {
                 "telemetry.scheduler_interval_secs must be between 1 and 3600".into(),
             ));
         }
+        if !(1..=ApiTokensConfig::MAX_DAYS).contains(&self.api_tokens.default_days) {
+            return Err(ConfigError(format!(
+                "api_tokens.default_days must be between 1 and {}",
+                ApiTokensConfig::MAX_DAYS
+            )));
+        }
         self.support_desk
             .validate()
             .map_err(|e| ConfigError(format!("support_desk: {e}")))?;
@@ -372,6 +395,22 @@ mod tests {
                 .contains("authority_url")
         );
         assert!(!Config::default().secure_cookies());
+    }
+
+    #[test]
+    fn api_token_default_days_is_bounded() {
+        assert_eq!(Config::default().api_tokens.default_days, 90);
+        for bad in [0, -1, super::ApiTokensConfig::MAX_DAYS + 1] {
+            let mut c = Config::default();
+            c.api_tokens.default_days = bad;
+            assert!(
+                c.validate()
+                    .unwrap_err()
+                    .to_string()
+                    .contains("api_tokens.default_days"),
+                "{bad}"
+            );
+        }
     }
 
     #[test]

@@ -27,7 +27,7 @@ use axum::{
     handler::Handler,
     http::{HeaderName, HeaderValue, StatusCode, header},
     middleware,
-    routing::{MethodRouter, get, patch, post},
+    routing::{MethodRouter, delete, get, patch, post},
 };
 use state::AppState;
 use std::time::Duration;
@@ -78,6 +78,10 @@ impl Routes {
     fn patch<H: Handler<T, AppState>, T: 'static>(self, path: &'static str, h: H) -> Self {
         self.add("PATCH", path, patch(h))
     }
+
+    fn delete<H: Handler<T, AppState>, T: 'static>(self, path: &'static str, h: H) -> Self {
+        self.add("DELETE", path, delete(h))
+    }
 }
 
 fn routes() -> Routes {
@@ -102,6 +106,12 @@ fn routes() -> Routes {
     .post("/logout", auth::routes::logout)
     .get("/account", account::routes::page)
     .post("/account", account::routes::save)
+    .post("/account/tokens", account::routes::create_token)
+    .get(
+        "/account/tokens/{id}/revoke",
+        account::routes::confirm_revoke,
+    )
+    .post("/account/tokens/{id}/revoke", account::routes::revoke_token)
     // admin plane
     .get("/admin", tenants::routes::admin_home)
     .get("/admin/w/{workspace}", tenants::routes::workspace_home)
@@ -165,6 +175,9 @@ fn routes() -> Routes {
     .get("/api/v1/openapi.json", api::openapi_json)
     .get("/api/v1/me", account::api::get)
     .patch("/api/v1/me", account::api::patch)
+    .get("/api/v1/me/tokens", account::tokens_api::list)
+    .post("/api/v1/me/tokens", account::tokens_api::create)
+    .delete("/api/v1/me/tokens/{id}", account::tokens_api::revoke)
     .get("/api/v1/tenants", tenants::api::list)
     .get("/api/v1/tenants/{tenant}", tenants::api::get)
     .get("/api/v1/audit", audit::api::list)

@@ -10,3 +10,18 @@ document.addEventListener("keydown", (event) => {
     for (const d of document.querySelectorAll("details.switcher[open]")) d.removeAttribute("open");
   }
 });
+// Copy buttons: shown only with JavaScript; without it the text stays selectable.
+for (const button of document.querySelectorAll("button[data-copy]")) {
+  const source = document.getElementById(button.dataset.copy);
+  if (!source || !navigator.clipboard) continue;
+  button.hidden = false;
+  button.addEventListener("click", async () => {
+    try {
+      await navigator.clipboard.writeText(source.textContent.trim());
+      button.textContent = button.dataset.copied;
+    } catch {
+      // Clipboard refused (permissions): select the text so the user can copy it by hand.
+      window.getSelection().selectAllChildren(source);
+    }
+  });
+}

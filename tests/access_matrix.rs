@@ -66,6 +66,25 @@ fn matrix() -> Vec<Row> {
             Form("/account", &[("display_name", "Renamed"), ("locale", "en")]),
             [303, 303, 303, 303, 303, 302, 303],
         ),
+        row(
+            "POST",
+            "/account/tokens",
+            Form("/account/tokens", &[("name", "Matrix")]),
+            [200, 200, 200, 200, 200, 302, 200],
+        ),
+        // The contoso owner's token: only its owner may see or revoke it.
+        row(
+            "GET",
+            "/account/tokens/{id}/revoke",
+            Get("/account/tokens/$web_token/revoke"),
+            [200, 404, 404, 404, 404, 302, 404],
+        ),
+        row(
+            "POST",
+            "/account/tokens/{id}/revoke",
+            Form("/account/tokens/$web_token/revoke", &[]),
+            [303, 404, 404, 404, 404, 302, 404],
+        ),
         row("GET", "/admin", Get("/admin"), [302; 7]),
         row(
             "GET",
@@ -278,6 +297,28 @@ fn matrix() -> Vec<Row> {
         ),
         row(
             "GET",
+            "/api/v1/me/tokens",
+            Api(Method::GET, "/api/v1/me/tokens", None),
+            [200, 200, 200, 200, 200, 401, 200],
+        ),
+        row(
+            "POST",
+            "/api/v1/me/tokens",
+            Api(
+                Method::POST,
+                "/api/v1/me/tokens",
+                Some(r#"{"name":"Matrix","expires_in_days":1}"#),
+            ),
+            [201, 201, 201, 201, 201, 401, 201],
+        ),
+        row(
+            "DELETE",
+            "/api/v1/me/tokens/{id}",
+            Api(Method::DELETE, "/api/v1/me/tokens/$api_token", None),
+            [204, 404, 404, 404, 404, 401, 404],
+        ),
+        row(
+            "GET",
             "/api/v1/tenants",
             Api(Method::GET, "/api/v1/tenants", None),
             [200, 200, 200, 200, 200, 401, 200],
@@ -441,7 +482,14 @@ async fn ids(app: &TestApp) -> Vec<(&'static str, String)> {
         )
         .await,
     );
+    let owner_token = || async {
+        let expiry = tenantpilot::auth::tokens::Expiry::Days(1);
+        let created = app.token_with("owner@contoso.test", "matrix", expiry).await;
+        created.token.id.to_string()
+    };
     vec![
+        ("$web_token", owner_token().await),
+        ("$api_token", owner_token().await),
         ("$tenant_opening", tenant_opening),
         ("$run_opening", run_opening),
         ("$run", run.to_string()),

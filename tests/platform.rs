@@ -296,13 +296,18 @@ async fn the_openapi_document_lists_every_api_route() {
     assert!(doc["components"]["securitySchemes"]["bearer"].is_object());
 }
 
-/// Tables and their columns from `CREATE TABLE` statements (our migrations keep one column per
-/// line, constraints after the columns).
+/// Tables and their columns from `CREATE TABLE` and `ALTER TABLE … ADD COLUMN` statements (our
+/// migrations keep one column per line, constraints after the columns).
 fn declared_schema(sql: &str) -> BTreeSet<(String, String)> {
     let mut out = BTreeSet::new();
     let mut table: Option<String> = None;
     for line in sql.lines().map(str::trim) {
-        if let Some(rest) = line.strip_prefix("CREATE TABLE ") {
+        if let Some(rest) = line.strip_prefix("ALTER TABLE ") {
+            let words: Vec<&str> = rest.split_whitespace().collect();
+            if let [t, "ADD", "COLUMN", column, ..] = words.as_slice() {
+                out.insert((t.to_string(), column.to_string()));
+            }
+        } else if let Some(rest) = line.strip_prefix("CREATE TABLE ") {
             table = rest.split_whitespace().next().map(str::to_string);
         } else if line.starts_with(')') {
             table = None;

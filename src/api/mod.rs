@@ -95,6 +95,9 @@ impl Modify for BearerAuth {
     paths(
         crate::features::account::api::get,
         crate::features::account::api::patch,
+        crate::features::account::tokens_api::list,
+        crate::features::account::tokens_api::create,
+        crate::features::account::tokens_api::revoke,
         crate::features::tenants::api::list,
         crate::features::tenants::api::get,
         crate::audit::api::list,

@@ -6,6 +6,7 @@ pub mod routes;
 pub mod sessions;
 pub mod throttle;
 pub mod tokens;
+pub mod tokens_repo;
 pub mod users;
 
 use users::User;

@@ -1,43 +1,150 @@
 //! API bearer tokens: shown once at creation, stored as SHA-256, resolved per API request.
+//! A token lives until it expires or is revoked; after either it resolves exactly like a token
+//! that never existed, so a caller learns nothing from the difference.
 
-use super::{Identity, Via, random_token, token_hash, users::User};
+use super::tokens_repo::{self as repo, NewRow};
+use super::{Identity, Via, random_token, token_hash};
 use crate::audit::{self, AuditContext, AuditEntry};
+use crate::config::ApiTokensConfig;
 use crate::db::Db;
 use crate::error::ServiceError;
-use crate::{validate, with_db, with_tx};
+use crate::validate;
 use chrono::{DateTime, Duration, Utc};
+use serde::{Deserialize, Serialize};
 use serde_json::json;
+use utoipa::ToSchema;
+
+pub use super::tokens_repo::TokenRow as ApiToken;
 
 /// Prefix that makes our tokens recognisable to secret scanners.
 pub const PREFIX: &str = "tp_";
 
-/// Creates a token for the user with `email`; returns the plaintext, which is never stored.
+/// `last_used_at` is written at most once per this many seconds per token.
+pub const TOUCH_INTERVAL_SECS: i64 = 60;
+
+/// Longest token name, in characters.
+const NAME_MAX: usize = 80;
+
+/// How long a new token lives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Expiry {
+    /// Expires this many days after creation.
+    Days(i64),
+    /// Never expires; only ever chosen explicitly.
+    Never,
+}
+
+impl Expiry {
+    /// The caller's choice: a number of days, explicitly none, or neither (the configured
+    /// default). Days and no expiry together, or days outside 1..=MAX_DAYS, are field errors on
+    /// `expires_in_days`.
+    pub fn choose(
+        days: Option<i64>,
+        no_expiry: bool,
+        cfg: &ApiTokensConfig,
+    ) -> Result<Expiry, ServiceError> {
+        match (days, no_expiry) {
+            (Some(_), true) => Err(ServiceError::invalid(
+                "expires_in_days",
+                "validation-token-expiry-conflict",
+            )),
+            (Some(d), false) if !(1..=ApiTokensConfig::MAX_DAYS).contains(&d) => Err(
+                ServiceError::invalid("expires_in_days", "validation-token-days-range"),
+            ),
+            (Some(d), false) => Ok(Expiry::Days(d)),
+            (None, true) => Ok(Expiry::Never),
+            (None, false) => Ok(Expiry::Days(cfg.default_days)),
+        }
+    }
+
+    fn at(self, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        match self {
+            Expiry::Days(d) => Some(now + Duration::days(d)),
+            Expiry::Never => None,
+        }
+    }
+}
+
+/// Where a token stands at a moment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum TokenState {
+    /// Accepted by the API.
+    Active,
+    /// Past its expiry.
+    Expired,
+    /// Revoked by its owner or an operator.
+    Revoked,
+}
+
+impl TokenState {
+    /// Stable id, as the API and CLI print it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TokenState::Active => "active",
+            TokenState::Expired => "expired",
+            TokenState::Revoked => "revoked",
+        }
+    }
+
+    /// Fluent id of the label.
+    pub fn label_key(self) -> &'static str {
+        match self {
+            TokenState::Active => "tokens-state-active",
+            TokenState::Expired => "tokens-state-expired",
+            TokenState::Revoked => "tokens-state-revoked",
+        }
+    }
+}
+
+impl ApiToken {
+    /// State at `now`; revoked wins over expired.
+    pub fn state(&self, now: DateTime<Utc>) -> TokenState {
+        if self.revoked_at.is_some() {
+            TokenState::Revoked
+        } else if self.expires_at.is_some_and(|e| e <= now) {
+            TokenState::Expired
+        } else {
+            TokenState::Active
+        }
+    }
+}
+
+/// A token just created: the secret (never stored, shown this once) and its record.
+/// Deliberately not `Debug`, so the secret cannot end up in a log line by accident.
+pub struct CreatedToken {
+    /// The plaintext bearer token.
+    pub secret: String,
+    /// What is stored about it.
+    pub token: ApiToken,
+}
+
+/// Creates a token for `user_id`, auditing `api_token.created` in the same transaction.
 pub async fn create(
     db: &Db,
     actx: &AuditContext,
     now: DateTime<Utc>,
-    email: &str,
+    user_id: i64,
     name: &str,
-) -> Result<String, ServiceError> {
+    expiry: Expiry,
+) -> Result<CreatedToken, ServiceError> {
     let mut errors = Vec::new();
-    validate::text("name", name, 80, &mut errors);
+    validate::text("name", name, NAME_MAX, &mut errors);
     validate::finish(errors)?;
-    let user = super::users::find_by_email(db, &validate::normalize_email(email))
-        .await?
-        .ok_or(ServiceError::NotFound("user"))?;
-    let token = format!("{PREFIX}{}", random_token());
+    let secret = format!("{PREFIX}{}", random_token());
     let mut tx = db.begin().await?;
-    let id: i64 = with_tx!(&mut tx, |c| sqlx::query_scalar(
-        "INSERT INTO api_tokens (user_id, name, token_hash, token_prefix, created_at)
-         VALUES ($1, $2, $3, $4, $5) RETURNING id"
+    let token = repo::insert(
+        &mut tx,
+        &NewRow {
+            user_id,
+            name: name.trim(),
+            token_hash: &token_hash(&secret),
+            token_prefix: &secret[..PREFIX.len() + 6],
+            created_at: now,
+            expires_at: expiry.at(now),
+        },
     )
-    .bind(user.id)
-    .bind(name.trim())
-    .bind(token_hash(&token))
-    .bind(&token[..PREFIX.len() + 6])
-    .bind(now)
-    .fetch_one(c)
-    .await)?;
+    .await?;
     audit::record(
         &mut tx,
         actx,
@@ -47,24 +154,124 @@ pub async fn create(
             workspace_id: None,
             tenant_id: None,
             target_type: "api_token",
-            target_id: id.to_string(),
-            metadata: json!({ "user_id": user.id, "name": name.trim() }),
+            target_id: token.id.to_string(),
+            metadata: json!({
+                "user_id": user_id,
+                "name": token.name,
+                "expires_at": token.expires_at,
+            }),
         },
     )
     .await?;
     tx.commit().await?;
-    Ok(token)
+    Ok(CreatedToken { secret, token })
 }
 
-#[derive(sqlx::FromRow)]
-struct TokenUser {
-    token_id: i64,
-    last_used_at: Option<DateTime<Utc>>,
-    #[sqlx(flatten)]
-    user: User,
+/// [`create`] for the user with `email` (the CLI's way of naming the owner).
+pub async fn create_for_email(
+    db: &Db,
+    actx: &AuditContext,
+    now: DateTime<Utc>,
+    email: &str,
+    name: &str,
+    expiry: Expiry,
+) -> Result<CreatedToken, ServiceError> {
+    let user = owner_by_email(db, email).await?;
+    create(db, actx, now, user, name, expiry).await
 }
 
-/// Resolves a bearer token to its user; unknown or revoked tokens resolve to nothing.
+async fn owner_by_email(db: &Db, email: &str) -> Result<i64, ServiceError> {
+    super::users::find_by_email(db, &validate::normalize_email(email))
+        .await?
+        .map(|u| u.id)
+        .ok_or(ServiceError::NotFound("user"))
+}
+
+/// A user's tokens, newest first, including revoked and expired ones.
+pub async fn list(db: &Db, user_id: i64) -> Result<Vec<ApiToken>, sqlx::Error> {
+    repo::list_for_user(db, user_id).await
+}
+
+/// The tokens of the user with `email`.
+pub async fn list_for_email(db: &Db, email: &str) -> Result<Vec<ApiToken>, ServiceError> {
+    let user = owner_by_email(db, email).await?;
+    Ok(list(db, user).await?)
+}
+
+/// Whose token a revoke may touch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Whose {
+    /// Only this user's: another user's token id is "not found".
+    User(i64),
+    /// Any user's (the operator at the command line).
+    Anyone,
+}
+
+impl Whose {
+    fn owner(self) -> Option<i64> {
+        match self {
+            Whose::User(id) => Some(id),
+            Whose::Anyone => None,
+        }
+    }
+}
+
+/// A token id from a URL; anything but a number is "not found", like an unknown id.
+pub fn parse_id(raw: &str) -> Result<i64, ServiceError> {
+    raw.parse().map_err(|_| ServiceError::NotFound("api_token"))
+}
+
+/// One token, if `whose` may see it.
+pub async fn find(db: &Db, whose: Whose, id: i64) -> Result<Option<ApiToken>, sqlx::Error> {
+    repo::find(db, id, whose.owner()).await
+}
+
+/// What a revoke did.
+#[derive(Debug, Clone)]
+pub enum Revoked {
+    /// Revoked now (and audited).
+    Now(ApiToken),
+    /// It had been revoked before; nothing changed and nothing was audited.
+    Already(ApiToken),
+}
+
+/// Revokes token `id`, auditing `api_token.revoked` in the same transaction.
+/// `NotFound` when it does not exist or `whose` may not touch it.
+pub async fn revoke(
+    db: &Db,
+    actx: &AuditContext,
+    now: DateTime<Utc>,
+    whose: Whose,
+    id: i64,
+) -> Result<Revoked, ServiceError> {
+    let mut tx = db.begin().await?;
+    let Some(token) = repo::revoke(&mut tx, id, whose.owner(), now).await? else {
+        tx.rollback().await?;
+        return match find(db, whose, id).await? {
+            Some(token) => Ok(Revoked::Already(token)),
+            None => Err(ServiceError::NotFound("api_token")),
+        };
+    };
+    audit::record(
+        &mut tx,
+        actx,
+        now,
+        AuditEntry {
+            action: "api_token.revoked",
+            workspace_id: None,
+            tenant_id: None,
+            target_type: "api_token",
+            target_id: token.id.to_string(),
+            metadata: json!({ "user_id": token.user_id, "name": token.name }),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Revoked::Now(token))
+}
+
+/// Resolves a bearer token to its user. Unknown, revoked and expired tokens all resolve to
+/// nothing, so the caller answers each with the same 401.
 pub async fn resolve(
     db: &Db,
     token: &str,
@@ -73,28 +280,12 @@ pub async fn resolve(
     if !token.starts_with(PREFIX) || token.len() > 128 {
         return Ok(None);
     }
-    let row: Option<TokenUser> = with_db!(db, |p| sqlx::query_as(
-        "SELECT t.id AS token_id, t.last_used_at, u.id, u.email, u.display_name, u.is_platform,
-                u.locale, u.created_at
-         FROM api_tokens t JOIN users u ON u.id = t.user_id
-         WHERE t.token_hash = $1 AND t.revoked_at IS NULL"
-    )
-    .bind(token_hash(token))
-    .fetch_optional(p)
-    .await)?;
-    let Some(row) = row else { return Ok(None) };
-    if row
-        .last_used_at
-        .is_none_or(|t| now - t >= Duration::seconds(60))
-    {
-        with_db!(db, |p| sqlx::query(
-            "UPDATE api_tokens SET last_used_at = $1 WHERE id = $2"
-        )
-        .bind(now)
-        .bind(row.token_id)
-        .execute(p)
-        .await
-        .map(|r| r.rows_affected()))?;
+    let Some(row) = repo::find_live(db, &token_hash(token), now).await? else {
+        return Ok(None);
+    };
+    let since = now - Duration::seconds(TOUCH_INTERVAL_SECS);
+    if row.last_used_at.is_none_or(|t| t <= since) {
+        repo::touch(db, row.token_id, now, since).await?;
     }
     Ok(Some(Identity {
         user: row.user,

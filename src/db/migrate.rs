@@ -47,6 +47,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(3, "support_requests"),
     migration!(4, "telemetry"),
     migration!(5, "operational_controls"),
+    migration!(6, "api_token_lifecycle"),
     migration!(7, "handoff_finalizer"),
 ];
 

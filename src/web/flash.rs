@@ -7,12 +7,14 @@ use axum_extra::extract::cookie::{Cookie, SameSite};
 pub const COOKIE: &str = "tp_flash";
 
 /// Messages a redirect can announce.
-const KNOWN: [(&str, Level); 5] = [
+const KNOWN: [(&str, Level); 7] = [
     ("flash-signed-out", Level::Info),
     ("flash-profile-saved", Level::Success),
     ("flash-control-paused", Level::Success),
     ("flash-control-pause-updated", Level::Success),
     ("flash-control-resumed", Level::Success),
+    ("flash-token-revoked", Level::Success),
+    ("flash-token-already-revoked", Level::Info),
 ];
 
 /// How a flash is styled.

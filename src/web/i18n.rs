@@ -70,6 +70,7 @@ macro_rules! ftl_files {
             include_str!(concat!("../../locales/", $lang, "/diagnostics.ftl")),
             include_str!(concat!("../../locales/", $lang, "/support.ftl")),
             include_str!(concat!("../../locales/", $lang, "/system.ftl")),
+            include_str!(concat!("../../locales/", $lang, "/tokens.ftl")),
         ]
     };
 }

@@ -261,14 +261,28 @@ impl TestApp {
         }
     }
 
-    /// A new API token for `email`.
+    /// A new API token for `email` with the configured default lifetime.
     pub async fn token_for(&self, email: &str) -> String {
-        tokens::create(
+        let days = self.state.config.api_tokens.default_days;
+        self.token_with(email, "test", tokens::Expiry::Days(days))
+            .await
+            .secret
+    }
+
+    /// A new API token for `email`, created now by the CLI actor.
+    pub async fn token_with(
+        &self,
+        email: &str,
+        name: &str,
+        expiry: tokens::Expiry,
+    ) -> tokens::CreatedToken {
+        tokens::create_for_email(
             self.db(),
             &AuditContext::cli(),
             self.clock.now_for_tests(),
             email,
-            "test",
+            name,
+            expiry,
         )
         .await
         .expect("token")

@@ -2,3 +2,4 @@
 
 pub mod api;
 pub mod routes;
+pub mod tokens_api;

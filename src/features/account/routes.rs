@@ -1,22 +1,51 @@
-//! `GET/POST /account`.
+//! `GET/POST /account` (profile) and the account page's API tokens section:
+//! `POST /account/tokens`, `GET/POST /account/tokens/{id}/revoke`.
 
 use crate::{
-    auth::users,
+    auth::{
+        tokens::{self, ApiToken, Expiry, Whose},
+        users,
+    },
     error::{AppError, AppResult, Invalid, ServiceError},
     state::AppState,
     web::{
-        FormData, context::CurrentUser, context::RequestContext, flash, html, see_other,
+        FormData,
+        context::{CurrentUser, RequestContext},
+        flash, html,
+        i18n::{Locale, Tr},
+        see_other,
         shell::Shell,
     },
 };
 use askama::Template;
 use axum::{
-    extract::State,
-    http::StatusCode,
+    extract::{Path, State},
+    http::{HeaderValue, StatusCode, header},
     response::{IntoResponse, Response},
 };
 use axum_extra::extract::cookie::CookieJar;
+use chrono::{DateTime, Utc};
 use serde::Deserialize;
+
+/// A token row of the account page.
+struct TokenItem {
+    id: i64,
+    name: String,
+    prefix: String,
+    created: String,
+    last_used: Option<String>,
+    expires: Option<String>,
+    state_key: &'static str,
+    state: &'static str,
+    revocable: bool,
+}
+
+/// The secret of a token just created, shown in the answer to the create form only.
+struct NewSecret {
+    secret: String,
+    name: String,
+    expires: Option<String>,
+}
 
 #[derive(Template)]
 #[template(path = "account.html")]
@@ -26,14 +55,53 @@ struct AccountPage {
     display_name: String,
     locale: String,
     errors: Vec<Invalid>,
+    tokens: Vec<TokenItem>,
+    new_secret: Option<NewSecret>,
+    token_form: TokenForm,
+    token_errors: Vec<Invalid>,
+    default_days: i64,
+}
+
+fn message(t: Tr, errors: &[Invalid], field: &str) -> Option<String> {
+    errors.iter().find(|e| e.field == field).map(|e| t.t(e.key))
 }
 
 impl AccountPage {
     fn error_for(&self, field: &str) -> Option<String> {
-        self.errors
-            .iter()
-            .find(|e| e.field == field)
-            .map(|e| self.shell.t.t(e.key))
+        message(self.shell.t, &self.errors, field)
+    }
+
+    fn token_error_for(&self, field: &str) -> Option<String> {
+        message(self.shell.t, &self.token_errors, field)
+    }
+
+    fn default_expiry_label(&self) -> String {
+        self.shell
+            .t
+            .t1("tokens-expiry-default", "days", self.default_days)
+    }
+}
+
+/// A moment as the account page shows it, in the page's language; always UTC, named as such.
+fn when(locale: Locale, at: DateTime<Utc>) -> String {
+    match locale {
+        Locale::De => at.format("%d.%m.%Y, %H:%M UTC").to_string(),
+        Locale::En => at.format("%Y-%m-%d %H:%M UTC").to_string(),
+    }
+}
+
+fn token_item(locale: Locale, now: DateTime<Utc>, t: ApiToken) -> TokenItem {
+    let state = t.state(now);
+    TokenItem {
+        id: t.id,
+        name: t.name,
+        prefix: t.token_prefix,
+        created: when(locale, t.created_at),
+        last_used: t.last_used_at.map(|at| when(locale, at)),
+        expires: t.expires_at.map(|at| when(locale, at)),
+        state_key: state.label_key(),
+        state: state.as_str(),
+        revocable: t.revoked_at.is_none(),
     }
 }
 
@@ -46,6 +114,46 @@ pub struct AccountForm {
     locale: String,
 }
 
+/// Which lifetime the create form chose.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ExpiryChoice {
+    /// `api_tokens.default_days`.
+    #[default]
+    Default,
+    /// The number in `expires_in_days`.
+    Days,
+    /// No expiry.
+    Never,
+}
+
+/// Posted token form.
+#[derive(Debug, Default, Deserialize)]
+pub struct TokenForm {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    expiry: ExpiryChoice,
+    #[serde(default)]
+    expires_in_days: String,
+}
+
+impl TokenForm {
+    fn expiry(&self, state: &AppState) -> Result<Expiry, ServiceError> {
+        let cfg = &state.config.api_tokens;
+        match self.expiry {
+            ExpiryChoice::Default => Expiry::choose(None, false, cfg),
+            ExpiryChoice::Never => Expiry::choose(None, true, cfg),
+            ExpiryChoice::Days => {
+                let days = self.expires_in_days.trim().parse::<i64>().map_err(|_| {
+                    ServiceError::invalid("expires_in_days", "validation-token-days-range")
+                })?;
+                Expiry::choose(Some(days), false, cfg)
+            }
+        }
+    }
+}
+
 async fn shell_for(state: &AppState, ctx: &RequestContext, is_platform: bool) -> AppResult<Shell> {
     if is_platform {
         Ok(Shell::system(ctx, "account"))
@@ -54,20 +162,40 @@ async fn shell_for(state: &AppState, ctx: &RequestContext, is_platform: bool) ->
     }
 }
 
+/// The page with the stored profile, the caller's tokens and empty forms.
+async fn account_page(
+    state: &AppState,
+    ctx: &RequestContext,
+    user: &users::User,
+) -> AppResult<AccountPage> {
+    let shell = shell_for(state, ctx, user.is_platform).await?;
+    let now = state.now();
+    let tokens = tokens::list(&state.db, user.id)
+        .await?
+        .into_iter()
+        .map(|t| token_item(ctx.locale, now, t))
+        .collect();
+    Ok(AccountPage {
+        shell,
+        email: user.email.clone(),
+        display_name: user.display_name.clone(),
+        locale: user.locale.clone().unwrap_or_default(),
+        errors: Vec::new(),
+        tokens,
+        new_secret: None,
+        token_form: TokenForm::default(),
+        token_errors: Vec::new(),
+        default_days: state.config.api_tokens.default_days,
+    })
+}
+
 /// `GET /account`.
 pub async fn page(
     State(state): State<AppState>,
     ctx: RequestContext,
     CurrentUser(identity): CurrentUser,
 ) -> AppResult<Response> {
-    let shell = shell_for(&state, &ctx, identity.user.is_platform).await?;
-    Ok(html(&AccountPage {
-        shell,
-        email: identity.user.email.clone(),
-        display_name: identity.user.display_name.clone(),
-        locale: identity.user.locale.clone().unwrap_or_default(),
-        errors: Vec::new(),
-    }))
+    Ok(html(&account_page(&state, &ctx, &identity.user).await?))
 }
 
 /// `POST /account`: saves, or re-renders with field messages and the typed values kept.
@@ -100,17 +228,121 @@ pub async fn save(
             .into_response()),
         Err(ServiceError::Invalid(more)) => {
             errors.extend(more);
-            let shell = shell_for(&state, &ctx, identity.user.is_platform).await?;
-            let mut r = html(&AccountPage {
-                shell,
-                email: identity.user.email.clone(),
-                display_name: form.display_name,
-                locale: form.locale,
-                errors,
-            });
+            let mut page = account_page(&state, &ctx, &identity.user).await?;
+            page.display_name = form.display_name;
+            page.locale = form.locale;
+            page.errors = errors;
+            let mut r = html(&page);
             *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
             Ok(r)
         }
         Err(e) => Err(AppError::from(e)),
     }
+}
+
+/// `POST /account/tokens`: creates a token and answers with the page showing its secret once.
+/// No redirect: the secret must not travel through a URL, a cookie or a later request, and the
+/// answer is `no-store` so the browser keeps no copy.
+pub async fn create_token(
+    State(state): State<AppState>,
+    ctx: RequestContext,
+    CurrentUser(identity): CurrentUser,
+    FormData(form): FormData<TokenForm>,
+) -> AppResult<Response> {
+    let result = match form.expiry(&state) {
+        Ok(expiry) => {
+            tokens::create(
+                &state.db,
+                &ctx.audit(),
+                state.now(),
+                identity.user.id,
+                &form.name,
+                expiry,
+            )
+            .await
+        }
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(created) => {
+            let mut page = account_page(&state, &ctx, &identity.user).await?;
+            page.new_secret = Some(NewSecret {
+                secret: created.secret,
+                name: created.token.name,
+                expires: created.token.expires_at.map(|at| when(ctx.locale, at)),
+            });
+            let mut r = html(&page);
+            r.headers_mut()
+                .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            Ok(r)
+        }
+        Err(ServiceError::Invalid(errors)) => {
+            let mut page = account_page(&state, &ctx, &identity.user).await?;
+            page.token_form = form;
+            page.token_errors = errors;
+            let mut r = html(&page);
+            *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+            Ok(r)
+        }
+        Err(e) => Err(AppError::from(e)),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "account_token_revoke.html")]
+struct RevokePage {
+    shell: Shell,
+    token: TokenItem,
+}
+
+/// `GET /account/tokens/{id}/revoke`: asks before revoking (works without JavaScript).
+pub async fn confirm_revoke(
+    State(state): State<AppState>,
+    ctx: RequestContext,
+    CurrentUser(identity): CurrentUser,
+    jar: CookieJar,
+    Path(id): Path<String>,
+) -> AppResult<Response> {
+    let token = tokens::find(
+        &state.db,
+        Whose::User(identity.user.id),
+        tokens::parse_id(&id)?,
+    )
+    .await?
+    .ok_or(AppError::NotFound)?;
+    if token.revoked_at.is_some() {
+        return Ok((
+            jar.add(flash::set("flash-token-already-revoked")),
+            see_other("/account"),
+        )
+            .into_response());
+    }
+    let shell = shell_for(&state, &ctx, identity.user.is_platform).await?;
+    Ok(html(&RevokePage {
+        shell,
+        token: token_item(ctx.locale, state.now(), token),
+    }))
+}
+
+/// `POST /account/tokens/{id}/revoke`.
+pub async fn revoke_token(
+    State(state): State<AppState>,
+    ctx: RequestContext,
+    CurrentUser(identity): CurrentUser,
+    jar: CookieJar,
+    Path(id): Path<String>,
+) -> AppResult<Response> {
+    let outcome = tokens::revoke(
+        &state.db,
+        &ctx.audit(),
+        state.now(),
+        Whose::User(identity.user.id),
+        tokens::parse_id(&id)?,
+    )
+    .await?;
+    let key = match outcome {
+        tokens::Revoked::Now(_) => "flash-token-revoked",
+        tokens::Revoked::Already(_) => "flash-token-already-revoked",
+    };
+    Ok((jar.add(flash::set(key)), see_other("/account")).into_response())
 }

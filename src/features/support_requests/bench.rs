@@ -96,14 +96,16 @@ async fn recreate(target: &BenchTarget) -> anyhow::Result<Db> {
 }
 
 async fn token_for(db: &Db, email: &str) -> anyhow::Result<String> {
-    crate::auth::tokens::create(
+    crate::auth::tokens::create_for_email(
         db,
         &crate::audit::AuditContext::cli(),
         chrono::Utc::now(),
         email,
         "bench",
+        crate::auth::tokens::Expiry::Days(1),
     )
     .await
+    .map(|t| t.secret)
     .map_err(|e| anyhow!("token for {email}: {e}"))
 }
 
