@@ -32,6 +32,25 @@ pub struct Config {
     pub support_desk: crate::support_desk::SupportDeskConfig,
     /// Product usage telemetry retention.
     pub telemetry: TelemetryConfig,
+    /// Database pool behaviour when the database is slow or gone.
+    pub database: DatabaseConfig,
+}
+
+/// Database pool settings (the URL stays the top-level `database_url`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DatabaseConfig {
+    /// How long a request waits for a pooled connection before it fails with `503`, in
+    /// milliseconds; short, so a lost database answers fast instead of piling up requests.
+    pub acquire_timeout_ms: u64,
+}
+
+impl Default for DatabaseConfig {
+    fn default() -> Self {
+        DatabaseConfig {
+            acquire_timeout_ms: 2000,
+        }
+    }
 }
 
 /// Product usage telemetry settings.
@@ -132,6 +151,11 @@ pub struct HttpConfig {
     pub body_limit_bytes: usize,
     /// A request taking longer than this is answered with 408.
     pub request_timeout_secs: u64,
+    /// Largest total size of the request headers (names plus values), in bytes; more is `431`.
+    pub max_header_bytes: usize,
+    /// After SIGTERM or Ctrl-C, how long in-flight requests and running runs may take to
+    /// finish before the process stops them and exits.
+    pub shutdown_grace_secs: u64,
 }
 
 impl Default for Config {
@@ -153,6 +177,8 @@ impl Default for Config {
             http: HttpConfig {
                 body_limit_bytes: 1024 * 1024,
                 request_timeout_secs: 30,
+                max_header_bytes: 16 * 1024,
+                shutdown_grace_secs: 20,
             },
             providers: ProvidersConfig {
                 verification_freshness_hours: 24,
@@ -178,12 +204,13 @@ impl Default for Config {
                 prune_batch_size: 10_000,
                 scheduler_interval_secs: 300,
             },
+            database: DatabaseConfig::default(),
         }
     }
 }
 
 /// Top-level keys, for picking our variables out of the environment.
-const TOP_LEVEL_KEYS: [&str; 10] = [
+const TOP_LEVEL_KEYS: [&str; 11] = [
     "database_url",
     "bind",
     "public_url",
@@ -194,6 +221,7 @@ const TOP_LEVEL_KEYS: [&str; 10] = [
     "operations",
     "support_desk",
     "telemetry",
+    "database",
 ];
 
 /// `TENANTPILOT_*` variable names that are neither settings nor `TENANTPILOT_CONFIG`.
@@ -272,6 +300,16 @@ impl Config {
         if self.http.body_limit_bytes < 1024 {
             return Err(ConfigError(
                 "http.body_limit_bytes must be at least 1024".into(),
+            ));
+        }
+        if self.http.max_header_bytes < 1024 {
+            return Err(ConfigError(
+                "http.max_header_bytes must be at least 1024".into(),
+            ));
+        }
+        if !(100..=60_000).contains(&self.database.acquire_timeout_ms) {
+            return Err(ConfigError(
+                "database.acquire_timeout_ms must be between 100 and 60000".into(),
             ));
         }
         if self.providers.verification_freshness_hours < 1 {

@@ -15,6 +15,7 @@ pub mod error;
 pub mod features;
 pub mod jobs;
 pub mod outbound;
+pub mod shutdown;
 pub mod state;
 pub mod support_desk;
 pub mod validate;
@@ -92,8 +93,7 @@ fn routes() -> Routes {
     .get("/healthz", api::healthz)
     .get("/readyz", api::readyz)
     .get("/metrics", web::metrics::render)
-    .get("/static/app.css", web::assets::css)
-    .get("/static/app.js", web::assets::js)
+    .get("/static/{file}", web::assets::serve)
     // identity
     .get("/", root)
     .get("/login", auth::routes::login_form)
@@ -241,6 +241,7 @@ pub fn app(state: AppState) -> Router {
             web::context::layer,
         ))
         .layer(middleware::from_fn(web::metrics::track))
+        .layer(middleware::from_fn(web::no_store))
         .layer(CompressionLayer::new())
         .layer(SetResponseHeaderLayer::if_not_present(
             header::X_CONTENT_TYPE_OPTIONS,

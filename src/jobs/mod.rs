@@ -144,14 +144,25 @@ pub async fn tick(state: &AppState, instance_id: &str) -> Result<Vec<JobOutcome>
 /// (a few minutes by default, so a new day's slot is picked up soon after midnight UTC).
 /// Abort the handle at shutdown.
 pub fn spawn(state: AppState) -> tokio::task::JoinHandle<()> {
+    spawn_until(state, crate::shutdown::Shutdown::never())
+}
+
+/// [`spawn`], ending after the tick in progress once `shutdown` fires.
+pub fn spawn_until(
+    state: AppState,
+    mut shutdown: crate::shutdown::Shutdown,
+) -> tokio::task::JoinHandle<()> {
     let instance = crate::features::operations::runner::instance_name();
     let every = Duration::from_secs(state.config.telemetry.scheduler_interval_secs.max(1));
     tokio::spawn(async move {
-        loop {
+        while !shutdown.is_stopping() {
             if let Err(e) = tick(&state, &instance).await {
                 tracing::warn!(error = %e, "scheduler tick failed");
             }
-            tokio::time::sleep(every).await;
+            tokio::select! {
+                _ = tokio::time::sleep(every) => {}
+                _ = shutdown.stopped() => {}
+            }
         }
     })
 }
