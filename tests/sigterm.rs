@@ -1,4 +1,4 @@
-//! Issue 11 point 7 with the real binary: SIGTERM stops accepting connections, lets the request
+//! Issue 11 point 7 with the real binary (on the database the harness selects): SIGTERM stops accepting connections, lets the request
 //! in flight finish, and the process exits 0 within the grace period.
 //!
 //! The request in flight is a sign-in whose form body arrives in two parts, the second only
@@ -61,7 +61,10 @@ fn csrf_field(html: &str) -> Option<&str> {
 #[test]
 fn sigterm_finishes_the_request_in_flight_refuses_new_ones_and_exits_zero() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let url = format!("sqlite://{}", dir.path().join("tp.db").display());
+    // SQLite by default, a fresh PostgreSQL database when TEST_DATABASE_URL is set.
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let tdb = runtime.block_on(tenantpilot::db::testing::TestDatabase::new());
+    let url = tdb.url.clone();
     let seeded = Command::new(BIN)
         .args(["demo", "seed", "--password", PASSWORD])
         .env("DATABASE_URL", &url)
@@ -177,4 +180,6 @@ fn sigterm_finishes_the_request_in_flight_refuses_new_ones_and_exits_zero() {
         signalled.elapsed() < Duration::from_secs(15),
         "exited within the grace period"
     );
+    runtime.block_on(tdb.db.close());
+    drop(tdb);
 }
