@@ -265,11 +265,11 @@ async fn open(config: &Config) -> Result<Db, CliError> {
     let db = Db::connect_with(&config.database_url, &config.database)
         .await
         .map_err(|e| {
-        CliError(format!(
-            "{e} (database_url = {})",
-            redact_url(&config.database_url)
-        ))
-    })?;
+            CliError(format!(
+                "{e} (database_url = {})",
+                redact_url(&config.database_url)
+            ))
+        })?;
     migrate::run(&db)
         .await
         .map_err(|e| CliError(format!("migrations failed: {e}")))?;

@@ -168,7 +168,9 @@ struct Resp {
 }
 
 async fn send(router: &Router, path: &str, auth: (&'static str, &str)) -> Resp {
-    let mut b = Request::builder().uri(path).header(header::HOST, "localhost");
+    let mut b = Request::builder()
+        .uri(path)
+        .header(header::HOST, "localhost");
     if !auth.1.is_empty() {
         b = b.header(auth.0, auth.1);
     }
@@ -272,24 +274,48 @@ async fn a_lost_database_fails_fast_and_the_service_recovers_by_itself() {
     // a new connection that cannot be made.
     for round in 0..3 {
         let ready = send(&router, "/readyz", none).await;
-        assert_eq!(ready.status, StatusCode::SERVICE_UNAVAILABLE, "round {round}");
-        assert!(ready.body.contains(r#""status":"unavailable""#), "{}", ready.body);
+        assert_eq!(
+            ready.status,
+            StatusCode::SERVICE_UNAVAILABLE,
+            "round {round}"
+        );
+        assert!(
+            ready.body.contains(r#""status":"unavailable""#),
+            "{}",
+            ready.body
+        );
         assert!(
             ready.took < Duration::from_millis(1500),
             "round {round}: /readyz took {:?}",
             ready.took
         );
         let html = send(&router, page, browser).await;
-        assert_eq!(html.status, StatusCode::SERVICE_UNAVAILABLE, "round {round}");
-        assert!(html.content_type.starts_with("text/html"), "{}", html.content_type);
-        assert!(html.body.contains("Temporarily unavailable"), "{}", html.body);
+        assert_eq!(
+            html.status,
+            StatusCode::SERVICE_UNAVAILABLE,
+            "round {round}"
+        );
+        assert!(
+            html.content_type.starts_with("text/html"),
+            "{}",
+            html.content_type
+        );
+        assert!(
+            html.body.contains("Temporarily unavailable"),
+            "{}",
+            html.body
+        );
         assert!(
             html.took < Duration::from_millis(3500),
             "round {round}: page took {:?}",
             html.took
         );
         let json = send(&router, "/api/v1/me", api).await;
-        assert_eq!(json.status, StatusCode::SERVICE_UNAVAILABLE, "round {round}");
+        assert_eq!(
+            json.status,
+            StatusCode::SERVICE_UNAVAILABLE,
+            "round {round}"
+        );
         assert_eq!(json.content_type, "application/problem+json");
         assert!(json.body.contains("service-unavailable"), "{}", json.body);
         assert!(

@@ -53,7 +53,10 @@ async fn a_hostile_next_after_sign_in_lands_on_the_start_page() {
     assert_eq!(r.header("location"), Some("/admin/t/fabrikam"));
     // The login page does not carry a hostile `next` into its form either.
     let page = app.get("/login?next=%2F%09%2Fevil.example%2Fx", None).await;
-    assert!(page.body.contains(r#"name="next" value="""#), "hostile next dropped");
+    assert!(
+        page.body.contains(r#"name="next" value="""#),
+        "hostile next dropped"
+    );
     let page = app.get("/login?next=%2Fadmin%2Foperations", None).await;
     assert!(
         page.body
@@ -98,7 +101,8 @@ async fn pages_and_api_answers_are_not_stored_but_hashed_assets_are_cached_for_a
             "{href}"
         );
         assert!(
-            r.header("content-type").is_some_and(|v| v.starts_with(kind)),
+            r.header("content-type")
+                .is_some_and(|v| v.starts_with(kind)),
             "{href}"
         );
         assert!(!r.body.is_empty());
@@ -162,7 +166,11 @@ async fn oversized_request_headers_are_refused_with_431() {
     // 70 KB are not.
     let r = app.send(page(70 * 1024)).await;
     assert_eq!(r.status, StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE);
-    assert!(r.header("content-type").unwrap_or("").starts_with("text/html"));
+    assert!(
+        r.header("content-type")
+            .unwrap_or("")
+            .starts_with("text/html")
+    );
     assert!(r.body.contains("Request headers too large"), "{}", r.body);
     assert_eq!(r.header("connection"), Some("close"));
     let r = app.send(api(70 * 1024)).await;
@@ -248,7 +256,9 @@ async fn serve(app: &TestApp) -> SocketAddr {
 }
 
 /// Reads one response head (status and lower-cased headers) and its `content-length` body.
-async fn read_response(stream: &mut (impl AsyncReadExt + Unpin)) -> (u16, Vec<(String, String)>, Vec<u8>) {
+async fn read_response(
+    stream: &mut (impl AsyncReadExt + Unpin),
+) -> (u16, Vec<(String, String)>, Vec<u8>) {
     let mut buf = Vec::new();
     let mut chunk = [0u8; 8192];
     let head_end = loop {
@@ -322,7 +332,9 @@ async fn refused_oversized_requests_close_the_keep_alive_connection() {
     let mut stream = TcpStream::connect(addr).await.expect("connect");
     for _ in 0..2 {
         stream
-            .write_all(b"GET /healthz HTTP/1.1\r\nHost: localhost\r\nConnection: keep-alive\r\n\r\n")
+            .write_all(
+                b"GET /healthz HTTP/1.1\r\nHost: localhost\r\nConnection: keep-alive\r\n\r\n",
+            )
             .await
             .expect("write");
         let (status, headers, _) = bounded(read_response(&mut stream)).await;
@@ -334,7 +346,11 @@ async fn refused_oversized_requests_close_the_keep_alive_connection() {
     // body (it carries the token) and hits the limit while reading.
     let anon = app.anonymous().await;
     for (path, content_type, cookie) in [
-        ("/api/v1/tenants/fabrikam/operations", "application/json", ""),
+        (
+            "/api/v1/tenants/fabrikam/operations",
+            "application/json",
+            "",
+        ),
         (
             "/login",
             "application/x-www-form-urlencoded",
@@ -358,7 +374,10 @@ async fn refused_oversized_requests_close_the_keep_alive_connection() {
         let (status, headers, _) = bounded(read_response(&mut reader)).await;
         assert_eq!(status, 413, "{path}");
         assert_eq!(header(&headers, "connection"), Some("close"), "{path}");
-        assert!(server_closes(&mut reader).await, "{path}: connection closed");
+        assert!(
+            server_closes(&mut reader).await,
+            "{path}: connection closed"
+        );
         sender.abort();
     }
 

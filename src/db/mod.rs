@@ -5,12 +5,12 @@
 pub mod migrate;
 pub mod testing;
 
+use crate::config::DatabaseConfig;
 use sqlx::{
     PgPool, Postgres, Sqlite, SqlitePool, Transaction,
     postgres::PgPoolOptions,
     sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous},
 };
-use crate::config::DatabaseConfig;
 use std::{str::FromStr, time::Duration};
 
 /// A pool on whichever backend `DATABASE_URL` chose.
