@@ -34,6 +34,8 @@ pub struct Config {
     pub telemetry: TelemetryConfig,
     /// API bearer token lifetimes.
     pub api_tokens: ApiTokensConfig,
+    /// Database pool behaviour when the database is slow or gone.
+    pub database: DatabaseConfig,
 }
 
 /// API bearer token settings.
@@ -47,6 +49,23 @@ pub struct ApiTokensConfig {
 impl ApiTokensConfig {
     /// Longest lifetime a token may be given, in days (ten years).
     pub const MAX_DAYS: i64 = 3650;
+}
+
+/// Database pool settings (the URL stays the top-level `database_url`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DatabaseConfig {
+    /// How long a request waits for a pooled connection before it fails with `503`, in
+    /// milliseconds; short, so a lost database answers fast instead of piling up requests.
+    pub acquire_timeout_ms: u64,
+}
+
+impl Default for DatabaseConfig {
+    fn default() -> Self {
+        DatabaseConfig {
+            acquire_timeout_ms: 2000,
+        }
+    }
 }
 
 /// Product usage telemetry settings.
@@ -147,6 +166,11 @@ pub struct HttpConfig {
     pub body_limit_bytes: usize,
     /// A request taking longer than this is answered with 408.
     pub request_timeout_secs: u64,
+    /// Largest total size of the request headers (names plus values), in bytes; more is `431`.
+    pub max_header_bytes: usize,
+    /// After SIGTERM or Ctrl-C, how long in-flight requests and running runs may take to
+    /// finish before the process stops them and exits.
+    pub shutdown_grace_secs: u64,
 }
 
 impl Default for Config {
@@ -168,6 +192,8 @@ impl Default for Config {
             http: HttpConfig {
                 body_limit_bytes: 1024 * 1024,
                 request_timeout_secs: 30,
+                max_header_bytes: 16 * 1024,
+                shutdown_grace_secs: 20,
             },
             providers: ProvidersConfig {
                 verification_freshness_hours: 24,
@@ -194,6 +220,7 @@ impl Default for Config {
                 scheduler_interval_secs: 300,
             },
             api_tokens: ApiTokensConfig { default_days: 90 },
+            database: DatabaseConfig::default(),
         }
     }
 }
@@ -211,6 +238,7 @@ const TOP_LEVEL_KEYS: [&str; 11] = [
     "support_desk",
     "telemetry",
     "api_tokens",
+    "database",
 ];
 
 /// `TENANTPILOT_*` variable names that are neither settings nor `TENANTPILOT_CONFIG`.
@@ -289,6 +317,16 @@ impl Config {
         if self.http.body_limit_bytes < 1024 {
             return Err(ConfigError(
                 "http.body_limit_bytes must be at least 1024".into(),
+            ));
+        }
+        if self.http.max_header_bytes < 1024 {
+            return Err(ConfigError(
+                "http.max_header_bytes must be at least 1024".into(),
+            ));
+        }
+        if !(100..=60_000).contains(&self.database.acquire_timeout_ms) {
+            return Err(ConfigError(
+                "database.acquire_timeout_ms must be between 100 and 60000".into(),
             ));
         }
         if self.providers.verification_freshness_hours < 1 {

@@ -118,6 +118,9 @@ pub enum AppError {
     /// The database is not reachable.
     #[error("service unavailable")]
     Unavailable,
+    /// The request headers together exceed the configured limit.
+    #[error("request header fields too large")]
+    HeadersTooLarge,
     /// A bug or an infrastructure failure; logged once with the request id.
     #[error("internal error: {0}")]
     Internal(#[from] anyhow::Error),
@@ -125,12 +128,11 @@ pub enum AppError {
 
 impl From<sqlx::Error> for AppError {
     fn from(e: sqlx::Error) -> Self {
-        match e {
-            sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => {
-                tracing::warn!(error = %e, "database unavailable");
-                AppError::Unavailable
-            }
-            other => AppError::Internal(other.into()),
+        if crate::db::is_unavailable(&e) {
+            tracing::warn!(error = %e, "database unavailable");
+            AppError::Unavailable
+        } else {
+            AppError::Internal(e.into())
         }
     }
 }
@@ -151,6 +153,7 @@ impl AppError {
             AppError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             AppError::Timeout => StatusCode::REQUEST_TIMEOUT,
             AppError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::HeadersTooLarge => StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -172,6 +175,7 @@ impl AppError {
             AppError::MethodNotAllowed => "method-not-allowed",
             AppError::Timeout => "request-timeout",
             AppError::Unavailable => "service-unavailable",
+            AppError::HeadersTooLarge => "request-header-fields-too-large",
             AppError::Internal(_) => "internal-error",
         }
     }
@@ -189,6 +193,7 @@ impl AppError {
             StatusCode::FORBIDDEN => AppError::Forbidden("access"),
             StatusCode::TOO_MANY_REQUESTS => AppError::TooManyRequests(60),
             StatusCode::SERVICE_UNAVAILABLE => AppError::Unavailable,
+            StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE => AppError::HeadersTooLarge,
             s if s.is_client_error() => AppError::BadRequest {
                 code: "bad-request",
                 detail: "The request could not be understood.".into(),

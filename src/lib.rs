@@ -16,6 +16,7 @@ pub mod features;
 pub mod jobs;
 pub mod outbound;
 pub mod redact;
+pub mod shutdown;
 pub mod state;
 pub mod support_desk;
 pub mod validate;
@@ -97,8 +98,7 @@ fn routes() -> Routes {
     .get("/healthz", api::healthz)
     .get("/readyz", api::readyz)
     .get("/metrics", web::metrics::render)
-    .get("/static/app.css", web::assets::css)
-    .get("/static/app.js", web::assets::js)
+    .get("/static/{file}", web::assets::serve)
     // identity
     .get("/", root)
     .get("/login", auth::routes::login_form)
@@ -255,6 +255,7 @@ pub fn app(state: AppState) -> Router {
             web::context::layer,
         ))
         .layer(middleware::from_fn(web::metrics::track))
+        .layer(middleware::from_fn(web::no_store))
         .layer(CompressionLayer::new())
         .layer(SetResponseHeaderLayer::if_not_present(
             header::X_CONTENT_TYPE_OPTIONS,

@@ -279,12 +279,14 @@ async fn main() -> ExitCode {
 }
 
 async fn open(config: &Config) -> Result<Db, CliError> {
-    let db = Db::connect(&config.database_url).await.map_err(|e| {
-        CliError(format!(
-            "{e} (database_url = {})",
-            redact_url(&config.database_url)
-        ))
-    })?;
+    let db = Db::connect_with(&config.database_url, &config.database)
+        .await
+        .map_err(|e| {
+            CliError(format!(
+                "{e} (database_url = {})",
+                redact_url(&config.database_url)
+            ))
+        })?;
     migrate::run(&db)
         .await
         .map_err(|e| CliError(format!("migrations failed: {e}")))?;
@@ -511,25 +513,86 @@ async fn serve(config: Config, bind: Option<String>) -> Result<(), CliError> {
             "The database is empty. Load demo data with:\n  cargo run -- demo seed --password <at-least-8-chars>"
         );
     }
+    let grace = std::time::Duration::from_secs(state.config.http.shutdown_grace_secs);
+    let (trigger, shutdown) = tenantpilot::shutdown::channel();
     // Runs execute inside the service: they outlive the request that queued them.
-    let executors = tenantpilot::features::operations::runner::spawn(state.clone()).await;
+    let executors =
+        tenantpilot::features::operations::runner::spawn_until(state.clone(), shutdown.clone())
+            .await;
     // Daily jobs (telemetry retention) run once per day across every instance.
-    let scheduler = tenantpilot::jobs::spawn(state.clone());
+    let scheduler = tenantpilot::jobs::spawn_until(state.clone(), shutdown.clone());
     let app = tenantpilot::app(state);
-    let served = axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(async {
-        let _ = tokio::signal::ctrl_c().await;
-    })
-    .await
-    .map_err(|e| CliError(format!("server error: {e}")));
-    for handle in executors {
-        handle.abort();
+    let mut stopped = shutdown.clone();
+    let server = tokio::spawn(
+        axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(async move { stopped.stopped().await })
+        .into_future(),
+    );
+    let mut server = std::pin::pin!(server);
+    // SIGTERM (service managers, containers) and Ctrl-C both stop the same way: no new
+    // connections or runs, then up to `grace` for in-flight requests and running runs.
+    let early = tokio::select! {
+        early = &mut server => Some(early),
+        () = stop_signal() => None,
+    };
+    trigger.stop();
+    let deadline = tokio::time::Instant::now() + grace;
+    let served = match early {
+        Some(early) => early,
+        None => {
+            println!(
+                "Stopping: finishing in-flight requests and runs (at most {}s)",
+                grace.as_secs()
+            );
+            match tokio::time::timeout_at(deadline, &mut server).await {
+                Ok(done) => done,
+                Err(_) => {
+                    eprintln!("in-flight requests did not finish within the grace period");
+                    server.abort();
+                    Ok(Ok(()))
+                }
+            }
+        }
+    };
+    let mut background = executors;
+    background.push(scheduler);
+    for handle in background {
+        let abort = handle.abort_handle();
+        if tokio::time::timeout_at(deadline, handle).await.is_err() {
+            eprintln!("a background task did not finish within the grace period; stopping it");
+            abort.abort();
+        }
     }
-    scheduler.abort();
     served
+        .map_err(|e| CliError(format!("server task failed: {e}")))?
+        .map_err(|e| CliError(format!("server error: {e}")))
+}
+
+/// Completes on the first SIGTERM or Ctrl-C (SIGINT).
+async fn stop_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = term.recv() => {}
+                    _ = tokio::signal::ctrl_c() => {}
+                }
+            }
+            Err(e) => {
+                eprintln!("could not listen for SIGTERM ({e}); only Ctrl-C stops the server");
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
 }
 
 /// `tenantpilot support-desk check`: proves the configured desk answers with our credentials.

@@ -35,8 +35,12 @@ fn matrix() -> Vec<Row> {
         row("GET", "/healthz", Get("/healthz"), [200; 7]),
         row("GET", "/readyz", Get("/readyz"), [200; 7]),
         row("GET", "/metrics", Get("/metrics"), [200; 7]),
-        row("GET", "/static/app.css", Get("/static/app.css"), [200; 7]),
-        row("GET", "/static/app.js", Get("/static/app.js"), [200; 7]),
+        row(
+            "GET",
+            "/static/{file}",
+            Get(tenantpilot::web::assets::css_href()),
+            [200; 7],
+        ),
         row("GET", "/", Get("/"), [302; 7]),
         row(
             "GET",
@@ -244,13 +248,13 @@ fn matrix() -> Vec<Row> {
             "GET",
             "/system",
             Get("/system"),
-            [404, 404, 404, 404, 404, 302, 200],
+            [404, 404, 404, 404, 404, 404, 200],
         ),
         row(
             "GET",
             "/system/controls",
             Get("/system/controls"),
-            [404, 404, 404, 404, 404, 302, 200],
+            [404, 404, 404, 404, 404, 404, 200],
         ),
         row(
             "POST",
@@ -259,19 +263,19 @@ fn matrix() -> Vec<Row> {
                 "/system/controls/support_desk_handoff",
                 &[("action", "pause"), ("reason", "Matrix check")],
             ),
-            [404, 404, 404, 404, 404, 302, 303],
+            [404, 404, 404, 404, 404, 404, 303],
         ),
         row(
             "GET",
             "/system/support-desk",
             Get("/system/support-desk"),
-            [404, 404, 404, 404, 404, 302, 200],
+            [404, 404, 404, 404, 404, 404, 200],
         ),
         row(
             "POST",
             "/system/support-desk/test-ticket",
             Form("/system/support-desk/test-ticket", &[]),
-            [404, 404, 404, 404, 404, 302, 303],
+            [404, 404, 404, 404, 404, 404, 303],
         ),
         row(
             "GET",

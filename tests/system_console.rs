@@ -636,8 +636,10 @@ async fn only_platform_users_see_the_console() {
             .await;
         assert_eq!(r.status, StatusCode::NOT_FOUND, "{actor}");
     }
+    // Issue 11: anonymous callers get the same 404 as everyone but platform users (a login
+    // redirect would show that the plane exists).
     let anonymous = app.get("/system", None).await;
-    assert_eq!(anonymous.status, StatusCode::FOUND);
+    assert_eq!(anonymous.status, StatusCode::NOT_FOUND);
     assert_eq!(
         app.count("SELECT COUNT(*) FROM operational_control_pauses")
             .await,

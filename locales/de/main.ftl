@@ -44,6 +44,8 @@ error-request-timeout-title = Zeitüberschreitung
 error-request-timeout-detail = Die Anfrage hat zu lange gedauert und wurde abgebrochen. Versuchen Sie es gleich noch einmal.
 error-service-unavailable-title = Vorübergehend nicht verfügbar
 error-service-unavailable-detail = Die Datenbank ist gerade nicht erreichbar. Versuchen Sie es gleich noch einmal.
+error-request-header-fields-too-large-title = Anfrage-Header zu groß
+error-request-header-fields-too-large-detail = Die Header der Anfrage (oft Cookies) sind größer als erlaubt. Löschen Sie die Cookies dieser Seite oder senden Sie weniger Header und versuchen Sie es erneut.
 error-internal-error-title = Etwas ist schiefgelaufen
 error-internal-error-detail = Ein unerwarteter Fehler ist aufgetreten. Er wurde protokolliert; nennen Sie bei einer Meldung die Anfrage-ID.
 

@@ -44,6 +44,8 @@ error-request-timeout-title = Request took too long
 error-request-timeout-detail = The request took too long and was stopped. Try again in a moment.
 error-service-unavailable-title = Temporarily unavailable
 error-service-unavailable-detail = The database is not reachable right now. Try again in a moment.
+error-request-header-fields-too-large-title = Request headers too large
+error-request-header-fields-too-large-detail = The request headers (often cookies) are larger than the server accepts. Clear this site's cookies or send fewer headers, then try again.
 error-internal-error-title = Something went wrong
 error-internal-error-detail = An unexpected error occurred. It has been logged; quote the request id when you report it.
 

@@ -8,7 +8,7 @@ use crate::{
     error::AppError,
     features::{tenants::model::ScopedTenant, workspaces::model::MemberWorkspace},
     state::AppState,
-    web::context::CurrentUser,
+    web::context::{CurrentUser, Plane, RequestContext},
 };
 use axum::{
     extract::{FromRequestParts, RawPathParams},
@@ -114,7 +114,9 @@ impl FromRequestParts<AppState> for WorkspaceScope {
     }
 }
 
-/// A platform operator; everyone else gets `404` (the system plane does not exist for them).
+/// A platform operator; everyone else gets `404` (the system plane does not exist for them),
+/// anonymous browsers included: a login redirect would show that the plane exists. Platform
+/// users sign in at `/login` like everyone. An API call without a token stays `401`.
 #[derive(Debug, Clone)]
 pub struct PlatformUser(pub Arc<Identity>);
 
@@ -122,11 +124,11 @@ impl FromRequestParts<AppState> for PlatformUser {
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
-        let CurrentUser(identity) = CurrentUser::from_request_parts(parts, state).await?;
-        if identity.user.is_platform {
-            Ok(PlatformUser(identity))
-        } else {
-            Err(AppError::NotFound)
+        let ctx = RequestContext::from_request_parts(parts, state).await?;
+        match ctx.identity {
+            Some(identity) if identity.user.is_platform => Ok(PlatformUser(identity)),
+            None if ctx.plane == Plane::Api => Err(AppError::Unauthenticated),
+            _ => Err(AppError::NotFound),
         }
     }
 }

@@ -95,7 +95,7 @@ pub async fn login_form(
     if let Some(identity) = ctx.identity.as_deref() {
         return found(home_for(&identity.user));
     }
-    let next = safe_next(query.next.as_deref()).unwrap_or_default();
+    let next = safe_next(query.next.as_deref(), &state.config.public_url).unwrap_or_default();
     page(&state, &ctx, jar, StatusCode::OK, String::new(), next, None)
 }
 
@@ -109,7 +109,7 @@ pub async fn login(
     let t = Tr(ctx.locale);
     let now = state.now();
     let email = validate::normalize_email(&form.email);
-    let next = safe_next(Some(&form.next)).unwrap_or_default();
+    let next = safe_next(Some(&form.next), &state.config.public_url).unwrap_or_default();
     let typed_email = form.email.trim().chars().take(254).collect::<String>();
     if email.is_empty() || form.password.is_empty() {
         let msg = t.t("login-missing-fields");

@@ -5,6 +5,7 @@
 pub mod migrate;
 pub mod testing;
 
+use crate::config::DatabaseConfig;
 use sqlx::{
     PgPool, Postgres, Sqlite, SqlitePool, Transaction,
     postgres::PgPoolOptions,
@@ -83,8 +84,19 @@ pub enum ConnectError {
 }
 
 impl Db {
-    /// Opens a pool for `url`, creating the SQLite file (and its folder) when missing.
+    /// Opens a pool for `url` with the default pool settings (tools, tests, benchmarks).
     pub async fn connect(url: &str) -> Result<Db, ConnectError> {
+        Self::connect_with(url, &DatabaseConfig::default()).await
+    }
+
+    /// Opens a pool for `url`, creating the SQLite file (and its folder) when missing.
+    ///
+    /// A request waits at most `acquire_timeout_ms` for a connection, then fails as
+    /// unavailable. A pooled connection that broke while the database was away fails the one
+    /// query that used it and is dropped when it is returned (sqlx pings on release), so the
+    /// pool recovers by itself once the database is back.
+    pub async fn connect_with(url: &str, settings: &DatabaseConfig) -> Result<Db, ConnectError> {
+        let acquire_timeout = Duration::from_millis(settings.acquire_timeout_ms);
         if url.starts_with("sqlite:") {
             let options = SqliteConnectOptions::from_str(url)?
                 .create_if_missing(true)
@@ -100,7 +112,7 @@ impl Db {
             }
             let pool = SqlitePoolOptions::new()
                 .max_connections(8)
-                .acquire_timeout(Duration::from_secs(15))
+                .acquire_timeout(acquire_timeout)
                 .connect_with(options)
                 .await?;
             Ok(Db::Sqlite(pool))
@@ -110,7 +122,7 @@ impl Db {
                 // A ping before every checkout doubles the round trips of short page queries;
                 // a dead connection surfaces as an error on use and is replaced by the pool.
                 .test_before_acquire(false)
-                .acquire_timeout(Duration::from_secs(15))
+                .acquire_timeout(acquire_timeout)
                 .connect(url)
                 .await?;
             Ok(Db::Postgres(pool))
@@ -145,6 +157,16 @@ impl Db {
         .map(|_| ())
     }
 
+    /// [`Db::ping`] bounded by `budget` (shorter than the pool's acquire timeout), so a
+    /// readiness probe answers in time whatever the database does.
+    pub async fn ping_within(&self, budget: Duration) -> Result<(), PingError> {
+        match tokio::time::timeout(budget, self.ping()).await {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(e)) => Err(PingError::Failed(e)),
+            Err(_) => Err(PingError::TimedOut),
+        }
+    }
+
     /// Closes every connection (tests, shutdown).
     pub async fn close(&self) {
         with_db!(self, |p| p.close().await)
@@ -166,6 +188,30 @@ impl Tx {
             Tx::Sqlite(t) => t.rollback().await,
             Tx::Postgres(t) => t.rollback().await,
         }
+    }
+}
+
+/// Why a bounded ping failed.
+#[derive(Debug, thiserror::Error)]
+pub enum PingError {
+    /// The database answered with an error or the connection failed.
+    #[error("database ping failed: {0}")]
+    Failed(sqlx::Error),
+    /// No answer within the budget.
+    #[error("database ping timed out")]
+    TimedOut,
+}
+
+/// Whether `err` means the database is unreachable or going away (pool timeout, I/O, or a
+/// server shutting down, starting up or cut off: SQLSTATE classes 08 and 57), as opposed to a
+/// bug in a query.
+pub fn is_unavailable(err: &sqlx::Error) -> bool {
+    match err {
+        sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => true,
+        sqlx::Error::Database(d) => d
+            .code()
+            .is_some_and(|c| c.starts_with("08") || c.starts_with("57")),
+        _ => false,
     }
 }
 

@@ -184,6 +184,14 @@ fn tick_every(scheduler_interval_secs: u64) -> Duration {
 /// `telemetry.scheduler_interval_secs`, at most [`MAX_TICK`] apart. Abort the handle at
 /// shutdown.
 pub fn spawn(state: AppState) -> tokio::task::JoinHandle<()> {
+    spawn_until(state, crate::shutdown::Shutdown::never())
+}
+
+/// [`spawn`], ending after the tick in progress once `shutdown` fires.
+pub fn spawn_until(
+    state: AppState,
+    mut shutdown: crate::shutdown::Shutdown,
+) -> tokio::task::JoinHandle<()> {
     let instance = crate::features::operations::runner::instance_name();
     let every = tick_every(state.config.telemetry.scheduler_interval_secs);
     tokio::spawn(async move {
@@ -191,11 +199,14 @@ pub fn spawn(state: AppState) -> tokio::task::JoinHandle<()> {
             Ok(n) => tracing::info!(finalized = n, "start-up pass of the handoff finalizer"),
             Err(e) => tracing::warn!(error = %e, "start-up pass of the handoff finalizer failed"),
         }
-        loop {
+        while !shutdown.is_stopping() {
             if let Err(e) = tick(&state, &instance).await {
                 tracing::warn!(error = %e, "scheduler tick failed");
             }
-            tokio::time::sleep(every).await;
+            tokio::select! {
+                _ = tokio::time::sleep(every) => {}
+                _ = shutdown.stopped() => {}
+            }
         }
     })
 }

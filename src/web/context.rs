@@ -156,6 +156,15 @@ async fn resolve_identity(
     }
 }
 
+/// Total size of the request headers as sent: names plus values. Hyper's own buffer limit is
+/// far larger (hundreds of KiB), so this is the bound that matters.
+fn header_bytes(headers: &axum::http::HeaderMap) -> usize {
+    headers
+        .iter()
+        .map(|(name, value)| name.as_str().len() + value.len())
+        .sum()
+}
+
 /// The middleware itself; installed once around the whole router.
 pub async fn layer(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
     let path = request.uri().path().to_string();
@@ -192,6 +201,9 @@ pub async fn layer(State(state): State<AppState>, mut request: Request, next: Ne
             .map(|p| p.as_str().to_string())
             .unwrap_or(path.clone()),
     };
+    if header_bytes(request.headers()) > state.config.http.max_header_bytes {
+        return render::error(&ctx, AppError::HeadersTooLarge);
+    }
     let bearer = request
         .headers()
         .get(header::AUTHORIZATION)

@@ -116,6 +116,13 @@ pub fn error(ctx: &RequestContext, error: AppError) -> Response {
         *r.status_mut() = status;
         r
     };
+    // The body of a refused request may still be on the wire: closing the connection
+    // explicitly tells a keep-alive client not to reuse it (hyper closes after this response).
+    if matches!(error, AppError::PayloadTooLarge | AppError::HeadersTooLarge) {
+        response
+            .headers_mut()
+            .insert(header::CONNECTION, HeaderValue::from_static("close"));
+    }
     if let AppError::TooManyRequests(secs) = error
         && let Ok(v) = HeaderValue::from_str(&secs.to_string())
     {

@@ -392,6 +392,16 @@ fn zip_entries(bytes: &[u8]) -> usize {
 /// queued (woken at once for runs queued on this instance, by polling for others), plus a
 /// periodic orphan sweep.
 pub async fn spawn(state: AppState) -> Vec<tokio::task::JoinHandle<()>> {
+    spawn_until(state, crate::shutdown::Shutdown::never()).await
+}
+
+/// [`spawn`], stopping on `shutdown`: a worker finishes the run it is executing, then claims
+/// no further run and ends; the sweeper ends at once (another instance or the next start-up
+/// recovers orphans).
+pub async fn spawn_until(
+    state: AppState,
+    shutdown: crate::shutdown::Shutdown,
+) -> Vec<tokio::task::JoinHandle<()>> {
     if let Err(e) = recover_at_startup(&state).await {
         tracing::warn!(error = %e, "start-up orphan recovery failed");
     }
@@ -400,27 +410,35 @@ pub async fn spawn(state: AppState) -> Vec<tokio::task::JoinHandle<()>> {
     for _ in 0..state.config.operations.workers {
         let state = state.clone();
         let instance = instance.clone();
+        let mut shutdown = shutdown.clone();
         handles.push(tokio::spawn(async move {
             let poll = StdDuration::from_millis(state.config.operations.poll_interval_ms);
-            loop {
+            while !shutdown.is_stopping() {
                 match run_one(&state, &instance).await {
                     Ok(Some(_)) => continue,
                     Ok(None) => {}
                     Err(e) => tracing::warn!(error = %e, "claiming a run failed"),
                 }
-                let _ = tokio::time::timeout(poll, state.runs_queued.notified()).await;
+                tokio::select! {
+                    _ = tokio::time::timeout(poll, state.runs_queued.notified()) => {}
+                    _ = shutdown.stopped() => {}
+                }
             }
         }));
     }
     let sweeper = state.clone();
+    let mut shutdown = shutdown.clone();
     handles.push(tokio::spawn(async move {
         let every =
             StdDuration::from_secs((sweeper.config.operations.orphan_after_secs / 2).max(5) as u64);
-        loop {
+        while !shutdown.is_stopping() {
             if let Err(e) = recover_orphans(&sweeper).await {
                 tracing::warn!(error = %e, "orphan sweep failed");
             }
-            tokio::time::sleep(every).await;
+            tokio::select! {
+                _ = tokio::time::sleep(every) => {}
+                _ = shutdown.stopped() => {}
+            }
         }
     }));
     handles
