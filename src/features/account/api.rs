@@ -1,7 +1,7 @@
 //! `GET/PATCH /api/v1/me`.
 
 use crate::{
-    api::{ApiJson, ProblemDoc},
+    api::{ApiJson, problem},
     auth::users,
     error::{AppError, AppResult},
     features::workspaces,
@@ -59,7 +59,7 @@ async fn me_view(state: &AppState, user: &users::User) -> AppResult<MeView> {
 
 /// Who the token belongs to.
 #[utoipa::path(get, path = "/api/v1/me", tag = "me",
-    responses((status = 200, body = MeView), (status = 401, body = ProblemDoc)),
+    responses((status = 200, body = MeView), problem::Common),
     security(("bearer" = [])))]
 pub async fn get(
     State(state): State<AppState>,
@@ -92,9 +92,7 @@ mod double_option {
 
 /// Updates the caller's display name or language.
 #[utoipa::path(patch, path = "/api/v1/me", tag = "me", request_body = MePatch,
-    responses((status = 200, body = MeView), (status = 400, body = ProblemDoc),
-        (status = 401, body = ProblemDoc), (status = 413, body = ProblemDoc),
-        (status = 415, body = ProblemDoc), (status = 422, body = ProblemDoc)),
+    responses((status = 200, body = MeView), problem::Common, problem::Body),
     security(("bearer" = [])))]
 pub async fn patch(
     State(state): State<AppState>,

@@ -4,7 +4,7 @@
 use super::service::{self, Context};
 use crate::{
     access::{Capability, RunScope, TenantScope},
-    api::ProblemDoc,
+    api::problem,
     error::AppResult,
     state::AppState,
     web::context::RequestContext,
@@ -16,8 +16,7 @@ use serde_json::Value;
 #[utoipa::path(post, path = "/api/v1/tenants/{tenant}/support-diagnostics", tag = "support",
     params(("tenant" = String, Path, description = "Tenant external id")),
     responses((status = 200, description = "The redacted bundle (schema_version 1)", body = Object),
-        (status = 401, body = ProblemDoc), (status = 403, body = ProblemDoc),
-        (status = 404, body = ProblemDoc)),
+        problem::Common, problem::InScope, problem::Capability),
     security(("bearer" = [])))]
 pub async fn tenant(
     State(state): State<AppState>,
@@ -43,8 +42,7 @@ pub async fn tenant(
 #[utoipa::path(post, path = "/api/v1/operations/{run}/support-diagnostics", tag = "support",
     params(("run" = i64, Path, description = "Run id")),
     responses((status = 200, description = "The redacted bundle (schema_version 1)", body = Object),
-        (status = 401, body = ProblemDoc), (status = 403, body = ProblemDoc),
-        (status = 404, body = ProblemDoc)),
+        problem::Common, problem::InScope, problem::Capability),
     security(("bearer" = [])))]
 pub async fn run(
     State(state): State<AppState>,

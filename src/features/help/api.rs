@@ -7,7 +7,7 @@
 
 use super::export::{HelpCatalogDoc, catalog_doc};
 use crate::{
-    api::ProblemDoc,
+    api::problem,
     error::{AppError, AppResult, Invalid},
     web::{
         Q,
@@ -50,8 +50,7 @@ fn requested_locale(raw: Option<&str>, default: Locale) -> AppResult<Locale> {
 /// versions. Topic keys match the `urn:tenantpilot:help:<key>` problem types.
 #[utoipa::path(get, path = "/api/v1/help/topics", tag = "help",
     params(TopicsQuery),
-    responses((status = 200, body = HelpCatalogDoc), (status = 401, body = ProblemDoc),
-        (status = 422, body = ProblemDoc)),
+    responses((status = 200, body = HelpCatalogDoc), problem::Common, problem::Query),
     security(("bearer" = [])))]
 pub async fn topics(
     ctx: RequestContext,

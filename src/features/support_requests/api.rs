@@ -7,7 +7,7 @@ use super::model::{LatestSummary, Submission, SubmissionResult};
 use super::service::{self, Target};
 use crate::{
     access::{Capability, RunScope, TenantScope},
-    api::{ApiJson, ProblemDoc},
+    api::{ApiJson, problem},
     error::{AppError, AppResult},
     state::AppState,
     web::context::RequestContext,
@@ -39,9 +39,8 @@ async fn latest(state: &AppState, target: Target<'_>) -> AppResult<Json<LatestSu
 #[utoipa::path(post, path = "/api/v1/tenants/{tenant}/support-requests", tag = "support",
     params(("tenant" = String, Path, description = "Tenant external id")),
     request_body = Submission,
-    responses((status = 200, body = SubmissionResult), (status = 401, body = ProblemDoc),
-        (status = 403, body = ProblemDoc), (status = 404, body = ProblemDoc),
-        (status = 422, body = ProblemDoc)),
+    responses((status = 200, body = SubmissionResult), problem::Common, problem::InScope,
+        problem::Capability, problem::Body),
     security(("bearer" = [])))]
 pub async fn tenant_submit(
     State(state): State<AppState>,
@@ -64,9 +63,8 @@ pub async fn tenant_submit(
 #[utoipa::path(post, path = "/api/v1/operations/{run}/support-requests", tag = "support",
     params(("run" = i64, Path, description = "Run id")),
     request_body = Submission,
-    responses((status = 200, body = SubmissionResult), (status = 401, body = ProblemDoc),
-        (status = 403, body = ProblemDoc), (status = 404, body = ProblemDoc),
-        (status = 422, body = ProblemDoc)),
+    responses((status = 200, body = SubmissionResult), problem::Common, problem::InScope,
+        problem::Capability, problem::Body),
     security(("bearer" = [])))]
 pub async fn run_submit(
     State(state): State<AppState>,
@@ -81,9 +79,8 @@ pub async fn run_submit(
 /// The tenant context's latest support request and its handoff.
 #[utoipa::path(get, path = "/api/v1/tenants/{tenant}/support-requests/latest", tag = "support",
     params(("tenant" = String, Path, description = "Tenant external id")),
-    responses((status = 200, body = LatestSummary), (status = 401, body = ProblemDoc),
-        (status = 403, body = ProblemDoc),
-        (status = 404, description = "Out of scope (`not-found`) or no request yet (`no-support-request`)", body = ProblemDoc)),
+    responses((status = 200, body = LatestSummary), problem::Common, problem::Capability,
+        problem::InScope),
     security(("bearer" = [])))]
 pub async fn tenant_latest(
     State(state): State<AppState>,
@@ -96,9 +93,8 @@ pub async fn tenant_latest(
 /// The run's latest support request and its handoff.
 #[utoipa::path(get, path = "/api/v1/operations/{run}/support-requests/latest", tag = "support",
     params(("run" = i64, Path, description = "Run id")),
-    responses((status = 200, body = LatestSummary), (status = 401, body = ProblemDoc),
-        (status = 403, body = ProblemDoc),
-        (status = 404, description = "Out of scope (`not-found`) or no request yet (`no-support-request`)", body = ProblemDoc)),
+    responses((status = 200, body = LatestSummary), problem::Common, problem::Capability,
+        problem::InScope),
     security(("bearer" = [])))]
 pub async fn run_latest(
     State(state): State<AppState>,

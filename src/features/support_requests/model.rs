@@ -143,38 +143,63 @@ impl DeskAvailability {
     }
 }
 
-/// `SupportRequestHandoffSubmission`: what the form and the API send.
+/// `SupportRequestHandoffSubmission`: what the form and the API send. As JSON, `severity`,
+/// `summary` and `handoff_mode` are required (seed contract) and the two enums must be one of
+/// their spellings; the form builds this struct itself and may leave them blank (defaults).
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = SupportRequestHandoffSubmission)]
 pub struct Submission {
-    /// `low`, `normal`, `high` or `blocking`.
-    #[serde(default)]
+    /// How urgent it is.
+    #[serde(deserialize_with = "wire::severity")]
+    #[schema(value_type = Severity)]
     pub severity: String,
     /// One line: what is wrong.
-    #[serde(default)]
+    #[schema(min_length = 1, max_length = 200)]
     pub summary: String,
     /// Steps to reproduce.
     #[serde(default)]
+    #[schema(max_length = 5000)]
     pub reproduction_notes: Option<String>,
     /// Who support should talk to.
     #[serde(default)]
+    #[schema(max_length = 200)]
     pub contact_name: Option<String>,
     /// Where support should write.
     #[serde(default)]
+    #[schema(format = Email)]
     pub contact_email: Option<String>,
-    /// `internal_only`, `create_external_ticket` or `link_existing_ticket`.
-    #[serde(default)]
+    /// What should happen beyond TenantPilot; `create_external_ticket` needs a configured,
+    /// unpaused desk (else `422`).
+    #[serde(deserialize_with = "wire::handoff_mode")]
+    #[schema(value_type = HandoffMode)]
     pub handoff_mode: String,
     /// Required for `link_existing_ticket`.
     #[serde(default)]
+    #[schema(max_length = 200)]
     pub external_ticket_reference: Option<String>,
     /// Optional for `link_existing_ticket`; `http`/`https` only.
     #[serde(default)]
+    #[schema(max_length = 2000)]
     pub external_ticket_url: Option<String>,
     /// UI hint only; the server decides whether a desk is available.
     #[serde(default)]
     #[schema(value_type = Option<bool>)]
     pub target_available: Option<bool>,
+}
+
+/// JSON spellings of the submission's enums, kept as the strings the form also sends.
+mod wire {
+    use super::{HandoffMode, Severity};
+    use serde::{Deserialize, Deserializer};
+
+    pub fn severity<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+        Severity::deserialize(d).map(|v| v.as_str().to_string())
+    }
+
+    pub fn handoff_mode<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+        HandoffMode::deserialize(d).map(|v| v.as_str().to_string())
+    }
 }
 
 /// A submission that passed every rule.

@@ -5,7 +5,7 @@
 use super::summary::{self, TelemetrySummary};
 use crate::{
     access::PlatformUser,
-    api::ProblemDoc,
+    api::problem,
     error::{AppError, AppResult, Invalid},
     features::system::window::ConsoleWindow,
     state::AppState,
@@ -41,8 +41,8 @@ pub fn requested_window(raw: Option<&str>) -> AppResult<ConsoleWindow> {
 /// The telemetry summary for a window ending now; platform tokens only.
 #[utoipa::path(get, path = "/api/v1/system/telemetry/summary", tag = "system",
     params(SummaryQuery),
-    responses((status = 200, body = TelemetrySummary), (status = 401, body = ProblemDoc),
-        (status = 404, body = ProblemDoc), (status = 422, body = ProblemDoc)),
+    responses((status = 200, body = TelemetrySummary), problem::Common, problem::InScope,
+        problem::Query),
     security(("bearer" = [])))]
 pub async fn summary(
     State(state): State<AppState>,

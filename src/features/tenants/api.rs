@@ -3,7 +3,7 @@
 use super::{model::ScopedTenant, repo};
 use crate::{
     access::{Role, TenantScope},
-    api::ProblemDoc,
+    api::problem,
     error::AppResult,
     state::AppState,
     web::context::CurrentUser,
@@ -49,7 +49,7 @@ pub struct TenantList {
 
 /// Tenants the caller may see, across their workspaces.
 #[utoipa::path(get, path = "/api/v1/tenants", tag = "tenants",
-    responses((status = 200, body = TenantList), (status = 401, body = ProblemDoc)),
+    responses((status = 200, body = TenantList), problem::Common),
     security(("bearer" = [])))]
 pub async fn list(
     State(state): State<AppState>,
@@ -66,8 +66,7 @@ pub async fn list(
 /// One tenant; `404` when it does not exist or is outside the caller's scope.
 #[utoipa::path(get, path = "/api/v1/tenants/{tenant}", tag = "tenants",
     params(("tenant" = String, Path, description = "Tenant external id")),
-    responses((status = 200, body = TenantView), (status = 401, body = ProblemDoc),
-        (status = 404, body = ProblemDoc)),
+    responses((status = 200, body = TenantView), problem::Common, problem::InScope),
     security(("bearer" = [])))]
 pub async fn get(scope: TenantScope) -> Json<TenantView> {
     Json(TenantView::from(scope.tenant))
