@@ -40,26 +40,20 @@ fn is_json(headers: &HeaderMap) -> bool {
         })
 }
 
-/// Deserializes a JSON body as [`ApiJson`] does.
+/// Deserializes a JSON body as [`ApiJson`] does. Every body the API reads is an object: an
+/// array would otherwise fill a struct by position.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> AppResult<T> {
-    let malformed = || AppError::bad_request("malformed-json", "The body is not valid JSON.");
-    let mut de = serde_json::Deserializer::from_slice(bytes);
-    let value = match serde_path_to_error::deserialize(&mut de) {
-        Ok(value) => value,
-        Err(e) => {
-            let path = e.path().to_string();
-            let inner = e.into_inner();
-            return Err(match inner.classify() {
-                serde_json::error::Category::Data => AppError::InvalidFields {
-                    code: "invalid-json-fields",
-                    fields: vec![FieldError::from_serde(&path, &inner.to_string())],
-                },
-                _ => malformed(),
-            });
-        }
+    let shape = |field: String, message: &str| AppError::InvalidFields {
+        code: "invalid-json-fields",
+        fields: vec![FieldError::from_serde(&field, message)],
     };
-    de.end().map_err(|_| malformed())?;
-    Ok(value)
+    let value: serde_json::Value = serde_json::from_slice(bytes)
+        .map_err(|_| AppError::bad_request("malformed-json", "The body is not valid JSON."))?;
+    if !value.is_object() {
+        return Err(shape(String::new(), "invalid type: expected an object"));
+    }
+    serde_path_to_error::deserialize(value)
+        .map_err(|e| shape(e.path().to_string(), &e.inner().to_string()))
 }
 
 impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
@@ -188,10 +182,31 @@ impl Modify for BearerAuth {
 pub struct ApiDoc;
 
 /// This document, generated from the code.
-#[utoipa::path(get, path = "/api/v1/openapi.json", tag = "meta",
+#[utoipa::path(get, path = "/api/v1/openapi.json", operation_id = "get_openapi_document", tag = "meta",
     responses((status = 200, description = "OpenAPI 3.1 document")))]
 pub async fn openapi_json() -> Response {
-    Json(ApiDoc::openapi()).into_response()
+    Json(document()).into_response()
+}
+
+/// The served document: [`ApiDoc`] plus what utoipa's types cannot state (JSON Schema
+/// `if`/`then`): a `link_existing_ticket` submission needs a non-blank reference.
+pub fn document() -> serde_json::Value {
+    let mut doc = serde_json::to_value(ApiDoc::openapi()).unwrap_or(serde_json::Value::Null);
+    if let Some(submission) =
+        doc.pointer_mut("/components/schemas/SupportRequestHandoffSubmission")
+    {
+        submission["if"] = serde_json::json!({
+            "properties": {"handoff_mode": {"const": "link_existing_ticket"}},
+            "required": ["handoff_mode"],
+        });
+        submission["then"] = serde_json::json!({
+            "required": ["external_ticket_reference"],
+            "properties": {"external_ticket_reference": crate::validate::schema::line(
+                crate::features::support_requests::model::MAX_EXTERNAL_REFERENCE
+            )},
+        });
+    }
+    doc
 }
 
 /// `GET /healthz`: the process is up.

@@ -3,7 +3,7 @@
 //! `ProblemDoc` schema, and handlers list the groups of statuses they can answer:
 //!
 //! ```text
-//! responses((status = 200, body = Thing), problem::Common, problem::InScope, problem::Body)
+//! responses((status = 200, description = "…", body = Thing), problem::Common, problem::InScope, problem::Body)
 //! ```
 //!
 //! `Common` belongs on every authenticated route; add `InScope` when a path parameter or query

@@ -72,8 +72,8 @@ pub struct AuditPageView {
 }
 
 /// A workspace's audit log, newest first; requires `audit.view`.
-#[utoipa::path(get, path = "/api/v1/audit", tag = "audit", params(AuditApiQuery),
-    responses((status = 200, body = AuditPageView), problem::Common, problem::InScope,
+#[utoipa::path(get, path = "/api/v1/audit", operation_id = "list_audit_events", tag = "audit", params(AuditApiQuery),
+    responses((status = 200, description = "A page of events", body = AuditPageView), problem::Common, problem::InScope,
         problem::Capability, problem::Query),
     security(("bearer" = [])))]
 pub async fn list(

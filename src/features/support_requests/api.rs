@@ -36,10 +36,10 @@ async fn latest(state: &AppState, target: Target<'_>) -> AppResult<Json<LatestSu
 /// Files a tenant-context support request and performs the requested handoff. A failed
 /// external create still answers `200` with `handoff_outcome = external_handoff_failed`: the
 /// internal request exists either way.
-#[utoipa::path(post, path = "/api/v1/tenants/{tenant}/support-requests", tag = "support",
+#[utoipa::path(post, path = "/api/v1/tenants/{tenant}/support-requests", operation_id = "submit_tenant_support_request", tag = "support",
     params(("tenant" = String, Path, description = "Tenant external id")),
     request_body = Submission,
-    responses((status = 200, body = SubmissionResult), problem::Common, problem::InScope,
+    responses((status = 200, description = "The request and its handoff outcome", body = SubmissionResult), problem::Common, problem::InScope,
         problem::Capability, problem::Body),
     security(("bearer" = [])))]
 pub async fn tenant_submit(
@@ -60,10 +60,10 @@ pub async fn tenant_submit(
 }
 
 /// Files a run-context support request; the run must belong to a tenant the caller may see.
-#[utoipa::path(post, path = "/api/v1/operations/{run}/support-requests", tag = "support",
+#[utoipa::path(post, path = "/api/v1/operations/{run}/support-requests", operation_id = "submit_run_support_request", tag = "support",
     params(("run" = i64, Path, description = "Run id")),
     request_body = Submission,
-    responses((status = 200, body = SubmissionResult), problem::Common, problem::InScope,
+    responses((status = 200, description = "The request and its handoff outcome", body = SubmissionResult), problem::Common, problem::InScope,
         problem::Capability, problem::Body),
     security(("bearer" = [])))]
 pub async fn run_submit(
@@ -77,9 +77,9 @@ pub async fn run_submit(
 }
 
 /// The tenant context's latest support request and its handoff.
-#[utoipa::path(get, path = "/api/v1/tenants/{tenant}/support-requests/latest", tag = "support",
+#[utoipa::path(get, path = "/api/v1/tenants/{tenant}/support-requests/latest", operation_id = "get_latest_tenant_support_request", tag = "support",
     params(("tenant" = String, Path, description = "Tenant external id")),
-    responses((status = 200, body = LatestSummary), problem::Common, problem::Capability,
+    responses((status = 200, description = "The latest request", body = LatestSummary), problem::Common, problem::Capability,
         problem::InScope),
     security(("bearer" = [])))]
 pub async fn tenant_latest(
@@ -91,9 +91,9 @@ pub async fn tenant_latest(
 }
 
 /// The run's latest support request and its handoff.
-#[utoipa::path(get, path = "/api/v1/operations/{run}/support-requests/latest", tag = "support",
+#[utoipa::path(get, path = "/api/v1/operations/{run}/support-requests/latest", operation_id = "get_latest_run_support_request", tag = "support",
     params(("run" = i64, Path, description = "Run id")),
-    responses((status = 200, body = LatestSummary), problem::Common, problem::Capability,
+    responses((status = 200, description = "The latest request", body = LatestSummary), problem::Common, problem::Capability,
         problem::InScope),
     security(("bearer" = [])))]
 pub async fn run_latest(
