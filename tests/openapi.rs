@@ -359,3 +359,102 @@ async fn out_of_range_paging_is_refused_naming_the_field() {
     assert_eq!(problem["errors"][0]["field"], "page");
     assert_eq!(problem["errors"][0]["code"], "invalid_value");
 }
+
+#[tokio::test]
+async fn arrays_and_unused_fields_are_refused_too() {
+    let app = TestApp::new().await;
+    let token = app.token_for("owner@contoso.test").await;
+    // A struct would otherwise be filled by position from an array.
+    let r = app
+        .api(Method::PATCH, "/api/v1/me", Some(&token), Some("[null, null]"))
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.body);
+    assert_eq!(r.json()["errors"][0]["code"], "invalid_type");
+    let ok = app
+        .api(Method::PATCH, "/api/v1/me", Some(&token), Some("{}"))
+        .await;
+    assert_eq!(ok.status, StatusCode::OK, "positive control: {}", ok.body);
+
+    // A malformed URL is refused whatever the mode, as the document says.
+    let (status, problem) = post(
+        &app,
+        &token,
+        r#"{"severity":"low","summary":"x","handoff_mode":"internal_only","external_ticket_url":"not a url"}"#,
+        "en",
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+    assert_eq!(problem["errors"][0]["field"], "external_ticket_url");
+
+    // The document states that a link needs a reference.
+    let doc = document(&app).await;
+    let submission = &doc["components"]["schemas"]["SupportRequestHandoffSubmission"];
+    assert_eq!(
+        submission["if"]["properties"]["handoff_mode"]["const"],
+        "link_existing_ticket"
+    );
+    assert_eq!(submission["then"]["required"][0], "external_ticket_reference");
+}
+
+mod patterns {
+    //! The documented patterns accept what the rules accept.
+    use proptest::prelude::*;
+    use regex::Regex;
+    use tenantpilot::{features::support_requests::model::is_web_url, validate};
+
+    fn pattern(schema: utoipa::openapi::Object) -> Regex {
+        Regex::new(schema.pattern.as_deref().expect("pattern")).expect("compiles")
+    }
+
+    fn tricky() -> impl Strategy<Value = String> {
+        let chars = prop::sample::select(vec![
+            ' ', '\t', '\n', '\r', '\u{0b}', '\u{1c}', '\u{7f}', '\u{85}', '\u{a0}', '\u{2028}',
+            '\u{3000}', '\u{feff}', 'a', 'Z', '7', 'é', '.', '@', '-', ':', '/', 'h', 't', 'p',
+            's', '?', '#',
+        ]);
+        prop::collection::vec(chars, 0..9).prop_map(|v| v.into_iter().collect())
+    }
+
+    proptest! {
+        #[test]
+        fn required_line_matches_validate_text(s in tricky()) {
+            let mut errors = Vec::new();
+            validate::text("f", &s, 5, &mut errors);
+            prop_assert_eq!(
+                pattern(validate::schema::line(5)).is_match(&s),
+                errors.is_empty(),
+                "{:?}", s
+            );
+        }
+
+        #[test]
+        fn documented_emails_are_accepted(s in tricky()) {
+            let mut errors = Vec::new();
+            let trimmed = s.trim();
+            if !trimmed.is_empty() {
+                validate::email("f", trimmed, &mut errors);
+            }
+            if pattern(validate::schema::optional_email()).is_match(&s) {
+                prop_assert!(errors.is_empty(), "{:?}", s);
+            }
+        }
+
+        #[test]
+        fn documented_urls_are_accepted(path in tricky(), host in "[a-z0-9-]{1,5}(\\.[a-z0-9-]{1,4}){0,2}") {
+            let s = format!("https://{host}/{path}");
+            if pattern(validate::schema::optional_web_url()).is_match(&s) {
+                prop_assert!(is_web_url(s.trim()), "{:?}", s);
+            }
+        }
+    }
+
+    #[test]
+    fn positive_controls() {
+        assert!(pattern(validate::schema::line(5)).is_match(" ab c\t"));
+        assert!(!pattern(validate::schema::line(5)).is_match("abcdef"));
+        assert!(pattern(validate::schema::optional_email()).is_match("a@b.c"));
+        assert!(!pattern(validate::schema::optional_email()).is_match("a@b"));
+        assert!(pattern(validate::schema::optional_web_url()).is_match("https://desk.example/t/1"));
+        assert!(!pattern(validate::schema::optional_web_url()).is_match("ftp://desk.example"));
+    }
+}
