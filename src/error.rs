@@ -318,18 +318,51 @@ mod tests {
     #[test]
     fn serde_messages_classify() {
         let cases = [
-            (".", "missing field `severity`", "severity", FieldFault::Required),
+            (
+                ".",
+                "missing field `severity`",
+                "severity",
+                FieldFault::Required,
+            ),
             ("a", "missing field `b`", "a.b", FieldFault::Required),
-            (".", "unknown field `x`, expected one of `a`", "x", FieldFault::UnknownField),
-            ("x", "unknown field `x`, expected `a`", "x", FieldFault::UnknownField),
-            ("summary", "invalid type: null, expected a string", "summary", FieldFault::InvalidType),
-            ("severity", "unknown variant `x`, expected `low`", "severity", FieldFault::InvalidValue),
-            ("page", "invalid digit found in string", "page", FieldFault::InvalidValue),
+            (
+                ".",
+                "unknown field `x`, expected one of `a`",
+                "x",
+                FieldFault::UnknownField,
+            ),
+            (
+                "x",
+                "unknown field `x`, expected `a`",
+                "x",
+                FieldFault::UnknownField,
+            ),
+            (
+                "summary",
+                "invalid type: null, expected a string",
+                "summary",
+                FieldFault::InvalidType,
+            ),
+            (
+                "severity",
+                "unknown variant `x`, expected `low`",
+                "severity",
+                FieldFault::InvalidValue,
+            ),
+            (
+                "page",
+                "invalid digit found in string",
+                "page",
+                FieldFault::InvalidValue,
+            ),
         ];
         for (path, message, field, fault) in cases {
             assert_eq!(
                 FieldError::from_serde(path, message),
-                FieldError { field: field.into(), fault },
+                FieldError {
+                    field: field.into(),
+                    fault
+                },
                 "{message}"
             );
         }

@@ -62,7 +62,10 @@ async fn path_parameters_only_where_the_path_has_placeholders() {
             }
         }
     }
-    assert!(path_params > 0, "positive control: some routes have path params");
+    assert!(
+        path_params > 0,
+        "positive control: some routes have path params"
+    );
     let audit = &doc["paths"]["/api/v1/audit"]["get"]["parameters"];
     let names: Vec<(&str, &str)> = audit
         .as_array()
@@ -71,7 +74,10 @@ async fn path_parameters_only_where_the_path_has_placeholders() {
         .map(|p| (p["name"].as_str().unwrap(), p["in"].as_str().unwrap()))
         .collect();
     for name in ["workspace", "action", "tenant", "page", "per_page"] {
-        assert!(names.contains(&(name, "query")), "{name} in query: {names:?}");
+        assert!(
+            names.contains(&(name, "query")),
+            "{name} in query: {names:?}"
+        );
     }
 }
 
@@ -104,9 +110,17 @@ async fn every_error_response_is_problem_json_with_the_one_schema() {
             );
         }
     }
-    assert!(errors > 20, "positive control: error responses exist ({errors})");
-    for s in ["400", "401", "403", "404", "408", "409", "413", "415", "422", "503"] {
-        assert!(statuses.contains(s), "{s} documented somewhere: {statuses:?}");
+    assert!(
+        errors > 20,
+        "positive control: error responses exist ({errors})"
+    );
+    for s in [
+        "400", "401", "403", "404", "408", "409", "413", "415", "422", "503",
+    ] {
+        assert!(
+            statuses.contains(s),
+            "{s} documented somewhere: {statuses:?}"
+        );
     }
     let submit = &doc["paths"]["/api/v1/tenants/{tenant}/support-requests"]["post"]["responses"];
     for s in ["400", "401", "403", "404", "413", "415", "422", "503"] {
@@ -115,10 +129,7 @@ async fn every_error_response_is_problem_json_with_the_one_schema() {
     // The served problems really carry that media type.
     let r = app.api(Method::GET, "/api/v1/me", None, None).await;
     assert_eq!(r.status, StatusCode::UNAUTHORIZED);
-    assert_eq!(
-        r.header("content-type"),
-        Some("application/problem+json")
-    );
+    assert_eq!(r.header("content-type"), Some("application/problem+json"));
 }
 
 #[tokio::test]
@@ -136,7 +147,10 @@ async fn the_submission_schema_has_its_required_fields_and_enums() {
     for field in ["severity", "summary", "handoff_mode"] {
         assert!(required.contains(&field), "{field} required: {required:?}");
     }
-    assert!(!required.contains(&"contact_email"), "optional stays optional");
+    assert!(
+        !required.contains(&"contact_email"),
+        "optional stays optional"
+    );
     let enum_of = |field: &str| -> Vec<String> {
         let node = resolve(&doc, &submission["properties"][field]);
         node["enum"]
@@ -149,7 +163,11 @@ async fn the_submission_schema_has_its_required_fields_and_enums() {
     assert_eq!(enum_of("severity"), ["low", "normal", "high", "blocking"]);
     assert_eq!(
         enum_of("handoff_mode"),
-        ["internal_only", "create_external_ticket", "link_existing_ticket"]
+        [
+            "internal_only",
+            "create_external_ticket",
+            "link_existing_ticket"
+        ]
     );
     let start = &schemas["StartRun"];
     assert_eq!(start["required"][0], "type");
@@ -268,7 +286,10 @@ async fn bodies_that_do_not_fit_answer_per_field_in_the_callers_language() {
     for (body, field, code, german) in cases {
         let (status, problem) = post(&app, &token, body, "de").await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{body}: {problem}");
-        assert_eq!(problem["type"], "urn:tenantpilot:problem:invalid-json-fields");
+        assert_eq!(
+            problem["type"],
+            "urn:tenantpilot:problem:invalid-json-fields"
+        );
         let (f, c, m) = first_error(&problem);
         assert_eq!((f.as_str(), c.as_str()), (field, code), "{body}");
         assert!(m.starts_with(german), "{body}: {m}");
@@ -347,7 +368,11 @@ async fn out_of_range_paging_is_refused_naming_the_field() {
         ),
     ] {
         let (status, problem) = get(path.into()).await;
-        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{path}: {problem}");
+        assert_eq!(
+            status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{path}: {problem}"
+        );
         assert_eq!(problem["errors"][0]["field"], field, "{path}");
         assert_eq!(problem["errors"][0]["message"], message, "{path}");
     }
@@ -366,7 +391,12 @@ async fn arrays_and_unused_fields_are_refused_too() {
     let token = app.token_for("owner@contoso.test").await;
     // A struct would otherwise be filled by position from an array.
     let r = app
-        .api(Method::PATCH, "/api/v1/me", Some(&token), Some("[null, null]"))
+        .api(
+            Method::PATCH,
+            "/api/v1/me",
+            Some(&token),
+            Some("[null, null]"),
+        )
         .await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.body);
     assert_eq!(r.json()["errors"][0]["code"], "invalid_type");
@@ -393,7 +423,10 @@ async fn arrays_and_unused_fields_are_refused_too() {
         submission["if"]["properties"]["handoff_mode"]["const"],
         "link_existing_ticket"
     );
-    assert_eq!(submission["then"]["required"][0], "external_ticket_reference");
+    assert_eq!(
+        submission["then"]["required"][0],
+        "external_ticket_reference"
+    );
 }
 
 mod patterns {

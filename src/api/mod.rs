@@ -192,8 +192,7 @@ pub async fn openapi_json() -> Response {
 /// `if`/`then`): a `link_existing_ticket` submission needs a non-blank reference.
 pub fn document() -> serde_json::Value {
     let mut doc = serde_json::to_value(ApiDoc::openapi()).unwrap_or(serde_json::Value::Null);
-    if let Some(submission) =
-        doc.pointer_mut("/components/schemas/SupportRequestHandoffSubmission")
+    if let Some(submission) = doc.pointer_mut("/components/schemas/SupportRequestHandoffSubmission")
     {
         submission["if"] = serde_json::json!({
             "properties": {"handoff_mode": {"const": "link_existing_ticket"}},

@@ -45,9 +45,21 @@ const STATUSES: &[(u16, &str, &str)] = &[
         "RequestTimeout",
         "The request took longer than the configured limit.",
     ),
-    (409, "Conflict", "The change collides with the record's current state."),
-    (413, "PayloadTooLarge", "The body is larger than the server accepts."),
-    (415, "UnsupportedMediaType", "The body is not `application/json`."),
+    (
+        409,
+        "Conflict",
+        "The change collides with the record's current state.",
+    ),
+    (
+        413,
+        "PayloadTooLarge",
+        "The body is larger than the server accepts.",
+    ),
+    (
+        415,
+        "UnsupportedMediaType",
+        "The body is not `application/json`.",
+    ),
     (
         422,
         "ValidationFailed",

@@ -13,7 +13,8 @@ use utoipa::openapi::{
 };
 
 /// Unicode `White_Space`: what `str::trim` removes.
-const WS: &str = r"[\t\n\u000B\u000C\r \u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]";
+const WS: &str =
+    r"[\t\n\u000B\u000C\r \u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]";
 /// Neither whitespace nor a control character.
 const VISIBLE: &str =
     r"[^ \u0000-\u001F\u007F-\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]";

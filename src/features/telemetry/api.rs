@@ -79,7 +79,10 @@ mod tests {
             requested_window(Some("30d")).unwrap(),
             ConsoleWindow::Last30Days
         );
-        assert!(requested_window(Some(" 30d ")).is_err(), "exactly the documented spelling");
+        assert!(
+            requested_window(Some(" 30d ")).is_err(),
+            "exactly the documented spelling"
+        );
         assert!(matches!(
             requested_window(Some("1y")),
             Err(AppError::Validation(v)) if v[0].key == "telemetry-validation-window"
