@@ -17,6 +17,91 @@ pub struct Invalid {
     pub key: &'static str,
 }
 
+/// Why one property of a JSON body or query string was refused before any rule ran.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FieldFault {
+    /// A required property is absent.
+    Required,
+    /// The value has another JSON type than the schema says (`null` for a string included).
+    InvalidType,
+    /// The type fits but the value does not (unknown enum spelling, number out of range).
+    InvalidValue,
+    /// The property is not part of the schema.
+    UnknownField,
+}
+
+impl FieldFault {
+    /// Stable machine-readable code, as `errors[].code` carries it.
+    pub fn code(self) -> &'static str {
+        match self {
+            FieldFault::Required => "required",
+            FieldFault::InvalidType => "invalid_type",
+            FieldFault::InvalidValue => "invalid_value",
+            FieldFault::UnknownField => "unknown_field",
+        }
+    }
+
+    /// Fluent message id of the explanation.
+    pub fn key(self) -> &'static str {
+        match self {
+            FieldFault::Required => "field-required",
+            FieldFault::InvalidType => "field-invalid-type",
+            FieldFault::InvalidValue => "field-invalid-value",
+            FieldFault::UnknownField => "field-unknown",
+        }
+    }
+}
+
+/// One property a deserializer refused, named by its path (`a.b[0].c`; the property itself
+/// for missing and unknown fields).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldError {
+    /// JSON path of the property; empty for the document itself.
+    pub field: String,
+    /// What was wrong with it.
+    pub fault: FieldFault,
+}
+
+impl FieldError {
+    /// Classifies a serde data error raised at `path`. Serde reports the kind only in its
+    /// message, whose openings are fixed by `serde::de::Error`'s provided constructors
+    /// (`missing_field`, `unknown_field`, `invalid_type`, `invalid_value`, `unknown_variant`);
+    /// anything else a `Deserialize` impl raised is an invalid value.
+    pub fn from_serde(path: &str, message: &str) -> FieldError {
+        let path = if path == "." { "" } else { path };
+        let named = |prefix: &str| {
+            message
+                .strip_prefix(prefix)
+                .and_then(|rest| rest.split('`').next())
+                .map(|name| match path {
+                    "" => name.to_string(),
+                    p if p.ends_with(name) => p.to_string(),
+                    p => format!("{p}.{name}"),
+                })
+        };
+        if let Some(field) = named("missing field `") {
+            FieldError {
+                field,
+                fault: FieldFault::Required,
+            }
+        } else if let Some(field) = named("unknown field `") {
+            FieldError {
+                field,
+                fault: FieldFault::UnknownField,
+            }
+        } else {
+            FieldError {
+                field: path.to_string(),
+                fault: if message.starts_with("invalid type") {
+                    FieldFault::InvalidType
+                } else {
+                    FieldFault::InvalidValue
+                },
+            }
+        }
+    }
+}
+
 /// Why a service refused or failed; handlers and the CLI turn it into their own output.
 #[derive(Debug, thiserror::Error)]
 pub enum ServiceError {
@@ -89,6 +174,15 @@ pub enum AppError {
     /// Input failed validation; one entry per field.
     #[error("validation failed")]
     Validation(Vec<Invalid>),
+    /// A body or query the deserializer refused, per property: `422` when a required property
+    /// is missing (like any rule failure), `400` for a wrong shape (type, value, unknown field).
+    #[error("invalid fields: {}", .fields.iter().map(|f| format!("{} ({})", f.field, f.fault.code())).collect::<Vec<_>>().join(", "))]
+    InvalidFields {
+        /// Problem slug of the shape error: `invalid-json-fields` or `invalid-query`.
+        code: &'static str,
+        /// One entry per refused property.
+        fields: Vec<FieldError>,
+    },
     /// Malformed request with a stable code and an explanation.
     #[error("bad request: {detail}")]
     BadRequest {
@@ -145,6 +239,13 @@ impl AppError {
             AppError::Forbidden(_) | AppError::CsrfRejected => StatusCode::FORBIDDEN,
             AppError::Unauthenticated => StatusCode::UNAUTHORIZED,
             AppError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::InvalidFields { fields, .. } => {
+                if fields.iter().all(|f| f.fault == FieldFault::Required) {
+                    StatusCode::UNPROCESSABLE_ENTITY
+                } else {
+                    StatusCode::BAD_REQUEST
+                }
+            }
             AppError::BadRequest { .. } => StatusCode::BAD_REQUEST,
             AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
@@ -167,6 +268,10 @@ impl AppError {
             AppError::Unauthenticated => "unauthenticated",
             AppError::CsrfRejected => "csrf-rejected",
             AppError::Validation(_) => "validation-failed",
+            AppError::InvalidFields { .. } if self.status() == StatusCode::UNPROCESSABLE_ENTITY => {
+                "validation-failed"
+            }
+            AppError::InvalidFields { code, .. } => code,
             AppError::BadRequest { code, .. } => code,
             AppError::Conflict(_) => "conflict",
             AppError::TooManyRequests(_) => "too-many-requests",
@@ -207,6 +312,64 @@ impl AppError {
         AppError::BadRequest {
             code,
             detail: detail.into(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{FieldError, FieldFault};
+
+    #[test]
+    fn serde_messages_classify() {
+        let cases = [
+            (
+                ".",
+                "missing field `severity`",
+                "severity",
+                FieldFault::Required,
+            ),
+            ("a", "missing field `b`", "a.b", FieldFault::Required),
+            (
+                ".",
+                "unknown field `x`, expected one of `a`",
+                "x",
+                FieldFault::UnknownField,
+            ),
+            (
+                "x",
+                "unknown field `x`, expected `a`",
+                "x",
+                FieldFault::UnknownField,
+            ),
+            (
+                "summary",
+                "invalid type: null, expected a string",
+                "summary",
+                FieldFault::InvalidType,
+            ),
+            (
+                "severity",
+                "unknown variant `x`, expected `low`",
+                "severity",
+                FieldFault::InvalidValue,
+            ),
+            (
+                "page",
+                "invalid digit found in string",
+                "page",
+                FieldFault::InvalidValue,
+            ),
+        ];
+        for (path, message, field, fault) in cases {
+            assert_eq!(
+                FieldError::from_serde(path, message),
+                FieldError {
+                    field: field.into(),
+                    fault
+                },
+                "{message}"
+            );
         }
     }
 }

@@ -2,6 +2,8 @@
 
 use crate::error::Invalid;
 
+pub mod schema;
+
 /// Lowercase slug: 2–63 characters of a–z, 0–9 and '-', starting with a letter or digit.
 pub fn slug(field: &'static str, value: &str, errors: &mut Vec<Invalid>) {
     let ok = (2..=63).contains(&value.len())

@@ -112,3 +112,16 @@ validation-external-id-taken = Es gibt bereits einen Mandanten mit dieser ID.
 validation-platform-user-not-member = Plattform-Benutzer können nicht Workspace-Mitglied sein.
 validation-unknown-tenant = Mindestens ein Mandant existiert in diesem Workspace nicht.
 validation-locale = Wählen Sie Englisch (en) oder Deutsch (de).
+
+## API input (OpenAPI contract)
+error-invalid-json-fields-title = Ungültige Felder in der Anfrage
+error-invalid-json-fields-detail = Einige Eigenschaften entsprechen nicht dem API-Dokument; siehe die Feldfehler.
+error-malformed-json-detail = Der Inhalt ist kein gültiges JSON. Prüfen Sie Anführungszeichen, Kommas und Klammern und senden Sie ihn erneut.
+field-required = Diese Eigenschaft ist erforderlich.
+field-invalid-type = Diese Eigenschaft hat den falschen Typ; den erwarteten Typ nennt das API-Dokument.
+field-invalid-value = Dieser Wert ist hier nicht zulässig; die zulässigen Werte nennt das API-Dokument.
+field-unknown = Diese Eigenschaft ist unbekannt; entfernen Sie sie oder prüfen Sie die Schreibweise.
+validation-page-range = Verwenden Sie eine Seitenzahl von 1 bis 100000.
+validation-per-page-range = Verwenden Sie 1 bis 200 Zeilen pro Seite.
+error-invalid-query-title = Ungültige Abfrageparameter
+error-invalid-query-detail = Einige Abfrageparameter entsprechen nicht dem API-Dokument; siehe die Feldfehler.

@@ -112,3 +112,16 @@ validation-external-id-taken = A tenant with this id already exists.
 validation-platform-user-not-member = Platform users cannot be workspace members.
 validation-unknown-tenant = One or more tenants do not exist in this workspace.
 validation-locale = Choose English (en) or German (de).
+
+## API input (OpenAPI contract)
+error-invalid-json-fields-title = Invalid request fields
+error-invalid-json-fields-detail = Some properties do not match the API document; see the field errors.
+error-malformed-json-detail = The body is not valid JSON. Check quotes, commas and brackets, then send it again.
+field-required = This property is required.
+field-invalid-type = This property has the wrong type; see the API document for the expected one.
+field-invalid-value = This value is not allowed here; see the API document for the allowed values.
+field-unknown = This property is unknown; remove it or check its spelling.
+validation-page-range = Use a page number from 1 to 100000.
+validation-per-page-range = Use 1 to 200 rows per page.
+error-invalid-query-title = Invalid query parameters
+error-invalid-query-detail = Some query parameters do not match the API document; see the field errors.

@@ -1,11 +1,17 @@
 //! JSON API plumbing: the strict JSON body extractor, the problem schema, the OpenAPI document
 //! generated from the handlers' annotations, and the ops endpoints.
 
-use crate::{error::AppError, state::AppState};
+pub mod problem;
+
+use crate::{
+    error::{AppError, AppResult, FieldError, Invalid},
+    state::AppState,
+};
 use axum::{
     Json,
-    extract::{FromRequest, Request, State, rejection::JsonRejection},
-    http::StatusCode,
+    body::Bytes,
+    extract::{FromRequest, Request, State},
+    http::{HeaderMap, StatusCode, header},
     response::{IntoResponse, Response},
 };
 use serde::{Serialize, de::DeserializeOwned};
@@ -14,34 +20,85 @@ use utoipa::{
     openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme},
 };
 
-/// JSON body extractor: malformed JSON, bad UTF-8, unknown fields, wrong media type and
-/// oversized bodies all become 4xx problem responses, never 500.
+/// Media type of every error response.
+pub const PROBLEM_JSON: &str = "application/problem+json";
+
+/// JSON body extractor: a wrong media type (415), an oversized body (413) and malformed JSON
+/// (400 `malformed-json`) are problems of their own; a body that is JSON but does not fit the
+/// type answers per property (`errors[]` with the JSON path): 422 for a missing required
+/// property, 400 for a wrong type, `null`, a bad value or an unknown property. Never 500.
 pub struct ApiJson<T>(pub T);
+
+fn is_json(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .map(|m| m.trim().to_ascii_lowercase())
+        .is_some_and(|m| {
+            m == "application/json" || (m.starts_with("application/") && m.ends_with("+json"))
+        })
+}
+
+/// Deserializes a JSON body as [`ApiJson`] does. Every body the API reads is an object: an
+/// array would otherwise fill a struct by position.
+pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> AppResult<T> {
+    let shape = |field: String, message: &str| AppError::InvalidFields {
+        code: "invalid-json-fields",
+        fields: vec![FieldError::from_serde(&field, message)],
+    };
+    let value: serde_json::Value = serde_json::from_slice(bytes)
+        .map_err(|_| AppError::bad_request("malformed-json", "The body is not valid JSON."))?;
+    if !value.is_object() {
+        return Err(shape(String::new(), "invalid type: expected an object"));
+    }
+    serde_path_to_error::deserialize(value)
+        .map_err(|e| shape(e.path().to_string(), &e.inner().to_string()))
+}
 
 impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
     type Rejection = AppError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        match Json::<T>::from_request(req, state).await {
-            Ok(Json(v)) => Ok(ApiJson(v)),
-            Err(JsonRejection::MissingJsonContentType(_)) => Err(AppError::UnsupportedMediaType),
-            Err(JsonRejection::JsonDataError(e)) => Err(AppError::bad_request(
-                "invalid-json-fields",
-                format!(
-                    "The JSON body does not match the expected shape: {}",
-                    e.body_text()
-                ),
-            )),
-            Err(JsonRejection::JsonSyntaxError(e)) => Err(AppError::bad_request(
-                "malformed-json",
-                format!("The body is not valid JSON: {}", e.body_text()),
-            )),
-            Err(other) if other.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-                Err(AppError::PayloadTooLarge)
-            }
-            Err(other) => Err(AppError::bad_request("unreadable-body", other.body_text())),
+        if !is_json(req.headers()) {
+            return Err(AppError::UnsupportedMediaType);
         }
+        let bytes = Bytes::from_request(req, state).await.map_err(|e| {
+            if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                AppError::PayloadTooLarge
+            } else {
+                AppError::bad_request("unreadable-body", e.body_text())
+            }
+        })?;
+        parse_json(&bytes).map(ApiJson)
     }
+}
+
+/// Highest page number a list accepts.
+pub const MAX_PAGE: u32 = 100_000;
+/// Most rows a list answers per page.
+pub const MAX_PER_PAGE: u32 = 200;
+
+/// `value` (or `default` when absent) when it lies in `1..=max`; otherwise a field error whose
+/// message (`key`) names the range. Lists refuse out-of-range paging instead of clamping it.
+pub fn in_range(
+    field: &'static str,
+    key: &'static str,
+    value: Option<u32>,
+    default: u32,
+    max: u32,
+    errors: &mut Vec<Invalid>,
+) -> i64 {
+    let value = value.unwrap_or(default);
+    if !(1..=max).contains(&value) {
+        errors.push(Invalid { field, key });
+    }
+    i64::from(value.clamp(1, max))
+}
+
+/// The `page` query parameter of every list.
+pub fn page_number(page: Option<u32>, errors: &mut Vec<Invalid>) -> i64 {
+    in_range("page", "validation-page-range", page, 1, MAX_PAGE, errors)
 }
 
 /// RFC 9457 problem document, as every API error is returned.
@@ -60,16 +117,17 @@ pub struct ProblemDoc {
     pub instance: String,
     /// Correlation id.
     pub request_id: String,
-    /// Field errors (validation only).
+    /// One entry per refused property (`invalid-json-fields`, `validation-failed`).
     pub errors: Option<Vec<FieldProblem>>,
 }
 
 /// One invalid field.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct FieldProblem {
-    /// Field name.
+    /// Field name, or the JSON path of the offending property (`a.b[0]`).
     pub field: String,
-    /// Stable code.
+    /// Stable code: `required`, `invalid_type`, `invalid_value`, `unknown_field`, or the
+    /// message id of the rule that refused the value.
     pub code: String,
     /// Message in the caller's language.
     pub message: String,
@@ -84,6 +142,7 @@ impl Modify for BearerAuth {
             "bearer",
             SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
         );
+        problem::register(components);
     }
 }
 
@@ -126,10 +185,30 @@ impl Modify for BearerAuth {
 pub struct ApiDoc;
 
 /// This document, generated from the code.
-#[utoipa::path(get, path = "/api/v1/openapi.json", tag = "meta",
+#[utoipa::path(get, path = "/api/v1/openapi.json", operation_id = "get_openapi_document", tag = "meta",
     responses((status = 200, description = "OpenAPI 3.1 document")))]
 pub async fn openapi_json() -> Response {
-    Json(ApiDoc::openapi()).into_response()
+    Json(document()).into_response()
+}
+
+/// The served document: [`ApiDoc`] plus what utoipa's types cannot state (JSON Schema
+/// `if`/`then`): a `link_existing_ticket` submission needs a non-blank reference.
+pub fn document() -> serde_json::Value {
+    let mut doc = serde_json::to_value(ApiDoc::openapi()).unwrap_or(serde_json::Value::Null);
+    if let Some(submission) = doc.pointer_mut("/components/schemas/SupportRequestHandoffSubmission")
+    {
+        submission["if"] = serde_json::json!({
+            "properties": {"handoff_mode": {"const": "link_existing_ticket"}},
+            "required": ["handoff_mode"],
+        });
+        submission["then"] = serde_json::json!({
+            "required": ["external_ticket_reference"],
+            "properties": {"external_ticket_reference": crate::validate::schema::line(
+                crate::features::support_requests::model::MAX_EXTERNAL_REFERENCE
+            )},
+        });
+    }
+    doc
 }
 
 /// `GET /healthz`: the process is up.

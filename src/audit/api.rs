@@ -6,7 +6,7 @@ use super::{
 };
 use crate::{
     access::{Capability, Role, WorkspaceScope, scope::require},
-    api::ProblemDoc,
+    api::{self, problem},
     error::{AppError, AppResult},
     features::workspaces,
     state::AppState,
@@ -19,6 +19,7 @@ use utoipa::{IntoParams, ToSchema};
 
 /// Query parameters.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct AuditApiQuery {
     /// Workspace slug; may be omitted when the caller belongs to exactly one workspace.
@@ -27,9 +28,11 @@ pub struct AuditApiQuery {
     pub action: Option<String>,
     /// Only this tenant (external id).
     pub tenant: Option<String>,
-    /// 1-based page.
+    /// 1-based page (1–100000, default 1).
+    #[param(minimum = 1, maximum = 100000)]
     pub page: Option<u32>,
     /// Rows per page (1–200, default 50).
+    #[param(minimum = 1, maximum = 200)]
     pub per_page: Option<u32>,
 }
 
@@ -69,10 +72,9 @@ pub struct AuditPageView {
 }
 
 /// A workspace's audit log, newest first; requires `audit.view`.
-#[utoipa::path(get, path = "/api/v1/audit", tag = "audit", params(AuditApiQuery),
-    responses((status = 200, body = AuditPageView), (status = 400, body = ProblemDoc),
-        (status = 401, body = ProblemDoc), (status = 403, body = ProblemDoc),
-        (status = 404, body = ProblemDoc)),
+#[utoipa::path(get, path = "/api/v1/audit", operation_id = "list_audit_events", tag = "audit", params(AuditApiQuery),
+    responses((status = 200, description = "A page of events", body = AuditPageView), problem::Common, problem::InScope,
+        problem::Capability, problem::Query),
     security(("bearer" = [])))]
 pub async fn list(
     State(state): State<AppState>,
@@ -100,7 +102,19 @@ pub async fn list(
         .ok_or(AppError::NotFound)?;
     let role = Role::parse(&workspace.role).unwrap_or(Role::Readonly);
     require(role, Capability::AuditView)?;
-    let per_page = i64::from(q.per_page.unwrap_or(50).clamp(1, 200));
+    let mut errors = Vec::new();
+    api::page_number(q.page, &mut errors);
+    let per_page = api::in_range(
+        "per_page",
+        "validation-per-page-range",
+        q.per_page,
+        50,
+        api::MAX_PER_PAGE,
+        &mut errors,
+    );
+    if !errors.is_empty() {
+        return Err(AppError::Validation(errors));
+    }
     let scope = WorkspaceScope {
         identity,
         workspace,

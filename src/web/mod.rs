@@ -128,7 +128,8 @@ fn percent_decode_once(value: &str) -> Option<String> {
     String::from_utf8(out).ok()
 }
 
-/// Query-string extractor whose rejection is our `400` problem/page instead of plain text.
+/// Query-string extractor whose rejection is our problem/page instead of plain text: `400`
+/// `invalid-query` naming the parameter in `errors[]`.
 pub struct Q<T>(pub T);
 
 impl<S: Send + Sync, T: serde::de::DeserializeOwned> axum::extract::FromRequestParts<S> for Q<T> {
@@ -136,12 +137,19 @@ impl<S: Send + Sync, T: serde::de::DeserializeOwned> axum::extract::FromRequestP
 
     async fn from_request_parts(
         parts: &mut axum::http::request::Parts,
-        state: &S,
+        _state: &S,
     ) -> Result<Self, Self::Rejection> {
-        axum::extract::Query::<T>::from_request_parts(parts, state)
-            .await
-            .map(|q| Q(q.0))
-            .map_err(|e| crate::error::AppError::bad_request("invalid-query", e.body_text()))
+        let query = parts.uri.query().unwrap_or("");
+        let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
+        serde_path_to_error::deserialize(de).map(Q).map_err(|e| {
+            crate::error::AppError::InvalidFields {
+                code: "invalid-query",
+                fields: vec![crate::error::FieldError::from_serde(
+                    &e.path().to_string(),
+                    &e.inner().to_string(),
+                )],
+            }
+        })
     }
 }
 

@@ -98,6 +98,14 @@ pub fn error(ctx: &RequestContext, error: AppError) -> Response {
                 .map(|f| json!({"field": f.field, "code": f.key, "message": t.t(f.key)}))
                 .collect();
         }
+        if let AppError::InvalidFields { fields, .. } = &error {
+            body["errors"] = fields
+                .iter()
+                .map(|f| {
+                    json!({"field": f.field, "code": f.fault.code(), "message": t.t(f.fault.key())})
+                })
+                .collect();
+        }
         let mut r = (status, Json(body)).into_response();
         r.headers_mut().insert(
             header::CONTENT_TYPE,

@@ -1,7 +1,7 @@
 //! `GET/PATCH /api/v1/me`.
 
 use crate::{
-    api::{ApiJson, ProblemDoc},
+    api::{ApiJson, problem},
     auth::users,
     error::{AppError, AppResult},
     features::workspaces,
@@ -58,8 +58,8 @@ async fn me_view(state: &AppState, user: &users::User) -> AppResult<MeView> {
 }
 
 /// Who the token belongs to.
-#[utoipa::path(get, path = "/api/v1/me", tag = "me",
-    responses((status = 200, body = MeView), (status = 401, body = ProblemDoc)),
+#[utoipa::path(get, path = "/api/v1/me", operation_id = "get_me", tag = "me",
+    responses((status = 200, description = "The caller", body = MeView), problem::Common),
     security(("bearer" = [])))]
 pub async fn get(
     State(state): State<AppState>,
@@ -72,12 +72,34 @@ pub async fn get(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MePatch {
-    /// New display name.
+    /// New display name (at most 120 characters once trimmed); `null` keeps it.
+    #[schema(schema_with = display_name_schema)]
     pub display_name: Option<String>,
-    /// `en`, `de`, or null for "follow the browser".
+    /// `en`, `de`, or `null` / empty for "follow the browser".
     #[serde(default, with = "double_option")]
-    #[schema(value_type = Option<String>)]
+    #[schema(schema_with = locale_schema)]
     pub locale: Option<Option<String>>,
+}
+
+fn display_name_schema() -> utoipa::openapi::Object {
+    let mut schema = crate::validate::schema::line(120);
+    schema.schema_type = utoipa::openapi::schema::SchemaType::from_iter([
+        utoipa::openapi::Type::String,
+        utoipa::openapi::Type::Null,
+    ]);
+    schema
+}
+
+fn locale_schema() -> utoipa::openapi::Object {
+    let mut schema = crate::validate::schema::filter(["en", "de"]);
+    schema.schema_type = utoipa::openapi::schema::SchemaType::from_iter([
+        utoipa::openapi::Type::String,
+        utoipa::openapi::Type::Null,
+    ]);
+    if let Some(values) = schema.enum_values.as_mut() {
+        values.push(serde_json::Value::Null);
+    }
+    schema
 }
 
 mod double_option {
@@ -91,10 +113,8 @@ mod double_option {
 }
 
 /// Updates the caller's display name or language.
-#[utoipa::path(patch, path = "/api/v1/me", tag = "me", request_body = MePatch,
-    responses((status = 200, body = MeView), (status = 400, body = ProblemDoc),
-        (status = 401, body = ProblemDoc), (status = 413, body = ProblemDoc),
-        (status = 415, body = ProblemDoc), (status = 422, body = ProblemDoc)),
+#[utoipa::path(patch, path = "/api/v1/me", operation_id = "update_me", tag = "me", request_body = MePatch,
+    responses((status = 200, description = "The updated caller", body = MeView), problem::Common, problem::Body),
     security(("bearer" = [])))]
 pub async fn patch(
     State(state): State<AppState>,

@@ -4,7 +4,7 @@
 use super::service::{self, Context};
 use crate::{
     access::{Capability, RunScope, TenantScope},
-    api::ProblemDoc,
+    api::problem,
     error::AppResult,
     state::AppState,
     web::context::RequestContext,
@@ -13,11 +13,10 @@ use axum::{Json, extract::State};
 use serde_json::Value;
 
 /// Opens the tenant's diagnostics bundle. Each call is an audited open.
-#[utoipa::path(post, path = "/api/v1/tenants/{tenant}/support-diagnostics", tag = "support",
+#[utoipa::path(post, path = "/api/v1/tenants/{tenant}/support-diagnostics", operation_id = "open_tenant_diagnostics", tag = "support",
     params(("tenant" = String, Path, description = "Tenant external id")),
     responses((status = 200, description = "The redacted bundle (schema_version 1)", body = Object),
-        (status = 401, body = ProblemDoc), (status = 403, body = ProblemDoc),
-        (status = 404, body = ProblemDoc)),
+        problem::Common, problem::InScope, problem::Capability),
     security(("bearer" = [])))]
 pub async fn tenant(
     State(state): State<AppState>,
@@ -40,11 +39,10 @@ pub async fn tenant(
 }
 
 /// Opens a run's diagnostics bundle; the run must belong to a tenant the caller may see.
-#[utoipa::path(post, path = "/api/v1/operations/{run}/support-diagnostics", tag = "support",
+#[utoipa::path(post, path = "/api/v1/operations/{run}/support-diagnostics", operation_id = "open_run_diagnostics", tag = "support",
     params(("run" = i64, Path, description = "Run id")),
     responses((status = 200, description = "The redacted bundle (schema_version 1)", body = Object),
-        (status = 401, body = ProblemDoc), (status = 403, body = ProblemDoc),
-        (status = 404, body = ProblemDoc)),
+        problem::Common, problem::InScope, problem::Capability),
     security(("bearer" = [])))]
 pub async fn run(
     State(state): State<AppState>,

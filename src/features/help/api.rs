@@ -7,7 +7,7 @@
 
 use super::export::{HelpCatalogDoc, catalog_doc};
 use crate::{
-    api::ProblemDoc,
+    api::problem,
     error::{AppError, AppResult, Invalid},
     web::{
         Q,
@@ -27,17 +27,22 @@ use utoipa::IntoParams;
 #[derive(Debug, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct TopicsQuery {
-    /// `en` or `de`; defaults to the caller's language (account setting, else
+    /// `en` or `de`; absent or empty: the caller's language (account setting, else
     /// `Accept-Language`).
+    #[param(schema_with = locale_schema)]
     pub locale: Option<String>,
 }
 
+fn locale_schema() -> utoipa::openapi::Object {
+    crate::validate::schema::filter(Locale::ALL.iter().map(|l| l.tag()))
+}
+
 /// Parses the requested language; empty means "not given" (like the list filters), anything
-/// else unknown is a 422 so a typo does not silently return English.
+/// else is exactly a documented tag or a 422, so a typo does not silently return English.
 fn requested_locale(raw: Option<&str>, default: Locale) -> AppResult<Locale> {
-    match raw.map(str::trim).filter(|s| !s.is_empty()) {
+    match raw.filter(|s| !s.is_empty()) {
         None => Ok(default),
-        Some(tag) => Locale::parse(&tag.to_ascii_lowercase()).ok_or_else(|| {
+        Some(tag) => Locale::parse(tag).ok_or_else(|| {
             AppError::Validation(vec![Invalid {
                 field: "locale",
                 key: "validation-locale",
@@ -48,10 +53,9 @@ fn requested_locale(raw: Option<&str>, default: Locale) -> AppResult<Locale> {
 
 /// The help catalog: every topic rendered in one language, with the catalog and schema
 /// versions. Topic keys match the `urn:tenantpilot:help:<key>` problem types.
-#[utoipa::path(get, path = "/api/v1/help/topics", tag = "help",
+#[utoipa::path(get, path = "/api/v1/help/topics", operation_id = "get_help_topics", tag = "help",
     params(TopicsQuery),
-    responses((status = 200, body = HelpCatalogDoc), (status = 401, body = ProblemDoc),
-        (status = 422, body = ProblemDoc)),
+    responses((status = 200, description = "The catalog", body = HelpCatalogDoc), problem::Common, problem::Query),
     security(("bearer" = [])))]
 pub async fn topics(
     ctx: RequestContext,
@@ -79,11 +83,7 @@ mod tests {
             requested_locale(Some("en"), Locale::De).unwrap(),
             Locale::En
         );
-        assert_eq!(
-            requested_locale(Some(" DE "), Locale::En).unwrap(),
-            Locale::De
-        );
-        for bad in ["fr", "de-DE", "english"] {
+        for bad in ["fr", "de-DE", "english", " de", "DE"] {
             assert!(matches!(
                 requested_locale(Some(bad), Locale::En),
                 Err(AppError::Validation(_))

@@ -4,7 +4,7 @@ use super::model::{ReasonCode, RunOutcome, RunRow, RunStatus, RunType, RunWithTe
 use super::{repo, service};
 use crate::{
     access::{RunScope, TenantScope},
-    api::{ApiJson, ProblemDoc},
+    api::{self, ApiJson, problem},
     error::{AppError, AppResult},
     state::AppState,
     web::{Q, context::RequestContext},
@@ -115,12 +115,15 @@ pub struct RunList {
 #[derive(Debug, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct RunQuery {
-    /// Only this type id.
+    /// Only this type id; empty for all.
     #[serde(rename = "type")]
+    #[param(schema_with = type_filter_schema)]
     pub run_type: Option<String>,
-    /// Only this outcome (succeeded, partially_succeeded, failed).
+    /// Only this outcome; empty for all.
+    #[param(schema_with = outcome_filter_schema)]
     pub outcome: Option<String>,
-    /// 1-based page.
+    /// 1-based page (1–100000, default 1).
+    #[param(minimum = 1, maximum = 100000)]
     pub page: Option<u32>,
 }
 
@@ -130,12 +133,32 @@ pub struct RunQuery {
 pub struct StartRun {
     /// Type id, e.g. `provider.connection.verify`.
     #[serde(rename = "type")]
+    #[schema(schema_with = type_schema)]
     pub run_type: String,
+}
+
+fn type_schema() -> utoipa::openapi::Object {
+    crate::validate::schema::one_of(RunType::ALL.iter().map(|t| t.as_str()))
+}
+
+fn type_filter_schema() -> utoipa::openapi::Object {
+    crate::validate::schema::filter(RunType::ALL.iter().map(|t| t.as_str()))
+}
+
+fn outcome_filter_schema() -> utoipa::openapi::Object {
+    crate::validate::schema::filter(RunOutcome::ALL.iter().map(|o| o.as_str()))
 }
 
 /// Checks list filters; unknown values are a validation error rather than an empty list.
 pub fn check_filters(run_type: Option<&str>, outcome: Option<&str>) -> AppResult<()> {
-    let mut errors = Vec::new();
+    filter_errors(run_type, outcome, Vec::new())
+}
+
+fn filter_errors(
+    run_type: Option<&str>,
+    outcome: Option<&str>,
+    mut errors: Vec<crate::error::Invalid>,
+) -> AppResult<()> {
     if run_type.is_some_and(|t| !t.is_empty() && RunType::parse(t).is_none()) {
         errors.push(crate::error::Invalid {
             field: "type",
@@ -156,10 +179,10 @@ pub fn check_filters(run_type: Option<&str>, outcome: Option<&str>) -> AppResult
 }
 
 /// Runs of one tenant, newest first; filter by type and outcome.
-#[utoipa::path(get, path = "/api/v1/tenants/{tenant}/operations", tag = "operations",
+#[utoipa::path(get, path = "/api/v1/tenants/{tenant}/operations", operation_id = "list_runs", tag = "operations",
     params(("tenant" = String, Path, description = "Tenant external id"), RunQuery),
-    responses((status = 200, body = RunList), (status = 401, body = ProblemDoc),
-        (status = 404, body = ProblemDoc), (status = 422, body = ProblemDoc)),
+    responses((status = 200, description = "A page of runs", body = RunList), problem::Common, problem::InScope,
+        problem::Capability, problem::Query),
     security(("bearer" = [])))]
 pub async fn list(
     State(state): State<AppState>,
@@ -167,8 +190,9 @@ pub async fn list(
     Q(q): Q<RunQuery>,
 ) -> AppResult<Json<RunList>> {
     scope.require(crate::access::Capability::OperationsView)?;
-    check_filters(q.run_type.as_deref(), q.outcome.as_deref())?;
-    let page = i64::from(q.page.unwrap_or(1).clamp(1, 100_000));
+    let mut errors = Vec::new();
+    let page = api::page_number(q.page, &mut errors);
+    filter_errors(q.run_type.as_deref(), q.outcome.as_deref(), errors)?;
     let mut rows = repo::list_visible(
         &state.db,
         scope.identity.user.id,
@@ -192,12 +216,11 @@ pub async fn list(
 
 /// Starts a run for the tenant. The run executes in the background; poll
 /// `GET /api/v1/operations/{id}` until `status` is `completed`.
-#[utoipa::path(post, path = "/api/v1/tenants/{tenant}/operations", tag = "operations",
+#[utoipa::path(post, path = "/api/v1/tenants/{tenant}/operations", operation_id = "start_run", tag = "operations",
     params(("tenant" = String, Path, description = "Tenant external id")),
     request_body = StartRun,
-    responses((status = 202, body = RunView), (status = 401, body = ProblemDoc),
-        (status = 403, body = ProblemDoc), (status = 404, body = ProblemDoc),
-        (status = 422, body = ProblemDoc)),
+    responses((status = 202, description = "The queued run", body = RunView), problem::Common, problem::InScope,
+        problem::Capability, problem::Body, problem::Conflict),
     security(("bearer" = [])))]
 pub async fn start(
     State(state): State<AppState>,
@@ -213,10 +236,10 @@ pub async fn start(
 }
 
 /// One run; `404` when its tenant is outside the caller's scope.
-#[utoipa::path(get, path = "/api/v1/operations/{run}", tag = "operations",
+#[utoipa::path(get, path = "/api/v1/operations/{run}", operation_id = "get_run", tag = "operations",
     params(("run" = i64, Path, description = "Run id")),
-    responses((status = 200, body = RunView), (status = 401, body = ProblemDoc),
-        (status = 404, body = ProblemDoc)),
+    responses((status = 200, description = "The run", body = RunView), problem::Common, problem::InScope,
+        problem::Capability),
     security(("bearer" = [])))]
 pub async fn get(scope: RunScope) -> AppResult<Json<RunView>> {
     scope.require(crate::access::Capability::OperationsView)?;

@@ -7,7 +7,7 @@ use super::model::{LatestSummary, Submission, SubmissionResult};
 use super::service::{self, Target};
 use crate::{
     access::{Capability, RunScope, TenantScope},
-    api::{ApiJson, ProblemDoc},
+    api::{ApiJson, problem},
     error::{AppError, AppResult},
     state::AppState,
     web::context::RequestContext,
@@ -36,12 +36,11 @@ async fn latest(state: &AppState, target: Target<'_>) -> AppResult<Json<LatestSu
 /// Files a tenant-context support request and performs the requested handoff. A failed
 /// external create still answers `200` with `handoff_outcome = external_handoff_failed`: the
 /// internal request exists either way.
-#[utoipa::path(post, path = "/api/v1/tenants/{tenant}/support-requests", tag = "support",
+#[utoipa::path(post, path = "/api/v1/tenants/{tenant}/support-requests", operation_id = "submit_tenant_support_request", tag = "support",
     params(("tenant" = String, Path, description = "Tenant external id")),
     request_body = Submission,
-    responses((status = 200, body = SubmissionResult), (status = 401, body = ProblemDoc),
-        (status = 403, body = ProblemDoc), (status = 404, body = ProblemDoc),
-        (status = 422, body = ProblemDoc)),
+    responses((status = 200, description = "The request and its handoff outcome", body = SubmissionResult), problem::Common, problem::InScope,
+        problem::Capability, problem::Body),
     security(("bearer" = [])))]
 pub async fn tenant_submit(
     State(state): State<AppState>,
@@ -61,12 +60,11 @@ pub async fn tenant_submit(
 }
 
 /// Files a run-context support request; the run must belong to a tenant the caller may see.
-#[utoipa::path(post, path = "/api/v1/operations/{run}/support-requests", tag = "support",
+#[utoipa::path(post, path = "/api/v1/operations/{run}/support-requests", operation_id = "submit_run_support_request", tag = "support",
     params(("run" = i64, Path, description = "Run id")),
     request_body = Submission,
-    responses((status = 200, body = SubmissionResult), (status = 401, body = ProblemDoc),
-        (status = 403, body = ProblemDoc), (status = 404, body = ProblemDoc),
-        (status = 422, body = ProblemDoc)),
+    responses((status = 200, description = "The request and its handoff outcome", body = SubmissionResult), problem::Common, problem::InScope,
+        problem::Capability, problem::Body),
     security(("bearer" = [])))]
 pub async fn run_submit(
     State(state): State<AppState>,
@@ -79,11 +77,10 @@ pub async fn run_submit(
 }
 
 /// The tenant context's latest support request and its handoff.
-#[utoipa::path(get, path = "/api/v1/tenants/{tenant}/support-requests/latest", tag = "support",
+#[utoipa::path(get, path = "/api/v1/tenants/{tenant}/support-requests/latest", operation_id = "get_latest_tenant_support_request", tag = "support",
     params(("tenant" = String, Path, description = "Tenant external id")),
-    responses((status = 200, body = LatestSummary), (status = 401, body = ProblemDoc),
-        (status = 403, body = ProblemDoc),
-        (status = 404, description = "Out of scope (`not-found`) or no request yet (`no-support-request`)", body = ProblemDoc)),
+    responses((status = 200, description = "The latest request", body = LatestSummary), problem::Common, problem::Capability,
+        problem::InScope),
     security(("bearer" = [])))]
 pub async fn tenant_latest(
     State(state): State<AppState>,
@@ -94,11 +91,10 @@ pub async fn tenant_latest(
 }
 
 /// The run's latest support request and its handoff.
-#[utoipa::path(get, path = "/api/v1/operations/{run}/support-requests/latest", tag = "support",
+#[utoipa::path(get, path = "/api/v1/operations/{run}/support-requests/latest", operation_id = "get_latest_run_support_request", tag = "support",
     params(("run" = i64, Path, description = "Run id")),
-    responses((status = 200, body = LatestSummary), (status = 401, body = ProblemDoc),
-        (status = 403, body = ProblemDoc),
-        (status = 404, description = "Out of scope (`not-found`) or no request yet (`no-support-request`)", body = ProblemDoc)),
+    responses((status = 200, description = "The latest request", body = LatestSummary), problem::Common, problem::Capability,
+        problem::InScope),
     security(("bearer" = [])))]
 pub async fn run_latest(
     State(state): State<AppState>,

@@ -143,38 +143,75 @@ impl DeskAvailability {
     }
 }
 
-/// `SupportRequestHandoffSubmission`: what the form and the API send.
+/// `SupportRequestHandoffSubmission`: what the form and the API send. As JSON, `severity`,
+/// `summary` and `handoff_mode` are required (seed contract) and the two enums must be one of
+/// their spellings; the form builds this struct itself and may leave them blank (defaults).
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = SupportRequestHandoffSubmission)]
 pub struct Submission {
-    /// `low`, `normal`, `high` or `blocking`.
-    #[serde(default)]
+    /// How urgent it is.
+    #[serde(deserialize_with = "wire::severity")]
+    #[schema(value_type = Severity)]
     pub severity: String,
-    /// One line: what is wrong.
-    #[serde(default)]
+    /// One line: what is wrong (at most 200 characters once trimmed).
+    #[schema(schema_with = summary_schema)]
     pub summary: String,
-    /// Steps to reproduce.
+    /// Steps to reproduce (at most 5000 characters).
     #[serde(default)]
+    #[schema(schema_with = notes_schema)]
     pub reproduction_notes: Option<String>,
-    /// Who support should talk to.
+    /// Who support should talk to (at most 200 characters).
     #[serde(default)]
+    #[schema(schema_with = line_schema)]
     pub contact_name: Option<String>,
     /// Where support should write.
     #[serde(default)]
+    #[schema(schema_with = crate::validate::schema::optional_email)]
     pub contact_email: Option<String>,
-    /// `internal_only`, `create_external_ticket` or `link_existing_ticket`.
-    #[serde(default)]
+    /// What should happen beyond TenantPilot; `create_external_ticket` needs a configured,
+    /// unpaused desk (else `422`).
+    #[serde(deserialize_with = "wire::handoff_mode")]
+    #[schema(value_type = HandoffMode)]
     pub handoff_mode: String,
-    /// Required for `link_existing_ticket`.
+    /// Required for `link_existing_ticket` (at most 200 characters); checked with any mode.
     #[serde(default)]
+    #[schema(schema_with = line_schema)]
     pub external_ticket_reference: Option<String>,
-    /// Optional for `link_existing_ticket`; `http`/`https` only.
+    /// Optional for `link_existing_ticket`; `http`/`https` only; checked with any mode.
     #[serde(default)]
+    #[schema(schema_with = crate::validate::schema::optional_web_url)]
     pub external_ticket_url: Option<String>,
     /// UI hint only; the server decides whether a desk is available.
     #[serde(default)]
     #[schema(value_type = Option<bool>)]
     pub target_available: Option<bool>,
+}
+
+fn summary_schema() -> utoipa::openapi::Object {
+    crate::validate::schema::line(MAX_SUMMARY)
+}
+
+fn notes_schema() -> utoipa::openapi::Object {
+    crate::validate::schema::optional_text(MAX_NOTES)
+}
+
+fn line_schema() -> utoipa::openapi::Object {
+    crate::validate::schema::optional_line(MAX_CONTACT_NAME.min(MAX_EXTERNAL_REFERENCE))
+}
+
+/// JSON spellings of the submission's enums, kept as the strings the form also sends.
+mod wire {
+    use super::{HandoffMode, Severity};
+    use serde::{Deserialize, Deserializer};
+
+    pub fn severity<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+        Severity::deserialize(d).map(|v| v.as_str().to_string())
+    }
+
+    pub fn handoff_mode<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+        HandoffMode::deserialize(d).map(|v| v.as_str().to_string())
+    }
 }
 
 /// A submission that passed every rule.
@@ -279,6 +316,27 @@ impl Submission {
             "" => Some(HandoffMode::InternalOnly),
             m => HandoffMode::parse(m),
         };
+        // A reference or URL sent with another mode is unused but still checked, so the API
+        // refuses what its document refuses whatever the mode.
+        let reference = optional(&self.external_ticket_reference);
+        let url = optional(&self.external_ticket_url);
+        if let Some(r) = &reference {
+            bounded_line(
+                "external_ticket_reference",
+                r,
+                MAX_EXTERNAL_REFERENCE,
+                false,
+                &mut errors,
+            );
+        }
+        if let Some(u) = &url
+            && !is_web_url(u)
+        {
+            errors.push(Invalid {
+                field: "external_ticket_url",
+                key: "support-link-url-invalid",
+            });
+        }
         let mut link = None;
         match mode {
             None => errors.push(Invalid {
@@ -296,27 +354,10 @@ impl Submission {
                 })
             }
             Some(HandoffMode::LinkExistingTicket) => {
-                let reference = optional(&self.external_ticket_reference);
-                let url = optional(&self.external_ticket_url);
-                match &reference {
-                    None => errors.push(Invalid {
+                if reference.is_none() {
+                    errors.push(Invalid {
                         field: "external_ticket_reference",
                         key: "support-link-reference-required",
-                    }),
-                    Some(r) => bounded_line(
-                        "external_ticket_reference",
-                        r,
-                        MAX_EXTERNAL_REFERENCE,
-                        false,
-                        &mut errors,
-                    ),
-                }
-                if let Some(u) = &url
-                    && !is_web_url(u)
-                {
-                    errors.push(Invalid {
-                        field: "external_ticket_url",
-                        key: "support-link-url-invalid",
                     });
                 }
                 link = reference.map(|r| (r, url));

@@ -5,7 +5,7 @@
 use super::summary::{self, TelemetrySummary};
 use crate::{
     access::PlatformUser,
-    api::ProblemDoc,
+    api::problem,
     error::{AppError, AppResult, Invalid},
     features::system::window::ConsoleWindow,
     state::AppState,
@@ -15,11 +15,16 @@ use axum::{Json, extract::State};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
+fn window_schema() -> utoipa::openapi::Object {
+    crate::validate::schema::filter(ConsoleWindow::ALL.iter().map(|w| w.as_str()))
+}
+
 /// Query of the summary endpoint.
 #[derive(Debug, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct SummaryQuery {
-    /// `24h` (default), `7d` or `30d`.
+    /// `24h` (default, also when empty), `7d` or `30d`.
+    #[param(schema_with = window_schema)]
     pub window: Option<String>,
 }
 
@@ -27,7 +32,7 @@ pub struct SummaryQuery {
 /// unknown is a 422 whose message names the allowed values, so an API client's typo does not
 /// silently answer for another window.
 pub fn requested_window(raw: Option<&str>) -> AppResult<ConsoleWindow> {
-    match raw.map(str::trim).filter(|s| !s.is_empty()) {
+    match raw.filter(|s| !s.is_empty()) {
         None => Ok(ConsoleWindow::default()),
         Some(value) => ConsoleWindow::parse(value).ok_or_else(|| {
             AppError::Validation(vec![Invalid {
@@ -39,10 +44,10 @@ pub fn requested_window(raw: Option<&str>) -> AppResult<ConsoleWindow> {
 }
 
 /// The telemetry summary for a window ending now; platform tokens only.
-#[utoipa::path(get, path = "/api/v1/system/telemetry/summary", tag = "system",
+#[utoipa::path(get, path = "/api/v1/system/telemetry/summary", operation_id = "get_telemetry_summary", tag = "system",
     params(SummaryQuery),
-    responses((status = 200, body = TelemetrySummary), (status = 401, body = ProblemDoc),
-        (status = 404, body = ProblemDoc), (status = 422, body = ProblemDoc)),
+    responses((status = 200, description = "The summary", body = TelemetrySummary), problem::Common, problem::InScope,
+        problem::Query),
     security(("bearer" = [])))]
 pub async fn summary(
     State(state): State<AppState>,
@@ -71,8 +76,12 @@ mod tests {
             ConsoleWindow::Last7Days
         );
         assert_eq!(
-            requested_window(Some(" 30d ")).unwrap(),
+            requested_window(Some("30d")).unwrap(),
             ConsoleWindow::Last30Days
+        );
+        assert!(
+            requested_window(Some(" 30d ")).is_err(),
+            "exactly the documented spelling"
         );
         assert!(matches!(
             requested_window(Some("1y")),

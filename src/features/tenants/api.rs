@@ -3,7 +3,7 @@
 use super::{model::ScopedTenant, repo};
 use crate::{
     access::{Role, TenantScope},
-    api::ProblemDoc,
+    api::problem,
     error::AppResult,
     state::AppState,
     web::context::CurrentUser,
@@ -48,8 +48,8 @@ pub struct TenantList {
 }
 
 /// Tenants the caller may see, across their workspaces.
-#[utoipa::path(get, path = "/api/v1/tenants", tag = "tenants",
-    responses((status = 200, body = TenantList), (status = 401, body = ProblemDoc)),
+#[utoipa::path(get, path = "/api/v1/tenants", operation_id = "list_tenants", tag = "tenants",
+    responses((status = 200, description = "Tenants the caller may see", body = TenantList), problem::Common),
     security(("bearer" = [])))]
 pub async fn list(
     State(state): State<AppState>,
@@ -64,10 +64,9 @@ pub async fn list(
 }
 
 /// One tenant; `404` when it does not exist or is outside the caller's scope.
-#[utoipa::path(get, path = "/api/v1/tenants/{tenant}", tag = "tenants",
+#[utoipa::path(get, path = "/api/v1/tenants/{tenant}", operation_id = "get_tenant", tag = "tenants",
     params(("tenant" = String, Path, description = "Tenant external id")),
-    responses((status = 200, body = TenantView), (status = 401, body = ProblemDoc),
-        (status = 404, body = ProblemDoc)),
+    responses((status = 200, description = "The tenant", body = TenantView), problem::Common, problem::InScope),
     security(("bearer" = [])))]
 pub async fn get(scope: TenantScope) -> Json<TenantView> {
     Json(TenantView::from(scope.tenant))
