@@ -226,7 +226,7 @@ impl Default for Config {
 }
 
 /// Top-level keys, for picking our variables out of the environment.
-const TOP_LEVEL_KEYS: [&str; 11] = [
+const TOP_LEVEL_KEYS: [&str; 12] = [
     "database_url",
     "bind",
     "public_url",

@@ -242,15 +242,17 @@ async fn a_lost_database_fails_fast_and_the_service_recovers_by_itself() {
         .await
         .expect("session");
     tx.commit().await.expect("commit");
-    let token = tokens::create(
+    let token = tokens::create_for_email(
         &db,
         &AuditContext::cli(),
         clock.now(),
         "owner@contoso.test",
         "outage",
+        tokens::Expiry::Never,
     )
     .await
-    .expect("token");
+    .expect("token")
+    .secret;
     let state = AppState::new(db.clone(), config, clock);
     let router = tenantpilot::app(state);
     let cookie = format!("tp_session={}", session.token);
