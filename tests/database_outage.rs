@@ -222,8 +222,10 @@ async fn a_lost_database_fails_fast_and_the_service_recovers_by_itself() {
     let cluster = Cluster::create(bin);
     cluster.start();
 
-    let mut config = Config::default();
-    config.database_url = cluster.url();
+    let config = Config {
+        database_url: cluster.url(),
+        ..Config::default()
+    };
     assert_eq!(config.database.acquire_timeout_ms, 2000, "the default");
     let db = Db::connect_with(&config.database_url, &config.database)
         .await
