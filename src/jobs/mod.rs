@@ -144,7 +144,10 @@ pub async fn tick(state: &AppState, instance_id: &str) -> Result<Vec<JobOutcome>
         let (outcome, status) = match job.run(state, now).await {
             Ok(detail) => ("succeeded", JobStatus::Succeeded { detail }),
             Err(e) => {
-                let detail: String = e.to_string().chars().take(MAX_DETAIL).collect();
+                let detail: String = crate::redact::text(&e.to_string())
+                    .chars()
+                    .take(MAX_DETAIL)
+                    .collect();
                 tracing::warn!(job = job.id(), slot, error = %detail, "scheduled job failed");
                 ("failed", JobStatus::Failed { detail })
             }

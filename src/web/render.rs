@@ -74,7 +74,11 @@ fn problem_type(error: &AppError) -> String {
 pub fn error(ctx: &RequestContext, error: AppError) -> Response {
     let status = error.status();
     if status.is_server_error() {
-        tracing::error!(request_id = %ctx.request_id, error = %error, "request failed");
+        tracing::error!(
+            request_id = %ctx.request_id,
+            error = %crate::redact::text(&error.to_string()),
+            "request failed"
+        );
     }
     let t = Tr(ctx.locale);
     if ctx.plane == Plane::Browser && matches!(error, AppError::Unauthenticated) {
