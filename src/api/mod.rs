@@ -192,7 +192,8 @@ pub async fn openapi_json() -> Response {
 }
 
 /// The served document: [`ApiDoc`] plus what utoipa's types cannot state (JSON Schema
-/// `if`/`then`): a `link_existing_ticket` submission needs a non-blank reference.
+/// `if`/`then`): a `link_existing_ticket` submission needs a non-blank reference, and a new
+/// token with `no_expiry: true` takes no `expires_in_days`.
 pub fn document() -> serde_json::Value {
     let mut doc = serde_json::to_value(ApiDoc::openapi()).unwrap_or(serde_json::Value::Null);
     if let Some(submission) = doc.pointer_mut("/components/schemas/SupportRequestHandoffSubmission")
@@ -206,6 +207,15 @@ pub fn document() -> serde_json::Value {
             "properties": {"external_ticket_reference": crate::validate::schema::line(
                 crate::features::support_requests::model::MAX_EXTERNAL_REFERENCE
             )},
+        });
+    }
+    if let Some(new_token) = doc.pointer_mut("/components/schemas/NewTokenBody") {
+        new_token["if"] = serde_json::json!({
+            "properties": {"no_expiry": {"const": true}},
+            "required": ["no_expiry"],
+        });
+        new_token["then"] = serde_json::json!({
+            "properties": {"expires_in_days": {"type": "null"}},
         });
     }
     doc

@@ -67,6 +67,12 @@ const STATUSES: &[(u16, &str, &str)] = &[
          field.",
     ),
     (
+        431,
+        "RequestHeaderFieldsTooLarge",
+        "The request headers together are larger than the server accepts \
+         (`http.max_header_bytes`).",
+    ),
+    (
         503,
         "ServiceUnavailable",
         "The database is not reachable right now; retry later.",
@@ -126,8 +132,9 @@ macro_rules! group {
 }
 
 group!(
-    /// Every authenticated route: no token (401), the timeout layer (408), database down (503).
-    Common = [401, 408, 503]
+    /// Every authenticated route: no token (401), the timeout layer (408), oversized headers
+    /// (431), database down (503).
+    Common = [401, 408, 431, 503]
 );
 group!(
     /// Routes that resolve a workspace, tenant or run the caller may not see.

@@ -22,8 +22,8 @@ pub const PREFIX: &str = "tp_";
 /// `last_used_at` is written at most once per this many seconds per token.
 pub const TOUCH_INTERVAL_SECS: i64 = 60;
 
-/// Longest token name, in characters.
-const NAME_MAX: usize = 80;
+/// Longest token name, in characters once trimmed.
+pub const NAME_MAX: usize = 80;
 
 /// How long a new token lives.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

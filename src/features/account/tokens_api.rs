@@ -1,7 +1,7 @@
 //! `GET/POST /api/v1/me/tokens`, `DELETE /api/v1/me/tokens/{id}`: the caller's own API tokens.
 
 use crate::{
-    api::{ApiJson, ProblemDoc},
+    api::{ApiJson, problem},
     auth::tokens::{self, ApiToken, Expiry, TokenState, Whose},
     error::AppResult,
     state::AppState,
@@ -64,14 +64,20 @@ pub struct TokenList {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewTokenBody {
-    /// Label, 1 to 80 characters.
+    /// Label, 1 to 80 characters once trimmed.
+    #[schema(schema_with = name_schema)]
     pub name: String,
-    /// Days until it expires, 1 to 3650.
+    /// Days until it expires, 1 to 3650; not together with `no_expiry: true`.
     #[serde(default)]
+    #[schema(minimum = 1, maximum = 3650)]
     pub expires_in_days: Option<i64>,
     /// True for a token that never expires.
     #[serde(default)]
     pub no_expiry: bool,
+}
+
+fn name_schema() -> utoipa::openapi::Object {
+    crate::validate::schema::line(tokens::NAME_MAX)
 }
 
 /// The new token: `secret` is returned this once and cannot be read again.
@@ -84,8 +90,8 @@ pub struct CreatedTokenView {
 }
 
 /// Lists the caller's API tokens.
-#[utoipa::path(get, path = "/api/v1/me/tokens", tag = "me",
-    responses((status = 200, body = TokenList), (status = 401, body = ProblemDoc)),
+#[utoipa::path(get, path = "/api/v1/me/tokens", operation_id = "list_my_tokens", tag = "me",
+    responses((status = 200, description = "The caller's tokens", body = TokenList), problem::Common),
     security(("bearer" = [])))]
 pub async fn list(
     State(state): State<AppState>,
@@ -101,10 +107,9 @@ pub async fn list(
 }
 
 /// Creates an API token for the caller; the answer carries its secret once (and `no-store`).
-#[utoipa::path(post, path = "/api/v1/me/tokens", tag = "me", request_body = NewTokenBody,
-    responses((status = 201, body = CreatedTokenView), (status = 400, body = ProblemDoc),
-        (status = 401, body = ProblemDoc), (status = 413, body = ProblemDoc),
-        (status = 415, body = ProblemDoc), (status = 422, body = ProblemDoc)),
+#[utoipa::path(post, path = "/api/v1/me/tokens", operation_id = "create_my_token", tag = "me", request_body = NewTokenBody,
+    responses((status = 201, description = "The new token with its secret, shown this once", body = CreatedTokenView),
+        problem::Common, problem::Body),
     security(("bearer" = [])))]
 pub async fn create(
     State(state): State<AppState>,
@@ -143,9 +148,9 @@ pub async fn create(
 
 /// Revokes one of the caller's tokens; revoking it again is also 204. Another user's token
 /// id is 404, like an unknown one.
-#[utoipa::path(delete, path = "/api/v1/me/tokens/{id}", tag = "me",
+#[utoipa::path(delete, path = "/api/v1/me/tokens/{id}", operation_id = "revoke_my_token", tag = "me",
     params(("id" = i64, Path, description = "Token id")),
-    responses((status = 204), (status = 401, body = ProblemDoc), (status = 404, body = ProblemDoc)),
+    responses((status = 204, description = "Revoked (also when it already was)"), problem::Common, problem::InScope),
     security(("bearer" = [])))]
 pub async fn revoke(
     State(state): State<AppState>,
