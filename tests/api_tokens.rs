@@ -72,6 +72,14 @@ async fn expiry_defaults_to_the_configured_days_and_can_be_chosen() {
     let r = create_via_api(&app, &token, r#"{"name":"week","expires_in_days":7}"#).await;
     assert_eq!(r.status, StatusCode::CREATED);
     assert_eq!(expires_in_days(&r.json()), Some(7));
+    // JSON Schema counts 7.0 as the integer 7, so the API does too; 7.5 is the wrong type.
+    let r = create_via_api(&app, &token, r#"{"name":"week","expires_in_days":7.0}"#).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    assert_eq!(expires_in_days(&r.json()), Some(7));
+    let r = create_via_api(&app, &token, r#"{"name":"week","expires_in_days":7.5}"#).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.body);
+    assert_eq!(r.json()["errors"][0]["field"], "expires_in_days");
+    assert_eq!(r.json()["errors"][0]["code"], "invalid_type");
     let r = create_via_api(&app, &token, r#"{"name":"forever","no_expiry":true}"#).await;
     assert_eq!(r.status, StatusCode::CREATED);
     let created = r.json();

@@ -221,6 +221,27 @@ pub fn document() -> serde_json::Value {
     doc
 }
 
+/// An optional integer body property as JSON Schema counts integers: `30` and `30.0` are the
+/// same whole number (serde's `i64` refuses the second), `3.5` and `"30"` are the wrong type.
+pub fn optional_whole_number<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<i64>, D::Error> {
+    use serde::{Deserialize, de::Error};
+    let Some(number) = Option::<serde_json::Number>::deserialize(deserializer)? else {
+        return Ok(None);
+    };
+    if let Some(n) = number.as_i64() {
+        return Ok(Some(n));
+    }
+    match number.as_f64() {
+        Some(f) if f.fract() == 0.0 && f.abs() < 9.0e15 => Ok(Some(f as i64)),
+        _ => Err(D::Error::invalid_type(
+            serde::de::Unexpected::Other("a number that is not a whole number"),
+            &"a whole number",
+        )),
+    }
+}
+
 /// `GET /healthz`: the process is up.
 pub async fn healthz() -> Response {
     Json(serde_json::json!({"status": "ok"})).into_response()

@@ -68,7 +68,7 @@ pub struct NewTokenBody {
     #[schema(schema_with = name_schema)]
     pub name: String,
     /// Days until it expires, 1 to 3650; not together with `no_expiry: true`.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::api::optional_whole_number")]
     #[schema(minimum = 1, maximum = 3650)]
     pub expires_in_days: Option<i64>,
     /// True for a token that never expires.
