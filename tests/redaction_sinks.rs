@@ -383,6 +383,20 @@ async fn pause_and_resume_reasons_are_redacted_in_audit_metadata() {
         "{paused}"
     );
     assert_eq!(paused["control"], "operation_starts");
+    // The stored pause, as the system console shows it, is redacted the same way.
+    let platform = app.session_for("platform@tenantpilot.test").await;
+    let page = app.get("/system/controls", Some(&platform)).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert_none_of(
+        &["Hunter2-Vendor!", "tp_AbCdEfGhIjKlMnOp123456"],
+        &page.body,
+        "the controls page",
+    );
+    assert!(
+        page.body
+            .contains("Provider incident, vendor asked for password="),
+        "the reason is on the controls page"
+    );
 
     control(
         &app,

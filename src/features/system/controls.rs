@@ -416,7 +416,10 @@ pub async fn apply(
     let (Some(scope), true) = (scope, errors.is_empty()) else {
         return Err(ServiceError::Invalid(errors));
     };
-    let reason = form.reason.trim();
+    // Operators type reasons, and paste vendor mails into them: stored, shown and audited
+    // only after redaction.
+    let reason = crate::redact::text(form.reason.trim());
+    let reason = reason.as_str();
     let scope_key = scope.key();
     let mut tx = db.begin().await?;
     let applied = if pausing {
