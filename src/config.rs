@@ -324,6 +324,11 @@ impl Config {
                 "http.max_header_bytes must be at least 1024".into(),
             ));
         }
+        if self.http.shutdown_grace_secs > 3600 {
+            return Err(ConfigError(
+                "http.shutdown_grace_secs must be at most 3600 (an hour); 20 is the default".into(),
+            ));
+        }
         if !(100..=60_000).contains(&self.database.acquire_timeout_ms) {
             return Err(ConfigError(
                 "database.acquire_timeout_ms must be between 100 and 60000".into(),
@@ -433,6 +438,34 @@ mod tests {
                 .contains("authority_url")
         );
         assert!(!Config::default().secure_cookies());
+    }
+
+    #[test]
+    fn edge_limits_are_bounded() {
+        let refused = |change: fn(&mut Config), key: &str| {
+            let mut c = Config::default();
+            change(&mut c);
+            let message = c
+                .validate()
+                .map(|_| String::new())
+                .unwrap_or_else(|e| e.to_string());
+            assert!(message.contains(key), "{key}: {message:?}");
+        };
+        // Positive control: the defaults pass.
+        assert!(Config::default().validate().is_ok());
+        refused(|c| c.http.max_header_bytes = 1023, "http.max_header_bytes");
+        refused(
+            |c| c.http.shutdown_grace_secs = 3601,
+            "http.shutdown_grace_secs",
+        );
+        refused(
+            |c| c.database.acquire_timeout_ms = 99,
+            "database.acquire_timeout_ms",
+        );
+        refused(
+            |c| c.database.acquire_timeout_ms = 60_001,
+            "database.acquire_timeout_ms",
+        );
     }
 
     #[test]
