@@ -519,7 +519,8 @@ async fn serve(config: Config, bind: Option<String>) -> Result<(), CliError> {
     let executors =
         tenantpilot::features::operations::runner::spawn_until(state.clone(), shutdown.clone())
             .await;
-    // Daily jobs (telemetry retention) run once per day across every instance.
+    // Scheduled jobs (daily telemetry retention, the five-minute handoff finalizer) run once
+    // per slot across every instance.
     let scheduler = tenantpilot::jobs::spawn_until(state.clone(), shutdown.clone());
     let app = tenantpilot::app(state);
     let mut stopped = shutdown.clone();

@@ -40,20 +40,31 @@ fn is_json(headers: &HeaderMap) -> bool {
         })
 }
 
-/// Deserializes a JSON body as [`ApiJson`] does. Every body the API reads is an object: an
-/// array would otherwise fill a struct by position.
+/// Deserializes a JSON body as [`ApiJson`] does, in one pass straight into `T` (no
+/// intermediate `Value`: this runs on every API write). Every body the API reads is an object:
+/// an array would otherwise fill a struct by position.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> AppResult<T> {
     let shape = |field: String, message: &str| AppError::InvalidFields {
         code: "invalid-json-fields",
         fields: vec![FieldError::from_serde(&field, message)],
     };
-    let value: serde_json::Value = serde_json::from_slice(bytes)
-        .map_err(|_| AppError::bad_request("malformed-json", "The body is not valid JSON."))?;
-    if !value.is_object() {
+    let malformed = || AppError::bad_request("malformed-json", "The body is not valid JSON.");
+    let opens_object = bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{');
+    if !opens_object {
+        // Rare: tell "not JSON at all" from "JSON, but not an object".
+        serde_json::from_slice::<serde::de::IgnoredAny>(bytes).map_err(|_| malformed())?;
         return Err(shape(String::new(), "invalid type: expected an object"));
     }
-    serde_path_to_error::deserialize(value)
-        .map_err(|e| shape(e.path().to_string(), &e.inner().to_string()))
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let value = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+        if e.inner().is_data() {
+            shape(e.path().to_string(), &e.inner().to_string())
+        } else {
+            malformed()
+        }
+    })?;
+    de.end().map_err(|_| malformed())?;
+    Ok(value)
 }
 
 impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
