@@ -4,6 +4,7 @@
 pub mod api;
 pub mod repo;
 pub mod routes;
+pub mod views;
 
 use crate::db::Tx;
 use chrono::{DateTime, Utc};

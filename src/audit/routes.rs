@@ -1,6 +1,7 @@
 //! The audit page of a workspace.
 
-use super::repo::{self, AuditFilter, AuditRow};
+use super::repo::{self, AuditFilter};
+use super::views::AuditPage;
 use crate::{
     access::{Capability, WorkspaceScope},
     error::AppResult,
@@ -8,7 +9,6 @@ use crate::{
     state::AppState,
     web::{Q, context::RequestContext, html, render::urlencode, shell::Shell},
 };
-use askama::Template;
 use axum::{extract::State, response::Response};
 use serde::Deserialize;
 
@@ -54,20 +54,6 @@ pub async fn resolve_filter(
         },
         page,
     )))
-}
-
-#[derive(Template)]
-#[template(path = "audit.html")]
-struct AuditPage {
-    shell: Shell,
-    rows: Vec<AuditRow>,
-    actions: Vec<String>,
-    tenants: Vec<(String, String)>,
-    action: String,
-    tenant: String,
-    page: i64,
-    prev_href: Option<String>,
-    next_href: Option<String>,
 }
 
 /// `GET /admin/w/{workspace}/audit`.

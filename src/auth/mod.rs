@@ -8,6 +8,7 @@ pub mod throttle;
 pub mod tokens;
 pub mod tokens_repo;
 pub mod users;
+pub mod views;
 
 use users::User;
 

@@ -1,5 +1,6 @@
 //! Sign-in and sign-out pages.
 
+use super::views::LoginPage;
 use super::{passwords, sessions, throttle, users::User};
 use crate::{
     audit::{self, AuditEntry},
@@ -11,7 +12,6 @@ use crate::{
         see_other, shell::Shell,
     },
 };
-use askama::Template;
 use axum::{
     extract::State,
     http::StatusCode,
@@ -20,15 +20,6 @@ use axum::{
 use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
 use serde::Deserialize;
 use serde_json::json;
-
-#[derive(Template)]
-#[template(path = "login.html")]
-struct LoginPage {
-    shell: Shell,
-    email: String,
-    next: String,
-    error: Option<String>,
-}
 
 /// Query of the login page.
 #[derive(Debug, Deserialize)]

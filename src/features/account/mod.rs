@@ -3,3 +3,4 @@
 pub mod api;
 pub mod routes;
 pub mod tokens_api;
+pub mod views;

@@ -1,109 +1,28 @@
 //! `GET/POST /account` (profile) and the account page's API tokens section:
 //! `POST /account/tokens`, `GET/POST /account/tokens/{id}/revoke`.
 
+use super::views::{AccountPage, NewSecret, RevokePage, token_item, when};
 use crate::{
     auth::{
-        tokens::{self, ApiToken, Expiry, Whose},
+        tokens::{self, Expiry, Whose},
         users,
     },
-    error::{AppError, AppResult, Invalid, ServiceError},
+    error::{AppError, AppResult, ServiceError},
     state::AppState,
     web::{
         FormData,
         context::{CurrentUser, RequestContext},
-        flash, html,
-        i18n::{Locale, Tr},
-        see_other,
+        flash, html, see_other,
         shell::Shell,
     },
 };
-use askama::Template;
 use axum::{
     extract::{Path, State},
     http::{HeaderValue, StatusCode, header},
     response::{IntoResponse, Response},
 };
 use axum_extra::extract::cookie::CookieJar;
-use chrono::{DateTime, Utc};
 use serde::Deserialize;
-
-/// A token row of the account page.
-struct TokenItem {
-    id: i64,
-    name: String,
-    prefix: String,
-    created: String,
-    last_used: Option<String>,
-    expires: Option<String>,
-    state_key: &'static str,
-    state: &'static str,
-    revocable: bool,
-}
-
-/// The secret of a token just created, shown in the answer to the create form only.
-struct NewSecret {
-    secret: String,
-    name: String,
-    expires: Option<String>,
-}
-
-#[derive(Template)]
-#[template(path = "account.html")]
-struct AccountPage {
-    shell: Shell,
-    email: String,
-    display_name: String,
-    locale: String,
-    errors: Vec<Invalid>,
-    tokens: Vec<TokenItem>,
-    new_secret: Option<NewSecret>,
-    token_form: TokenForm,
-    token_errors: Vec<Invalid>,
-    default_days: i64,
-}
-
-fn message(t: Tr, errors: &[Invalid], field: &str) -> Option<String> {
-    errors.iter().find(|e| e.field == field).map(|e| t.t(e.key))
-}
-
-impl AccountPage {
-    fn error_for(&self, field: &str) -> Option<String> {
-        message(self.shell.t, &self.errors, field)
-    }
-
-    fn token_error_for(&self, field: &str) -> Option<String> {
-        message(self.shell.t, &self.token_errors, field)
-    }
-
-    fn default_expiry_label(&self) -> String {
-        self.shell
-            .t
-            .t1("tokens-expiry-default", "days", self.default_days)
-    }
-}
-
-/// A moment as the account page shows it, in the page's language; always UTC, named as such.
-fn when(locale: Locale, at: DateTime<Utc>) -> String {
-    match locale {
-        Locale::De => at.format("%d.%m.%Y, %H:%M UTC").to_string(),
-        Locale::En => at.format("%Y-%m-%d %H:%M UTC").to_string(),
-    }
-}
-
-fn token_item(locale: Locale, now: DateTime<Utc>, t: ApiToken) -> TokenItem {
-    let state = t.state(now);
-    TokenItem {
-        id: t.id,
-        name: t.name,
-        prefix: t.token_prefix,
-        created: when(locale, t.created_at),
-        last_used: t.last_used_at.map(|at| when(locale, at)),
-        expires: t.expires_at.map(|at| when(locale, at)),
-        state_key: state.label_key(),
-        state: state.as_str(),
-        revocable: t.revoked_at.is_none(),
-    }
-}
 
 /// Posted profile form.
 #[derive(Debug, Deserialize)]
@@ -131,11 +50,11 @@ pub enum ExpiryChoice {
 #[derive(Debug, Default, Deserialize)]
 pub struct TokenForm {
     #[serde(default)]
-    name: String,
+    pub(super) name: String,
     #[serde(default)]
-    expiry: ExpiryChoice,
+    pub(super) expiry: ExpiryChoice,
     #[serde(default)]
-    expires_in_days: String,
+    pub(super) expires_in_days: String,
 }
 
 impl TokenForm {
@@ -286,13 +205,6 @@ pub async fn create_token(
         }
         Err(e) => Err(AppError::from(e)),
     }
-}
-
-#[derive(Template)]
-#[template(path = "account_token_revoke.html")]
-struct RevokePage {
-    shell: Shell,
-    token: TokenItem,
 }
 
 /// `GET /account/tokens/{id}/revoke`: asks before revoking (works without JavaScript).

@@ -4,13 +4,13 @@
 
 use super::repo;
 use super::service::{self, Bundle, Context};
+use super::views::PreviewPage;
 use crate::{
     access::{Capability, RunScope, TenantScope},
     error::{AppError, AppResult},
     state::AppState,
     web::{Q, context::RequestContext, html, see_other, shell::Shell},
 };
-use askama::Template;
 use axum::{
     extract::{Path, State},
     http::{HeaderValue, header},
@@ -20,22 +20,6 @@ use serde::Deserialize;
 
 /// How long a preview link stays valid after the opening.
 pub const PREVIEW_HOURS: i64 = 24;
-
-#[derive(Template)]
-#[template(path = "diagnostics.html")]
-struct PreviewPage {
-    shell: Shell,
-    title: String,
-    back_href: String,
-    download_href: String,
-    bundle: Bundle,
-    pretty: String,
-    reason_key: Option<&'static str>,
-    reason_code: Option<&'static str>,
-    manifest: Vec<(String, String, String)>,
-    not_collected: Vec<(String, String)>,
-    help: Option<crate::features::help::ResolvedTopic>,
-}
 
 /// Path of a preview.
 #[derive(Debug, Deserialize)]

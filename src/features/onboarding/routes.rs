@@ -8,33 +8,31 @@
 
 use super::model::{Draft, Step};
 use super::repo;
-use super::service::{self, Action, IdentifyInput, NextAction, Readiness};
+use super::service::{self, Action, IdentifyInput};
+use super::views::{
+    CompletedView, ConnectValues, DraftPage, DraftRow, IndexPage, StepItem, TenantOption,
+    connection_view, verify_view,
+};
 use crate::{
     access::{Capability, Role, scope::require},
     auth::Identity,
     error::{AppError, AppResult, Invalid, ServiceError},
     features::{
         operations::{self, model::RunRow},
-        providers::{
-            model::{Connection, ConsentState, REQUIRED_PERMISSIONS},
-            service::{self as providers, ConnectionForm, Overall, VerificationState},
-        },
+        providers::service::{self as providers, ConnectionForm, VerificationState},
         tenants,
         workspaces::{self, model::MemberWorkspace},
     },
     state::AppState,
     web::{
-        FormData, Q, context::CurrentUser, context::RequestContext, html, i18n::Tr, see_other,
-        shell::Shell,
+        FormData, Q, context::CurrentUser, context::RequestContext, html, see_other, shell::Shell,
     },
 };
-use askama::Template;
 use axum::{
     extract::{Path, State},
     http::StatusCode,
     response::Response,
 };
-use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
 /// Drafts listed on the index page.
@@ -42,10 +40,6 @@ const LIST_LIMIT: i64 = 200;
 
 fn role_of(stored: &str) -> AppResult<Role> {
     Role::parse(stored).ok_or_else(|| AppError::Internal(anyhow::anyhow!("unknown role {stored}")))
-}
-
-fn field_error(t: Tr, errors: &[Invalid], field: &str) -> Option<String> {
-    errors.iter().find(|e| e.field == field).map(|e| t.t(e.key))
 }
 
 /// Workspaces where the caller may run onboarding; `404` for platform users, `403` when none.
@@ -86,56 +80,19 @@ async fn draft_in_scope(state: &AppState, identity: &Identity, raw_id: &str) -> 
 // Index and identify
 // ---------------------------------------------------------------------------------------------
 
-/// One row of the draft list.
-struct DraftRow {
-    href: String,
-    name: String,
-    external_id: String,
-    workspace_name: String,
-    step_key: &'static str,
-    completed: bool,
-    tenant_linked: bool,
-    updated_at: DateTime<Utc>,
-    started_by: String,
-}
-
-/// A tenant offered for re-onboarding.
-struct TenantOption {
-    external_id: String,
-    name: String,
-    workspace_name: String,
-}
-
 /// The identify form's values.
 #[derive(Debug, Default, Deserialize)]
 pub struct IdentifyForm {
     #[serde(default)]
-    workspace: String,
+    pub(super) workspace: String,
     #[serde(default)]
-    existing_tenant: String,
+    pub(super) existing_tenant: String,
     #[serde(default)]
-    tenant_name: String,
+    pub(super) tenant_name: String,
     #[serde(default)]
-    external_id: String,
+    pub(super) external_id: String,
     #[serde(default)]
-    directory_id: String,
-}
-
-#[derive(Template)]
-#[template(path = "onboarding.html")]
-struct IndexPage {
-    shell: Shell,
-    workspaces: Vec<(String, String)>,
-    tenants: Vec<TenantOption>,
-    drafts: Vec<DraftRow>,
-    form: IdentifyForm,
-    errors: Vec<Invalid>,
-}
-
-impl IndexPage {
-    fn error_for(&self, field: &str) -> Option<String> {
-        field_error(self.shell.t, &self.errors, field)
-    }
+    pub(super) directory_id: String,
 }
 
 async fn index_page(
@@ -247,298 +204,6 @@ pub async fn create(
 // ---------------------------------------------------------------------------------------------
 // One draft
 // ---------------------------------------------------------------------------------------------
-
-/// One entry of the step indicator.
-struct StepItem {
-    label_key: &'static str,
-    /// `done`, `current` or `todo`.
-    state: &'static str,
-}
-
-/// The connect form's values.
-#[derive(Debug, Clone, Default)]
-struct ConnectValues {
-    kind: String,
-    directory_id: String,
-    display_name: String,
-    scenario: String,
-}
-
-/// Provider connection as the verify step shows it.
-struct ConnectionView {
-    kind_key: &'static str,
-    display_name: String,
-    directory_id: String,
-    consent_key: &'static str,
-    health_key: &'static str,
-}
-
-/// The primary next action: a link or a POST button.
-struct NextView {
-    label_key: &'static str,
-    href: Option<String>,
-    post_action: Option<&'static str>,
-    external: bool,
-}
-
-/// One required permission with its state.
-struct PermissionView {
-    key: String,
-    state_key: &'static str,
-    class: &'static str,
-}
-
-/// The stored report as the "Stored verification details" card shows it.
-struct ReportView {
-    overall_key: &'static str,
-    overall_class: &'static str,
-    consent_key: &'static str,
-    health_key: &'static str,
-    checked_at: DateTime<Utc>,
-    freshness_key: &'static str,
-    reason_key: Option<String>,
-    run_href: String,
-    run_id: i64,
-}
-
-/// Everything the verify step shows.
-struct VerifyView {
-    status_key: &'static str,
-    status_class: &'static str,
-    stale: bool,
-    outdated: bool,
-    checkpoint_key: &'static str,
-    connection: Option<ConnectionView>,
-    next: NextView,
-    safe_next_key: &'static str,
-    reason_key: Option<String>,
-    run_id: Option<i64>,
-    run_active: bool,
-    report: Option<ReportView>,
-    permissions: Vec<PermissionView>,
-}
-
-/// The read-only summary of a completed draft.
-struct CompletedView {
-    completed_at: Option<DateTime<Utc>>,
-    tenant_href: Option<String>,
-    connection: Option<ConnectionView>,
-    run_id: Option<i64>,
-}
-
-#[derive(Template)]
-#[template(path = "onboarding_draft.html")]
-struct DraftPage {
-    shell: Shell,
-    draft_id: i64,
-    version: i64,
-    name: String,
-    external_id: String,
-    workspace_name: String,
-    tenant_href: Option<String>,
-    steps: Vec<StepItem>,
-    /// `connect`, `verify` or `complete`.
-    view: &'static str,
-    /// A connection was saved before (the connect form replaces it).
-    revisiting: bool,
-    /// The draft is at verify and the connect form was opened from there.
-    can_return: bool,
-    errors: Vec<Invalid>,
-    connect: ConnectValues,
-    scenarios: Vec<(&'static str, String)>,
-    verify: Option<VerifyView>,
-    completed: Option<CompletedView>,
-    refresh: bool,
-    /// Contextual help for the verification's dominant issue (spec 244), after authorization.
-    help: Option<crate::features::help::ResolvedTopic>,
-}
-
-impl DraftPage {
-    fn error_for(&self, field: &str) -> Option<String> {
-        field_error(self.shell.t, &self.errors, field)
-    }
-
-    /// Errors not tied to a form field (e.g. "not ready yet").
-    fn general_errors(&self) -> Vec<String> {
-        self.errors
-            .iter()
-            .filter(|e| {
-                !matches!(
-                    e.field,
-                    "kind" | "directory_id" | "display_name" | "scenario"
-                ) || self.view != "connect"
-            })
-            .map(|e| self.shell.t.t(e.key))
-            .collect()
-    }
-}
-
-fn consent_key(c: ConsentState) -> &'static str {
-    match c {
-        ConsentState::Granted => "onboarding-consent-granted",
-        ConsentState::Missing => "onboarding-consent-missing",
-        ConsentState::Unknown => "onboarding-consent-unknown",
-    }
-}
-
-fn health_key(h: crate::features::providers::model::Health) -> &'static str {
-    use crate::features::providers::model::Health;
-    match h {
-        Health::Healthy => "onboarding-health-healthy",
-        Health::Unhealthy => "onboarding-health-unhealthy",
-        Health::Unknown => "onboarding-health-unknown",
-    }
-}
-
-fn kind_key(kind: &str) -> &'static str {
-    match kind {
-        "simulated" => "onboarding-kind-simulated",
-        "microsoft" => "onboarding-kind-microsoft",
-        _ => "onboarding-kind-unknown",
-    }
-}
-
-fn reason_key(reason: crate::features::operations::model::ReasonCode) -> String {
-    format!("onboarding-reason-{}", reason.as_str().replace('_', "-"))
-}
-
-fn connection_view(c: &Connection) -> ConnectionView {
-    ConnectionView {
-        kind_key: kind_key(&c.kind),
-        display_name: c.display_name.clone(),
-        directory_id: c.directory_id.clone(),
-        consent_key: consent_key(c.consent()),
-        health_key: health_key(c.health()),
-    }
-}
-
-fn permission_view(key: &str, granted: Option<bool>) -> PermissionView {
-    let (state_key, class) = match granted {
-        Some(true) => ("onboarding-permission-granted", "ok"),
-        Some(false) => ("onboarding-permission-missing", "bad"),
-        None => ("onboarding-permission-unknown", "neutral"),
-    };
-    PermissionView {
-        key: key.to_string(),
-        state_key,
-        class,
-    }
-}
-
-fn next_view(
-    state: &AppState,
-    draft: &Draft,
-    readiness: &Readiness,
-    connection: Option<&Connection>,
-    run_id: Option<i64>,
-) -> NextView {
-    let draft_href = format!("/admin/onboarding/{}", draft.id);
-    let link = |href: String| (Some(href), None, false);
-    let (href, post_action, external) = match readiness.next {
-        NextAction::ConnectProvider | NextAction::ReviewConnection => {
-            link(format!("{draft_href}?step=connect"))
-        }
-        NextAction::WaitForVerification => match run_id {
-            Some(id) => link(format!("/admin/operations/{id}")),
-            None => link(draft_href.clone()),
-        },
-        NextAction::RunVerification => (None, Some("verify"), false),
-        NextAction::CompleteOnboarding => (None, Some("complete"), false),
-        NextAction::ReviewPermissions => link("#required-permissions".to_string()),
-        NextAction::GrantAdminConsent => match connection {
-            Some(c) if c.kind == "microsoft" => (
-                Some(providers::admin_consent_url(&state.config, c)),
-                None,
-                true,
-            ),
-            // The simulated kind has no consent page: change its scenario on the connect step.
-            _ => link(format!("{draft_href}?step=connect")),
-        },
-    };
-    NextView {
-        label_key: readiness.next.label_key(),
-        href,
-        post_action,
-        external,
-    }
-}
-
-fn verify_view(
-    state: &AppState,
-    draft: &Draft,
-    verification: &VerificationState,
-    run: Option<&RunRow>,
-) -> VerifyView {
-    let readiness = service::assess(&draft.state.0, verification, run);
-    let connection = verification.connection.as_ref();
-    let run_id = draft.state.0.verification_run_id;
-    let report = verification.report.as_ref().map(|r| {
-        let (overall_key, overall_class) = match r.overall() {
-            Overall::Ready => ("onboarding-status-ready", "ok"),
-            Overall::Blocked => ("onboarding-status-blocked", "warn"),
-            Overall::Failed => ("onboarding-status-failed", "bad"),
-        };
-        ReportView {
-            overall_key,
-            overall_class,
-            consent_key: consent_key(r.consent()),
-            health_key: health_key(r.health()),
-            checked_at: r.checked_at,
-            freshness_key: if readiness.report_outdated {
-                "onboarding-freshness-outdated"
-            } else if verification.stale {
-                "onboarding-freshness-stale"
-            } else {
-                "onboarding-freshness-fresh"
-            },
-            reason_key: r.reason().map(reason_key),
-            run_href: format!("/admin/operations/{}", r.run_id),
-            run_id: r.run_id,
-        }
-    });
-    let permissions = match &verification.report {
-        Some(r) => {
-            let checks = r.permissions();
-            REQUIRED_PERMISSIONS
-                .iter()
-                .map(|key| {
-                    let granted = checks
-                        .iter()
-                        .find(|p| p.key == *key)
-                        .and_then(|p| p.granted);
-                    permission_view(key, granted)
-                })
-                .collect()
-        }
-        None => {
-            // No report: what the connection last observed, if it observed anything.
-            let observed = connection
-                .filter(|c| c.consent() != ConsentState::Unknown || !c.granted().is_empty());
-            REQUIRED_PERMISSIONS
-                .iter()
-                .map(|key| {
-                    let granted = observed.map(|c| c.granted().iter().any(|g| g == key));
-                    permission_view(key, granted)
-                })
-                .collect()
-        }
-    };
-    VerifyView {
-        status_key: readiness.status.label_key(),
-        status_class: readiness.status.class(),
-        stale: readiness.stale,
-        outdated: readiness.report_outdated,
-        checkpoint_key: Step::Verify.checkpoint_key(),
-        connection: connection.map(connection_view),
-        next: next_view(state, draft, &readiness, connection, run_id),
-        safe_next_key: readiness.safe_next_key,
-        reason_key: readiness.reason.map(reason_key),
-        run_id: run_id.or(verification.report.as_ref().map(|r| r.run_id)),
-        run_active: run.is_some_and(RunRow::is_active),
-        report,
-        permissions,
-    }
-}
 
 /// Query of the draft page: `?step=connect` shows the connect form of a draft at verify.
 #[derive(Debug, Default, Deserialize)]

@@ -6,3 +6,4 @@ pub mod repo;
 pub mod routes;
 pub mod runner;
 pub mod service;
+pub mod views;

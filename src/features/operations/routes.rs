@@ -2,7 +2,8 @@
 //! from a tenant's dashboard.
 
 use super::api::{PAGE_SIZE, check_filters};
-use super::model::{RunOutcome, RunType, RunWithTenant};
+use super::model::{RunOutcome, RunType};
+use super::views::{ListPage, RunPage};
 use super::{repo, service};
 use crate::{
     access::{Capability, RunScope, TenantScope},
@@ -14,7 +15,6 @@ use crate::{
         see_other, shell::Shell,
     },
 };
-use askama::Template;
 use axum::{extract::State, response::Response};
 use serde::Deserialize;
 
@@ -30,22 +30,6 @@ pub struct ListQuery {
     pub outcome: Option<String>,
     /// 1-based page.
     pub page: Option<u32>,
-}
-
-#[derive(Template)]
-#[template(path = "operations.html")]
-struct ListPage {
-    shell: Shell,
-    rows: Vec<RunWithTenant>,
-    tenants: Vec<(String, String)>,
-    types: Vec<(&'static str, &'static str)>,
-    outcomes: Vec<(&'static str, &'static str)>,
-    tenant: String,
-    run_type: String,
-    outcome: String,
-    page: i64,
-    prev_href: Option<String>,
-    next_href: Option<String>,
 }
 
 /// `GET /admin/operations`: runs of every tenant the caller may see, newest first.
@@ -128,19 +112,6 @@ pub async fn list(
         outcome,
         page,
     }))
-}
-
-#[derive(Template)]
-#[template(path = "run.html")]
-struct RunPage {
-    shell: Shell,
-    r: RunWithTenant,
-    counts: Vec<(String, i64)>,
-    report: Option<providers::service::VerificationReport>,
-    pack: Option<reports::model::ReviewPack>,
-    progress_percent: i64,
-    diagnostics_denied: Option<String>,
-    support_denied: Option<String>,
 }
 
 /// `GET /admin/operations/{run}`: one run; refreshes itself while the run is active.

@@ -1,8 +1,8 @@
 //! Report pages of a tenant: the list of stored reports and review packs with the actions that
 //! produce them, one report, and the review pack download.
 
-use super::model::{ReviewPack, StoredReport};
 use super::repo;
+use super::views::{IndexPage, ReportPage, start_actions};
 use crate::{
     access::{Capability, TenantScope},
     error::{AppError, AppResult},
@@ -10,7 +10,6 @@ use crate::{
     state::AppState,
     web::{context::RequestContext, html, shell::Shell},
 };
-use askama::Template;
 use axum::{
     extract::{Path, State},
     http::{HeaderValue, header},
@@ -20,49 +19,6 @@ use serde::Deserialize;
 
 /// Items listed per kind.
 const LIST_LIMIT: i64 = 50;
-
-/// A start button: where it posts, run type id, label key, and why it is disabled (if it is).
-pub struct StartAction {
-    /// Form action.
-    pub action_url: String,
-    /// Type id.
-    pub run_type: &'static str,
-    /// Fluent id of the label.
-    pub label_key: &'static str,
-    /// Translated reason when the role lacks the capability.
-    pub disabled_reason: Option<String>,
-}
-
-#[derive(Template)]
-#[template(path = "reports.html")]
-struct IndexPage {
-    shell: Shell,
-    tenant_ext: String,
-    tenant_name: String,
-    reports: Vec<StoredReport>,
-    packs: Vec<ReviewPack>,
-    actions: Vec<StartAction>,
-    pending_pack_run: Option<i64>,
-}
-
-/// Start buttons for `types` as the caller's role allows them.
-pub fn start_actions(scope: &TenantScope, shell: &Shell, types: &[RunType]) -> Vec<StartAction> {
-    types
-        .iter()
-        .map(|t| StartAction {
-            action_url: format!("/admin/t/{}/operations", scope.tenant.external_id),
-            run_type: t.as_str(),
-            label_key: t.label_key(),
-            disabled_reason: (!scope.role.can(t.required_capability())).then(|| {
-                shell.t.t1(
-                    "reason-missing-capability",
-                    "capability",
-                    t.required_capability().as_str(),
-                )
-            }),
-        })
-        .collect()
-}
 
 /// `GET /admin/t/{tenant}/reports`.
 pub async fn index(
@@ -110,16 +66,6 @@ pub struct ItemPath {
 
 fn id_of(s: Option<&str>) -> AppResult<i64> {
     s.and_then(|v| v.parse().ok()).ok_or(AppError::NotFound)
-}
-
-#[derive(Template)]
-#[template(path = "report.html")]
-struct ReportPage {
-    shell: Shell,
-    tenant_ext: String,
-    tenant_name: String,
-    report: StoredReport,
-    pretty: String,
 }
 
 /// `GET /admin/t/{tenant}/reports/{report}`.

@@ -3,18 +3,15 @@
 //! back to the form with `?submitted=<id>`, which shows the outcome banner (only to the creator,
 //! only in the same context) and the context's latest handoff summary.
 
-use super::model::{
-    AttachmentMode, DeskAvailability, HandoffMode, HandoffOutcome, LatestSummary, Severity,
-    Submission, SupportRequestRow,
-};
+use super::model::{HandoffMode, Severity, Submission};
 use super::service::{self, Target};
+use super::views::FormPage;
 use crate::{
     access::{Capability, Role, RunScope, TenantScope},
     error::{AppError, AppResult, Invalid, ServiceError},
     state::AppState,
     web::{FormData, Q, context::RequestContext, html, see_other, shell::Shell},
 };
-use askama::Template;
 use axum::{extract::State, http::StatusCode, response::Response};
 use serde::Deserialize;
 
@@ -22,21 +19,21 @@ use serde::Deserialize;
 #[derive(Debug, Default, Deserialize)]
 pub struct RequestForm {
     #[serde(default)]
-    severity: String,
+    pub(super) severity: String,
     #[serde(default)]
-    summary: String,
+    pub(super) summary: String,
     #[serde(default)]
-    reproduction_notes: String,
+    pub(super) reproduction_notes: String,
     #[serde(default)]
-    contact_name: String,
+    pub(super) contact_name: String,
     #[serde(default)]
-    contact_email: String,
+    pub(super) contact_email: String,
     #[serde(default)]
-    handoff_mode: String,
+    pub(super) handoff_mode: String,
     #[serde(default)]
-    external_ticket_reference: String,
+    pub(super) external_ticket_reference: String,
     #[serde(default)]
-    external_ticket_url: String,
+    pub(super) external_ticket_url: String,
 }
 
 impl RequestForm {
@@ -61,47 +58,6 @@ impl RequestForm {
 pub struct FormQuery {
     /// The request just filed.
     pub submitted: Option<i64>,
-}
-
-#[derive(Template)]
-#[template(path = "support_request.html")]
-struct FormPage {
-    shell: Shell,
-    heading: String,
-    context_line: String,
-    back_href: String,
-    action: String,
-    attachment: AttachmentMode,
-    desk: DeskAvailability,
-    latest: Option<LatestSummary>,
-    submitted: Option<SupportRequestRow>,
-    form: RequestForm,
-    errors: Vec<Invalid>,
-    severities: Vec<(&'static str, &'static str)>,
-    modes: Vec<(&'static str, &'static str)>,
-}
-
-impl FormPage {
-    fn error_for(&self, field: &str) -> Option<String> {
-        self.errors
-            .iter()
-            .find(|e| e.field == field)
-            .map(|e| self.shell.t.t(e.key))
-    }
-
-    fn severity_selected(&self, value: &str) -> bool {
-        match self.form.severity.as_str() {
-            "" => value == Severity::Normal.as_str(),
-            s => s == value,
-        }
-    }
-
-    fn mode_selected(&self, value: &str) -> bool {
-        match self.form.handoff_mode.as_str() {
-            "" => value == HandoffMode::InternalOnly.as_str(),
-            m => m == value,
-        }
-    }
 }
 
 #[allow(clippy::too_many_arguments)]

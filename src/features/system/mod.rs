@@ -7,6 +7,7 @@ pub mod controls;
 pub mod repo;
 pub mod routes;
 pub mod tower;
+pub mod views;
 pub mod window;
 
 pub use controls::{ControlKey, paused};

@@ -2,36 +2,29 @@
 //! `POST /system/controls/{control}`. Every handler takes [`PlatformUser`] first, so anyone but
 //! a platform user gets `404` before anything else is looked at.
 
-use super::chart::{self, Chart};
+use super::chart::{self};
 use super::controls::{self, ActivePause, Applied, ControlForm, ControlKey, PauseDuration};
-use super::repo::{self, ControlChange, FailedRun, Offender, WorkspaceChoice};
-use super::tower::{self, ControlTower};
+use super::repo::{self};
+use super::tower::{self};
+use super::views::{
+    ControlView, ControlsPage, DashboardPage, DurationChoice, FamilyView, WindowLink, change_view,
+    failure_view, offender_view, pause_view, telemetry_note, tn, tower_kpis, when,
+};
 use super::window::ConsoleWindow;
 use crate::{
     access::PlatformUser,
     error::{AppError, AppResult, Invalid, ServiceError},
-    features::operations::model::{ReasonCode, RunType},
     features::telemetry::catalog,
-    features::telemetry::summary::{self, TelemetrySummary},
+    features::telemetry::summary::{self},
     state::AppState,
-    web::{
-        FormData, Q,
-        context::RequestContext,
-        flash, html,
-        i18n::{CATALOG, Tr},
-        see_other,
-        shell::Shell,
-    },
+    web::{FormData, Q, context::RequestContext, flash, html, see_other, shell::Shell},
 };
-use askama::Template;
 use axum::{
     extract::{Path, State},
     http::StatusCode,
     response::{IntoResponse, Response},
 };
 use axum_extra::extract::cookie::CookieJar;
-use chrono::{DateTime, Utc};
-use fluent_bundle::{FluentArgs, FluentValue};
 use serde::Deserialize;
 
 /// Suggestions in the workspace field of the controls page.
@@ -39,207 +32,11 @@ const WORKSPACE_CHOICES: i64 = 200;
 /// Control changes the controls page lists.
 const HISTORY_ROWS: i64 = 20;
 
-/// A message with several named arguments (numbers stay numbers, so plurals select).
-fn tn(t: Tr, id: &str, args: &[(&str, FluentValue<'static>)]) -> String {
-    let mut fa = FluentArgs::new();
-    for (name, value) in args {
-        fa.set(*name, value.clone());
-    }
-    CATALOG.format(t.0, id, Some(&fa))
-}
-
-fn when(at: DateTime<Utc>) -> String {
-    at.format("%Y-%m-%d %H:%M UTC").to_string()
-}
-
 /// Query of the dashboard.
 #[derive(Debug, Default, Deserialize)]
 pub struct DashboardQuery {
     /// `24h`, `7d` or `30d`; anything else means the default.
     pub window: Option<String>,
-}
-
-/// A choice of the window selector.
-struct WindowLink {
-    value: &'static str,
-    label: String,
-    current: bool,
-}
-
-/// A KPI tile.
-struct Kpi {
-    id: &'static str,
-    label: String,
-    value: String,
-    note: Option<String>,
-}
-
-/// A failed run as listed.
-struct FailureView {
-    id: i64,
-    type_label: String,
-    reason_label: String,
-    workspace: String,
-    tenant: String,
-    created_at: String,
-    created_iso: String,
-}
-
-/// A top-offender row as listed.
-struct OffenderView {
-    workspace: String,
-    tenant: String,
-    type_label: String,
-    failures: i64,
-    last_failed_at: String,
-}
-
-/// A telemetry family tile.
-struct FamilyView {
-    event: String,
-    label: String,
-    count: i64,
-}
-
-#[derive(Template)]
-#[template(path = "system.html")]
-struct DashboardPage {
-    shell: Shell,
-    active_workspaces_label: String,
-    window: &'static str,
-    window_label: String,
-    range: String,
-    windows: Vec<WindowLink>,
-    health_id: &'static str,
-    health_class: &'static str,
-    health_label: String,
-    tower_kpis: Vec<Kpi>,
-    failures: Vec<FailureView>,
-    offenders: Vec<OffenderView>,
-    telemetry_empty: bool,
-    telemetry_note: String,
-    active_workspaces: i64,
-    families: Vec<FamilyView>,
-    chart: Chart,
-    totals: repo::Totals,
-}
-
-fn type_label(t: Tr, run_type: &str) -> String {
-    t.t(RunType::parse(run_type)
-        .map(RunType::label_key)
-        .unwrap_or("run-type-unknown"))
-}
-
-fn tower_kpis(t: Tr, tower: &ControlTower, window_label: &str) -> Vec<Kpi> {
-    let c = &tower.counts;
-    let in_window = Some(window_label.to_string());
-    vec![
-        Kpi {
-            id: "runs-started",
-            label: t.t("system-kpi-runs-started"),
-            value: c.started.to_string(),
-            note: in_window.clone(),
-        },
-        Kpi {
-            id: "succeeded",
-            label: t.t("system-kpi-succeeded"),
-            value: c.succeeded.to_string(),
-            note: Some(tn(
-                t,
-                "system-kpi-partial-note",
-                &[("count", c.partially_succeeded.into())],
-            )),
-        },
-        Kpi {
-            id: "failed",
-            label: t.t("system-kpi-failed"),
-            value: c.failed.to_string(),
-            note: Some(tn(
-                t,
-                "system-kpi-orphaned-note",
-                &[("count", c.orphaned.into())],
-            )),
-        },
-        Kpi {
-            id: "success-rate",
-            label: t.t("system-kpi-success-rate"),
-            value: match tower.success_rate {
-                Some(p) => format!("{p} %"),
-                None => "–".into(),
-            },
-            note: Some(tn(
-                t,
-                "system-kpi-success-rate-note",
-                &[("count", c.completed.into())],
-            )),
-        },
-        Kpi {
-            id: "active",
-            label: t.t("system-kpi-active"),
-            value: (tower.open.queued + tower.open.running).to_string(),
-            note: Some(tn(
-                t,
-                "system-kpi-active-note",
-                &[
-                    ("queued", tower.open.queued.into()),
-                    ("running", tower.open.running.into()),
-                ],
-            )),
-        },
-        Kpi {
-            id: "stuck",
-            label: t.t("system-kpi-stuck"),
-            value: tower.open.stuck.to_string(),
-            note: Some(t.t("system-kpi-stuck-note")),
-        },
-    ]
-}
-
-fn failure_view(t: Tr, r: FailedRun) -> FailureView {
-    FailureView {
-        id: r.id,
-        type_label: type_label(t, &r.run_type),
-        reason_label: r
-            .reason_code
-            .as_deref()
-            .and_then(ReasonCode::parse)
-            .map(|c| t.t(c.label_key()))
-            .unwrap_or_default(),
-        workspace: r.workspace_name,
-        tenant: r.tenant_name,
-        created_at: when(r.created_at),
-        created_iso: r.created_at.to_rfc3339(),
-    }
-}
-
-fn offender_view(t: Tr, o: Offender) -> OffenderView {
-    OffenderView {
-        type_label: type_label(t, &o.run_type),
-        workspace: o.workspace_name,
-        tenant: o.tenant_name,
-        failures: o.failures,
-        last_failed_at: when(o.last_failed_at),
-    }
-}
-
-fn telemetry_note(t: Tr, s: &TelemetrySummary, window_label: &str) -> String {
-    let total: i64 = s.families.iter().map(|f| f.count).sum();
-    if s.is_empty() {
-        tn(
-            t,
-            catalog::EMPTY_LABEL_KEY,
-            &[("window", window_label.to_string().into())],
-        )
-    } else {
-        tn(
-            t,
-            "system-telemetry-events",
-            &[
-                ("count", total.into()),
-                ("window", window_label.to_string().into()),
-            ],
-        )
-    }
 }
 
 /// The console dashboard for the window in `?window=` (default: last 24 hours); `404` for
@@ -318,135 +115,6 @@ pub async fn overview(
         totals,
         shell,
     }))
-}
-
-/// One pause in effect, as listed under its control.
-struct PauseView {
-    /// `global` or `workspace` (the resume form posts it back).
-    scope: &'static str,
-    /// Workspace slug of a workspace pause.
-    workspace: String,
-    scope_label: String,
-    reason: String,
-    by_line: String,
-}
-
-/// One control card.
-struct ControlView {
-    key: &'static str,
-    label: String,
-    description: String,
-    effect: String,
-    enforced_at: &'static str,
-    workspace_scope: bool,
-    state: &'static str,
-    state_class: &'static str,
-    state_label: String,
-    pauses: Vec<PauseView>,
-    /// Values typed into the failed form, kept on a `422`.
-    form: ControlForm,
-    /// Field messages of the failed form.
-    errors: Vec<(&'static str, String)>,
-}
-
-impl ControlView {
-    fn error_for(&self, field: &str) -> Option<&str> {
-        self.errors
-            .iter()
-            .find(|(f, _)| *f == field)
-            .map(|(_, m)| m.as_str())
-    }
-
-    fn scope_is_workspace(&self) -> bool {
-        self.form.scope == "workspace"
-    }
-}
-
-/// A duration choice.
-struct DurationChoice {
-    value: &'static str,
-    label: String,
-}
-
-/// One audited control change.
-struct ChangeView {
-    when: String,
-    when_iso: String,
-    actor: String,
-    action_label: String,
-    control_label: String,
-    scope_label: String,
-    reason: String,
-}
-
-#[derive(Template)]
-#[template(path = "system_controls.html")]
-struct ControlsPage {
-    shell: Shell,
-    controls: Vec<ControlView>,
-    durations: Vec<DurationChoice>,
-    workspaces: Vec<WorkspaceChoice>,
-    history: Vec<ChangeView>,
-}
-
-fn scope_label(t: Tr, scope: &str) -> String {
-    match scope.strip_prefix("workspace:") {
-        Some(ws) => t.t1("system-controls-scope-workspace-named", "workspace", ws),
-        None => t.t("system-controls-scope-global"),
-    }
-}
-
-fn pause_view(t: Tr, p: &ActivePause) -> PauseView {
-    let (scope, workspace, label) = match (&p.workspace_slug, &p.workspace_name) {
-        (Some(slug), name) => (
-            "workspace",
-            slug.clone(),
-            t.t1(
-                "system-controls-scope-workspace-named",
-                "workspace",
-                name.as_deref().unwrap_or(slug),
-            ),
-        ),
-        (None, _) => ("global", String::new(), t.t("system-controls-scope-global")),
-    };
-    let until = match p.expires_at {
-        Some(at) => t.t1("system-controls-until", "time", when(at)),
-        None => t.t("system-controls-until-resumed"),
-    };
-    PauseView {
-        scope,
-        workspace,
-        scope_label: label,
-        reason: p.reason.clone(),
-        by_line: tn(
-            t,
-            "system-controls-paused-by",
-            &[
-                ("user", p.paused_by_label.clone().into()),
-                ("time", when(p.paused_at).into()),
-                ("until", until.into()),
-            ],
-        ),
-    }
-}
-
-fn change_view(t: Tr, c: ControlChange) -> ChangeView {
-    let meta = &c.metadata.0;
-    let text = |k: &str| meta.get(k).and_then(|v| v.as_str()).unwrap_or_default();
-    ChangeView {
-        when: when(c.occurred_at),
-        when_iso: c.occurred_at.to_rfc3339(),
-        actor: c.actor_label,
-        action_label: t.t(match c.action.as_str() {
-            "operational_control.paused" => "system-controls-history-paused",
-            _ => "system-controls-history-resumed",
-        }),
-        control_label: ControlKey::parse(&c.target_id)
-            .map(|k| t.t(k.label_key()))
-            .unwrap_or(c.target_id),
-        scope_label: scope_label(t, text("scope")),
-        reason: text("reason").to_string(),
-    }
 }
 
 /// Builds the controls page; `failed` carries the control whose form failed, its typed

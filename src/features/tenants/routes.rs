@@ -1,11 +1,8 @@
 //! Admin-plane pages: the entry point, a workspace's tenant list, and the tenant dashboard.
 
-use super::{model::Tenant, repo};
-use crate::features::{
-    operations::model::{ReasonCode, RunRow, RunType},
-    operations::repo as runs,
-    providers, reports,
-};
+use super::repo;
+use super::views::{NoWorkspacePage, TenantPage, WorkspacePage};
+use crate::features::{operations::model::RunType, operations::repo as runs, providers, reports};
 use crate::{
     access::{TenantScope, WorkspaceScope},
     error::AppResult,
@@ -13,36 +10,7 @@ use crate::{
     state::AppState,
     web::{context::CurrentUser, context::RequestContext, found, html, shell::Shell},
 };
-use askama::Template;
 use axum::{extract::State, response::Response};
-
-#[derive(Template)]
-#[template(path = "admin_home.html")]
-struct NoWorkspacePage {
-    shell: Shell,
-}
-
-#[derive(Template)]
-#[template(path = "workspace.html")]
-struct WorkspacePage {
-    shell: Shell,
-    workspace_name: String,
-    tenants: Vec<Tenant>,
-}
-
-#[derive(Template)]
-#[template(path = "tenant.html")]
-struct TenantPage {
-    shell: Shell,
-    tenant: super::model::ScopedTenant,
-    role: &'static str,
-    verification: providers::service::VerificationState,
-    dominant: Option<ReasonCode>,
-    runs: Vec<RunRow>,
-    actions: Vec<reports::routes::StartAction>,
-    diagnostics_denied: Option<String>,
-    support_denied: Option<String>,
-}
 
 /// Runs shown on the dashboard.
 const DASHBOARD_RUNS: i64 = 10;
@@ -95,7 +63,7 @@ pub async fn dashboard(
     )
     .await?;
     let runs = runs::recent_for_tenant(&state.db, scope.tenant.id, DASHBOARD_RUNS).await?;
-    let actions = reports::routes::start_actions(
+    let actions = reports::views::start_actions(
         &scope,
         &shell,
         &[RunType::ProviderConnectionVerify, RunType::InventorySync],

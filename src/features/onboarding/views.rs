@@ -1,0 +1,352 @@
+//! Page views of this feature: askama structs and the mapping from service data to them.
+
+use super::model::{Draft, Step};
+use super::routes::IdentifyForm;
+use super::service::{self, NextAction, Readiness};
+use crate::{
+    error::Invalid,
+    features::{
+        operations::model::RunRow,
+        providers::{
+            model::{Connection, ConsentState, REQUIRED_PERMISSIONS},
+            service::{self as providers, Overall, VerificationState},
+        },
+    },
+    state::AppState,
+    web::{i18n::Tr, shell::Shell},
+};
+use askama::Template;
+use chrono::{DateTime, Utc};
+
+pub(super) fn field_error(t: Tr, errors: &[Invalid], field: &str) -> Option<String> {
+    errors.iter().find(|e| e.field == field).map(|e| t.t(e.key))
+}
+
+/// One row of the draft list.
+pub(super) struct DraftRow {
+    pub(super) href: String,
+    pub(super) name: String,
+    pub(super) external_id: String,
+    pub(super) workspace_name: String,
+    pub(super) step_key: &'static str,
+    pub(super) completed: bool,
+    pub(super) tenant_linked: bool,
+    pub(super) updated_at: DateTime<Utc>,
+    pub(super) started_by: String,
+}
+
+/// A tenant offered for re-onboarding.
+pub(super) struct TenantOption {
+    pub(super) external_id: String,
+    pub(super) name: String,
+    pub(super) workspace_name: String,
+}
+
+#[derive(Template)]
+#[template(path = "onboarding.html")]
+pub(super) struct IndexPage {
+    pub(super) shell: Shell,
+    pub(super) workspaces: Vec<(String, String)>,
+    pub(super) tenants: Vec<TenantOption>,
+    pub(super) drafts: Vec<DraftRow>,
+    pub(super) form: IdentifyForm,
+    pub(super) errors: Vec<Invalid>,
+}
+
+impl IndexPage {
+    fn error_for(&self, field: &str) -> Option<String> {
+        field_error(self.shell.t, &self.errors, field)
+    }
+}
+
+/// One entry of the step indicator.
+pub(super) struct StepItem {
+    pub(super) label_key: &'static str,
+    /// `done`, `current` or `todo`.
+    pub(super) state: &'static str,
+}
+
+/// The connect form's values.
+#[derive(Debug, Clone, Default)]
+pub(super) struct ConnectValues {
+    pub(super) kind: String,
+    pub(super) directory_id: String,
+    pub(super) display_name: String,
+    pub(super) scenario: String,
+}
+
+/// Provider connection as the verify step shows it.
+pub(super) struct ConnectionView {
+    pub(super) kind_key: &'static str,
+    pub(super) display_name: String,
+    pub(super) directory_id: String,
+    pub(super) consent_key: &'static str,
+    pub(super) health_key: &'static str,
+}
+
+/// The primary next action: a link or a POST button.
+pub(super) struct NextView {
+    pub(super) label_key: &'static str,
+    pub(super) href: Option<String>,
+    pub(super) post_action: Option<&'static str>,
+    pub(super) external: bool,
+}
+
+/// One required permission with its state.
+pub(super) struct PermissionView {
+    pub(super) key: String,
+    pub(super) state_key: &'static str,
+    pub(super) class: &'static str,
+}
+
+/// The stored report as the "Stored verification details" card shows it.
+pub(super) struct ReportView {
+    pub(super) overall_key: &'static str,
+    pub(super) overall_class: &'static str,
+    pub(super) consent_key: &'static str,
+    pub(super) health_key: &'static str,
+    pub(super) checked_at: DateTime<Utc>,
+    pub(super) freshness_key: &'static str,
+    pub(super) reason_key: Option<String>,
+    pub(super) run_href: String,
+    pub(super) run_id: i64,
+}
+
+/// Everything the verify step shows.
+pub(super) struct VerifyView {
+    pub(super) status_key: &'static str,
+    pub(super) status_class: &'static str,
+    pub(super) stale: bool,
+    pub(super) outdated: bool,
+    pub(super) checkpoint_key: &'static str,
+    pub(super) connection: Option<ConnectionView>,
+    pub(super) next: NextView,
+    pub(super) safe_next_key: &'static str,
+    pub(super) reason_key: Option<String>,
+    pub(super) run_id: Option<i64>,
+    pub(super) run_active: bool,
+    pub(super) report: Option<ReportView>,
+    pub(super) permissions: Vec<PermissionView>,
+}
+
+/// The read-only summary of a completed draft.
+pub(super) struct CompletedView {
+    pub(super) completed_at: Option<DateTime<Utc>>,
+    pub(super) tenant_href: Option<String>,
+    pub(super) connection: Option<ConnectionView>,
+    pub(super) run_id: Option<i64>,
+}
+
+#[derive(Template)]
+#[template(path = "onboarding_draft.html")]
+pub(super) struct DraftPage {
+    pub(super) shell: Shell,
+    pub(super) draft_id: i64,
+    pub(super) version: i64,
+    pub(super) name: String,
+    pub(super) external_id: String,
+    pub(super) workspace_name: String,
+    pub(super) tenant_href: Option<String>,
+    pub(super) steps: Vec<StepItem>,
+    /// `connect`, `verify` or `complete`.
+    pub(super) view: &'static str,
+    /// A connection was saved before (the connect form replaces it).
+    pub(super) revisiting: bool,
+    /// The draft is at verify and the connect form was opened from there.
+    pub(super) can_return: bool,
+    pub(super) errors: Vec<Invalid>,
+    pub(super) connect: ConnectValues,
+    pub(super) scenarios: Vec<(&'static str, String)>,
+    pub(super) verify: Option<VerifyView>,
+    pub(super) completed: Option<CompletedView>,
+    pub(super) refresh: bool,
+    /// Contextual help for the verification's dominant issue (spec 244), after authorization.
+    pub(super) help: Option<crate::features::help::ResolvedTopic>,
+}
+
+impl DraftPage {
+    fn error_for(&self, field: &str) -> Option<String> {
+        field_error(self.shell.t, &self.errors, field)
+    }
+
+    /// Errors not tied to a form field (e.g. "not ready yet").
+    fn general_errors(&self) -> Vec<String> {
+        self.errors
+            .iter()
+            .filter(|e| {
+                !matches!(
+                    e.field,
+                    "kind" | "directory_id" | "display_name" | "scenario"
+                ) || self.view != "connect"
+            })
+            .map(|e| self.shell.t.t(e.key))
+            .collect()
+    }
+}
+
+pub(super) fn consent_key(c: ConsentState) -> &'static str {
+    match c {
+        ConsentState::Granted => "onboarding-consent-granted",
+        ConsentState::Missing => "onboarding-consent-missing",
+        ConsentState::Unknown => "onboarding-consent-unknown",
+    }
+}
+
+pub(super) fn health_key(h: crate::features::providers::model::Health) -> &'static str {
+    use crate::features::providers::model::Health;
+    match h {
+        Health::Healthy => "onboarding-health-healthy",
+        Health::Unhealthy => "onboarding-health-unhealthy",
+        Health::Unknown => "onboarding-health-unknown",
+    }
+}
+
+pub(super) fn kind_key(kind: &str) -> &'static str {
+    match kind {
+        "simulated" => "onboarding-kind-simulated",
+        "microsoft" => "onboarding-kind-microsoft",
+        _ => "onboarding-kind-unknown",
+    }
+}
+
+pub(super) fn reason_key(reason: crate::features::operations::model::ReasonCode) -> String {
+    format!("onboarding-reason-{}", reason.as_str().replace('_', "-"))
+}
+
+pub(super) fn connection_view(c: &Connection) -> ConnectionView {
+    ConnectionView {
+        kind_key: kind_key(&c.kind),
+        display_name: c.display_name.clone(),
+        directory_id: c.directory_id.clone(),
+        consent_key: consent_key(c.consent()),
+        health_key: health_key(c.health()),
+    }
+}
+
+pub(super) fn permission_view(key: &str, granted: Option<bool>) -> PermissionView {
+    let (state_key, class) = match granted {
+        Some(true) => ("onboarding-permission-granted", "ok"),
+        Some(false) => ("onboarding-permission-missing", "bad"),
+        None => ("onboarding-permission-unknown", "neutral"),
+    };
+    PermissionView {
+        key: key.to_string(),
+        state_key,
+        class,
+    }
+}
+
+pub(super) fn next_view(
+    state: &AppState,
+    draft: &Draft,
+    readiness: &Readiness,
+    connection: Option<&Connection>,
+    run_id: Option<i64>,
+) -> NextView {
+    let draft_href = format!("/admin/onboarding/{}", draft.id);
+    let link = |href: String| (Some(href), None, false);
+    let (href, post_action, external) = match readiness.next {
+        NextAction::ConnectProvider | NextAction::ReviewConnection => {
+            link(format!("{draft_href}?step=connect"))
+        }
+        NextAction::WaitForVerification => match run_id {
+            Some(id) => link(format!("/admin/operations/{id}")),
+            None => link(draft_href.clone()),
+        },
+        NextAction::RunVerification => (None, Some("verify"), false),
+        NextAction::CompleteOnboarding => (None, Some("complete"), false),
+        NextAction::ReviewPermissions => link("#required-permissions".to_string()),
+        NextAction::GrantAdminConsent => match connection {
+            Some(c) if c.kind == "microsoft" => (
+                Some(providers::admin_consent_url(&state.config, c)),
+                None,
+                true,
+            ),
+            // The simulated kind has no consent page: change its scenario on the connect step.
+            _ => link(format!("{draft_href}?step=connect")),
+        },
+    };
+    NextView {
+        label_key: readiness.next.label_key(),
+        href,
+        post_action,
+        external,
+    }
+}
+
+pub(super) fn verify_view(
+    state: &AppState,
+    draft: &Draft,
+    verification: &VerificationState,
+    run: Option<&RunRow>,
+) -> VerifyView {
+    let readiness = service::assess(&draft.state.0, verification, run);
+    let connection = verification.connection.as_ref();
+    let run_id = draft.state.0.verification_run_id;
+    let report = verification.report.as_ref().map(|r| {
+        let (overall_key, overall_class) = match r.overall() {
+            Overall::Ready => ("onboarding-status-ready", "ok"),
+            Overall::Blocked => ("onboarding-status-blocked", "warn"),
+            Overall::Failed => ("onboarding-status-failed", "bad"),
+        };
+        ReportView {
+            overall_key,
+            overall_class,
+            consent_key: consent_key(r.consent()),
+            health_key: health_key(r.health()),
+            checked_at: r.checked_at,
+            freshness_key: if readiness.report_outdated {
+                "onboarding-freshness-outdated"
+            } else if verification.stale {
+                "onboarding-freshness-stale"
+            } else {
+                "onboarding-freshness-fresh"
+            },
+            reason_key: r.reason().map(reason_key),
+            run_href: format!("/admin/operations/{}", r.run_id),
+            run_id: r.run_id,
+        }
+    });
+    let permissions = match &verification.report {
+        Some(r) => {
+            let checks = r.permissions();
+            REQUIRED_PERMISSIONS
+                .iter()
+                .map(|key| {
+                    let granted = checks
+                        .iter()
+                        .find(|p| p.key == *key)
+                        .and_then(|p| p.granted);
+                    permission_view(key, granted)
+                })
+                .collect()
+        }
+        None => {
+            // No report: what the connection last observed, if it observed anything.
+            let observed = connection
+                .filter(|c| c.consent() != ConsentState::Unknown || !c.granted().is_empty());
+            REQUIRED_PERMISSIONS
+                .iter()
+                .map(|key| {
+                    let granted = observed.map(|c| c.granted().iter().any(|g| g == key));
+                    permission_view(key, granted)
+                })
+                .collect()
+        }
+    };
+    VerifyView {
+        status_key: readiness.status.label_key(),
+        status_class: readiness.status.class(),
+        stale: readiness.stale,
+        outdated: readiness.report_outdated,
+        checkpoint_key: Step::Verify.checkpoint_key(),
+        connection: connection.map(connection_view),
+        next: next_view(state, draft, &readiness, connection, run_id),
+        safe_next_key: readiness.safe_next_key,
+        reason_key: readiness.reason.map(reason_key),
+        run_id: run_id.or(verification.report.as_ref().map(|r| r.run_id)),
+        run_active: run.is_some_and(RunRow::is_active),
+        report,
+        permissions,
+    }
+}

@@ -1,0 +1,343 @@
+//! Page views of this feature: askama structs and the mapping from service data to them.
+
+use super::chart::Chart;
+use super::controls::{ActivePause, ControlForm, ControlKey};
+use super::repo::{self, ControlChange, FailedRun, Offender, WorkspaceChoice};
+use super::tower::ControlTower;
+use crate::{
+    features::operations::model::{ReasonCode, RunType},
+    features::telemetry::catalog,
+    features::telemetry::summary::TelemetrySummary,
+    web::{
+        i18n::{CATALOG, Tr},
+        shell::Shell,
+    },
+};
+use askama::Template;
+use chrono::{DateTime, Utc};
+use fluent_bundle::{FluentArgs, FluentValue};
+
+/// A message with several named arguments (numbers stay numbers, so plurals select).
+pub(super) fn tn(t: Tr, id: &str, args: &[(&str, FluentValue<'static>)]) -> String {
+    let mut fa = FluentArgs::new();
+    for (name, value) in args {
+        fa.set(*name, value.clone());
+    }
+    CATALOG.format(t.0, id, Some(&fa))
+}
+
+pub(super) fn when(at: DateTime<Utc>) -> String {
+    at.format("%Y-%m-%d %H:%M UTC").to_string()
+}
+
+/// A choice of the window selector.
+pub(super) struct WindowLink {
+    pub(super) value: &'static str,
+    pub(super) label: String,
+    pub(super) current: bool,
+}
+
+/// A KPI tile.
+pub(super) struct Kpi {
+    pub(super) id: &'static str,
+    pub(super) label: String,
+    pub(super) value: String,
+    pub(super) note: Option<String>,
+}
+
+/// A failed run as listed.
+pub(super) struct FailureView {
+    pub(super) id: i64,
+    pub(super) type_label: String,
+    pub(super) reason_label: String,
+    pub(super) workspace: String,
+    pub(super) tenant: String,
+    pub(super) created_at: String,
+    pub(super) created_iso: String,
+}
+
+/// A top-offender row as listed.
+pub(super) struct OffenderView {
+    pub(super) workspace: String,
+    pub(super) tenant: String,
+    pub(super) type_label: String,
+    pub(super) failures: i64,
+    pub(super) last_failed_at: String,
+}
+
+/// A telemetry family tile.
+pub(super) struct FamilyView {
+    pub(super) event: String,
+    pub(super) label: String,
+    pub(super) count: i64,
+}
+
+#[derive(Template)]
+#[template(path = "system.html")]
+pub(super) struct DashboardPage {
+    pub(super) shell: Shell,
+    pub(super) active_workspaces_label: String,
+    pub(super) window: &'static str,
+    pub(super) window_label: String,
+    pub(super) range: String,
+    pub(super) windows: Vec<WindowLink>,
+    pub(super) health_id: &'static str,
+    pub(super) health_class: &'static str,
+    pub(super) health_label: String,
+    pub(super) tower_kpis: Vec<Kpi>,
+    pub(super) failures: Vec<FailureView>,
+    pub(super) offenders: Vec<OffenderView>,
+    pub(super) telemetry_empty: bool,
+    pub(super) telemetry_note: String,
+    pub(super) active_workspaces: i64,
+    pub(super) families: Vec<FamilyView>,
+    pub(super) chart: Chart,
+    pub(super) totals: repo::Totals,
+}
+
+pub(super) fn type_label(t: Tr, run_type: &str) -> String {
+    t.t(RunType::parse(run_type)
+        .map(RunType::label_key)
+        .unwrap_or("run-type-unknown"))
+}
+
+pub(super) fn tower_kpis(t: Tr, tower: &ControlTower, window_label: &str) -> Vec<Kpi> {
+    let c = &tower.counts;
+    let in_window = Some(window_label.to_string());
+    vec![
+        Kpi {
+            id: "runs-started",
+            label: t.t("system-kpi-runs-started"),
+            value: c.started.to_string(),
+            note: in_window.clone(),
+        },
+        Kpi {
+            id: "succeeded",
+            label: t.t("system-kpi-succeeded"),
+            value: c.succeeded.to_string(),
+            note: Some(tn(
+                t,
+                "system-kpi-partial-note",
+                &[("count", c.partially_succeeded.into())],
+            )),
+        },
+        Kpi {
+            id: "failed",
+            label: t.t("system-kpi-failed"),
+            value: c.failed.to_string(),
+            note: Some(tn(
+                t,
+                "system-kpi-orphaned-note",
+                &[("count", c.orphaned.into())],
+            )),
+        },
+        Kpi {
+            id: "success-rate",
+            label: t.t("system-kpi-success-rate"),
+            value: match tower.success_rate {
+                Some(p) => format!("{p} %"),
+                None => "–".into(),
+            },
+            note: Some(tn(
+                t,
+                "system-kpi-success-rate-note",
+                &[("count", c.completed.into())],
+            )),
+        },
+        Kpi {
+            id: "active",
+            label: t.t("system-kpi-active"),
+            value: (tower.open.queued + tower.open.running).to_string(),
+            note: Some(tn(
+                t,
+                "system-kpi-active-note",
+                &[
+                    ("queued", tower.open.queued.into()),
+                    ("running", tower.open.running.into()),
+                ],
+            )),
+        },
+        Kpi {
+            id: "stuck",
+            label: t.t("system-kpi-stuck"),
+            value: tower.open.stuck.to_string(),
+            note: Some(t.t("system-kpi-stuck-note")),
+        },
+    ]
+}
+
+pub(super) fn failure_view(t: Tr, r: FailedRun) -> FailureView {
+    FailureView {
+        id: r.id,
+        type_label: type_label(t, &r.run_type),
+        reason_label: r
+            .reason_code
+            .as_deref()
+            .and_then(ReasonCode::parse)
+            .map(|c| t.t(c.label_key()))
+            .unwrap_or_default(),
+        workspace: r.workspace_name,
+        tenant: r.tenant_name,
+        created_at: when(r.created_at),
+        created_iso: r.created_at.to_rfc3339(),
+    }
+}
+
+pub(super) fn offender_view(t: Tr, o: Offender) -> OffenderView {
+    OffenderView {
+        type_label: type_label(t, &o.run_type),
+        workspace: o.workspace_name,
+        tenant: o.tenant_name,
+        failures: o.failures,
+        last_failed_at: when(o.last_failed_at),
+    }
+}
+
+pub(super) fn telemetry_note(t: Tr, s: &TelemetrySummary, window_label: &str) -> String {
+    let total: i64 = s.families.iter().map(|f| f.count).sum();
+    if s.is_empty() {
+        tn(
+            t,
+            catalog::EMPTY_LABEL_KEY,
+            &[("window", window_label.to_string().into())],
+        )
+    } else {
+        tn(
+            t,
+            "system-telemetry-events",
+            &[
+                ("count", total.into()),
+                ("window", window_label.to_string().into()),
+            ],
+        )
+    }
+}
+
+/// One pause in effect, as listed under its control.
+pub(super) struct PauseView {
+    /// `global` or `workspace` (the resume form posts it back).
+    pub(super) scope: &'static str,
+    /// Workspace slug of a workspace pause.
+    pub(super) workspace: String,
+    pub(super) scope_label: String,
+    pub(super) reason: String,
+    pub(super) by_line: String,
+}
+
+/// One control card.
+pub(super) struct ControlView {
+    pub(super) key: &'static str,
+    pub(super) label: String,
+    pub(super) description: String,
+    pub(super) effect: String,
+    pub(super) enforced_at: &'static str,
+    pub(super) workspace_scope: bool,
+    pub(super) state: &'static str,
+    pub(super) state_class: &'static str,
+    pub(super) state_label: String,
+    pub(super) pauses: Vec<PauseView>,
+    /// Values typed into the failed form, kept on a `422`.
+    pub(super) form: ControlForm,
+    /// Field messages of the failed form.
+    pub(super) errors: Vec<(&'static str, String)>,
+}
+
+impl ControlView {
+    fn error_for(&self, field: &str) -> Option<&str> {
+        self.errors
+            .iter()
+            .find(|(f, _)| *f == field)
+            .map(|(_, m)| m.as_str())
+    }
+
+    fn scope_is_workspace(&self) -> bool {
+        self.form.scope == "workspace"
+    }
+}
+
+/// A duration choice.
+pub(super) struct DurationChoice {
+    pub(super) value: &'static str,
+    pub(super) label: String,
+}
+
+/// One audited control change.
+pub(super) struct ChangeView {
+    pub(super) when: String,
+    pub(super) when_iso: String,
+    pub(super) actor: String,
+    pub(super) action_label: String,
+    pub(super) control_label: String,
+    pub(super) scope_label: String,
+    pub(super) reason: String,
+}
+
+#[derive(Template)]
+#[template(path = "system_controls.html")]
+pub(super) struct ControlsPage {
+    pub(super) shell: Shell,
+    pub(super) controls: Vec<ControlView>,
+    pub(super) durations: Vec<DurationChoice>,
+    pub(super) workspaces: Vec<WorkspaceChoice>,
+    pub(super) history: Vec<ChangeView>,
+}
+
+pub(super) fn scope_label(t: Tr, scope: &str) -> String {
+    match scope.strip_prefix("workspace:") {
+        Some(ws) => t.t1("system-controls-scope-workspace-named", "workspace", ws),
+        None => t.t("system-controls-scope-global"),
+    }
+}
+
+pub(super) fn pause_view(t: Tr, p: &ActivePause) -> PauseView {
+    let (scope, workspace, label) = match (&p.workspace_slug, &p.workspace_name) {
+        (Some(slug), name) => (
+            "workspace",
+            slug.clone(),
+            t.t1(
+                "system-controls-scope-workspace-named",
+                "workspace",
+                name.as_deref().unwrap_or(slug),
+            ),
+        ),
+        (None, _) => ("global", String::new(), t.t("system-controls-scope-global")),
+    };
+    let until = match p.expires_at {
+        Some(at) => t.t1("system-controls-until", "time", when(at)),
+        None => t.t("system-controls-until-resumed"),
+    };
+    PauseView {
+        scope,
+        workspace,
+        scope_label: label,
+        reason: p.reason.clone(),
+        by_line: tn(
+            t,
+            "system-controls-paused-by",
+            &[
+                ("user", p.paused_by_label.clone().into()),
+                ("time", when(p.paused_at).into()),
+                ("until", until.into()),
+            ],
+        ),
+    }
+}
+
+pub(super) fn change_view(t: Tr, c: ControlChange) -> ChangeView {
+    let meta = &c.metadata.0;
+    let text = |k: &str| meta.get(k).and_then(|v| v.as_str()).unwrap_or_default();
+    ChangeView {
+        when: when(c.occurred_at),
+        when_iso: c.occurred_at.to_rfc3339(),
+        actor: c.actor_label,
+        action_label: t.t(match c.action.as_str() {
+            "operational_control.paused" => "system-controls-history-paused",
+            _ => "system-controls-history-resumed",
+        }),
+        control_label: ControlKey::parse(&c.target_id)
+            .map(|k| t.t(k.label_key()))
+            .unwrap_or(c.target_id),
+        scope_label: scope_label(t, text("scope")),
+        reason: text("reason").to_string(),
+    }
+}
