@@ -166,10 +166,10 @@ fn routes() -> Routes {
     .get("/system", system::routes::overview)
     .get("/system/controls", system::routes::controls)
     .post("/system/controls/{control}", system::routes::update_control)
-    .get("/system/support-desk", support_requests::desk_console::page)
+    .get("/system/support-desk", support_requests::desk_console_routes::page)
     .post(
         "/system/support-desk/test-ticket",
-        support_requests::desk_console::send_test_ticket,
+        support_requests::desk_console_routes::send_test_ticket,
     )
     // API
     .get("/api/v1/openapi.json", api::openapi_json)

@@ -176,3 +176,10 @@ mod tests {
         assert_eq!(hops, 1 + MAX_REDIRECTS);
     }
 }
+
+/// Percent-encodes a query-string value.
+pub fn urlencode(value: &str) -> String {
+    serde_urlencoded::to_string([("v", value)])
+        .map(|s| s.trim_start_matches("v=").to_string())
+        .unwrap_or_default()
+}

@@ -65,7 +65,7 @@ impl FromRequestParts<AppState> for TenantScope {
         let CurrentUser(identity) = CurrentUser::from_request_parts(parts, state).await?;
         let external_id = path_param(parts, state, "tenant").await?;
         let tenant =
-            crate::features::tenants::repo::find_scoped(&state.db, identity.user.id, &external_id)
+            crate::features::tenants::service::find_scoped(&state.db, identity.user.id, &external_id)
                 .await?
                 .ok_or(AppError::NotFound)?;
         let role = role_of(&tenant.role)?;
@@ -102,7 +102,7 @@ impl FromRequestParts<AppState> for WorkspaceScope {
         let CurrentUser(identity) = CurrentUser::from_request_parts(parts, state).await?;
         let slug = path_param(parts, state, "workspace").await?;
         let workspace =
-            crate::features::workspaces::repo::find_for_user(&state.db, identity.user.id, &slug)
+            crate::features::workspaces::service::find_for_user(&state.db, identity.user.id, &slug)
                 .await?
                 .ok_or(AppError::NotFound)?;
         let role = role_of(&workspace.role)?;
@@ -162,7 +162,7 @@ impl FromRequestParts<AppState> for RunScope {
             .parse()
             .map_err(|_| AppError::NotFound)?;
         let run =
-            crate::features::operations::repo::find_scoped(&state.db, identity.user.id, run_id)
+            crate::features::operations::service::find_scoped(&state.db, identity.user.id, run_id)
                 .await?
                 .ok_or(AppError::NotFound)?;
         let role = role_of(&run.role)?;

@@ -1,7 +1,7 @@
 //! `GET /api/v1/audit`.
 
 use super::{
-    repo,
+    service,
     routes::{AuditQuery, resolve_filter},
 };
 use crate::{
@@ -84,7 +84,7 @@ pub async fn list(
     let slug = match q.workspace.clone() {
         Some(s) => s,
         None => {
-            let mine = workspaces::repo::list_for_user(&state.db, identity.user.id).await?;
+            let mine = workspaces::service::list_for_user(&state.db, identity.user.id).await?;
             match mine.as_slice() {
                 [only] => only.slug.clone(),
                 [] => return Err(AppError::NotFound),
@@ -97,7 +97,7 @@ pub async fn list(
             }
         }
     };
-    let workspace = workspaces::repo::find_for_user(&state.db, identity.user.id, &slug)
+    let workspace = workspaces::service::find_for_user(&state.db, identity.user.id, &slug)
         .await?
         .ok_or(AppError::NotFound)?;
     let role = Role::parse(&workspace.role).unwrap_or(Role::Readonly);
@@ -127,7 +127,7 @@ pub async fn list(
     };
     let (mut rows, page) = match resolve_filter(&state, &scope, &filter_query, per_page).await? {
         Some((filter, page)) => (
-            repo::list(&state.db, scope.workspace.id, &filter).await?,
+            service::list(&state.db, scope.workspace.id, &filter).await?,
             page,
         ),
         None => (Vec::new(), 1),

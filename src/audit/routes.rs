@@ -1,13 +1,14 @@
 //! The audit page of a workspace.
 
-use super::repo::{self, AuditFilter};
+use crate::outbound::urlencode;
+use super::service::{self, AuditFilter};
 use super::views::AuditPage;
 use crate::{
     access::{Capability, WorkspaceScope},
     error::AppResult,
     features::tenants,
     state::AppState,
-    web::{Q, context::RequestContext, html, render::urlencode, shell::Shell},
+    web::{Q, context::RequestContext, html, shell::Shell},
 };
 use axum::{extract::State, response::Response};
 use serde::Deserialize;
@@ -38,7 +39,7 @@ pub async fn resolve_filter(
     let action = q.action.clone().filter(|a| !a.is_empty());
     let tenant_id = match q.tenant.as_deref().filter(|t| !t.is_empty()) {
         Some(ext) => {
-            match tenants::repo::find_scoped(&state.db, scope.identity.user.id, ext).await? {
+            match tenants::service::find_scoped(&state.db, scope.identity.user.id, ext).await? {
                 Some(t) if t.workspace_id == scope.workspace.id => Some(t.id),
                 _ => return Ok(None),
             }
@@ -67,7 +68,7 @@ pub async fn page(
     let slug = scope.workspace.slug.clone();
     let (mut rows, page) = match resolve_filter(&state, &scope, &q, PAGE_SIZE).await? {
         Some((filter, page)) => (
-            repo::list(&state.db, scope.workspace.id, &filter).await?,
+            service::list(&state.db, scope.workspace.id, &filter).await?,
             page,
         ),
         None => (Vec::new(), 1),
@@ -84,13 +85,13 @@ pub async fn page(
         )
     };
     let shell = Shell::admin(&state, &ctx, Some((&slug, scope.role)), None, "audit").await?;
-    let tenants = tenants::repo::list_visible(&state.db, scope.identity.user.id, &slug)
+    let tenants = tenants::service::list_visible(&state.db, scope.identity.user.id, &slug)
         .await?
         .into_iter()
         .map(|t| (t.external_id, t.name))
         .collect();
     Ok(html(&AuditPage {
-        actions: repo::actions(&state.db, scope.workspace.id).await?,
+        actions: service::actions(&state.db, scope.workspace.id).await?,
         tenants,
         prev_href: (page > 1).then(|| href(page - 1)),
         next_href: has_next.then(|| href(page + 1)),

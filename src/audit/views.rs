@@ -1,6 +1,6 @@
 //! Page views of this feature: askama structs and the mapping from service data to them.
 
-use super::repo::AuditRow;
+use super::service::AuditRow;
 use crate::web::shell::Shell;
 use askama::Template;
 

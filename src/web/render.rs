@@ -1,6 +1,7 @@
 //! Renders an [`AppError`] as the plane expects: problem JSON for the API, an HTML page (or a
 //! login redirect) for browsers. 5xx errors are logged here, once, with the request id.
 
+use crate::outbound::urlencode;
 use super::{
     context::{Plane, RequestContext},
     found,
@@ -141,13 +142,6 @@ pub fn error(ctx: &RequestContext, error: AppError) -> Response {
         response.headers_mut().insert(header::RETRY_AFTER, v);
     }
     response
-}
-
-/// Percent-encodes a query-string value.
-pub fn urlencode(value: &str) -> String {
-    serde_urlencoded::to_string([("v", value)])
-        .map(|s| s.trim_start_matches("v=").to_string())
-        .unwrap_or_default()
 }
 
 #[cfg(test)]

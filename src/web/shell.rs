@@ -122,7 +122,7 @@ impl Shell {
         let Some(identity) = ctx.identity.as_deref() else {
             return Ok(shell);
         };
-        let member_of = workspaces::repo::list_for_user(&state.db, identity.user.id).await?;
+        let member_of = workspaces::service::list_for_user(&state.db, identity.user.id).await?;
         shell.workspaces = member_of
             .iter()
             .map(|w| Link {
@@ -133,7 +133,7 @@ impl Shell {
             .collect();
         shell.workspace = shell.workspaces.iter().find(|l| l.current).cloned();
         if let Some((slug, role)) = workspace {
-            let mut first = tenants::repo::list_visible_first(
+            let mut first = tenants::service::list_visible_first(
                 &state.db,
                 identity.user.id,
                 slug,
@@ -158,7 +158,7 @@ impl Shell {
             {
                 let name = match known_name {
                     Some(n) => Some(n.to_string()),
-                    None => tenants::repo::find_scoped(&state.db, identity.user.id, ext)
+                    None => tenants::service::find_scoped(&state.db, identity.user.id, ext)
                         .await?
                         .map(|tn| tn.name),
                 };

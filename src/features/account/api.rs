@@ -39,7 +39,7 @@ pub struct MeView {
 }
 
 async fn me_view(state: &AppState, user: &users::User) -> AppResult<MeView> {
-    let workspaces = workspaces::repo::list_for_user(&state.db, user.id)
+    let workspaces = workspaces::service::list_for_user(&state.db, user.id)
         .await?
         .into_iter()
         .map(|w| MembershipView {

@@ -2,7 +2,6 @@
 //! audit row of that opening; rendering or reloading the preview writes nothing. The preview
 //! only shows to the user who opened it, for the context they opened.
 
-use super::repo;
 use super::service::{self, Bundle, Context};
 use super::views::PreviewPage;
 use crate::{
@@ -91,7 +90,7 @@ async fn check_opening(
     target_id: &str,
 ) -> AppResult<()> {
     let id: i64 = opening.parse().map_err(|_| AppError::NotFound)?;
-    let opened = repo::find_open(&state.db, id, user_id, target_type, target_id)
+    let opened = service::find_open(&state.db, id, user_id, target_type, target_id)
         .await?
         .ok_or(AppError::NotFound)?;
     if state.now() - opened > chrono::Duration::hours(PREVIEW_HOURS) {

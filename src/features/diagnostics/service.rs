@@ -7,7 +7,7 @@
 use crate::audit::{self, AuditContext, AuditEntry};
 use crate::error::ServiceError;
 use crate::features::operations::model::{ReasonCode, RunOutcome, RunRow, RunWithTenant};
-use crate::features::operations::repo as runs;
+use crate::features::operations::service as runs;
 use crate::features::providers::service::{VerificationState, state_for_tenant};
 use crate::features::tenants::model::ScopedTenant;
 use crate::redact::Redactor;
@@ -323,10 +323,10 @@ pub async fn record_open(
         Context::Tenant(_) => None,
         Context::Run(r) => Some((r.run.id, r.run.run_type.as_str())),
     };
-    crate::features::telemetry::recorder::seams::diagnostics_opened(
+    crate::features::telemetry::service::seams::diagnostics_opened(
         &mut tx,
         actx,
-        crate::features::telemetry::recorder::TenantRef {
+        crate::features::telemetry::service::TenantRef {
             workspace_id,
             tenant_id,
         },
@@ -338,3 +338,7 @@ pub async fn record_open(
     tx.commit().await?;
     Ok(id)
 }
+
+/// Reads with no rules of their own, offered to other features and to the web layer as they are
+/// (only a feature's own service touches its repo).
+pub use super::repo::{find_open};

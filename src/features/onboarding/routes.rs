@@ -7,7 +7,6 @@
 //! tenant; anything else is `404`. Inside scope, a role without `onboarding.manage` is `403`.
 
 use super::model::{Draft, Step};
-use super::repo;
 use super::service::{self, Action, IdentifyInput};
 use super::views::{
     CompletedView, ConnectValues, DraftPage, DraftRow, IndexPage, StepItem, TenantOption,
@@ -51,7 +50,7 @@ async fn managed_workspaces(
         return Err(AppError::NotFound);
     }
     let mut out = Vec::new();
-    for w in workspaces::repo::list_for_user(&state.db, identity.user.id).await? {
+    for w in workspaces::service::list_for_user(&state.db, identity.user.id).await? {
         let role = role_of(&w.role)?;
         if role.can(Capability::OnboardingManage) {
             out.push((w, role));
@@ -69,7 +68,7 @@ async fn draft_in_scope(state: &AppState, identity: &Identity, raw_id: &str) -> 
         return Err(AppError::NotFound);
     }
     let id: i64 = raw_id.parse().map_err(|_| AppError::NotFound)?;
-    let draft = repo::find_scoped(&state.db, identity.user.id, id)
+    let draft = service::find_scoped(&state.db, identity.user.id, id)
         .await?
         .ok_or(AppError::NotFound)?;
     require(role_of(&draft.role)?, Capability::OnboardingManage)?;
@@ -114,7 +113,7 @@ async fn index_page(
     .await?;
     let mut tenants = Vec::new();
     for (w, _) in &managed {
-        for t in tenants::repo::list_visible(&state.db, identity.user.id, &w.slug).await? {
+        for t in tenants::service::list_visible(&state.db, identity.user.id, &w.slug).await? {
             tenants.push(TenantOption {
                 external_id: t.external_id,
                 name: t.name,
@@ -122,7 +121,7 @@ async fn index_page(
             });
         }
     }
-    let drafts = repo::list_visible(&state.db, identity.user.id, LIST_LIMIT)
+    let drafts = service::list_visible(&state.db, identity.user.id, LIST_LIMIT)
         .await?
         .into_iter()
         .filter(|d| Role::parse(&d.role).is_some_and(|r| r.can(Capability::OnboardingManage)))
@@ -182,7 +181,7 @@ pub async fn create(
         return Err(AppError::NotFound);
     }
     let workspace =
-        workspaces::repo::find_for_user(&state.db, identity.user.id, form.workspace.trim())
+        workspaces::service::find_for_user(&state.db, identity.user.id, form.workspace.trim())
             .await?
             .ok_or(AppError::NotFound)?;
     require(role_of(&workspace.role)?, Capability::OnboardingManage)?;
@@ -236,7 +235,7 @@ async fn draft_page(
     };
     let connection = verification.as_ref().and_then(|v| v.connection.as_ref());
     let run = match draft.state.0.verification_run_id {
-        Some(id) => operations::repo::find(&state.db, id).await?,
+        Some(id) => operations::service::find(&state.db, id).await?,
         None => None,
     };
     let view: &'static str = if draft.is_completed() {

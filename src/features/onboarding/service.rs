@@ -107,7 +107,7 @@ pub async fn record_checkpoint(
     )
     .await?;
     // Product usage telemetry, in the same transaction; skipped while the draft has no tenant.
-    crate::features::telemetry::recorder::seams::onboarding_checkpoint(
+    crate::features::telemetry::service::seams::onboarding_checkpoint(
         tx,
         actx,
         checkpoint.workspace_id,
@@ -141,7 +141,7 @@ pub async fn start(
                 "onboarding-validation-choose-one",
             ));
         }
-        let tenant = tenants::repo::find_scoped(&state.db, user.id, existing)
+        let tenant = tenants::service::find_scoped(&state.db, user.id, existing)
             .await?
             .filter(|t| t.workspace_id == workspace.id)
             .ok_or(ServiceError::invalid(
@@ -151,7 +151,7 @@ pub async fn start(
         if let Some(open) = repo::open_for_tenant(&state.db, tenant.id).await? {
             return Ok(Started::Resumed(open));
         }
-        let directory_id = crate::features::providers::repo::find_for_tenant(&state.db, tenant.id)
+        let directory_id = crate::features::providers::service::find_for_tenant(&state.db, tenant.id)
             .await?
             .map(|c| c.directory_id)
             .unwrap_or_default();
@@ -184,7 +184,7 @@ pub async fn start(
             ));
         }
         if errors.is_empty()
-            && tenants::repo::find_by_external_id(&state.db, external_id)
+            && tenants::service::find_by_external_id(&state.db, external_id)
                 .await?
                 .is_some()
         {
@@ -403,7 +403,7 @@ async fn connect(
     let tenant_id = match draft.tenant_id {
         Some(id) => id,
         None => {
-            let tenant = match tenants::repo::insert(
+            let tenant = match tenants::service::insert(
                 &mut tx,
                 draft.workspace_id,
                 &next.external_id,
@@ -492,14 +492,14 @@ async fn verify(
 ) -> Result<(), ServiceError> {
     let connect_first = || ServiceError::invalid("action", "onboarding-validation-connect-first");
     let tenant_id = draft.tenant_id.ok_or_else(connect_first)?;
-    if crate::features::providers::repo::find_for_tenant(&state.db, tenant_id)
+    if crate::features::providers::service::find_for_tenant(&state.db, tenant_id)
         .await?
         .is_none()
     {
         return Err(connect_first());
     }
     if let Some(run_id) = draft.state.0.verification_run_id
-        && operations::repo::find(&state.db, run_id)
+        && operations::service::find(&state.db, run_id)
             .await?
             .is_some_and(|r| r.is_active())
     {
@@ -554,7 +554,7 @@ async fn complete(
     let verification =
         providers::state_for_tenant(&state.db, &state.config, tenant_id, now).await?;
     let run = match draft.state.0.verification_run_id {
-        Some(id) => operations::repo::find(&state.db, id).await?,
+        Some(id) => operations::service::find(&state.db, id).await?,
         None => None,
     };
     let readiness = assess(&draft.state.0, &verification, run.as_ref());
@@ -949,3 +949,7 @@ mod tests {
         );
     }
 }
+
+/// Reads with no rules of their own, offered to other features and to the web layer as they are
+/// (only a feature's own service touches its repo).
+pub use super::repo::{find_scoped, list_visible};

@@ -1,7 +1,7 @@
 //! `/api/v1` operation endpoints: list a tenant's runs, start one, read one.
 
 use super::model::{ReasonCode, RunOutcome, RunRow, RunStatus, RunType, RunWithTenant};
-use super::{repo, service};
+use super::service;
 use crate::{
     access::{RunScope, TenantScope},
     api::{self, ApiJson, problem},
@@ -193,10 +193,10 @@ pub async fn list(
     let mut errors = Vec::new();
     let page = api::page_number(q.page, &mut errors);
     filter_errors(q.run_type.as_deref(), q.outcome.as_deref(), errors)?;
-    let mut rows = repo::list_visible(
+    let mut rows = service::list_visible(
         &state.db,
         scope.identity.user.id,
-        &repo::RunFilter {
+        &service::RunFilter {
             tenant_id: Some(scope.tenant.id),
             run_type: q.run_type.filter(|s| !s.is_empty()),
             outcome: q.outcome.filter(|s| !s.is_empty()),

@@ -1,17 +1,18 @@
 //! Operation pages: the list across the caller's tenants, the run viewer, and starting a run
 //! from a tenant's dashboard.
 
+use crate::outbound::urlencode;
 use super::api::{PAGE_SIZE, check_filters};
 use super::model::{RunOutcome, RunType};
 use super::views::{ListPage, RunPage};
-use super::{repo, service};
+use super::service;
 use crate::{
     access::{Capability, RunScope, TenantScope},
     error::{AppError, AppResult},
     features::{providers, reports, tenants, workspaces},
     state::AppState,
     web::{
-        FormData, Q, context::CurrentUser, context::RequestContext, html, render::urlencode,
+        FormData, Q, context::CurrentUser, context::RequestContext, html,
         see_other, shell::Shell,
     },
 };
@@ -44,7 +45,7 @@ pub async fn list(
     }
     check_filters(q.run_type.as_deref(), q.outcome.as_deref())?;
     let page = i64::from(q.page.unwrap_or(1).clamp(1, 100_000));
-    let visible = tenants::repo::list_all_visible(&state.db, identity.user.id).await?;
+    let visible = tenants::service::list_all_visible(&state.db, identity.user.id).await?;
     let tenant = q.tenant.clone().unwrap_or_default();
     let tenant_id = match tenant.as_str() {
         "" => None,
@@ -56,10 +57,10 @@ pub async fn list(
     };
     let run_type = q.run_type.clone().unwrap_or_default();
     let outcome = q.outcome.clone().unwrap_or_default();
-    let mut rows = repo::list_visible(
+    let mut rows = service::list_visible(
         &state.db,
         identity.user.id,
-        &repo::RunFilter {
+        &service::RunFilter {
             tenant_id,
             run_type: (!run_type.is_empty()).then(|| run_type.clone()),
             outcome: (!outcome.is_empty()).then(|| outcome.clone()),
@@ -78,7 +79,7 @@ pub async fn list(
             urlencode(&outcome)
         )
     };
-    let workspace = workspaces::repo::list_for_user(&state.db, identity.user.id).await?;
+    let workspace = workspaces::service::list_for_user(&state.db, identity.user.id).await?;
     let ws = workspace
         .first()
         .and_then(|w| crate::access::Role::parse(&w.role).map(|r| (w.slug.clone(), r)));
@@ -132,13 +133,13 @@ pub async fn show(
     .await?;
     let report = match r.run.kind() {
         Some(RunType::ProviderConnectionVerify) => {
-            providers::repo::report_for_run(&state.db, r.run.id).await?
+            providers::service::report_for_run(&state.db, r.run.id).await?
         }
         _ => None,
     };
     let pack = match r.run.kind() {
         Some(RunType::ReviewPackGenerate) => {
-            reports::repo::pack_for_run(&state.db, r.run.id).await?
+            reports::service::pack_for_run(&state.db, r.run.id).await?
         }
         _ => None,
     };

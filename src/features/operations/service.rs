@@ -7,7 +7,7 @@ use super::repo::{self, NewRun};
 use crate::audit::{self, AuditContext, AuditEntry};
 use crate::db::Tx;
 use crate::error::ServiceError;
-use crate::features::telemetry::recorder::{TenantRef, seams as telemetry};
+use crate::features::telemetry::service::{TenantRef, seams as telemetry};
 use crate::state::AppState;
 use serde_json::{Value, json};
 
@@ -234,3 +234,7 @@ pub async fn start_in_scope(
     )
     .await?)
 }
+
+/// Reads with no rules of their own, offered to other features and to the web layer as they are
+/// (only a feature's own service touches its repo).
+pub use super::repo::{RunFilter, find, find_scoped, latest_of_type, list_visible, recent_for_tenant};

@@ -425,8 +425,8 @@ pub fn admin_consent_url(config: &Config, connection: &Connection) -> String {
     format!(
         "{}/{}/adminconsent?client_id={}",
         ms.authority_url.trim_end_matches('/'),
-        crate::web::render::urlencode(&connection.directory_id),
-        crate::web::render::urlencode(&ms.client_id)
+        crate::outbound::urlencode(&connection.directory_id),
+        crate::outbound::urlencode(&ms.client_id)
     )
 }
 
@@ -535,3 +535,7 @@ mod tests {
         assert!(!validate::is_directory_id("a..b"));
     }
 }
+
+/// Reads with no rules of their own, offered to other features and to the web layer as they are
+/// (only a feature's own service touches its repo).
+pub use super::repo::{find_for_tenant, latest_report, report_for_run};

@@ -1,12 +1,12 @@
 //! Report pages of a tenant: the list of stored reports and review packs with the actions that
 //! produce them, one report, and the review pack download.
 
-use super::repo;
+use super::service;
 use super::views::{IndexPage, ReportPage, start_actions};
 use crate::{
     access::{Capability, TenantScope},
     error::{AppError, AppResult},
-    features::operations::{model::RunType, repo as runs},
+    features::operations::{model::RunType, service as runs},
     state::AppState,
     web::{context::RequestContext, html, shell::Shell},
 };
@@ -45,8 +45,8 @@ pub async fn index(
             ],
         ),
         shell,
-        reports: repo::list_reports(&state.db, scope.tenant.id, LIST_LIMIT).await?,
-        packs: repo::list_packs(&state.db, scope.tenant.id, LIST_LIMIT).await?,
+        reports: service::list_reports(&state.db, scope.tenant.id, LIST_LIMIT).await?,
+        packs: service::list_packs(&state.db, scope.tenant.id, LIST_LIMIT).await?,
         pending_pack_run: latest_pack_run.filter(|r| r.is_active()).map(|r| r.id),
         tenant_ext: scope.tenant.external_id,
         tenant_name: scope.tenant.name,
@@ -77,7 +77,7 @@ pub async fn show(
 ) -> AppResult<Response> {
     scope.require(Capability::TenantsView)?;
     let id = id_of(path.report.as_deref())?;
-    let report = repo::find_report(&state.db, scope.tenant.id, id)
+    let report = service::find_report(&state.db, scope.tenant.id, id)
         .await?
         .ok_or(AppError::NotFound)?;
     let shell = Shell::for_tenant(&state, &ctx, &scope, "reports").await?;
@@ -98,7 +98,7 @@ pub async fn download(
 ) -> AppResult<Response> {
     scope.require(Capability::TenantsView)?;
     let id = id_of(path.pack.as_deref())?;
-    let (file_name, content) = repo::pack_content(&state.db, scope.tenant.id, id)
+    let (file_name, content) = service::pack_content(&state.db, scope.tenant.id, id)
         .await?
         .ok_or(AppError::NotFound)?;
     let safe_name: String = file_name

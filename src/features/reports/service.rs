@@ -4,9 +4,9 @@
 use super::model::{NewReviewPack, NewStoredReport, ReportKind};
 use super::repo;
 use crate::db::Db;
-use crate::features::operations::{model::RunRow, repo as runs};
+use crate::features::operations::{model::RunRow, service as runs};
 use crate::features::providers::model::{AccessCheck, AdminRole, REQUIRED_PERMISSIONS};
-use crate::features::providers::repo as providers;
+use crate::features::providers::service as providers;
 use crate::features::tenants::model::Tenant;
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
@@ -146,3 +146,7 @@ pub async fn build_review_pack(
         content,
     })
 }
+
+/// Reads with no rules of their own, offered to other features and to the web layer as they are
+/// (only a feature's own service touches its repo).
+pub use super::repo::{find_report, list_packs, list_reports, pack_content, pack_for_run};

@@ -4,7 +4,7 @@
 
 pub mod api;
 pub mod bench;
-pub mod desk_console;
+pub mod desk_console_routes;
 pub mod handoff;
 pub mod model;
 pub mod repo;

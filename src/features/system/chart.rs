@@ -4,7 +4,7 @@
 //! a `<title>` and the template adds a legend and a data table, so the chart reads without
 //! colour and with a screen reader, in either language.
 
-use crate::features::telemetry::summary::TelemetrySummary;
+use crate::features::telemetry::service::summary::TelemetrySummary;
 use crate::web::i18n::{Locale, Tr};
 use chrono::NaiveDate;
 use std::collections::HashMap;
@@ -234,7 +234,7 @@ pub fn build(summary: &TelemetrySummary, t: Tr) -> Chart {
 mod tests {
     use super::*;
     use crate::features::system::window::ConsoleWindow;
-    use crate::features::telemetry::summary::{DailyCounts, FamilyCount};
+    use crate::features::telemetry::service::summary::{DailyCounts, FamilyCount};
     use chrono::{TimeZone, Utc};
 
     fn summary() -> TelemetrySummary {

@@ -353,7 +353,7 @@ async fn resolve_scope(
                 });
                 return Ok(None);
             }
-            match crate::features::workspaces::repo::find_by_slug(db, slug).await? {
+            match crate::features::workspaces::service::find_by_slug(db, slug).await? {
                 Some(w) => Ok(Some(ControlScope::Workspace {
                     id: w.id,
                     slug: w.slug,

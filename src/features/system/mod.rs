@@ -5,6 +5,7 @@
 pub mod chart;
 pub mod controls;
 pub mod repo;
+pub mod service;
 pub mod routes;
 pub mod tower;
 pub mod views;

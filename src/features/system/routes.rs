@@ -4,7 +4,7 @@
 
 use super::chart::{self};
 use super::controls::{self, ActivePause, Applied, ControlForm, ControlKey, PauseDuration};
-use super::repo::{self};
+use super::service;
 use super::tower::{self};
 use super::views::{
     ControlView, ControlsPage, DashboardPage, DurationChoice, FamilyView, WindowLink, change_view,
@@ -14,8 +14,8 @@ use super::window::ConsoleWindow;
 use crate::{
     access::PlatformUser,
     error::{AppError, AppResult, Invalid, ServiceError},
-    features::telemetry::catalog,
-    features::telemetry::summary::{self},
+    features::telemetry::service::catalog,
+    features::telemetry::service::summary::{self},
     state::AppState,
     web::{FormData, Q, context::RequestContext, flash, html, see_other, shell::Shell},
 };
@@ -64,7 +64,7 @@ pub async fn overview(
     )
     .await?;
     let telemetry = summary::summarize(&state.db, window, now).await?;
-    let totals = repo::totals(&state.db).await?;
+    let totals = service::totals(&state.db).await?;
     Ok(html(&DashboardPage {
         window: window.as_str(),
         range: tn(
@@ -174,8 +174,8 @@ async fn controls_page(
             }
         })
         .collect();
-    let workspaces = repo::workspace_choices(&state.db, WORKSPACE_CHOICES).await?;
-    let history = repo::control_changes(&state.db, HISTORY_ROWS)
+    let workspaces = service::workspace_choices(&state.db, WORKSPACE_CHOICES).await?;
+    let history = service::control_changes(&state.db, HISTORY_ROWS)
         .await?
         .into_iter()
         .map(|c| change_view(t, c))

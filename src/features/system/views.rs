@@ -2,12 +2,12 @@
 
 use super::chart::Chart;
 use super::controls::{ActivePause, ControlForm, ControlKey};
-use super::repo::{self, ControlChange, FailedRun, Offender, WorkspaceChoice};
+use super::service::{self, ControlChange, FailedRun, Offender, WorkspaceChoice};
 use super::tower::ControlTower;
 use crate::{
     features::operations::model::{ReasonCode, RunType},
-    features::telemetry::catalog,
-    features::telemetry::summary::TelemetrySummary,
+    features::telemetry::service::catalog,
+    features::telemetry::service::summary::TelemetrySummary,
     web::{
         i18n::{CATALOG, Tr},
         shell::Shell,
@@ -92,7 +92,7 @@ pub(super) struct DashboardPage {
     pub(super) active_workspaces: i64,
     pub(super) families: Vec<FamilyView>,
     pub(super) chart: Chart,
-    pub(super) totals: repo::Totals,
+    pub(super) totals: service::Totals,
 }
 
 pub(super) fn type_label(t: Tr, run_type: &str) -> String {

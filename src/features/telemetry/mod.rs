@@ -24,4 +24,5 @@ pub mod model;
 pub mod prune;
 pub mod recorder;
 pub mod repo;
+pub mod service;
 pub mod summary;

@@ -1,6 +1,6 @@
 //! `/api/v1/tenants` JSON endpoints.
 
-use super::{model::ScopedTenant, repo};
+use super::{model::ScopedTenant, service};
 use crate::{
     access::{Role, TenantScope},
     api::problem,
@@ -55,7 +55,7 @@ pub async fn list(
     State(state): State<AppState>,
     CurrentUser(identity): CurrentUser,
 ) -> AppResult<Json<TenantList>> {
-    let items = repo::list_all_visible(&state.db, identity.user.id)
+    let items = service::list_all_visible(&state.db, identity.user.id)
         .await?
         .into_iter()
         .map(TenantView::from)

@@ -1,8 +1,8 @@
 //! Admin-plane pages: the entry point, a workspace's tenant list, and the tenant dashboard.
 
-use super::repo;
+use super::service;
 use super::views::{NoWorkspacePage, TenantPage, WorkspacePage};
-use crate::features::{operations::model::RunType, operations::repo as runs, providers, reports};
+use crate::features::{operations::model::RunType, operations::service as runs, providers, reports};
 use crate::{
     access::{TenantScope, WorkspaceScope},
     error::AppResult,
@@ -24,7 +24,7 @@ pub async fn admin_home(
     if identity.user.is_platform {
         return Ok(found("/system"));
     }
-    let member_of = workspaces::repo::list_for_user(&state.db, identity.user.id).await?;
+    let member_of = workspaces::service::list_for_user(&state.db, identity.user.id).await?;
     if let Some(first) = member_of.first() {
         return Ok(found(&format!("/admin/w/{}", first.slug)));
     }
@@ -39,7 +39,7 @@ pub async fn workspace_home(
     scope: WorkspaceScope,
 ) -> AppResult<Response> {
     let slug = scope.workspace.slug.as_str();
-    let tenants = repo::list_visible(&state.db, scope.identity.user.id, slug).await?;
+    let tenants = service::list_visible(&state.db, scope.identity.user.id, slug).await?;
     let shell = Shell::admin(&state, &ctx, Some((slug, scope.role)), None, "tenants").await?;
     Ok(html(&WorkspacePage {
         shell,

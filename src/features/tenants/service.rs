@@ -22,7 +22,7 @@ pub async fn create(
     validate::slug("external_id", external_id, &mut errors);
     validate::text("name", name, 120, &mut errors);
     validate::finish(errors)?;
-    let workspace = workspaces::repo::find_by_slug(db, workspace_slug)
+    let workspace = workspaces::service::find_by_slug(db, workspace_slug)
         .await?
         .ok_or(ServiceError::NotFound("workspace"))?;
     let mut tx = db.begin().await?;
@@ -49,3 +49,7 @@ pub async fn create(
     tx.commit().await?;
     Ok(tenant)
 }
+
+/// Reads with no rules of their own, offered to other features and to the web layer as they are
+/// (only a feature's own service touches its repo).
+pub use super::repo::{find_by_external_id, find_in_workspace, find_scoped, insert, list_all_visible, list_visible, list_visible_first};

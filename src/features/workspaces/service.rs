@@ -74,7 +74,7 @@ pub async fn add_member(
     let (all_tenants, tenant_ids) = match &selection {
         TenantSelection::All => (true, Vec::new()),
         TenantSelection::Only(ids) => {
-            let found = tenants::repo::find_in_workspace(db, workspace.id, ids).await?;
+            let found = tenants::service::find_in_workspace(db, workspace.id, ids).await?;
             if found.len() != ids.len() {
                 return Err(ServiceError::invalid(
                     "tenants",
@@ -117,3 +117,7 @@ pub async fn add_member(
     tx.commit().await?;
     Ok(membership_id)
 }
+
+/// Reads with no rules of their own, offered to other features and to the web layer as they are
+/// (only a feature's own service touches its repo).
+pub use super::repo::{find_by_slug, find_for_user, list_for_user};

@@ -5,7 +5,7 @@
 
 use crate::{
     access::PlatformUser,
-    audit::{self, AuditEntry, repo::AuditRow},
+    audit::{self, AuditEntry, service::AuditRow},
     error::AppResult,
     state::AppState,
     support_desk::{DeskKind, TicketDraft},
@@ -67,7 +67,7 @@ pub async fn page(
     _platform: PlatformUser,
 ) -> AppResult<Response> {
     let cfg = &state.config.support_desk;
-    let last = audit::repo::latest_global(&state.db, TEST_ACTION).await?;
+    let last = audit::service::latest_global(&state.db, TEST_ACTION).await?;
     Ok(html(&DeskPage {
         shell: Shell::system(&ctx, "support-desk"),
         kind: cfg.kind,
