@@ -13,6 +13,7 @@ pub mod db;
 pub mod demo;
 pub mod error;
 pub mod features;
+pub mod i18n;
 pub mod jobs;
 pub mod outbound;
 pub mod redact;
@@ -166,7 +167,10 @@ fn routes() -> Routes {
     .get("/system", system::routes::overview)
     .get("/system/controls", system::routes::controls)
     .post("/system/controls/{control}", system::routes::update_control)
-    .get("/system/support-desk", support_requests::desk_console_routes::page)
+    .get(
+        "/system/support-desk",
+        support_requests::desk_console_routes::page,
+    )
     .post(
         "/system/support-desk/test-ticket",
         support_requests::desk_console_routes::send_test_ticket,

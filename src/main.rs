@@ -16,7 +16,7 @@ use tenantpilot::{
         workspaces::{self, model::TenantSelection},
     },
     state::AppState,
-    web::i18n::{Locale, Tr},
+    i18n::{Locale, Tr},
 };
 
 #[derive(Parser)]

@@ -13,7 +13,7 @@ pub use scope::{PlatformUser, RunScope, TenantScope, WorkspaceScope};
 pub fn missing_capability_reason(
     role: Role,
     cap: Capability,
-    t: crate::web::i18n::Tr,
+    t: crate::i18n::Tr,
 ) -> Option<String> {
     (!role.can(cap)).then(|| t.t1("reason-missing-capability", "capability", cap.as_str()))
 }

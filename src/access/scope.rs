@@ -64,10 +64,13 @@ impl FromRequestParts<AppState> for TenantScope {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
         let CurrentUser(identity) = CurrentUser::from_request_parts(parts, state).await?;
         let external_id = path_param(parts, state, "tenant").await?;
-        let tenant =
-            crate::features::tenants::service::find_scoped(&state.db, identity.user.id, &external_id)
-                .await?
-                .ok_or(AppError::NotFound)?;
+        let tenant = crate::features::tenants::service::find_scoped(
+            &state.db,
+            identity.user.id,
+            &external_id,
+        )
+        .await?
+        .ok_or(AppError::NotFound)?;
         let role = role_of(&tenant.role)?;
         Ok(TenantScope {
             identity,

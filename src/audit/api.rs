@@ -1,8 +1,8 @@
 //! `GET /api/v1/audit`.
 
 use super::{
-    service,
     routes::{AuditQuery, resolve_filter},
+    service,
 };
 use crate::{
     access::{Capability, Role, WorkspaceScope, scope::require},

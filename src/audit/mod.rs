@@ -3,8 +3,8 @@
 
 pub mod api;
 pub mod repo;
-pub mod service;
 pub mod routes;
+pub mod service;
 pub mod views;
 
 use crate::db::Tx;

@@ -1,8 +1,8 @@
 //! The audit page of a workspace.
 
-use crate::outbound::urlencode;
 use super::service::{self, AuditFilter};
 use super::views::AuditPage;
+use crate::outbound::urlencode;
 use crate::{
     access::{Capability, WorkspaceScope},
     error::AppResult,

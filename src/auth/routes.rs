@@ -2,14 +2,15 @@
 
 use super::views::LoginPage;
 use super::{passwords, sessions, throttle, users::User};
+use crate::i18n::Tr;
 use crate::{
     audit::{self, AuditEntry},
     error::AppResult,
     state::AppState,
     validate,
     web::{
-        FormData, Q, context::RequestContext, csrf, flash, found, html, i18n::Tr, safe_next,
-        see_other, shell::Shell,
+        FormData, Q, context::RequestContext, csrf, flash, found, html, safe_next, see_other,
+        shell::Shell,
     },
 };
 use axum::{

@@ -4,7 +4,7 @@
 use crate::audit::{self, AuditContext, AuditEntry};
 use crate::db::{Db, Tx};
 use crate::error::{Invalid, ServiceError};
-use crate::web::i18n::Locale;
+use crate::i18n::Locale;
 use crate::{validate, with_db, with_tx};
 use chrono::{DateTime, Utc};
 use serde_json::json;

@@ -2,7 +2,8 @@
 //! planes, bearer token on `/api`), their language and client address, enforces CSRF on
 //! browser writes, and renders any error the handler returned in the plane's format.
 
-use super::{csrf, flash::Flash, i18n::Locale, metrics::RouteTag, render};
+use super::{csrf, flash::Flash, metrics::RouteTag, render};
+use crate::i18n::Locale;
 use crate::{
     auth::{self, Identity, Via},
     error::{AppError, ErrorMarker},

@@ -5,7 +5,6 @@ pub mod assets;
 pub mod context;
 pub mod csrf;
 pub mod flash;
-pub mod i18n;
 pub mod metrics;
 pub mod render;
 pub mod shell;

@@ -1,14 +1,14 @@
 //! Renders an [`AppError`] as the plane expects: problem JSON for the API, an HTML page (or a
 //! login redirect) for browsers. 5xx errors are logged here, once, with the request id.
 
-use crate::outbound::urlencode;
 use super::{
     context::{Plane, RequestContext},
     found,
-    i18n::{CATALOG, Tr},
     shell::Shell,
 };
 use crate::error::AppError;
+use crate::i18n::{CATALOG, Tr};
+use crate::outbound::urlencode;
 use askama::Template;
 use axum::{
     Json,

@@ -1,7 +1,8 @@
 //! The page frame around every browser page: header with workspace and tenant switchers,
 //! navigation, user menu and flash. Built once per page from the request context.
 
-use super::{context::RequestContext, flash::Flash, i18n::Tr};
+use super::{context::RequestContext, flash::Flash};
+use crate::i18n::Tr;
 use crate::{
     access::{Capability, Role},
     error::AppResult,

@@ -1,14 +1,8 @@
 //! Page views of this feature: askama structs and the mapping from service data to them.
 
 use super::routes::{ExpiryChoice, TokenForm};
-use crate::{
-    auth::tokens::ApiToken,
-    error::Invalid,
-    web::{
-        i18n::{Locale, Tr},
-        shell::Shell,
-    },
-};
+use crate::i18n::{Locale, Tr};
+use crate::{auth::tokens::ApiToken, error::Invalid, web::shell::Shell};
 use askama::Template;
 use chrono::{DateTime, Utc};
 

@@ -341,4 +341,4 @@ pub async fn record_open(
 
 /// Reads with no rules of their own, offered to other features and to the web layer as they are
 /// (only a feature's own service touches its repo).
-pub use super::repo::{find_open};
+pub use super::repo::find_open;

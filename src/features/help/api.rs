@@ -6,13 +6,13 @@
 //! uniformly authenticated.
 
 use super::export::{HelpCatalogDoc, catalog_doc};
+use crate::i18n::Locale;
 use crate::{
     api::problem,
     error::{AppError, AppResult, Invalid},
     web::{
         Q,
         context::{CurrentUser, RequestContext},
-        i18n::Locale,
     },
 };
 use axum::{

@@ -430,7 +430,7 @@ static MANUAL_HANDOFF_REQUIRED: HelpTopic = HelpTopic {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::web::i18n::{CATALOG, Locale, Tr};
+    use crate::i18n::{CATALOG, Locale, Tr};
 
     /// Every Fluent id a topic refers to.
     fn ids(topic: &HelpTopic) -> Vec<String> {

@@ -6,7 +6,7 @@
 
 use super::catalog::{CATALOG_VERSION, SCHEMA_VERSION};
 use super::resolver::{ResolvedTopic, all_topics};
-use crate::web::i18n::Locale;
+use crate::i18n::Locale;
 use serde::Serialize;
 use utoipa::ToSchema;
 

@@ -23,7 +23,7 @@ pub use resolver::{
 #[cfg(test)]
 mod template_tests {
     use super::*;
-    use crate::web::i18n::{Locale, Tr};
+    use crate::i18n::{Locale, Tr};
     use askama::Template;
 
     /// Stands in for a page's `Shell`: the partial only needs `shell.t`.

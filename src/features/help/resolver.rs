@@ -6,7 +6,7 @@
 use super::catalog::{HelpTopicKey, is_approved_docs_url};
 use crate::features::operations::model::{ReasonCode, RunOutcome};
 use crate::features::providers::service::{Overall, VerificationState};
-use crate::web::i18n::{Locale, Tr};
+use crate::i18n::{Locale, Tr};
 use crate::web::render::PROBLEM_TYPE_BASE;
 use serde::Serialize;
 use utoipa::ToSchema;

@@ -151,10 +151,11 @@ pub async fn start(
         if let Some(open) = repo::open_for_tenant(&state.db, tenant.id).await? {
             return Ok(Started::Resumed(open));
         }
-        let directory_id = crate::features::providers::service::find_for_tenant(&state.db, tenant.id)
-            .await?
-            .map(|c| c.directory_id)
-            .unwrap_or_default();
+        let directory_id =
+            crate::features::providers::service::find_for_tenant(&state.db, tenant.id)
+                .await?
+                .map(|c| c.directory_id)
+                .unwrap_or_default();
         (
             Some(tenant.id),
             DraftState {

@@ -3,6 +3,7 @@
 use super::model::{Draft, Step};
 use super::routes::IdentifyForm;
 use super::service::{self, NextAction, Readiness};
+use crate::i18n::Tr;
 use crate::{
     error::Invalid,
     features::{
@@ -13,7 +14,7 @@ use crate::{
         },
     },
     state::AppState,
-    web::{i18n::Tr, shell::Shell},
+    web::shell::Shell,
 };
 use askama::Template;
 use chrono::{DateTime, Utc};

@@ -1,19 +1,18 @@
 //! Operation pages: the list across the caller's tenants, the run viewer, and starting a run
 //! from a tenant's dashboard.
 
-use crate::outbound::urlencode;
 use super::api::{PAGE_SIZE, check_filters};
 use super::model::{RunOutcome, RunType};
-use super::views::{ListPage, RunPage};
 use super::service;
+use super::views::{ListPage, RunPage};
+use crate::outbound::urlencode;
 use crate::{
     access::{Capability, RunScope, TenantScope},
     error::{AppError, AppResult},
     features::{providers, reports, tenants, workspaces},
     state::AppState,
     web::{
-        FormData, Q, context::CurrentUser, context::RequestContext, html,
-        see_other, shell::Shell,
+        FormData, Q, context::CurrentUser, context::RequestContext, html, see_other, shell::Shell,
     },
 };
 use axum::{extract::State, response::Response};

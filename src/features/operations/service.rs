@@ -237,4 +237,6 @@ pub async fn start_in_scope(
 
 /// Reads with no rules of their own, offered to other features and to the web layer as they are
 /// (only a feature's own service touches its repo).
-pub use super::repo::{RunFilter, find, find_scoped, latest_of_type, list_visible, recent_for_tenant};
+pub use super::repo::{
+    RunFilter, find, find_scoped, latest_of_type, list_visible, recent_for_tenant,
+};

@@ -5,7 +5,7 @@
 //! colour and with a screen reader, in either language.
 
 use crate::features::telemetry::service::summary::TelemetrySummary;
-use crate::web::i18n::{Locale, Tr};
+use crate::i18n::{Locale, Tr};
 use chrono::NaiveDate;
 use std::collections::HashMap;
 

@@ -523,7 +523,7 @@ mod tests {
 
     #[test]
     fn every_control_has_its_texts() {
-        use crate::web::i18n::CATALOG as TEXT;
+        use crate::i18n::CATALOG as TEXT;
         for d in CATALOG {
             let k = d.key;
             for id in [k.label_key(), k.description_key(), k.effect_key()]

@@ -5,8 +5,8 @@
 pub mod chart;
 pub mod controls;
 pub mod repo;
-pub mod service;
 pub mod routes;
+pub mod service;
 pub mod tower;
 pub mod views;
 pub mod window;

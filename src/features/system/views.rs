@@ -4,14 +4,12 @@ use super::chart::Chart;
 use super::controls::{ActivePause, ControlForm, ControlKey};
 use super::service::{self, ControlChange, FailedRun, Offender, WorkspaceChoice};
 use super::tower::ControlTower;
+use crate::i18n::{CATALOG, Tr};
 use crate::{
     features::operations::model::{ReasonCode, RunType},
     features::telemetry::service::catalog,
     features::telemetry::service::summary::TelemetrySummary,
-    web::{
-        i18n::{CATALOG, Tr},
-        shell::Shell,
-    },
+    web::shell::Shell,
 };
 use askama::Template;
 use chrono::{DateTime, Utc};

@@ -200,7 +200,7 @@ mod tests {
     use super::*;
     use crate::features::operations::model::RunType;
     use crate::features::reports::model::ReportKind;
-    use crate::web::i18n::{CATALOG, Locale};
+    use crate::i18n::{CATALOG, Locale};
     use std::collections::HashSet;
 
     #[test]
@@ -301,9 +301,7 @@ mod tests {
         for key in keys {
             for locale in Locale::ALL {
                 assert!(
-                    crate::web::i18n::Catalog::ids(locale)
-                        .iter()
-                        .any(|id| id == key),
+                    crate::i18n::Catalog::ids(locale).iter().any(|id| id == key),
                     "{key} missing in {locale:?}"
                 );
             }

@@ -2,7 +2,9 @@
 
 use super::service;
 use super::views::{NoWorkspacePage, TenantPage, WorkspacePage};
-use crate::features::{operations::model::RunType, operations::service as runs, providers, reports};
+use crate::features::{
+    operations::model::RunType, operations::service as runs, providers, reports,
+};
 use crate::{
     access::{TenantScope, WorkspaceScope},
     error::AppResult,

@@ -52,4 +52,7 @@ pub async fn create(
 
 /// Reads with no rules of their own, offered to other features and to the web layer as they are
 /// (only a feature's own service touches its repo).
-pub use super::repo::{find_by_external_id, find_in_workspace, find_scoped, insert, list_all_visible, list_visible, list_visible_first};
+pub use super::repo::{
+    find_by_external_id, find_in_workspace, find_scoped, insert, list_all_visible, list_visible,
+    list_visible_first,
+};

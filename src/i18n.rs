@@ -63,14 +63,14 @@ impl Locale {
 macro_rules! ftl_files {
     ($lang:literal) => {
         &[
-            include_str!(concat!("../../locales/", $lang, "/main.ftl")),
-            include_str!(concat!("../../locales/", $lang, "/operations.ftl")),
-            include_str!(concat!("../../locales/", $lang, "/onboarding.ftl")),
-            include_str!(concat!("../../locales/", $lang, "/help.ftl")),
-            include_str!(concat!("../../locales/", $lang, "/diagnostics.ftl")),
-            include_str!(concat!("../../locales/", $lang, "/support.ftl")),
-            include_str!(concat!("../../locales/", $lang, "/system.ftl")),
-            include_str!(concat!("../../locales/", $lang, "/tokens.ftl")),
+            include_str!(concat!("../locales/", $lang, "/main.ftl")),
+            include_str!(concat!("../locales/", $lang, "/operations.ftl")),
+            include_str!(concat!("../locales/", $lang, "/onboarding.ftl")),
+            include_str!(concat!("../locales/", $lang, "/help.ftl")),
+            include_str!(concat!("../locales/", $lang, "/diagnostics.ftl")),
+            include_str!(concat!("../locales/", $lang, "/support.ftl")),
+            include_str!(concat!("../locales/", $lang, "/system.ftl")),
+            include_str!(concat!("../locales/", $lang, "/tokens.ftl")),
         ]
     };
 }
