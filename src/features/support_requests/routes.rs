@@ -12,7 +12,7 @@ use crate::{
     access::{Capability, Role, RunScope, TenantScope},
     error::{AppError, AppResult, Invalid, ServiceError},
     state::AppState,
-    web::{FormData, Q, context::RequestContext, html, see_other, shell::Shell},
+    web::{CsrfForm, Q, context::RequestContext, html, see_other, shell::Shell},
 };
 use askama::Template;
 use axum::{extract::State, http::StatusCode, response::Response};
@@ -234,7 +234,7 @@ pub async fn tenant_submit(
     State(state): State<AppState>,
     ctx: RequestContext,
     scope: TenantScope,
-    FormData(form): FormData<RequestForm>,
+    CsrfForm(form): CsrfForm<RequestForm>,
 ) -> AppResult<Response> {
     scope.require(Capability::SupportRequestsCreate)?;
     let shell = Shell::for_tenant(&state, &ctx, &scope, "tenants").await?;
@@ -288,7 +288,7 @@ pub async fn run_submit(
     State(state): State<AppState>,
     ctx: RequestContext,
     scope: RunScope,
-    FormData(form): FormData<RequestForm>,
+    CsrfForm(form): CsrfForm<RequestForm>,
 ) -> AppResult<Response> {
     scope.require(Capability::SupportRequestsCreate)?;
     let shell = run_shell(&state, &ctx, &scope).await?;

@@ -15,7 +15,7 @@ use crate::{
     features::telemetry::summary::{self, TelemetrySummary},
     state::AppState,
     web::{
-        FormData, Q,
+        CsrfForm, Q,
         context::RequestContext,
         flash, html,
         i18n::{CATALOG, Tr},
@@ -546,7 +546,7 @@ pub async fn update_control(
     _platform: PlatformUser,
     Path(control): Path<String>,
     jar: CookieJar,
-    FormData(form): FormData<ControlForm>,
+    CsrfForm(form): CsrfForm<ControlForm>,
 ) -> AppResult<Response> {
     let key = ControlKey::parse(&control).ok_or(AppError::NotFound)?;
     match controls::apply(&state.db, &ctx.audit(), state.now(), key, &form).await {

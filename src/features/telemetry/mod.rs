@@ -25,3 +25,11 @@ pub mod prune;
 pub mod recorder;
 pub mod repo;
 pub mod summary;
+
+use crate::state::AppState;
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+/// The telemetry summary for platform operators.
+pub fn api() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(api::summary))
+}
