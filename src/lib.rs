@@ -2,8 +2,8 @@
 //! surface from one route list: each feature registers its browser routes in its `routes()`
 //! ([`web::routing::Routes`]) and its API routes in its `api()` (a `utoipa_axum`
 //! [`OpenApiRouter`], whose `routes!` registers the handler and its OpenAPI operation together).
-//! The served OpenAPI document ([`openapi`]) and [`route_table`] (which the access-matrix test
-//! reads) are both derived from those same registrations.
+//! The served OpenAPI document (`/api/v1/openapi.json`) and [`route_table`] (which the
+//! access-matrix test reads) are both derived from those same registrations.
 
 pub mod access;
 pub mod api;
@@ -88,12 +88,6 @@ fn api_routes() -> OpenApiRouter<AppState> {
 
 async fn root() -> axum::response::Response {
     web::found("/admin")
-}
-
-/// The OpenAPI document `/api/v1/openapi.json` serves, generated from the registered API
-/// routes.
-pub fn openapi() -> serde_json::Value {
-    api::document(api_routes().into_openapi())
 }
 
 /// Every route [`app`] serves: the browser and ops routes in registration order, then one entry
