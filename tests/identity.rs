@@ -363,8 +363,10 @@ async fn cross_site_and_tokenless_posts_are_rejected() {
 /// host, without the rewrite, is the positive control of the same-host rule).
 #[tokio::test]
 async fn forms_behind_a_host_rewriting_proxy_are_accepted_from_public_url_only() {
-    let mut config = Config::default();
-    config.public_url = "https://console.example".into();
+    let config = Config {
+        public_url: "https://console.example".into(),
+        ..Config::default()
+    };
     let app = TestApp::with_config(config).await;
     let session = app.session_for("owner@contoso.test").await;
     let post = |host: &'static str, origin: &'static str, fetch_site: Option<&'static str>| {
