@@ -1,6 +1,9 @@
 //! TenantPilot: a multi-tenant operations console for MSPs. [`app`] builds the whole HTTP
-//! surface; [`route_table`] lists every route it registers, so tests can prove each one has an
-//! access rule.
+//! surface from one route list: each feature registers its browser routes in its `routes()`
+//! ([`web::routing::Routes`]) and its API routes in its `api()` (a `utoipa_axum`
+//! [`OpenApiRouter`], whose `routes!` registers the handler and its OpenAPI operation together).
+//! The served OpenAPI document (`/api/v1/openapi.json`) and [`route_table`] (which the
+//! access-matrix test reads) are both derived from those same registrations.
 
 pub mod access;
 pub mod api;
@@ -24,12 +27,10 @@ pub mod validate;
 pub mod web;
 
 use axum::{
-    Router,
+    Extension, Router,
     extract::DefaultBodyLimit,
-    handler::Handler,
     http::{HeaderName, HeaderValue, StatusCode, header},
     middleware,
-    routing::{MethodRouter, delete, get, patch, post},
 };
 use state::AppState;
 use std::time::Duration;
@@ -41,191 +42,61 @@ use tower_http::{
     timeout::TimeoutLayer,
     trace::TraceLayer,
 };
+use utoipa::OpenApi;
+use utoipa_axum::{router::OpenApiRouter, routes};
+pub use web::routing::RouteInfo;
+use web::routing::Routes;
 
-/// One registered route: method and path template.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct RouteInfo {
-    /// HTTP method.
-    pub method: &'static str,
-    /// Path template as registered, e.g. `/admin/t/{tenant}`.
-    pub path: &'static str,
-}
-
-/// Router plus the list of what it registered.
-struct Routes {
-    router: Router<AppState>,
-    list: Vec<RouteInfo>,
-}
-
-impl Routes {
-    fn add(
-        mut self,
-        method: &'static str,
-        path: &'static str,
-        route: MethodRouter<AppState>,
-    ) -> Self {
-        self.router = self.router.route(path, route);
-        self.list.push(RouteInfo { method, path });
-        self
-    }
-
-    fn get<H: Handler<T, AppState>, T: 'static>(self, path: &'static str, h: H) -> Self {
-        self.add("GET", path, get(h))
-    }
-
-    fn post<H: Handler<T, AppState>, T: 'static>(self, path: &'static str, h: H) -> Self {
-        self.add("POST", path, post(h))
-    }
-
-    fn patch<H: Handler<T, AppState>, T: 'static>(self, path: &'static str, h: H) -> Self {
-        self.add("PATCH", path, patch(h))
-    }
-
-    fn delete<H: Handler<T, AppState>, T: 'static>(self, path: &'static str, h: H) -> Self {
-        self.add("DELETE", path, delete(h))
-    }
-}
-
-fn routes() -> Routes {
+/// Every browser and ops route, merged from the features' `routes()`.
+fn browser_routes() -> Routes {
     use features::{
-        account, diagnostics, help, onboarding, operations, reports, support_requests, system,
-        telemetry, tenants,
+        account, diagnostics, onboarding, operations, reports, support_requests, system, tenants,
     };
-    Routes {
-        router: Router::new(),
-        list: Vec::new(),
-    }
-    // ops
-    .get("/healthz", api::healthz)
-    .get("/readyz", api::readyz)
-    .get("/metrics", web::metrics::render)
-    .get("/static/{file}", web::assets::serve)
-    // identity
-    .get("/", root)
-    .get("/login", auth::routes::login_form)
-    .post("/login", auth::routes::login)
-    .post("/logout", auth::routes::logout)
-    .get("/account", account::routes::page)
-    .post("/account", account::routes::save)
-    .post("/account/tokens", account::routes::create_token)
-    .get(
-        "/account/tokens/{id}/revoke",
-        account::routes::confirm_revoke,
-    )
-    .post("/account/tokens/{id}/revoke", account::routes::revoke_token)
-    // admin plane
-    .get("/admin", tenants::routes::admin_home)
-    .get("/admin/w/{workspace}", tenants::routes::workspace_home)
-    .get("/admin/w/{workspace}/audit", audit::routes::page)
-    .get("/admin/t/{tenant}", tenants::routes::dashboard)
-    .post("/admin/t/{tenant}/operations", operations::routes::start)
-    .get("/admin/t/{tenant}/reports", reports::routes::index)
-    .get("/admin/t/{tenant}/reports/{report}", reports::routes::show)
-    .get(
-        "/admin/t/{tenant}/review-packs/{pack}",
-        reports::routes::download,
-    )
-    .post(
-        "/admin/t/{tenant}/support-diagnostics",
-        diagnostics::routes::open_tenant,
-    )
-    .get(
-        "/admin/t/{tenant}/support-diagnostics/{opening}",
-        diagnostics::routes::show_tenant,
-    )
-    .get(
-        "/admin/t/{tenant}/support-requests/new",
-        support_requests::routes::tenant_form,
-    )
-    .post(
-        "/admin/t/{tenant}/support-requests",
-        support_requests::routes::tenant_submit,
-    )
-    .get("/admin/operations", operations::routes::list)
-    .get("/admin/operations/{run}", operations::routes::show)
-    .post(
-        "/admin/operations/{run}/support-diagnostics",
-        diagnostics::routes::open_run,
-    )
-    .get(
-        "/admin/operations/{run}/support-diagnostics/{opening}",
-        diagnostics::routes::show_run,
-    )
-    .get(
-        "/admin/operations/{run}/support-requests/new",
-        support_requests::routes::run_form,
-    )
-    .post(
-        "/admin/operations/{run}/support-requests",
-        support_requests::routes::run_submit,
-    )
-    .get("/admin/onboarding", onboarding::routes::index)
-    .post("/admin/onboarding", onboarding::routes::create)
-    .get("/admin/onboarding/{draft}", onboarding::routes::show)
-    .post("/admin/onboarding/{draft}", onboarding::routes::update)
-    // system plane
-    .get("/system", system::routes::overview)
-    .get("/system/controls", system::routes::controls)
-    .post("/system/controls/{control}", system::routes::update_control)
-    .get(
-        "/system/support-desk",
-        support_requests::desk_console_routes::page,
-    )
-    .post(
-        "/system/support-desk/test-ticket",
-        support_requests::desk_console_routes::send_test_ticket,
-    )
-    // API
-    .get("/api/v1/openapi.json", api::openapi_json)
-    .get("/api/v1/me", account::api::get)
-    .patch("/api/v1/me", account::api::patch)
-    .get("/api/v1/me/tokens", account::tokens_api::list)
-    .post("/api/v1/me/tokens", account::tokens_api::create)
-    .delete("/api/v1/me/tokens/{id}", account::tokens_api::revoke)
-    .get("/api/v1/tenants", tenants::api::list)
-    .get("/api/v1/tenants/{tenant}", tenants::api::get)
-    .get("/api/v1/audit", audit::api::list)
-    .get("/api/v1/tenants/{tenant}/operations", operations::api::list)
-    .post(
-        "/api/v1/tenants/{tenant}/operations",
-        operations::api::start,
-    )
-    .get("/api/v1/operations/{run}", operations::api::get)
-    .get("/api/v1/help/topics", help::api::topics)
-    .post(
-        "/api/v1/tenants/{tenant}/support-diagnostics",
-        diagnostics::api::tenant,
-    )
-    .post(
-        "/api/v1/operations/{run}/support-diagnostics",
-        diagnostics::api::run,
-    )
-    .post(
-        "/api/v1/tenants/{tenant}/support-requests",
-        support_requests::api::tenant_submit,
-    )
-    .get(
-        "/api/v1/tenants/{tenant}/support-requests/latest",
-        support_requests::api::tenant_latest,
-    )
-    .post(
-        "/api/v1/operations/{run}/support-requests",
-        support_requests::api::run_submit,
-    )
-    .get(
-        "/api/v1/operations/{run}/support-requests/latest",
-        support_requests::api::run_latest,
-    )
-    .get("/api/v1/system/telemetry/summary", telemetry::api::summary)
+    Routes::new()
+        // ops
+        .get("/healthz", api::healthz)
+        .get("/readyz", api::readyz)
+        .get("/metrics", web::metrics::render)
+        .get("/static/{file}", web::assets::serve)
+        .get("/", root)
+        .merge(auth::routes())
+        .merge(account::routes())
+        .merge(tenants::routes())
+        .merge(audit::routes())
+        .merge(operations::routes())
+        .merge(reports::routes())
+        .merge(diagnostics::routes())
+        .merge(support_requests::routes())
+        .merge(onboarding::routes())
+        .merge(system::routes())
+}
+
+/// Every `/api/v1` route with its OpenAPI operation, merged from the features' `api()`, on top
+/// of the document's fixed parts ([`api::ApiDoc`]: info, security scheme, problem responses).
+fn api_routes() -> OpenApiRouter<AppState> {
+    use features::{account, diagnostics, help, operations, support_requests, telemetry, tenants};
+    OpenApiRouter::with_openapi(api::ApiDoc::openapi())
+        .routes(routes!(api::openapi_json))
+        .merge(account::api())
+        .merge(tenants::api())
+        .merge(audit::api())
+        .merge(operations::api())
+        .merge(help::api())
+        .merge(diagnostics::api())
+        .merge(support_requests::api())
+        .merge(telemetry::api())
 }
 
 async fn root() -> axum::response::Response {
     web::found("/admin")
 }
 
-/// Every route [`app`] serves, in registration order.
+/// Every route [`app`] serves: the browser and ops routes in registration order, then one entry
+/// per operation of the OpenAPI document (by path, then method).
 pub fn route_table() -> Vec<RouteInfo> {
-    routes().list
+    let mut table = browser_routes().list().to_vec();
+    table.extend(api::operations(&api_routes().into_openapi()));
+    table
 }
 
 #[derive(Clone, Copy)]
@@ -245,8 +116,11 @@ pub fn app(state: AppState) -> Router {
     let request_id = HeaderName::from_static("x-request-id");
     let body_limit = state.config.http.body_limit_bytes;
     let timeout = Duration::from_secs(state.config.http.request_timeout_secs);
-    routes()
-        .router
+    let (api, document) = api_routes().split_for_parts();
+    browser_routes()
+        .into_router()
+        .merge(api)
+        .layer(Extension(api::ServedDocument::new(api::document(document))))
         .route_layer(middleware::from_fn(web::metrics::tag_route))
         .layer(DefaultBodyLimit::max(body_limit))
         .layer(RequestBodyLimitLayer::new(body_limit))
@@ -254,6 +128,7 @@ pub fn app(state: AppState) -> Router {
             StatusCode::REQUEST_TIMEOUT,
             timeout,
         ))
+        .layer(web::csrf::cross_origin_layer(&state.config.public_url))
         .layer(middleware::from_fn_with_state(
             state.clone(),
             web::context::layer,

@@ -15,8 +15,8 @@ use tenantpilot::{
         tenants,
         workspaces::{self, model::TenantSelection},
     },
-    state::AppState,
     i18n::{Locale, Tr},
+    state::AppState,
 };
 
 #[derive(Parser)]

@@ -602,6 +602,63 @@ async fn every_route_answers_every_caller_with_the_exact_status() {
     );
 }
 
+/// The CSRF token is checked by the `CsrfForm` extractor of each form handler, not by a
+/// middleware, so a handler that forgets it would accept a forged form: replay every form route
+/// of the matrix, for every caller its handler serves (200, 303 or 422 above), with a forged
+/// token, and expect `403` instead.
+#[tokio::test]
+async fn every_form_route_refuses_a_forged_csrf_token() {
+    let app = TestApp::new().await;
+    let ids = ids(&app).await;
+    let mut failures = Vec::new();
+    let mut replayed = 0;
+    for row in matrix() {
+        let Call::Form(path, fields) = &row.call else {
+            continue;
+        };
+        for (column, actor) in ACTORS.iter().enumerate() {
+            if ![200, 303, 422].contains(&row.expect[column]) {
+                continue;
+            }
+            let session = if *actor == "anonymous" {
+                app.anonymous().await
+            } else {
+                app.session_for(actor).await
+            };
+            let forged = common::Session {
+                cookie: session.cookie,
+                csrf: "forged".into(),
+            };
+            let fields: Vec<(&str, &str)> = fields
+                .iter()
+                .map(|(k, v)| {
+                    (
+                        *k,
+                        if *v == "$actor" {
+                            "nobody@contoso.test"
+                        } else {
+                            *v
+                        },
+                    )
+                })
+                .collect();
+            let status = app
+                .post_form(&substitute(path, &ids), &forged, &fields)
+                .await
+                .status;
+            replayed += 1;
+            if status != StatusCode::FORBIDDEN {
+                failures.push(format!(
+                    "{} {} as {actor} with a forged token: {status}",
+                    row.method, row.template
+                ));
+            }
+        }
+    }
+    assert!(replayed >= 15, "only {replayed} form calls replayed");
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
 #[tokio::test]
 async fn out_of_scope_and_missing_tenants_are_indistinguishable() {
     let app = TestApp::new().await;

@@ -357,6 +357,70 @@ async fn cross_site_and_tokenless_posts_are_rejected() {
     assert_eq!(r.status, StatusCode::FORBIDDEN);
 }
 
+/// Behind a reverse proxy that rewrites `Host` to an internal name, a same-origin form carries
+/// `Origin: <public_url>`, which no longer equals `Host`: trusting `public_url`'s origin keeps
+/// it working, while a foreign origin stays refused (and a request straight to the proxy's
+/// host, without the rewrite, is the positive control of the same-host rule).
+#[tokio::test]
+async fn forms_behind_a_host_rewriting_proxy_are_accepted_from_public_url_only() {
+    let config = Config {
+        public_url: "https://console.example".into(),
+        ..Config::default()
+    };
+    let app = TestApp::with_config(config).await;
+    let session = app.session_for("owner@contoso.test").await;
+    let post = |host: &'static str, origin: &'static str, fetch_site: Option<&'static str>| {
+        let session = session.clone();
+        let app = &app;
+        async move {
+            let body = serde_urlencoded::to_string([
+                ("_csrf", session.csrf.as_str()),
+                ("display_name", "Behind Proxy"),
+            ])
+            .unwrap();
+            let mut b = axum::http::Request::builder()
+                .method("POST")
+                .uri("/account")
+                .header("host", host)
+                .header("origin", origin)
+                .header("cookie", &session.cookie)
+                .header("content-type", "application/x-www-form-urlencoded");
+            if let Some(site) = fetch_site {
+                b = b.header("sec-fetch-site", site);
+            }
+            app.send(b.body(axum::body::Body::from(body)).unwrap())
+                .await
+                .status
+        }
+    };
+    let internal = "tenantpilot.internal:8080";
+    assert_eq!(
+        post(internal, "https://console.example", None).await,
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(
+        post(internal, "https://console.example", Some("cross-site")).await,
+        StatusCode::SEE_OTHER,
+        "public_url is trusted even where the browser cannot tell it is the same site"
+    );
+    assert_eq!(
+        post(internal, "https://evil.example", None).await,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        post(internal, "https://console.example.evil.example", None).await,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        post(internal, "https://evil.example", Some("cross-site")).await,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        post("console.example", "https://console.example", None).await,
+        StatusCode::SEE_OTHER
+    );
+}
+
 #[tokio::test]
 async fn api_tokens_are_hashed_and_only_work_on_the_api() {
     let app = TestApp::new().await;

@@ -1,5 +1,6 @@
-//! JSON API plumbing: the strict JSON body extractor, the problem schema, the OpenAPI document
-//! generated from the handlers' annotations, and the ops endpoints.
+//! JSON API plumbing: the strict JSON body extractor, the problem type, the fixed parts of the
+//! OpenAPI document (its paths come from the features' `api()` routers, merged in `crate::app`)
+//! and the ops endpoints.
 
 pub mod problem;
 
@@ -8,15 +9,16 @@ use crate::{
     state::AppState,
 };
 use axum::{
-    Json,
+    Extension, Json,
     body::Bytes,
     extract::{FromRequest, Request, State},
     http::{HeaderMap, StatusCode, header},
     response::{IntoResponse, Response},
 };
-use serde::{Serialize, de::DeserializeOwned};
+use serde::de::DeserializeOwned;
+use std::sync::Arc;
 use utoipa::{
-    Modify, OpenApi, ToSchema,
+    Modify, OpenApi,
     openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme},
 };
 
@@ -112,38 +114,6 @@ pub fn page_number(page: Option<u32>, errors: &mut Vec<Invalid>) -> i64 {
     in_range("page", "validation-page-range", page, 1, MAX_PAGE, errors)
 }
 
-/// RFC 9457 problem document, as every API error is returned.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ProblemDoc {
-    /// Stable URI `urn:tenantpilot:problem:<slug>`.
-    #[serde(rename = "type")]
-    pub kind: String,
-    /// Short summary in the caller's language.
-    pub title: String,
-    /// HTTP status.
-    pub status: u16,
-    /// What happened and what to do.
-    pub detail: String,
-    /// Request path.
-    pub instance: String,
-    /// Correlation id.
-    pub request_id: String,
-    /// One entry per refused property (`invalid-json-fields`, `validation-failed`).
-    pub errors: Option<Vec<FieldProblem>>,
-}
-
-/// One invalid field.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct FieldProblem {
-    /// Field name, or the JSON path of the offending property (`a.b[0]`).
-    pub field: String,
-    /// Stable code: `required`, `invalid_type`, `invalid_value`, `unknown_field`, or the
-    /// message id of the rule that refused the value.
-    pub code: String,
-    /// Message in the caller's language.
-    pub message: String,
-}
-
 struct BearerAuth;
 
 impl Modify for BearerAuth {
@@ -157,36 +127,15 @@ impl Modify for BearerAuth {
     }
 }
 
-/// The OpenAPI document; every `/api/v1` handler is listed here (a test checks the router
-/// and this list agree).
+/// The document's fixed parts: info, the bearer security scheme, one response component per
+/// problem status and the schemas no operation references. The paths come from the routes
+/// registered through `utoipa_axum::routes!` (see `crate::app`), which merge into this.
 #[derive(OpenApi)]
 #[openapi(
     info(title = "TenantPilot API", version = "1"),
-    paths(
-        crate::features::account::api::get,
-        crate::features::account::api::patch,
-        crate::features::account::tokens_api::list,
-        crate::features::account::tokens_api::create,
-        crate::features::account::tokens_api::revoke,
-        crate::features::tenants::api::list,
-        crate::features::tenants::api::get,
-        crate::audit::api::list,
-        crate::features::operations::api::list,
-        crate::features::operations::api::start,
-        crate::features::operations::api::get,
-        crate::features::help::api::topics,
-        crate::features::diagnostics::api::tenant,
-        crate::features::diagnostics::api::run,
-        crate::features::support_requests::api::tenant_submit,
-        crate::features::support_requests::api::tenant_latest,
-        crate::features::support_requests::api::run_submit,
-        crate::features::support_requests::api::run_latest,
-        crate::features::telemetry::api::summary,
-        openapi_json,
-    ),
     components(schemas(
-        ProblemDoc,
-        FieldProblem,
+        problem::ProblemDoc,
+        problem::FieldProblem,
         crate::features::help::HelpCatalogDoc,
         crate::features::help::HelpCatalogExport,
         crate::features::help::ResolvedTopic,
@@ -195,18 +144,30 @@ impl Modify for BearerAuth {
 )]
 pub struct ApiDoc;
 
+/// The finished document (see [`document`]), put into the request extensions by `crate::app`
+/// for [`openapi_json`]; serialized once, on start.
+#[derive(Clone)]
+pub struct ServedDocument(Arc<serde_json::Value>);
+
+impl ServedDocument {
+    /// Wraps the document to serve.
+    pub fn new(document: serde_json::Value) -> ServedDocument {
+        ServedDocument(Arc::new(document))
+    }
+}
+
 /// This document, generated from the code.
 #[utoipa::path(get, path = "/api/v1/openapi.json", operation_id = "get_openapi_document", tag = "meta",
     responses((status = 200, description = "OpenAPI 3.1 document")))]
-pub async fn openapi_json() -> Response {
-    Json(document()).into_response()
+pub async fn openapi_json(Extension(document): Extension<ServedDocument>) -> Response {
+    Json(document.0.as_ref()).into_response()
 }
 
-/// The served document: [`ApiDoc`] plus what utoipa's types cannot state (JSON Schema
-/// `if`/`then`): a `link_existing_ticket` submission needs a non-blank reference, and a new
-/// token with `no_expiry: true` takes no `expires_in_days`.
-pub fn document() -> serde_json::Value {
-    let mut doc = serde_json::to_value(ApiDoc::openapi()).unwrap_or(serde_json::Value::Null);
+/// The served document: `api` (the registered routes over [`ApiDoc`]) plus what utoipa's types
+/// cannot state (JSON Schema `if`/`then`): a `link_existing_ticket` submission needs a non-blank
+/// reference, and a new token with `no_expiry: true` takes no `expires_in_days`.
+pub fn document(api: utoipa::openapi::OpenApi) -> serde_json::Value {
+    let mut doc = serde_json::to_value(api).unwrap_or(serde_json::Value::Null);
     if let Some(submission) = doc.pointer_mut("/components/schemas/SupportRequestHandoffSubmission")
     {
         submission["if"] = serde_json::json!({
@@ -230,6 +191,33 @@ pub fn document() -> serde_json::Value {
         });
     }
     doc
+}
+
+/// One route per operation of `api`, by path and then method: the API part of
+/// `crate::route_table`.
+pub fn operations(api: &utoipa::openapi::OpenApi) -> Vec<crate::web::routing::RouteInfo> {
+    api.paths
+        .paths
+        .iter()
+        .flat_map(|(path, item)| {
+            [
+                ("GET", item.get.is_some()),
+                ("PUT", item.put.is_some()),
+                ("POST", item.post.is_some()),
+                ("DELETE", item.delete.is_some()),
+                ("OPTIONS", item.options.is_some()),
+                ("HEAD", item.head.is_some()),
+                ("PATCH", item.patch.is_some()),
+                ("TRACE", item.trace.is_some()),
+            ]
+            .into_iter()
+            .filter(|(_, present)| *present)
+            .map(|(method, _)| crate::web::routing::RouteInfo {
+                method,
+                path: path.clone(),
+            })
+        })
+        .collect()
 }
 
 /// An optional integer body property as JSON Schema counts integers: `30` and `30.0` are the

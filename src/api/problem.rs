@@ -1,6 +1,8 @@
-//! Error responses in the OpenAPI document: every error status is one response component
-//! (`#/components/responses/<Name>`) whose `application/problem+json` content references the one
-//! `ProblemDoc` schema, and handlers list the groups of statuses they can answer:
+//! The problem body and its place in the OpenAPI document. [`ProblemDoc`] is the one type of
+//! every `application/problem+json` body: `crate::web::render` serializes it, and the document
+//! takes its schema from it. Every error status is one response component
+//! (`#/components/responses/<Name>`) whose content references that schema, and handlers list the
+//! groups of statuses they can answer:
 //!
 //! ```text
 //! responses((status = 200, description = "…", body = Thing), problem::Common, problem::InScope, problem::Body)
@@ -10,10 +12,45 @@
 //! names something the caller may not see, `Capability` when a role check follows, `Query` when
 //! the route reads a query string, `Body` when it reads a JSON body (`ApiJson`).
 
+use serde::Serialize;
 use std::collections::BTreeMap;
+use utoipa::ToSchema;
 use utoipa::openapi::{
     Components, ContentBuilder, Ref, RefOr, ResponseBuilder, response::Response,
 };
+
+/// RFC 9457 problem document, as every API error is returned.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ProblemDoc {
+    /// Stable URI `urn:tenantpilot:problem:<slug>`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// Short summary in the caller's language.
+    pub title: String,
+    /// HTTP status.
+    pub status: u16,
+    /// What happened and what to do.
+    pub detail: String,
+    /// Request path.
+    pub instance: String,
+    /// Correlation id.
+    pub request_id: String,
+    /// One entry per refused property (`invalid-json-fields`, `validation-failed`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub errors: Option<Vec<FieldProblem>>,
+}
+
+/// One invalid field.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FieldProblem {
+    /// Field name, or the JSON path of the offending property (`a.b[0]`).
+    pub field: String,
+    /// Stable code: `required`, `invalid_type`, `invalid_value`, `unknown_field`, or the
+    /// message id of the rule that refused the value.
+    pub code: String,
+    /// Message in the caller's language.
+    pub message: String,
+}
 
 /// Every problem status the API answers: status, component name, description.
 const STATUSES: &[(u16, &str, &str)] = &[

@@ -10,6 +10,16 @@ pub mod tokens_repo;
 pub mod users;
 pub mod views;
 
+use crate::web::routing::Routes;
+
+/// Signing in and out.
+pub fn routes() -> Routes {
+    Routes::new()
+        .get("/login", routes::login_form)
+        .post("/login", routes::login)
+        .post("/logout", routes::logout)
+}
+
 use users::User;
 
 /// The authenticated caller of one request.
@@ -51,10 +61,4 @@ pub fn random_token() -> String {
     let mut bytes = [0u8; 32];
     rand::rngs::OsRng.fill_bytes(&mut bytes);
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
-}
-
-/// Compares two secrets without leaking where they differ through timing.
-pub fn constant_time_eq(a: &str, b: &str) -> bool {
-    let (a, b) = (a.as_bytes(), b.as_bytes());
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }

@@ -9,7 +9,7 @@ use crate::{
     state::AppState,
     validate,
     web::{
-        FormData, Q, context::RequestContext, csrf, flash, found, html, safe_next, see_other,
+        CsrfForm, Q, context::RequestContext, csrf, flash, found, html, safe_next, see_other,
         shell::Shell,
     },
 };
@@ -96,7 +96,7 @@ pub async fn login(
     State(state): State<AppState>,
     ctx: RequestContext,
     jar: CookieJar,
-    FormData(form): FormData<LoginForm>,
+    CsrfForm(form): CsrfForm<LoginForm>,
 ) -> AppResult<Response> {
     let t = Tr(ctx.locale);
     let now = state.now();
@@ -200,6 +200,7 @@ pub async fn logout(
     State(state): State<AppState>,
     ctx: RequestContext,
     jar: CookieJar,
+    _csrf: CsrfForm,
 ) -> AppResult<Response> {
     if let Some(identity) = ctx.identity.as_deref()
         && let super::Via::Session { token_hash, .. } = &identity.via

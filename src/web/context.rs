@@ -1,6 +1,6 @@
 //! The request-context middleware: resolves who is calling (session cookie on the browser
-//! planes, bearer token on `/api`), their language and client address, enforces CSRF on
-//! browser writes, and renders any error the handler returned in the plane's format.
+//! planes, bearer token on `/api`), their language and client address, and renders any error
+//! the handler (or the CSRF checks of [`super::csrf`]) returned in the plane's format.
 
 use super::{csrf, flash::Flash, metrics::RouteTag, render};
 use crate::i18n::Locale;
@@ -30,7 +30,8 @@ pub enum Plane {
 }
 
 impl Plane {
-    fn of(path: &str) -> Plane {
+    /// The plane of a request path.
+    pub fn of(path: &str) -> Plane {
         if path == "/api" || path.starts_with("/api/") {
             Plane::Api
         } else if matches!(path, "/healthz" | "/readyz" | "/metrics")
@@ -219,23 +220,6 @@ pub async fn layer(State(state): State<AppState>, mut request: Request, next: Ne
             ctx.identity = identity.map(Arc::new);
         }
         Err(e) => return render::error(&ctx, e),
-    }
-    if plane == Plane::Browser && !request.method().is_safe() {
-        if let Err(e) = csrf::check_origin(request.headers()) {
-            return render::error(&ctx, e);
-        }
-        let expected = ctx.csrf_token();
-        let expected = (!expected.is_empty()).then_some(expected);
-        match csrf::check_token(
-            request,
-            expected.as_deref(),
-            state.config.http.body_limit_bytes,
-        )
-        .await
-        {
-            Ok(r) => request = r,
-            Err(e) => return render::error(&ctx, e),
-        }
     }
     request.extensions_mut().insert(ctx.clone());
     let mut response = next.run(request).await;

@@ -7,7 +7,10 @@ pub mod csrf;
 pub mod flash;
 pub mod metrics;
 pub mod render;
+pub mod routing;
 pub mod shell;
+
+pub use csrf::CsrfForm;
 
 use axum::{
     http::{HeaderValue, StatusCode, header},
@@ -149,29 +152,6 @@ impl<S: Send + Sync, T: serde::de::DeserializeOwned> axum::extract::FromRequestP
                 )],
             }
         })
-    }
-}
-
-/// Form-body extractor whose rejection is our error page instead of plain text.
-pub struct FormData<T>(pub T);
-
-impl<S: Send + Sync, T: serde::de::DeserializeOwned> axum::extract::FromRequest<S> for FormData<T> {
-    type Rejection = crate::error::AppError;
-
-    async fn from_request(req: axum::extract::Request, state: &S) -> Result<Self, Self::Rejection> {
-        use axum::extract::rejection::FormRejection;
-        axum::Form::<T>::from_request(req, state)
-            .await
-            .map(|f| FormData(f.0))
-            .map_err(|e| match e {
-                FormRejection::InvalidFormContentType(_) => {
-                    crate::error::AppError::UnsupportedMediaType
-                }
-                other if other.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-                    crate::error::AppError::PayloadTooLarge
-                }
-                other => crate::error::AppError::bad_request("invalid-form", other.body_text()),
-            })
     }
 }
 

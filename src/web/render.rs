@@ -6,6 +6,7 @@ use super::{
     found,
     shell::Shell,
 };
+use crate::api::problem::{FieldProblem, ProblemDoc};
 use crate::error::AppError;
 use crate::i18n::{CATALOG, Tr};
 use crate::outbound::urlencode;
@@ -15,7 +16,6 @@ use axum::{
     http::{HeaderValue, header},
     response::{IntoResponse, Response},
 };
-use serde_json::json;
 
 /// Base of every problem `type` URI; the slug after it is stable.
 pub const PROBLEM_TYPE_BASE: &str = "urn:tenantpilot:problem:";
@@ -89,32 +89,42 @@ pub fn error(ctx: &RequestContext, error: AppError) -> Response {
     let title = t.t(&format!("error-{}-title", generic_slug(&error)));
     let detail = detail(t, &error);
     let mut response = if ctx.plane == Plane::Api {
-        let mut body = json!({
-            "type": problem_type(&error),
-            "title": title,
-            "status": status.as_u16(),
-            "detail": detail,
-            "instance": ctx.uri,
-            "request_id": ctx.request_id,
-        });
-        if let AppError::Validation(fields) = &error {
-            body["errors"] = fields
-                .iter()
-                .map(|f| json!({"field": f.field, "code": f.key, "message": t.t(f.key)}))
-                .collect();
-        }
-        if let AppError::InvalidFields { fields, .. } = &error {
-            body["errors"] = fields
-                .iter()
-                .map(|f| {
-                    json!({"field": f.field, "code": f.fault.code(), "message": t.t(f.fault.key())})
-                })
-                .collect();
-        }
+        let errors = match &error {
+            AppError::Validation(fields) => Some(
+                fields
+                    .iter()
+                    .map(|f| FieldProblem {
+                        field: f.field.to_string(),
+                        code: f.key.to_string(),
+                        message: t.t(f.key),
+                    })
+                    .collect(),
+            ),
+            AppError::InvalidFields { fields, .. } => Some(
+                fields
+                    .iter()
+                    .map(|f| FieldProblem {
+                        field: f.field.clone(),
+                        code: f.fault.code().to_string(),
+                        message: t.t(f.fault.key()),
+                    })
+                    .collect(),
+            ),
+            _ => None,
+        };
+        let body = ProblemDoc {
+            kind: problem_type(&error),
+            title,
+            status: status.as_u16(),
+            detail,
+            instance: ctx.uri.clone(),
+            request_id: ctx.request_id.clone(),
+            errors,
+        };
         let mut r = (status, Json(body)).into_response();
         r.headers_mut().insert(
             header::CONTENT_TYPE,
-            HeaderValue::from_static("application/problem+json"),
+            HeaderValue::from_static(crate::api::PROBLEM_JSON),
         );
         r
     } else {

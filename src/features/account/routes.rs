@@ -10,7 +10,7 @@ use crate::{
     error::{AppError, AppResult, ServiceError},
     state::AppState,
     web::{
-        FormData,
+        CsrfForm,
         context::{CurrentUser, RequestContext},
         flash, html, see_other,
         shell::Shell,
@@ -123,7 +123,7 @@ pub async fn save(
     ctx: RequestContext,
     CurrentUser(identity): CurrentUser,
     jar: CookieJar,
-    FormData(form): FormData<AccountForm>,
+    CsrfForm(form): CsrfForm<AccountForm>,
 ) -> AppResult<Response> {
     let (locale, mut errors) = users::check_profile(&form.display_name, Some(&form.locale));
     let result = if errors.is_empty() {
@@ -166,7 +166,7 @@ pub async fn create_token(
     State(state): State<AppState>,
     ctx: RequestContext,
     CurrentUser(identity): CurrentUser,
-    FormData(form): FormData<TokenForm>,
+    CsrfForm(form): CsrfForm<TokenForm>,
 ) -> AppResult<Response> {
     let result = match form.expiry(&state) {
         Ok(expiry) => {
@@ -243,6 +243,7 @@ pub async fn revoke_token(
     CurrentUser(identity): CurrentUser,
     jar: CookieJar,
     Path(id): Path<String>,
+    _csrf: CsrfForm,
 ) -> AppResult<Response> {
     let outcome = tokens::revoke(
         &state.db,

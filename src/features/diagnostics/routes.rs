@@ -43,6 +43,7 @@ pub async fn open_tenant(
     State(state): State<AppState>,
     ctx: RequestContext,
     scope: TenantScope,
+    _csrf: crate::web::CsrfForm,
 ) -> AppResult<Response> {
     scope.require(Capability::SupportDiagnosticsView)?;
     let id = service::record_open(
@@ -65,6 +66,7 @@ pub async fn open_run(
     State(state): State<AppState>,
     ctx: RequestContext,
     scope: RunScope,
+    _csrf: crate::web::CsrfForm,
 ) -> AppResult<Response> {
     scope.require(Capability::SupportDiagnosticsView)?;
     let id = service::record_open(

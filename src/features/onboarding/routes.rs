@@ -24,7 +24,7 @@ use crate::{
     },
     state::AppState,
     web::{
-        FormData, Q, context::CurrentUser, context::RequestContext, html, see_other, shell::Shell,
+        CsrfForm, Q, context::CurrentUser, context::RequestContext, html, see_other, shell::Shell,
     },
 };
 use axum::{
@@ -175,7 +175,7 @@ pub async fn create(
     State(state): State<AppState>,
     ctx: RequestContext,
     CurrentUser(identity): CurrentUser,
-    FormData(form): FormData<IdentifyForm>,
+    CsrfForm(form): CsrfForm<IdentifyForm>,
 ) -> AppResult<Response> {
     if identity.user.is_platform {
         return Err(AppError::NotFound);
@@ -401,7 +401,7 @@ pub async fn update(
     ctx: RequestContext,
     CurrentUser(identity): CurrentUser,
     Path(raw_id): Path<String>,
-    FormData(form): FormData<UpdateForm>,
+    CsrfForm(form): CsrfForm<UpdateForm>,
 ) -> AppResult<Response> {
     let draft = draft_in_scope(&state, &identity, &raw_id).await?;
     let version: i64 = form

@@ -12,7 +12,7 @@ use crate::{
     features::{providers, reports, tenants, workspaces},
     state::AppState,
     web::{
-        FormData, Q, context::CurrentUser, context::RequestContext, html, see_other, shell::Shell,
+        CsrfForm, Q, context::CurrentUser, context::RequestContext, html, see_other, shell::Shell,
     },
 };
 use axum::{extract::State, response::Response};
@@ -175,7 +175,7 @@ pub async fn start(
     State(state): State<AppState>,
     ctx: RequestContext,
     scope: TenantScope,
-    FormData(form): FormData<StartForm>,
+    CsrfForm(form): CsrfForm<StartForm>,
 ) -> AppResult<Response> {
     let run = service::start_in_scope(&state, &ctx.audit(), &scope, &form.run_type).await?;
     Ok(see_other(&format!("/admin/operations/{}", run.id)))

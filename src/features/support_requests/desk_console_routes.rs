@@ -84,6 +84,7 @@ pub async fn send_test_ticket(
     State(state): State<AppState>,
     ctx: RequestContext,
     _platform: PlatformUser,
+    _csrf: crate::web::CsrfForm,
 ) -> AppResult<Response> {
     let reference = format!("SR-TEST-{}", ulid::Ulid::new());
     let (kind, result) = match state.support_desk() {

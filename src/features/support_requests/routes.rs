@@ -10,7 +10,7 @@ use crate::{
     access::{Capability, Role, RunScope, TenantScope},
     error::{AppError, AppResult, Invalid, ServiceError},
     state::AppState,
-    web::{FormData, Q, context::RequestContext, html, see_other, shell::Shell},
+    web::{CsrfForm, Q, context::RequestContext, html, see_other, shell::Shell},
 };
 use axum::{extract::State, http::StatusCode, response::Response};
 use serde::Deserialize;
@@ -190,7 +190,7 @@ pub async fn tenant_submit(
     State(state): State<AppState>,
     ctx: RequestContext,
     scope: TenantScope,
-    FormData(form): FormData<RequestForm>,
+    CsrfForm(form): CsrfForm<RequestForm>,
 ) -> AppResult<Response> {
     scope.require(Capability::SupportRequestsCreate)?;
     let shell = Shell::for_tenant(&state, &ctx, &scope, "tenants").await?;
@@ -244,7 +244,7 @@ pub async fn run_submit(
     State(state): State<AppState>,
     ctx: RequestContext,
     scope: RunScope,
-    FormData(form): FormData<RequestForm>,
+    CsrfForm(form): CsrfForm<RequestForm>,
 ) -> AppResult<Response> {
     scope.require(Capability::SupportRequestsCreate)?;
     let shell = run_shell(&state, &ctx, &scope).await?;

@@ -11,4 +11,14 @@ pub mod tower;
 pub mod views;
 pub mod window;
 
+use crate::web::routing::Routes;
+
+/// The system console and the operational controls.
+pub fn routes() -> Routes {
+    Routes::new()
+        .get("/system", routes::overview)
+        .get("/system/controls", routes::controls)
+        .post("/system/controls/{control}", routes::update_control)
+}
+
 pub use controls::{ControlKey, paused};

@@ -17,7 +17,7 @@ use crate::{
     features::telemetry::service::catalog,
     features::telemetry::service::summary::{self},
     state::AppState,
-    web::{FormData, Q, context::RequestContext, flash, html, see_other, shell::Shell},
+    web::{CsrfForm, Q, context::RequestContext, flash, html, see_other, shell::Shell},
 };
 use axum::{
     extract::{Path, State},
@@ -214,7 +214,7 @@ pub async fn update_control(
     _platform: PlatformUser,
     Path(control): Path<String>,
     jar: CookieJar,
-    FormData(form): FormData<ControlForm>,
+    CsrfForm(form): CsrfForm<ControlForm>,
 ) -> AppResult<Response> {
     let key = ControlKey::parse(&control).ok_or(AppError::NotFound)?;
     match controls::apply(&state.db, &ctx.audit(), state.now(), key, &form).await {
