@@ -3,7 +3,7 @@
 
 use super::{Identity, Via, random_token, token_hash, users::User};
 use crate::config::SessionConfig;
-use crate::db::{Db, Tx};
+use crate::db::{Db, Exec, Tx};
 use crate::{with_db, with_tx};
 use chrono::{DateTime, Duration, Utc};
 
@@ -101,26 +101,12 @@ pub async fn resolve(
     }))
 }
 
-/// Ends a session by its stored hash.
-pub async fn delete(db: &Db, token_hash: &str) -> Result<(), sqlx::Error> {
-    with_db!(db, |p| sqlx::query(
-        "DELETE FROM sessions WHERE token_hash = $1"
-    )
-    .bind(token_hash)
-    .execute(p)
-    .await
-    .map(|r| r.rows_affected()))?;
-    Ok(())
-}
-
-/// Ends a session inside the caller's transaction (sign-out, audited together).
-pub async fn delete_in(tx: &mut Tx, token_hash: &str) -> Result<(), sqlx::Error> {
-    with_tx!(tx, |c| sqlx::query(
-        "DELETE FROM sessions WHERE token_hash = $1"
-    )
-    .bind(token_hash)
-    .execute(c)
-    .await
-    .map(|r| r.rows_affected()))?;
+/// Ends a session by its stored hash, on the pool or inside the caller's transaction (sign-out,
+/// audited together).
+pub async fn delete<'a>(on: impl Into<Exec<'a>>, token_hash: &str) -> Result<(), sqlx::Error> {
+    crate::execute!(
+        on,
+        sqlx::query("DELETE FROM sessions WHERE token_hash = $1").bind(token_hash)
+    )?;
     Ok(())
 }
