@@ -59,35 +59,24 @@ async fn legacy_runner(db: &Db, upto: i64) {
         version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)";
     const RECORD: &str =
         "INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)";
+    execute!(db, sqlx::query(CREATE)).unwrap();
     for m in MIGRATIONS.iter().filter(|m| m.version <= upto) {
-        match db {
-            Db::Sqlite(pool) => {
-                sqlx::query(CREATE).execute(pool).await.unwrap();
-                let mut tx = pool.begin_with("BEGIN IMMEDIATE").await.unwrap();
-                sqlx::raw_sql(m.sqlite).execute(&mut *tx).await.unwrap();
-                sqlx::query(RECORD)
-                    .bind(m.version)
-                    .bind(&m.name)
-                    .bind(Utc::now().to_rfc3339())
-                    .execute(&mut *tx)
-                    .await
-                    .unwrap();
-                tx.commit().await.unwrap();
-            }
-            Db::Postgres(pool) => {
-                sqlx::query(CREATE).execute(pool).await.unwrap();
-                let mut tx = pool.begin().await.unwrap();
-                sqlx::raw_sql(m.postgres).execute(&mut *tx).await.unwrap();
-                sqlx::query(RECORD)
-                    .bind(m.version)
-                    .bind(&m.name)
-                    .bind(Utc::now().to_rfc3339())
-                    .execute(&mut *tx)
-                    .await
-                    .unwrap();
-                tx.commit().await.unwrap();
-            }
-        }
+        let sql = match db {
+            Db::Sqlite(_) => m.sqlite,
+            Db::Postgres(_) => m.postgres,
+        };
+        // `Db::begin` is `BEGIN IMMEDIATE` on SQLite, a plain `BEGIN` on PostgreSQL, as there.
+        let mut tx = db.begin().await.unwrap();
+        execute!(&mut tx, sqlx::raw_sql(sql)).unwrap();
+        execute!(
+            &mut tx,
+            sqlx::query(RECORD)
+                .bind(m.version)
+                .bind(&m.name)
+                .bind(Utc::now().to_rfc3339())
+        )
+        .unwrap();
+        tx.commit().await.unwrap();
     }
 }
 
