@@ -4,7 +4,7 @@
 use super::{Identity, Via, random_token, token_hash, users::User};
 use crate::config::SessionConfig;
 use crate::db::{Db, Exec, Tx};
-use crate::{with_db, with_tx};
+use crate::with_db;
 use chrono::{DateTime, Duration, Utc};
 
 /// Name of the session cookie.
@@ -33,23 +33,17 @@ pub async fn create(
 ) -> Result<NewSession, sqlx::Error> {
     let token = random_token();
     let expires = now + Duration::hours(cfg.absolute_hours);
-    with_tx!(tx, |p| {
+    crate::execute!(
+        &mut *tx,
         sqlx::query(CREATE)
             .bind(token_hash(&token))
             .bind(user_id)
             .bind(random_token())
             .bind(now)
             .bind(expires)
-            .execute(p)
-            .await
-            .map(|r| r.rows_affected())
-    })?;
+    )?;
     // Sessions past their absolute expiry are removed opportunistically at each sign-in.
-    with_tx!(tx, |p| sqlx::query(CREATE_2)
-        .bind(now)
-        .execute(p)
-        .await
-        .map(|r| r.rows_affected()))?;
+    crate::execute!(&mut *tx, sqlx::query(CREATE_2).bind(now))?;
     Ok(NewSession { token })
 }
 
@@ -92,12 +86,7 @@ pub async fn resolve(
         return Ok(None);
     }
     if now - row.last_seen_at >= Duration::seconds(60) {
-        with_db!(db, |p| sqlx::query(RESOLVE_2)
-            .bind(now)
-            .bind(&hash)
-            .execute(p)
-            .await
-            .map(|r| r.rows_affected()))?;
+        crate::execute!(db, sqlx::query(RESOLVE_2).bind(now).bind(&hash))?;
     }
     Ok(Some(Identity {
         user: row.user,

@@ -53,18 +53,17 @@ pub async fn record_failure(
     now: DateTime<Utc>,
     cfg: &ThrottleConfig,
 ) -> Result<(), sqlx::Error> {
-    with_db!(db, |p| sqlx::query(RECORD_FAILURE)
-        .bind(account_key)
-        .bind(client_ip)
-        .bind(now)
-        .execute(p)
-        .await
-        .map(|r| r.rows_affected()))?;
-    with_db!(db, |p| sqlx::query(RECORD_FAILURE_2)
-        .bind(now - Duration::minutes(cfg.window_minutes))
-        .execute(p)
-        .await
-        .map(|r| r.rows_affected()))?;
+    crate::execute!(
+        db,
+        sqlx::query(RECORD_FAILURE)
+            .bind(account_key)
+            .bind(client_ip)
+            .bind(now)
+    )?;
+    crate::execute!(
+        db,
+        sqlx::query(RECORD_FAILURE_2).bind(now - Duration::minutes(cfg.window_minutes))
+    )?;
     Ok(())
 }
 
@@ -73,11 +72,7 @@ pub const CLEAR_ACCOUNT: &str = "DELETE FROM login_failures WHERE account_key = 
 
 /// Forgets an account's failures after a successful sign-in.
 pub async fn clear_account(db: &Db, account_key: &str) -> Result<(), sqlx::Error> {
-    with_db!(db, |p| sqlx::query(CLEAR_ACCOUNT)
-        .bind(account_key)
-        .execute(p)
-        .await
-        .map(|r| r.rows_affected()))?;
+    crate::execute!(db, sqlx::query(CLEAR_ACCOUNT).bind(account_key))?;
     Ok(())
 }
 

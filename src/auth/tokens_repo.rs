@@ -163,13 +163,7 @@ pub async fn touch(
     now: DateTime<Utc>,
     since: DateTime<Utc>,
 ) -> Result<u64, sqlx::Error> {
-    with_db!(db, |p| sqlx::query(TOUCH)
-        .bind(now)
-        .bind(id)
-        .bind(since)
-        .execute(p)
-        .await
-        .map(|r| r.rows_affected()))
+    crate::execute!(db, sqlx::query(TOUCH).bind(now).bind(id).bind(since))
 }
 
 /// Every statement above by name, for the test that prepares each on both databases and for

@@ -42,16 +42,16 @@ pub async fn finish(
     outcome: &str,
     detail: &str,
 ) -> Result<(), sqlx::Error> {
-    with_db!(db, |p| sqlx::query(FINISH)
-        .bind(job)
-        .bind(slot)
-        .bind(instance)
-        .bind(now)
-        .bind(outcome)
-        .bind(detail)
-        .execute(p)
-        .await
-        .map(|r| r.rows_affected()))?;
+    crate::execute!(
+        db,
+        sqlx::query(FINISH)
+            .bind(job)
+            .bind(slot)
+            .bind(instance)
+            .bind(now)
+            .bind(outcome)
+            .bind(detail)
+    )?;
     Ok(())
 }
 
@@ -65,12 +65,7 @@ pub async fn delete_runs_before(
     job: &str,
     before: DateTime<Utc>,
 ) -> Result<u64, sqlx::Error> {
-    with_db!(db, |p| sqlx::query(DELETE_RUNS_BEFORE)
-        .bind(job)
-        .bind(before)
-        .execute(p)
-        .await
-        .map(|r| r.rows_affected()))
+    crate::execute!(db, sqlx::query(DELETE_RUNS_BEFORE).bind(job).bind(before))
 }
 
 /// One ledger row, for operators and tests.

@@ -127,14 +127,14 @@ pub async fn claim(
     user_id: i64,
     now: DateTime<Utc>,
 ) -> Result<bool, sqlx::Error> {
-    let n = with_tx!(tx, |c| sqlx::query(CLAIM)
-        .bind(id)
-        .bind(version)
-        .bind(user_id)
-        .bind(now)
-        .execute(c)
-        .await
-        .map(|r| r.rows_affected()))?;
+    let n = crate::execute!(
+        &mut *tx,
+        sqlx::query(CLAIM)
+            .bind(id)
+            .bind(version)
+            .bind(user_id)
+            .bind(now)
+    )?;
     Ok(n == 1)
 }
 
@@ -164,16 +164,16 @@ pub async fn save(tx: &mut Tx, id: i64, change: &DraftChange<'_>) -> Result<(), 
     } else {
         "draft"
     };
-    with_tx!(tx, |c| sqlx::query(SAVE)
-        .bind(id)
-        .bind(change.tenant_id)
-        .bind(change.current_step.as_str())
-        .bind(status)
-        .bind(Json(change.state))
-        .bind(change.completed_at)
-        .execute(c)
-        .await
-        .map(|r| r.rows_affected()))?;
+    crate::execute!(
+        &mut *tx,
+        sqlx::query(SAVE)
+            .bind(id)
+            .bind(change.tenant_id)
+            .bind(change.current_step.as_str())
+            .bind(status)
+            .bind(Json(change.state))
+            .bind(change.completed_at)
+    )?;
     Ok(())
 }
 
@@ -202,13 +202,13 @@ pub async fn entitle_creator(
     user_id: i64,
     tenant_id: i64,
 ) -> Result<(), sqlx::Error> {
-    with_tx!(tx, |c| sqlx::query(ENTITLE_CREATOR)
-        .bind(workspace_id)
-        .bind(user_id)
-        .bind(tenant_id)
-        .execute(c)
-        .await
-        .map(|r| r.rows_affected()))?;
+    crate::execute!(
+        &mut *tx,
+        sqlx::query(ENTITLE_CREATOR)
+            .bind(workspace_id)
+            .bind(user_id)
+            .bind(tenant_id)
+    )?;
     Ok(())
 }
 

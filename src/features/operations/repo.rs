@@ -107,14 +107,14 @@ pub async fn heartbeat(
     progress: Option<(i32, i32)>,
 ) -> Result<(), sqlx::Error> {
     let (done, total) = progress.unwrap_or((-1, -1));
-    with_db!(db, |p| sqlx::query(HEARTBEAT)
-        .bind(run_id)
-        .bind(now)
-        .bind(done)
-        .bind(total)
-        .execute(p)
-        .await
-        .map(|r| r.rows_affected()))?;
+    crate::execute!(
+        db,
+        sqlx::query(HEARTBEAT)
+            .bind(run_id)
+            .bind(now)
+            .bind(done)
+            .bind(total)
+    )?;
     Ok(())
 }
 
@@ -135,16 +135,16 @@ pub async fn complete(
     now: DateTime<Utc>,
 ) -> Result<bool, sqlx::Error> {
     let message = done.stored_message();
-    let n = with_tx!(tx, |c| sqlx::query(COMPLETE)
-        .bind(run_id)
-        .bind(done.outcome.as_str())
-        .bind(done.reason.map(|r| r.as_str()))
-        .bind(message)
-        .bind(Json(done.counts.to_json()))
-        .bind(now)
-        .execute(c)
-        .await
-        .map(|r| r.rows_affected()))?;
+    let n = crate::execute!(
+        &mut *tx,
+        sqlx::query(COMPLETE)
+            .bind(run_id)
+            .bind(done.outcome.as_str())
+            .bind(done.reason.map(|r| r.as_str()))
+            .bind(message)
+            .bind(Json(done.counts.to_json()))
+            .bind(now)
+    )?;
     Ok(n == 1)
 }
 

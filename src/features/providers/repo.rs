@@ -87,15 +87,15 @@ pub async fn record_observation(
     granted: &[String],
     now: DateTime<Utc>,
 ) -> Result<(), sqlx::Error> {
-    with_tx!(tx, |c| sqlx::query(RECORD_OBSERVATION)
-        .bind(connection_id)
-        .bind(consent.as_str())
-        .bind(health.as_str())
-        .bind(Json(granted))
-        .bind(now)
-        .execute(c)
-        .await
-        .map(|r| r.rows_affected()))?;
+    crate::execute!(
+        &mut *tx,
+        sqlx::query(RECORD_OBSERVATION)
+            .bind(connection_id)
+            .bind(consent.as_str())
+            .bind(health.as_str())
+            .bind(Json(granted))
+            .bind(now)
+    )?;
     Ok(())
 }
 

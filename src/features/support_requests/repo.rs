@@ -133,18 +133,18 @@ pub async fn finalize_handoff(
     w: &HandoffWrite<'_>,
     now: DateTime<Utc>,
 ) -> Result<bool, sqlx::Error> {
-    let done = with_tx!(tx, |c| sqlx::query(FINALIZE_HANDOFF)
-        .bind(w.outcome)
-        .bind(w.external_ticket_id)
-        .bind(w.external_ticket_number)
-        .bind(w.external_ticket_reference)
-        .bind(w.external_ticket_url)
-        .bind(w.failure_summary)
-        .bind(now)
-        .bind(id)
-        .execute(c)
-        .await
-        .map(|r| r.rows_affected()))?;
+    let done = crate::execute!(
+        &mut *tx,
+        sqlx::query(FINALIZE_HANDOFF)
+            .bind(w.outcome)
+            .bind(w.external_ticket_id)
+            .bind(w.external_ticket_number)
+            .bind(w.external_ticket_reference)
+            .bind(w.external_ticket_url)
+            .bind(w.failure_summary)
+            .bind(now)
+            .bind(id)
+    )?;
     Ok(done == 1)
 }
 

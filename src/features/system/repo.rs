@@ -326,18 +326,18 @@ pub async fn upsert_pause(tx: &mut Tx, pause: &NewPause<'_>) -> Result<bool, sql
         .bind(pause.paused_at)
         .fetch_one(c)
         .await)?;
-    with_tx!(tx, |c| sqlx::query(UPSERT_PAUSE_2)
-        .bind(pause.control_key)
-        .bind(pause.scope_key)
-        .bind(pause.workspace_id)
-        .bind(pause.reason)
-        .bind(pause.paused_by_user_id)
-        .bind(pause.paused_by_label)
-        .bind(pause.paused_at)
-        .bind(pause.expires_at)
-        .execute(c)
-        .await
-        .map(|r| r.rows_affected()))?;
+    crate::execute!(
+        &mut *tx,
+        sqlx::query(UPSERT_PAUSE_2)
+            .bind(pause.control_key)
+            .bind(pause.scope_key)
+            .bind(pause.workspace_id)
+            .bind(pause.reason)
+            .bind(pause.paused_by_user_id)
+            .bind(pause.paused_by_label)
+            .bind(pause.paused_at)
+            .bind(pause.expires_at)
+    )?;
     Ok(replaced > 0)
 }
 

@@ -57,20 +57,20 @@ pub async fn insert(tx: &mut Tx, ev: &UsageEvent) -> Result<i64, sqlx::Error> {
         .bind(ev.occurred_at)
         .fetch_one(c)
         .await)?;
-    with_tx!(tx, |c| sqlx::query(INSERT_2)
-        .bind(hour_floor(ev.occurred_at))
-        .bind(ev.occurred_at.date_naive())
-        .bind(ev.event.name())
-        .execute(c)
-        .await
-        .map(|r| r.rows_affected()))?;
-    with_tx!(tx, |c| sqlx::query(INSERT_3)
-        .bind(ev.occurred_at.date_naive())
-        .bind(ev.workspace_id)
-        .bind(ev.occurred_at)
-        .execute(c)
-        .await
-        .map(|r| r.rows_affected()))?;
+    crate::execute!(
+        &mut *tx,
+        sqlx::query(INSERT_2)
+            .bind(hour_floor(ev.occurred_at))
+            .bind(ev.occurred_at.date_naive())
+            .bind(ev.event.name())
+    )?;
+    crate::execute!(
+        &mut *tx,
+        sqlx::query(INSERT_3)
+            .bind(ev.occurred_at.date_naive())
+            .bind(ev.workspace_id)
+            .bind(ev.occurred_at)
+    )?;
     Ok(id)
 }
 
@@ -225,43 +225,27 @@ pub async fn prune_rollups(db: &Db, cutoff: DateTime<Utc>) -> Result<(), sqlx::E
     let day = cutoff.date_naive();
     let day_from = day_start(day);
     let mut tx = db.begin().await?;
-    with_tx!(&mut tx, |c| sqlx::query(PRUNE_ROLLUPS)
-        .bind(hour)
-        .execute(c)
-        .await
-        .map(|r| r.rows_affected()))?;
+    crate::execute!(&mut tx, sqlx::query(PRUNE_ROLLUPS).bind(hour))?;
     if hour < cutoff {
-        with_tx!(&mut tx, |c| sqlx::query(PRUNE_ROLLUPS_2)
-            .bind(hour)
-            .execute(c)
-            .await
-            .map(|r| r.rows_affected()))?;
-        with_tx!(&mut tx, |c| sqlx::query(PRUNE_ROLLUPS_3)
-            .bind(hour)
-            .bind(hour + Duration::hours(1))
-            .bind(hour.date_naive())
-            .execute(c)
-            .await
-            .map(|r| r.rows_affected()))?;
+        crate::execute!(&mut tx, sqlx::query(PRUNE_ROLLUPS_2).bind(hour))?;
+        crate::execute!(
+            &mut tx,
+            sqlx::query(PRUNE_ROLLUPS_3)
+                .bind(hour)
+                .bind(hour + Duration::hours(1))
+                .bind(hour.date_naive())
+        )?;
     }
-    with_tx!(&mut tx, |c| sqlx::query(PRUNE_ROLLUPS_4)
-        .bind(day)
-        .execute(c)
-        .await
-        .map(|r| r.rows_affected()))?;
+    crate::execute!(&mut tx, sqlx::query(PRUNE_ROLLUPS_4).bind(day))?;
     if day_from < cutoff {
-        with_tx!(&mut tx, |c| sqlx::query(PRUNE_ROLLUPS_5)
-            .bind(day)
-            .execute(c)
-            .await
-            .map(|r| r.rows_affected()))?;
-        with_tx!(&mut tx, |c| sqlx::query(PRUNE_ROLLUPS_6)
-            .bind(day)
-            .bind(day_from)
-            .bind(day_from + Duration::days(1))
-            .execute(c)
-            .await
-            .map(|r| r.rows_affected()))?;
+        crate::execute!(&mut tx, sqlx::query(PRUNE_ROLLUPS_5).bind(day))?;
+        crate::execute!(
+            &mut tx,
+            sqlx::query(PRUNE_ROLLUPS_6)
+                .bind(day)
+                .bind(day_from)
+                .bind(day_from + Duration::days(1))
+        )?;
     }
     tx.commit().await
 }
