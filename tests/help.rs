@@ -10,7 +10,7 @@ use tenantpilot::features::help::{
     self, CATALOG_VERSION, HelpTopicKey, SCHEMA_VERSION, catalog::DocsLink, is_approved_docs_url,
 };
 use tenantpilot::features::operations::model::ReasonCode;
-use tenantpilot::web::i18n::Locale;
+use tenantpilot::i18n::Locale;
 
 const KEYS: [&str; 8] = [
     "admin-consent-required",

@@ -645,7 +645,7 @@ async fn a_stale_version_is_a_conflict_and_the_first_change_stays() {
         .await;
     assert_eq!(r.status, StatusCode::CONFLICT);
     assert_eq!(draft_row(&app, id).await.3, 2);
-    let de = tenantpilot::web::i18n::Tr(tenantpilot::web::i18n::Locale::De);
+    let de = tenantpilot::i18n::Tr(tenantpilot::i18n::Locale::De);
     assert!(de.t("onboarding-conflict").contains("nichts überschrieben"));
 }
 

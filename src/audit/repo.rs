@@ -7,6 +7,12 @@ use chrono::{DateTime, Utc};
 use serde_json::Value;
 use sqlx::types::Json;
 
+/// SQL of [`insert`].
+pub const INSERT: &str =
+    "INSERT INTO audit_events (occurred_at, actor_user_id, actor_label, workspace_id,
+            tenant_id, action, target_type, target_id, metadata, request_id)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id";
+
 /// Appends one row.
 pub async fn insert(
     tx: &mut Tx,
@@ -17,23 +23,19 @@ pub async fn insert(
     entry: &AuditEntry,
     metadata: Value,
 ) -> Result<i64, sqlx::Error> {
-    with_tx!(tx, |c| sqlx::query_scalar(
-        "INSERT INTO audit_events (occurred_at, actor_user_id, actor_label, workspace_id,
-            tenant_id, action, target_type, target_id, metadata, request_id)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id"
-    )
-    .bind(now)
-    .bind(actor_user_id)
-    .bind(actor_label)
-    .bind(entry.workspace_id)
-    .bind(entry.tenant_id)
-    .bind(entry.action)
-    .bind(entry.target_type)
-    .bind(&entry.target_id)
-    .bind(Json(&metadata))
-    .bind(request_id)
-    .fetch_one(c)
-    .await)
+    with_tx!(tx, |c| sqlx::query_scalar(INSERT)
+        .bind(now)
+        .bind(actor_user_id)
+        .bind(actor_label)
+        .bind(entry.workspace_id)
+        .bind(entry.tenant_id)
+        .bind(entry.action)
+        .bind(entry.target_type)
+        .bind(&entry.target_id)
+        .bind(Json(&metadata))
+        .bind(request_id)
+        .fetch_one(c)
+        .await)
 }
 
 /// One row of the audit page or API.
@@ -72,61 +74,80 @@ pub struct AuditFilter {
     pub limit: i64,
 }
 
+/// SQL of [`list`].
+pub const LIST: &str =
+    "SELECT a.id, a.occurred_at, a.actor_label, a.action, t.external_id AS tenant,
+                a.target_type, a.target_id, a.metadata, a.request_id
+         FROM audit_events a LEFT JOIN tenants t ON t.id = a.tenant_id
+         WHERE a.workspace_id = $1
+           AND ($2 IS NULL OR a.action = $2)
+           AND ($3 IS NULL OR a.tenant_id = $3)
+         ORDER BY a.id DESC LIMIT $4 OFFSET $5";
+
 /// Newest first; fetches `limit + 1` rows so the caller knows whether another page exists.
 pub async fn list(
     db: &Db,
     workspace_id: i64,
     f: &AuditFilter,
 ) -> Result<Vec<AuditRow>, sqlx::Error> {
-    with_db!(db, |p| sqlx::query_as(
-        "SELECT a.id, a.occurred_at, a.actor_label, a.action, t.external_id AS tenant,
-                a.target_type, a.target_id, a.metadata, a.request_id
-         FROM audit_events a LEFT JOIN tenants t ON t.id = a.tenant_id
-         WHERE a.workspace_id = $1
-           AND ($2 IS NULL OR a.action = $2)
-           AND ($3 IS NULL OR a.tenant_id = $3)
-         ORDER BY a.id DESC LIMIT $4 OFFSET $5"
-    )
-    .bind(workspace_id)
-    .bind(f.action.as_deref())
-    .bind(f.tenant_id)
-    .bind(f.limit + 1)
-    .bind(f.offset)
-    .fetch_all(p)
-    .await)
+    with_db!(db, |p| sqlx::query_as(LIST)
+        .bind(workspace_id)
+        .bind(f.action.as_deref())
+        .bind(f.tenant_id)
+        .bind(f.limit + 1)
+        .bind(f.offset)
+        .fetch_all(p)
+        .await)
 }
+
+/// SQL of [`actions`].
+pub const ACTIONS: &str =
+    "SELECT DISTINCT action FROM audit_events WHERE workspace_id = $1 ORDER BY action";
 
 /// Distinct action ids in a workspace's log, for the filter menu.
 pub async fn actions(db: &Db, workspace_id: i64) -> Result<Vec<String>, sqlx::Error> {
-    with_db!(db, |p| sqlx::query_scalar(
-        "SELECT DISTINCT action FROM audit_events WHERE workspace_id = $1 ORDER BY action"
-    )
-    .bind(workspace_id)
-    .fetch_all(p)
-    .await)
+    with_db!(db, |p| sqlx::query_scalar(ACTIONS)
+        .bind(workspace_id)
+        .fetch_all(p)
+        .await)
 }
+
+/// SQL of [`count_action`].
+pub const COUNT_ACTION: &str = "SELECT COUNT(*) FROM audit_events WHERE action = $1";
 
 /// Count of rows with `action` (tests and diagnostics).
 pub async fn count_action(db: &Db, action: &str) -> Result<i64, sqlx::Error> {
-    with_db!(db, |p| sqlx::query_scalar(
-        "SELECT COUNT(*) FROM audit_events WHERE action = $1"
-    )
-    .bind(action)
-    .fetch_one(p)
-    .await)
+    with_db!(db, |p| sqlx::query_scalar(COUNT_ACTION)
+        .bind(action)
+        .fetch_one(p)
+        .await)
 }
+
+/// SQL of [`latest_global`].
+pub const LATEST_GLOBAL: &str =
+    "SELECT a.id, a.occurred_at, a.actor_label, a.action, NULL AS tenant,
+                a.target_type, a.target_id, a.metadata, a.request_id
+         FROM audit_events a
+         WHERE a.workspace_id IS NULL AND a.action = $1
+         ORDER BY a.id DESC LIMIT 1";
 
 /// The newest installation-wide row (no workspace) with `action`, e.g. the last support-desk
 /// test on the system plane.
 pub async fn latest_global(db: &Db, action: &str) -> Result<Option<AuditRow>, sqlx::Error> {
-    with_db!(db, |p| sqlx::query_as(
-        "SELECT a.id, a.occurred_at, a.actor_label, a.action, NULL AS tenant,
-                a.target_type, a.target_id, a.metadata, a.request_id
-         FROM audit_events a
-         WHERE a.workspace_id IS NULL AND a.action = $1
-         ORDER BY a.id DESC LIMIT 1"
-    )
-    .bind(action)
-    .fetch_optional(p)
-    .await)
+    with_db!(db, |p| sqlx::query_as(LATEST_GLOBAL)
+        .bind(action)
+        .fetch_optional(p)
+        .await)
+}
+
+/// Every statement above by name, for the test that prepares each on both databases and for
+/// the EXPLAIN pass.
+pub fn statements() -> Vec<(&'static str, &'static str)> {
+    vec![
+        ("INSERT", INSERT),
+        ("LIST", LIST),
+        ("ACTIONS", ACTIONS),
+        ("COUNT_ACTION", COUNT_ACTION),
+        ("LATEST_GLOBAL", LATEST_GLOBAL),
+    ]
 }

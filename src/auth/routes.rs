@@ -207,7 +207,7 @@ pub async fn logout(
     {
         let now = state.now();
         let mut tx = state.db.begin().await?;
-        sessions::delete_in(&mut tx, token_hash).await?;
+        sessions::delete(&mut tx, token_hash).await?;
         audit::record(
             &mut tx,
             &ctx.audit(),

@@ -8,6 +8,7 @@ use crate::i18n::Locale;
 use crate::{validate, with_db, with_tx};
 use chrono::{DateTime, Utc};
 use serde_json::json;
+use std::sync::LazyLock;
 
 /// A user as the rest of the app sees it (never carries the password hash).
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -35,35 +36,48 @@ impl User {
 
 const COLUMNS: &str = "id, email, display_name, is_platform, locale, created_at";
 
+/// SQL of [`find_by_email`].
+pub static FIND_BY_EMAIL: LazyLock<String> =
+    LazyLock::new(|| format!("SELECT {COLUMNS} FROM users WHERE email = $1"));
+
 /// Finds a user by normalised e-mail.
 pub async fn find_by_email(db: &Db, email: &str) -> Result<Option<User>, sqlx::Error> {
-    with_db!(db, |p| sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "SELECT {COLUMNS} FROM users WHERE email = $1"
-    )))
-    .bind(email)
-    .fetch_optional(p)
-    .await)
+    with_db!(db, |p| sqlx::query_as(FIND_BY_EMAIL.as_str())
+        .bind(email)
+        .fetch_optional(p)
+        .await)
 }
+
+/// SQL of [`find_credentials`].
+pub const FIND_CREDENTIALS: &str = "SELECT id, password_hash FROM users WHERE email = $1";
 
 /// The stored hash and user for a sign-in attempt.
 pub async fn find_credentials(db: &Db, email: &str) -> Result<Option<(i64, String)>, sqlx::Error> {
-    with_db!(db, |p| sqlx::query_as(
-        "SELECT id, password_hash FROM users WHERE email = $1"
-    )
-    .bind(email)
-    .fetch_optional(p)
-    .await)
+    with_db!(db, |p| sqlx::query_as(FIND_CREDENTIALS)
+        .bind(email)
+        .fetch_optional(p)
+        .await)
 }
+
+/// SQL of [`find_by_id`].
+pub static FIND_BY_ID: LazyLock<String> =
+    LazyLock::new(|| format!("SELECT {COLUMNS} FROM users WHERE id = $1"));
 
 /// Finds a user by id.
 pub async fn find_by_id(db: &Db, id: i64) -> Result<Option<User>, sqlx::Error> {
-    with_db!(db, |p| sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "SELECT {COLUMNS} FROM users WHERE id = $1"
-    )))
-    .bind(id)
-    .fetch_optional(p)
-    .await)
+    with_db!(db, |p| sqlx::query_as(FIND_BY_ID.as_str())
+        .bind(id)
+        .fetch_optional(p)
+        .await)
 }
+
+/// SQL of [`insert`].
+pub static INSERT: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "INSERT INTO users (email, display_name, password_hash, is_platform, created_at)
+         VALUES ($1, $2, $3, $4, $5) RETURNING {COLUMNS}"
+    )
+});
 
 async fn insert(
     tx: &mut Tx,
@@ -73,17 +87,14 @@ async fn insert(
     is_platform: bool,
     now: DateTime<Utc>,
 ) -> Result<User, sqlx::Error> {
-    with_tx!(tx, |c| sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "INSERT INTO users (email, display_name, password_hash, is_platform, created_at)
-         VALUES ($1, $2, $3, $4, $5) RETURNING {COLUMNS}"
-    )))
-    .bind(email)
-    .bind(display_name)
-    .bind(password_hash)
-    .bind(is_platform)
-    .bind(now)
-    .fetch_one(c)
-    .await)
+    with_tx!(tx, |c| sqlx::query_as(INSERT.as_str())
+        .bind(email)
+        .bind(display_name)
+        .bind(password_hash)
+        .bind(is_platform)
+        .bind(now)
+        .fetch_one(c)
+        .await)
 }
 
 /// Input for a new account.
@@ -189,6 +200,11 @@ pub fn check_profile(
     (locale, errors)
 }
 
+/// SQL of [`update_profile`].
+pub static UPDATE_PROFILE: LazyLock<String> = LazyLock::new(|| {
+    format!("UPDATE users SET display_name = $1, locale = $2 WHERE id = $3 RETURNING {COLUMNS}")
+});
+
 /// Changes display name and language, auditing `user.profile_updated`.
 pub async fn update_profile(
     db: &Db,
@@ -202,14 +218,12 @@ pub async fn update_profile(
     validate::text("display_name", display_name, 120, &mut errors);
     validate::finish(errors)?;
     let mut tx = db.begin().await?;
-    let user: Option<User> = with_tx!(&mut tx, |c| sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "UPDATE users SET display_name = $1, locale = $2 WHERE id = $3 RETURNING {COLUMNS}"
-    )))
-    .bind(display_name.trim())
-    .bind(locale.map(|l| l.tag()))
-    .bind(user_id)
-    .fetch_optional(c)
-    .await)?;
+    let user: Option<User> = with_tx!(&mut tx, |c| sqlx::query_as(UPDATE_PROFILE.as_str())
+        .bind(display_name.trim())
+        .bind(locale.map(|l| l.tag()))
+        .bind(user_id)
+        .fetch_optional(c)
+        .await)?;
     let user = user.ok_or(ServiceError::NotFound("user"))?;
     audit::record(
         &mut tx,
@@ -227,4 +241,16 @@ pub async fn update_profile(
     .await?;
     tx.commit().await?;
     Ok(user)
+}
+
+/// Every statement above by name, for the test that prepares each on both databases and for
+/// the EXPLAIN pass.
+pub fn statements() -> Vec<(&'static str, &'static str)> {
+    vec![
+        ("FIND_BY_EMAIL", FIND_BY_EMAIL.as_str()),
+        ("FIND_BY_ID", FIND_BY_ID.as_str()),
+        ("INSERT", INSERT.as_str()),
+        ("UPDATE_PROFILE", UPDATE_PROFILE.as_str()),
+        ("FIND_CREDENTIALS", FIND_CREDENTIALS),
+    ]
 }

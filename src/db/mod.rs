@@ -1,6 +1,8 @@
 //! One query layer over two databases. Every query is written once in the SQL both dialects
-//! share and run through [`with_db!`] / [`with_tx!`]; the few real dialect differences
-//! (write-transaction start, advisory locks) are explicit `match`es in this module.
+//! share and run through [`with_db!`] (pool), [`with_tx!`] (transaction) or [`with_exec!`] /
+//! [`execute!`] (either, via [`Exec`]); the few real dialect differences (write-transaction
+//! start, advisory locks, whether other instances share the database) are explicit `match`es
+//! in this module and [`migrate`].
 
 pub mod migrate;
 pub mod testing;
@@ -22,21 +24,35 @@ pub enum Db {
     Postgres(PgPool),
 }
 
-/// Which backend a [`Db`] talks to, for the rare places that must know.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Backend {
-    /// SQLite.
-    Sqlite,
-    /// PostgreSQL.
-    Postgres,
-}
-
 /// An open write transaction on either backend.
 pub enum Tx {
     /// SQLite transaction, begun with `BEGIN IMMEDIATE` so writers queue instead of failing.
     Sqlite(Transaction<'static, Sqlite>),
     /// PostgreSQL transaction.
     Postgres(Transaction<'static, Postgres>),
+}
+
+/// Where a repo statement runs: the pool, or the caller's open transaction. A repo function
+/// takes `impl Into<Exec<'_>>`, so one function serves both `&Db` and `&mut Tx` callers (no
+/// `delete` / `delete_in` twins); its body runs the query through [`with_exec!`] or
+/// [`execute!`].
+pub enum Exec<'a> {
+    /// Straight on the pool (each statement commits by itself).
+    Db(&'a Db),
+    /// Inside the caller's transaction.
+    Tx(&'a mut Tx),
+}
+
+impl<'a> From<&'a Db> for Exec<'a> {
+    fn from(db: &'a Db) -> Self {
+        Exec::Db(db)
+    }
+}
+
+impl<'a> From<&'a mut Tx> for Exec<'a> {
+    fn from(tx: &'a mut Tx) -> Self {
+        Exec::Tx(tx)
+    }
 }
 
 /// Runs the same expression against whichever pool `$db` holds.
@@ -64,6 +80,36 @@ macro_rules! with_tx {
                 $body
             }
         }
+    };
+}
+
+/// Runs the same expression on whatever `$on` is (`&Db`, `&mut Tx` or an [`Exec`]); `$c` is
+/// the pool or the transaction's connection, either of which a sqlx query accepts.
+#[macro_export]
+macro_rules! with_exec {
+    ($on:expr, |$c:ident| $body:expr) => {
+        match ::std::convert::Into::<$crate::db::Exec<'_>>::into($on) {
+            $crate::db::Exec::Db($crate::db::Db::Sqlite($c)) => $body,
+            $crate::db::Exec::Db($crate::db::Db::Postgres($c)) => $body,
+            $crate::db::Exec::Tx($crate::db::Tx::Sqlite(t)) => {
+                let $c = &mut **t;
+                $body
+            }
+            $crate::db::Exec::Tx($crate::db::Tx::Postgres(t)) => {
+                let $c = &mut **t;
+                $body
+            }
+        }
+    };
+}
+
+/// Executes `$query` (a `sqlx::query(..)` with its binds) on `$on` (`&Db`, `&mut Tx` or an
+/// [`Exec`]) and gives `Result<u64, sqlx::Error>`, the number of rows it changed; the two
+/// backends' query-result types never reach the caller.
+#[macro_export]
+macro_rules! execute {
+    ($on:expr, $query:expr) => {
+        $crate::with_exec!($on, |c| $query.execute(c).await.map(|r| r.rows_affected()))
     };
 }
 
@@ -131,11 +177,13 @@ impl Db {
         }
     }
 
-    /// Which backend this pool talks to.
-    pub fn backend(&self) -> Backend {
+    /// Whether other instances may share this database: PostgreSQL can serve many, embedded
+    /// SQLite belongs to this one process (so, e.g., a run still `running` at start-up was left
+    /// by an earlier process of ours, not by a live neighbour).
+    pub fn is_shared(&self) -> bool {
         match self {
-            Db::Sqlite(_) => Backend::Sqlite,
-            Db::Postgres(_) => Backend::Postgres,
+            Db::Sqlite(_) => false,
+            Db::Postgres(_) => true,
         }
     }
 
@@ -150,11 +198,7 @@ impl Db {
 
     /// Cheap round trip for `/readyz`.
     pub async fn ping(&self) -> Result<(), sqlx::Error> {
-        with_db!(self, |p| sqlx::query("SELECT 1")
-            .execute(p)
-            .await
-            .map(|r| r.rows_affected()))
-        .map(|_| ())
+        crate::execute!(self, sqlx::query("SELECT 1")).map(|_| ())
     }
 
     /// [`Db::ping`] bounded by `budget` (shorter than the pool's acquire timeout), so a

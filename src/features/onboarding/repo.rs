@@ -6,6 +6,7 @@ use crate::db::{Db, Tx};
 use crate::{with_db, with_tx};
 use chrono::{DateTime, Utc};
 use sqlx::types::Json;
+use std::sync::LazyLock;
 
 /// Same visibility rule as tenants, for a draft's linked tenant `t` (unlinked drafts are
 /// visible to every member of their workspace).
@@ -40,64 +41,80 @@ pub struct NewDraft<'a> {
     pub user_id: i64,
 }
 
+/// SQL of [`insert`].
+pub const INSERT: &str =
+    "INSERT INTO onboarding_drafts (workspace_id, tenant_id, current_step, status, state,
+            version, started_by, updated_by, created_at, updated_at)
+         VALUES ($1, $2, $3, 'draft', $4, 1, $5, $5, $6, $6) RETURNING id";
+
 /// Inserts a draft at version 1; returns its id.
 pub async fn insert(
     tx: &mut Tx,
     draft: &NewDraft<'_>,
     now: DateTime<Utc>,
 ) -> Result<i64, sqlx::Error> {
-    with_tx!(tx, |c| sqlx::query_scalar(
-        "INSERT INTO onboarding_drafts (workspace_id, tenant_id, current_step, status, state,
-            version, started_by, updated_by, created_at, updated_at)
-         VALUES ($1, $2, $3, 'draft', $4, 1, $5, $5, $6, $6) RETURNING id"
-    )
-    .bind(draft.workspace_id)
-    .bind(draft.tenant_id)
-    .bind(draft.current_step.as_str())
-    .bind(Json(draft.state))
-    .bind(draft.user_id)
-    .bind(now)
-    .fetch_one(c)
-    .await)
+    with_tx!(tx, |c| sqlx::query_scalar(INSERT)
+        .bind(draft.workspace_id)
+        .bind(draft.tenant_id)
+        .bind(draft.current_step.as_str())
+        .bind(Json(draft.state))
+        .bind(draft.user_id)
+        .bind(now)
+        .fetch_one(c)
+        .await)
 }
+
+/// SQL of [`find_scoped`].
+pub static FIND_SCOPED: LazyLock<String> =
+    LazyLock::new(|| format!("SELECT {DRAFT_COLUMNS} {DRAFT_FROM} WHERE d.id = $2 AND {VISIBLE}"));
 
 /// Draft `id` if `user_id` is a member of its workspace and may see its linked tenant (if any);
 /// `None` both when it does not exist and when it is out of scope.
 pub async fn find_scoped(db: &Db, user_id: i64, id: i64) -> Result<Option<Draft>, sqlx::Error> {
-    with_db!(db, |p| sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "SELECT {DRAFT_COLUMNS} {DRAFT_FROM} WHERE d.id = $2 AND {VISIBLE}"
-    )))
-    .bind(user_id)
-    .bind(id)
-    .fetch_optional(p)
-    .await)
+    with_db!(db, |p| sqlx::query_as(FIND_SCOPED.as_str())
+        .bind(user_id)
+        .bind(id)
+        .fetch_optional(p)
+        .await)
 }
+
+/// SQL of [`list_visible`].
+pub static LIST_VISIBLE: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "SELECT {DRAFT_COLUMNS} {DRAFT_FROM} WHERE {VISIBLE}
+         ORDER BY CASE WHEN d.status = 'draft' THEN 0 ELSE 1 END, d.updated_at DESC, d.id DESC
+         LIMIT $2"
+    )
+});
 
 /// Drafts (open and completed) `user_id` may see across their workspaces, newest change first.
 /// Callers filter by role; the list is bounded.
 pub async fn list_visible(db: &Db, user_id: i64, limit: i64) -> Result<Vec<Draft>, sqlx::Error> {
-    with_db!(db, |p| sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "SELECT {DRAFT_COLUMNS} {DRAFT_FROM} WHERE {VISIBLE}
-         ORDER BY CASE WHEN d.status = 'draft' THEN 0 ELSE 1 END, d.updated_at DESC, d.id DESC
-         LIMIT $2"
-    )))
-    .bind(user_id)
-    .bind(limit)
-    .fetch_all(p)
-    .await)
+    with_db!(db, |p| sqlx::query_as(LIST_VISIBLE.as_str())
+        .bind(user_id)
+        .bind(limit)
+        .fetch_all(p)
+        .await)
 }
+
+/// SQL of [`open_for_tenant`].
+pub const OPEN_FOR_TENANT: &str =
+    "SELECT id FROM onboarding_drafts WHERE tenant_id = $1 AND status = 'draft'
+         ORDER BY id DESC LIMIT 1";
 
 /// The open draft of `tenant_id`, if one exists (re-onboarding resumes it instead of starting a
 /// second one).
 pub async fn open_for_tenant(db: &Db, tenant_id: i64) -> Result<Option<i64>, sqlx::Error> {
-    with_db!(db, |p| sqlx::query_scalar(
-        "SELECT id FROM onboarding_drafts WHERE tenant_id = $1 AND status = 'draft'
-         ORDER BY id DESC LIMIT 1"
-    )
-    .bind(tenant_id)
-    .fetch_optional(p)
-    .await)
+    with_db!(db, |p| sqlx::query_scalar(OPEN_FOR_TENANT)
+        .bind(tenant_id)
+        .fetch_optional(p)
+        .await)
 }
+
+/// SQL of [`claim`].
+pub const CLAIM: &str =
+    "UPDATE onboarding_drafts SET version = version + 1, updated_by = $3, updated_at = $4
+         WHERE id = $1 AND version = $2 AND status = 'draft'";
 
 /// Takes the draft for one change: bumps the version from `version` and records who changed
 /// it. `false` when the version moved on or the draft is no longer open; nothing was written
@@ -110,17 +127,14 @@ pub async fn claim(
     user_id: i64,
     now: DateTime<Utc>,
 ) -> Result<bool, sqlx::Error> {
-    let n = with_tx!(tx, |c| sqlx::query(
-        "UPDATE onboarding_drafts SET version = version + 1, updated_by = $3, updated_at = $4
-         WHERE id = $1 AND version = $2 AND status = 'draft'"
-    )
-    .bind(id)
-    .bind(version)
-    .bind(user_id)
-    .bind(now)
-    .execute(c)
-    .await
-    .map(|r| r.rows_affected()))?;
+    let n = crate::execute!(
+        &mut *tx,
+        sqlx::query(CLAIM)
+            .bind(id)
+            .bind(version)
+            .bind(user_id)
+            .bind(now)
+    )?;
     Ok(n == 1)
 }
 
@@ -137,6 +151,12 @@ pub struct DraftChange<'a> {
     pub state: &'a DraftState,
 }
 
+/// SQL of [`save`].
+pub const SAVE: &str =
+    "UPDATE onboarding_drafts SET tenant_id = $2, current_step = $3, status = $4, state = $5,
+            completed_at = $6
+         WHERE id = $1";
+
 /// Writes a change to a draft this transaction has [`claim`]ed (the version is already bumped).
 pub async fn save(tx: &mut Tx, id: i64, change: &DraftChange<'_>) -> Result<(), sqlx::Error> {
     let status = if change.completed_at.is_some() {
@@ -144,32 +164,35 @@ pub async fn save(tx: &mut Tx, id: i64, change: &DraftChange<'_>) -> Result<(), 
     } else {
         "draft"
     };
-    with_tx!(tx, |c| sqlx::query(
-        "UPDATE onboarding_drafts SET tenant_id = $2, current_step = $3, status = $4, state = $5,
-            completed_at = $6
-         WHERE id = $1"
-    )
-    .bind(id)
-    .bind(change.tenant_id)
-    .bind(change.current_step.as_str())
-    .bind(status)
-    .bind(Json(change.state))
-    .bind(change.completed_at)
-    .execute(c)
-    .await
-    .map(|r| r.rows_affected()))?;
+    crate::execute!(
+        &mut *tx,
+        sqlx::query(SAVE)
+            .bind(id)
+            .bind(change.tenant_id)
+            .bind(change.current_step.as_str())
+            .bind(status)
+            .bind(Json(change.state))
+            .bind(change.completed_at)
+    )?;
     Ok(())
 }
 
+/// SQL of [`version_and_status`].
+pub const VERSION_AND_STATUS: &str = "SELECT version, status FROM onboarding_drafts WHERE id = $1";
+
 /// Current version and status of a draft (to tell a conflict from a completed draft).
 pub async fn version_and_status(db: &Db, id: i64) -> Result<Option<(i64, String)>, sqlx::Error> {
-    with_db!(db, |p| sqlx::query_as(
-        "SELECT version, status FROM onboarding_drafts WHERE id = $1"
-    )
-    .bind(id)
-    .fetch_optional(p)
-    .await)
+    with_db!(db, |p| sqlx::query_as(VERSION_AND_STATUS)
+        .bind(id)
+        .fetch_optional(p)
+        .await)
 }
+
+/// SQL of [`entitle_creator`].
+pub const ENTITLE_CREATOR: &str = "INSERT INTO tenant_entitlements (membership_id, tenant_id)
+         SELECT m.id, $3 FROM memberships m
+         WHERE m.workspace_id = $1 AND m.user_id = $2 AND NOT m.all_tenants
+         ON CONFLICT DO NOTHING";
 
 /// Lets a member whose membership is limited to some tenants see the tenant they just created
 /// through onboarding (members who see all tenants need nothing).
@@ -179,17 +202,27 @@ pub async fn entitle_creator(
     user_id: i64,
     tenant_id: i64,
 ) -> Result<(), sqlx::Error> {
-    with_tx!(tx, |c| sqlx::query(
-        "INSERT INTO tenant_entitlements (membership_id, tenant_id)
-         SELECT m.id, $3 FROM memberships m
-         WHERE m.workspace_id = $1 AND m.user_id = $2 AND NOT m.all_tenants
-         ON CONFLICT DO NOTHING"
-    )
-    .bind(workspace_id)
-    .bind(user_id)
-    .bind(tenant_id)
-    .execute(c)
-    .await
-    .map(|r| r.rows_affected()))?;
+    crate::execute!(
+        &mut *tx,
+        sqlx::query(ENTITLE_CREATOR)
+            .bind(workspace_id)
+            .bind(user_id)
+            .bind(tenant_id)
+    )?;
     Ok(())
+}
+
+/// Every statement above by name, for the test that prepares each on both databases and for
+/// the EXPLAIN pass.
+pub fn statements() -> Vec<(&'static str, &'static str)> {
+    vec![
+        ("FIND_SCOPED", FIND_SCOPED.as_str()),
+        ("LIST_VISIBLE", LIST_VISIBLE.as_str()),
+        ("INSERT", INSERT),
+        ("OPEN_FOR_TENANT", OPEN_FOR_TENANT),
+        ("CLAIM", CLAIM),
+        ("SAVE", SAVE),
+        ("VERSION_AND_STATUS", VERSION_AND_STATUS),
+        ("ENTITLE_CREATOR", ENTITLE_CREATOR),
+    ]
 }

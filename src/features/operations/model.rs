@@ -75,11 +75,6 @@ impl RunType {
             RunType::ReviewPackGenerate => "run-type-review-pack-generate",
         }
     }
-
-    /// Whether the run talks to the provider (and so needs a connection).
-    pub fn needs_connection(self) -> bool {
-        !matches!(self, RunType::ReviewPackGenerate)
-    }
 }
 
 /// Lifecycle: queued → running → completed.

@@ -7,6 +7,7 @@ use crate::{with_db, with_tx};
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 use sqlx::types::Json;
+use std::sync::LazyLock;
 
 /// Columns of [`RunRow`], prefixed with `r.`.
 const RUN_COLUMNS: &str = "r.id, r.workspace_id, r.tenant_id, r.run_type, r.status, r.outcome,
@@ -44,24 +45,39 @@ pub struct NewRun<'a> {
     pub context: Value,
 }
 
+/// SQL of [`insert`].
+pub const INSERT: &str =
+    "INSERT INTO operation_runs (workspace_id, tenant_id, run_type, status, summary_counts,
+            progress_done, progress_total, initiator_user_id, initiator_label, context, created_at)
+         VALUES ($1, $2, $3, 'queued', $4, 0, 0, $5, $6, $7, $8) RETURNING id";
+
 /// Inserts a queued run.
 pub async fn insert(tx: &mut Tx, run: &NewRun<'_>, now: DateTime<Utc>) -> Result<i64, sqlx::Error> {
-    with_tx!(tx, |c| sqlx::query_scalar(
-        "INSERT INTO operation_runs (workspace_id, tenant_id, run_type, status, summary_counts,
-            progress_done, progress_total, initiator_user_id, initiator_label, context, created_at)
-         VALUES ($1, $2, $3, 'queued', $4, 0, 0, $5, $6, $7, $8) RETURNING id"
-    )
-    .bind(run.workspace_id)
-    .bind(run.tenant_id)
-    .bind(run.run_type)
-    .bind(Json(Value::Object(Default::default())))
-    .bind(run.initiator_user_id)
-    .bind(run.initiator_label)
-    .bind(Json(&run.context))
-    .bind(now)
-    .fetch_one(c)
-    .await)
+    with_tx!(tx, |c| sqlx::query_scalar(INSERT)
+        .bind(run.workspace_id)
+        .bind(run.tenant_id)
+        .bind(run.run_type)
+        .bind(Json(Value::Object(Default::default())))
+        .bind(run.initiator_user_id)
+        .bind(run.initiator_label)
+        .bind(Json(&run.context))
+        .bind(now)
+        .fetch_one(c)
+        .await)
 }
+
+/// SQL of [`claim_next`] (returning the run columns without the `r.` alias).
+pub static CLAIM_NEXT: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "UPDATE operation_runs SET status = 'running', started_at = $1, heartbeat_at = $1,
+                claimed_by = $2
+         WHERE id = (SELECT q.id FROM operation_runs q WHERE q.status = 'queued'
+                     ORDER BY q.id LIMIT 1)
+           AND status = 'queued'
+         RETURNING {}",
+        RUN_COLUMNS.replace("r.", "")
+    )
+});
 
 /// Claims the oldest queued run for executor `instance`. Two instances racing for the same row:
 /// the second `UPDATE` re-checks `status = 'queued'` after the first commits and gets nothing.
@@ -70,20 +86,18 @@ pub async fn claim_next(
     instance: &str,
     now: DateTime<Utc>,
 ) -> Result<Option<RunRow>, sqlx::Error> {
-    let returning = RUN_COLUMNS.replace("r.", "");
-    with_db!(db, |p| sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "UPDATE operation_runs SET status = 'running', started_at = $1, heartbeat_at = $1,
-                claimed_by = $2
-         WHERE id = (SELECT q.id FROM operation_runs q WHERE q.status = 'queued'
-                     ORDER BY q.id LIMIT 1)
-           AND status = 'queued'
-         RETURNING {returning}"
-    )))
-    .bind(now)
-    .bind(instance)
-    .fetch_optional(p)
-    .await)
+    with_db!(db, |p| sqlx::query_as(CLAIM_NEXT.as_str())
+        .bind(now)
+        .bind(instance)
+        .fetch_optional(p)
+        .await)
 }
+
+/// SQL of [`heartbeat`].
+pub const HEARTBEAT: &str = "UPDATE operation_runs SET heartbeat_at = $2,
+            progress_done = CASE WHEN $3 >= 0 THEN $3 ELSE progress_done END,
+            progress_total = CASE WHEN $4 >= 0 THEN $4 ELSE progress_total END
+         WHERE id = $1 AND status = 'running'";
 
 /// Records that the executor of `run_id` is alive, with optional progress.
 pub async fn heartbeat(
@@ -93,21 +107,24 @@ pub async fn heartbeat(
     progress: Option<(i32, i32)>,
 ) -> Result<(), sqlx::Error> {
     let (done, total) = progress.unwrap_or((-1, -1));
-    with_db!(db, |p| sqlx::query(
-        "UPDATE operation_runs SET heartbeat_at = $2,
-            progress_done = CASE WHEN $3 >= 0 THEN $3 ELSE progress_done END,
-            progress_total = CASE WHEN $4 >= 0 THEN $4 ELSE progress_total END
-         WHERE id = $1 AND status = 'running'"
-    )
-    .bind(run_id)
-    .bind(now)
-    .bind(done)
-    .bind(total)
-    .execute(p)
-    .await
-    .map(|r| r.rows_affected()))?;
+    crate::execute!(
+        db,
+        sqlx::query(HEARTBEAT)
+            .bind(run_id)
+            .bind(now)
+            .bind(done)
+            .bind(total)
+    )?;
     Ok(())
 }
+
+/// SQL of [`complete`].
+pub const COMPLETE: &str =
+    "UPDATE operation_runs SET status = 'completed', outcome = $2, reason_code = $3,
+            summary_message = $4, summary_counts = $5, completed_at = $6, heartbeat_at = $6,
+            started_at = COALESCE(started_at, $6),
+            progress_done = CASE WHEN progress_total > 0 THEN progress_total ELSE progress_done END
+         WHERE id = $1 AND status <> 'completed'";
 
 /// Completes a running (or still queued) run; returns whether this call completed it, so a run
 /// already failed as orphaned is never overwritten.
@@ -118,24 +135,25 @@ pub async fn complete(
     now: DateTime<Utc>,
 ) -> Result<bool, sqlx::Error> {
     let message = done.stored_message();
-    let n = with_tx!(tx, |c| sqlx::query(
-        "UPDATE operation_runs SET status = 'completed', outcome = $2, reason_code = $3,
-            summary_message = $4, summary_counts = $5, completed_at = $6, heartbeat_at = $6,
-            started_at = COALESCE(started_at, $6),
-            progress_done = CASE WHEN progress_total > 0 THEN progress_total ELSE progress_done END
-         WHERE id = $1 AND status <> 'completed'"
-    )
-    .bind(run_id)
-    .bind(done.outcome.as_str())
-    .bind(done.reason.map(|r| r.as_str()))
-    .bind(message)
-    .bind(Json(done.counts.to_json()))
-    .bind(now)
-    .execute(c)
-    .await
-    .map(|r| r.rows_affected()))?;
+    let n = crate::execute!(
+        &mut *tx,
+        sqlx::query(COMPLETE)
+            .bind(run_id)
+            .bind(done.outcome.as_str())
+            .bind(done.reason.map(|r| r.as_str()))
+            .bind(message)
+            .bind(Json(done.counts.to_json()))
+            .bind(now)
+    )?;
     Ok(n == 1)
 }
+
+/// SQL of [`fail_orphans`].
+pub const FAIL_ORPHANS: &str = "UPDATE operation_runs SET status = 'completed', outcome = 'failed',
+            reason_code = 'orphaned', completed_at = $2,
+            summary_message = 'The instance running this operation stopped before it finished.'
+         WHERE status = 'running' AND (heartbeat_at IS NULL OR heartbeat_at < $1)
+         RETURNING id";
 
 /// Fails every running run whose executor has been silent since before `cutoff`.
 pub async fn fail_orphans(
@@ -143,28 +161,28 @@ pub async fn fail_orphans(
     cutoff: DateTime<Utc>,
     now: DateTime<Utc>,
 ) -> Result<Vec<i64>, sqlx::Error> {
-    with_db!(db, |p| sqlx::query_scalar(
-        "UPDATE operation_runs SET status = 'completed', outcome = 'failed',
-            reason_code = 'orphaned', completed_at = $2,
-            summary_message = 'The instance running this operation stopped before it finished.'
-         WHERE status = 'running' AND (heartbeat_at IS NULL OR heartbeat_at < $1)
-         RETURNING id"
-    )
-    .bind(cutoff)
-    .bind(now)
-    .fetch_all(p)
-    .await)
+    with_db!(db, |p| sqlx::query_scalar(FAIL_ORPHANS)
+        .bind(cutoff)
+        .bind(now)
+        .fetch_all(p)
+        .await)
 }
+
+/// SQL of [`find`].
+pub static FIND: LazyLock<String> =
+    LazyLock::new(|| format!("SELECT {RUN_COLUMNS} FROM operation_runs r WHERE r.id = $1"));
 
 /// One run by id, unscoped (executors and services that already checked scope).
 pub async fn find(db: &Db, run_id: i64) -> Result<Option<RunRow>, sqlx::Error> {
-    with_db!(db, |p| sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "SELECT {RUN_COLUMNS} FROM operation_runs r WHERE r.id = $1"
-    )))
-    .bind(run_id)
-    .fetch_optional(p)
-    .await)
+    with_db!(db, |p| sqlx::query_as(FIND.as_str())
+        .bind(run_id)
+        .fetch_optional(p)
+        .await)
 }
+
+/// SQL of [`find_scoped`].
+pub static FIND_SCOPED: LazyLock<String> =
+    LazyLock::new(|| format!("SELECT {RUN_COLUMNS}, {SCOPED_JOIN} WHERE r.id = $2 AND {VISIBLE}"));
 
 /// Run `run_id` if `user_id` may see its tenant; `None` otherwise (same as missing).
 pub async fn find_scoped(
@@ -172,13 +190,11 @@ pub async fn find_scoped(
     user_id: i64,
     run_id: i64,
 ) -> Result<Option<RunWithTenant>, sqlx::Error> {
-    with_db!(db, |p| sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "SELECT {RUN_COLUMNS}, {SCOPED_JOIN} WHERE r.id = $2 AND {VISIBLE}"
-    )))
-    .bind(user_id)
-    .bind(run_id)
-    .fetch_optional(p)
-    .await)
+    with_db!(db, |p| sqlx::query_as(FIND_SCOPED.as_str())
+        .bind(user_id)
+        .bind(run_id)
+        .fetch_optional(p)
+        .await)
 }
 
 /// Filters for run lists.
@@ -196,28 +212,41 @@ pub struct RunFilter {
     pub limit: i64,
 }
 
+/// SQL of [`list_visible`].
+pub static LIST_VISIBLE: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "SELECT {RUN_COLUMNS}, {SCOPED_JOIN} WHERE {VISIBLE}
+           AND ($2 IS NULL OR r.tenant_id = $2)
+           AND ($3 IS NULL OR r.run_type = $3)
+           AND ($4 IS NULL OR r.outcome = $4)
+         ORDER BY r.id DESC LIMIT $5 OFFSET $6"
+    )
+});
+
 /// Runs of tenants `user_id` may see, newest first.
 pub async fn list_visible(
     db: &Db,
     user_id: i64,
     f: &RunFilter,
 ) -> Result<Vec<RunWithTenant>, sqlx::Error> {
-    with_db!(db, |p| sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "SELECT {RUN_COLUMNS}, {SCOPED_JOIN} WHERE {VISIBLE}
-           AND ($2 IS NULL OR r.tenant_id = $2)
-           AND ($3 IS NULL OR r.run_type = $3)
-           AND ($4 IS NULL OR r.outcome = $4)
-         ORDER BY r.id DESC LIMIT $5 OFFSET $6"
-    )))
-    .bind(user_id)
-    .bind(f.tenant_id)
-    .bind(f.run_type.as_deref())
-    .bind(f.outcome.as_deref())
-    .bind(f.limit + 1)
-    .bind(f.offset)
-    .fetch_all(p)
-    .await)
+    with_db!(db, |p| sqlx::query_as(LIST_VISIBLE.as_str())
+        .bind(user_id)
+        .bind(f.tenant_id)
+        .bind(f.run_type.as_deref())
+        .bind(f.outcome.as_deref())
+        .bind(f.limit + 1)
+        .bind(f.offset)
+        .fetch_all(p)
+        .await)
 }
+
+/// SQL of [`recent_for_tenant`].
+pub static RECENT_FOR_TENANT: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "SELECT {RUN_COLUMNS} FROM operation_runs r WHERE r.tenant_id = $1
+         ORDER BY r.id DESC LIMIT $2"
+    )
+});
 
 /// Latest runs of one tenant (dashboards, bundles), newest first; scope checked by the caller.
 pub async fn recent_for_tenant(
@@ -225,15 +254,20 @@ pub async fn recent_for_tenant(
     tenant_id: i64,
     limit: i64,
 ) -> Result<Vec<RunRow>, sqlx::Error> {
-    with_db!(db, |p| sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "SELECT {RUN_COLUMNS} FROM operation_runs r WHERE r.tenant_id = $1
-         ORDER BY r.id DESC LIMIT $2"
-    )))
-    .bind(tenant_id)
-    .bind(limit)
-    .fetch_all(p)
-    .await)
+    with_db!(db, |p| sqlx::query_as(RECENT_FOR_TENANT.as_str())
+        .bind(tenant_id)
+        .bind(limit)
+        .fetch_all(p)
+        .await)
 }
+
+/// SQL of [`latest_of_type`].
+pub static LATEST_OF_TYPE: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "SELECT {RUN_COLUMNS} FROM operation_runs r WHERE r.tenant_id = $1 AND r.run_type = $2
+         ORDER BY r.id DESC LIMIT 1"
+    )
+});
 
 /// Latest run of a type for a tenant.
 pub async fn latest_of_type(
@@ -241,61 +275,38 @@ pub async fn latest_of_type(
     tenant_id: i64,
     run_type: &str,
 ) -> Result<Option<RunRow>, sqlx::Error> {
-    with_db!(db, |p| sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "SELECT {RUN_COLUMNS} FROM operation_runs r WHERE r.tenant_id = $1 AND r.run_type = $2
-         ORDER BY r.id DESC LIMIT 1"
-    )))
-    .bind(tenant_id)
-    .bind(run_type)
-    .fetch_optional(p)
-    .await)
+    with_db!(db, |p| sqlx::query_as(LATEST_OF_TYPE.as_str())
+        .bind(tenant_id)
+        .bind(run_type)
+        .fetch_optional(p)
+        .await)
 }
+
+/// SQL of [`count_tenant_runs`].
+pub const COUNT_TENANT_RUNS: &str = "SELECT COUNT(*) FROM operation_runs WHERE tenant_id = $1";
 
 /// Number of runs a tenant has (the demo seed adds history only to tenants without any).
 pub async fn count_tenant_runs(db: &Db, tenant_id: i64) -> Result<i64, sqlx::Error> {
-    with_db!(db, |p| sqlx::query_scalar(
-        "SELECT COUNT(*) FROM operation_runs WHERE tenant_id = $1"
-    )
-    .bind(tenant_id)
-    .fetch_one(p)
-    .await)
+    with_db!(db, |p| sqlx::query_scalar(COUNT_TENANT_RUNS)
+        .bind(tenant_id)
+        .fetch_one(p)
+        .await)
 }
 
-/// A completed run written in one statement (demo history; never used for live runs).
-#[derive(Debug, Clone)]
-pub struct HistoricRun<'a> {
-    /// The run's identity and initiator.
-    pub run: NewRun<'a>,
-    /// How it ended.
-    pub completion: Completion,
-    /// When it was queued.
-    pub created_at: DateTime<Utc>,
-    /// When it finished.
-    pub completed_at: DateTime<Utc>,
-}
-
-/// Inserts an already completed run (demo data) and returns its id.
-pub async fn insert_completed(tx: &mut Tx, h: &HistoricRun<'_>) -> Result<i64, sqlx::Error> {
-    with_tx!(tx, |c| sqlx::query_scalar(
-        "INSERT INTO operation_runs (workspace_id, tenant_id, run_type, status, outcome,
-            reason_code, summary_message, summary_counts, progress_done, progress_total,
-            initiator_user_id, initiator_label, context, created_at, started_at, completed_at,
-            heartbeat_at)
-         VALUES ($1, $2, $3, 'completed', $4, $5, $6, $7, 1, 1, $8, $9, $10, $11, $11, $12, $12)
-         RETURNING id"
-    )
-    .bind(h.run.workspace_id)
-    .bind(h.run.tenant_id)
-    .bind(h.run.run_type)
-    .bind(h.completion.outcome.as_str())
-    .bind(h.completion.reason.map(|r| r.as_str()))
-    .bind(h.completion.stored_message())
-    .bind(Json(h.completion.counts.to_json()))
-    .bind(h.run.initiator_user_id)
-    .bind(h.run.initiator_label)
-    .bind(Json(&h.run.context))
-    .bind(h.created_at)
-    .bind(h.completed_at)
-    .fetch_one(c)
-    .await)
+/// Every statement above by name, for the test that prepares each on both databases and for
+/// the EXPLAIN pass.
+pub fn statements() -> Vec<(&'static str, &'static str)> {
+    vec![
+        ("CLAIM_NEXT", CLAIM_NEXT.as_str()),
+        ("FIND", FIND.as_str()),
+        ("FIND_SCOPED", FIND_SCOPED.as_str()),
+        ("LIST_VISIBLE", LIST_VISIBLE.as_str()),
+        ("RECENT_FOR_TENANT", RECENT_FOR_TENANT.as_str()),
+        ("LATEST_OF_TYPE", LATEST_OF_TYPE.as_str()),
+        ("INSERT", INSERT),
+        ("HEARTBEAT", HEARTBEAT),
+        ("COMPLETE", COMPLETE),
+        ("FAIL_ORPHANS", FAIL_ORPHANS),
+        ("COUNT_TENANT_RUNS", COUNT_TENANT_RUNS),
+    ]
 }

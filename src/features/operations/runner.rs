@@ -75,17 +75,15 @@ pub async fn recover_orphans(state: &AppState) -> Result<Vec<i64>, sqlx::Error> 
 /// an orphan of an earlier process; on PostgreSQL other instances may be alive, so only runs
 /// whose heartbeat is older than the window are.
 pub async fn recover_at_startup(state: &AppState) -> Result<Vec<i64>, sqlx::Error> {
-    match state.db {
-        crate::db::Db::Sqlite(_) => {
-            let now = state.now();
-            let ids = repo::fail_orphans(&state.db, now + Duration::seconds(1), now).await?;
-            if !ids.is_empty() {
-                tracing::warn!(runs = ?ids, "failed runs left running by an earlier process");
-            }
-            Ok(ids)
-        }
-        crate::db::Db::Postgres(_) => recover_orphans(state).await,
+    if state.db.is_shared() {
+        return recover_orphans(state).await;
     }
+    let now = state.now();
+    let ids = repo::fail_orphans(&state.db, now + Duration::seconds(1), now).await?;
+    if !ids.is_empty() {
+        tracing::warn!(runs = ?ids, "failed runs left running by an earlier process");
+    }
+    Ok(ids)
 }
 
 /// Claims and executes one queued run; returns its id, or `None` when nothing was queued.

@@ -11,6 +11,7 @@ use crate::{with_db, with_tx};
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 use sqlx::types::Json;
+use std::sync::LazyLock;
 
 /// Counts shown on the system overview.
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -23,15 +24,14 @@ pub struct Totals {
     pub users: i64,
 }
 
+/// SQL of [`totals`].
+pub const TOTALS: &str = "SELECT (SELECT COUNT(*) FROM workspaces) AS workspaces,
+                (SELECT COUNT(*) FROM tenants) AS tenants,
+                (SELECT COUNT(*) FROM users WHERE NOT is_platform) AS users";
+
 /// One query for all three counts.
 pub async fn totals(db: &Db) -> Result<Totals, sqlx::Error> {
-    with_db!(db, |p| sqlx::query_as(
-        "SELECT (SELECT COUNT(*) FROM workspaces) AS workspaces,
-                (SELECT COUNT(*) FROM tenants) AS tenants,
-                (SELECT COUNT(*) FROM users WHERE NOT is_platform) AS users"
-    )
-    .fetch_one(p)
-    .await)
+    with_db!(db, |p| sqlx::query_as(TOTALS).fetch_one(p).await)
 }
 
 /// Runs created in a window, by how they ended (the Control Tower KPIs).
@@ -51,10 +51,8 @@ pub struct RunCounts {
     pub orphaned: i64,
 }
 
-/// Outcome counts of the runs created at or after `from` (one index range scan).
-pub async fn run_counts(db: &Db, from: DateTime<Utc>) -> Result<RunCounts, sqlx::Error> {
-    with_db!(db, |p| sqlx::query_as(
-        "SELECT COUNT(*) AS started,
+/// SQL of [`run_counts`].
+pub const RUN_COUNTS: &str = "SELECT COUNT(*) AS started,
             COALESCE(SUM(CASE WHEN status = 'completed' THEN 1 ELSE 0 END), 0) AS completed,
             COALESCE(SUM(CASE WHEN outcome = 'succeeded' THEN 1 ELSE 0 END), 0) AS succeeded,
             COALESCE(SUM(CASE WHEN outcome = 'partially_succeeded' THEN 1 ELSE 0 END), 0)
@@ -62,11 +60,14 @@ pub async fn run_counts(db: &Db, from: DateTime<Utc>) -> Result<RunCounts, sqlx:
             COALESCE(SUM(CASE WHEN outcome = 'failed' THEN 1 ELSE 0 END), 0) AS failed,
             COALESCE(SUM(CASE WHEN outcome = 'failed' AND reason_code = 'orphaned'
                 THEN 1 ELSE 0 END), 0) AS orphaned
-         FROM operation_runs WHERE created_at >= $1"
-    )
-    .bind(from)
-    .fetch_one(p)
-    .await)
+         FROM operation_runs WHERE created_at >= $1";
+
+/// Outcome counts of the runs created at or after `from` (one index range scan).
+pub async fn run_counts(db: &Db, from: DateTime<Utc>) -> Result<RunCounts, sqlx::Error> {
+    with_db!(db, |p| sqlx::query_as(RUN_COUNTS)
+        .bind(from)
+        .fetch_one(p)
+        .await)
 }
 
 /// Runs that have not completed, right now (not windowed: a queue is a present-tense fact).
@@ -81,6 +82,17 @@ pub struct OpenRuns {
     pub stuck: i64,
 }
 
+/// SQL of [`open_runs`].
+pub const OPEN_RUNS: &str =
+    "SELECT COALESCE(SUM(CASE WHEN status = 'queued' THEN 1 ELSE 0 END), 0) AS queued,
+            COALESCE(SUM(CASE WHEN status = 'running' THEN 1 ELSE 0 END), 0) AS running,
+            COALESCE(SUM(CASE
+                WHEN status = 'queued' AND created_at < $1 THEN 1
+                WHEN status = 'running'
+                     AND COALESCE(heartbeat_at, started_at, created_at) < $2 THEN 1
+                ELSE 0 END), 0) AS stuck
+         FROM operation_runs WHERE status <> 'completed'";
+
 /// Open runs, and which of them look stuck: queued before `queued_before`, or running with
 /// the last sign of life before `silent_before`. Reads only the partial `operation_runs_open`
 /// index's rows.
@@ -89,20 +101,11 @@ pub async fn open_runs(
     queued_before: DateTime<Utc>,
     silent_before: DateTime<Utc>,
 ) -> Result<OpenRuns, sqlx::Error> {
-    with_db!(db, |p| sqlx::query_as(
-        "SELECT COALESCE(SUM(CASE WHEN status = 'queued' THEN 1 ELSE 0 END), 0) AS queued,
-            COALESCE(SUM(CASE WHEN status = 'running' THEN 1 ELSE 0 END), 0) AS running,
-            COALESCE(SUM(CASE
-                WHEN status = 'queued' AND created_at < $1 THEN 1
-                WHEN status = 'running'
-                     AND COALESCE(heartbeat_at, started_at, created_at) < $2 THEN 1
-                ELSE 0 END), 0) AS stuck
-         FROM operation_runs WHERE status <> 'completed'"
-    )
-    .bind(queued_before)
-    .bind(silent_before)
-    .fetch_one(p)
-    .await)
+    with_db!(db, |p| sqlx::query_as(OPEN_RUNS)
+        .bind(queued_before)
+        .bind(silent_before)
+        .fetch_one(p)
+        .await)
 }
 
 /// A failed run as the recent-failures list shows it.
@@ -126,14 +129,9 @@ pub struct FailedRun {
     pub completed_at: Option<DateTime<Utc>>,
 }
 
-/// The latest `limit` failed runs created at or after `from`, newest first.
-pub async fn recent_failures(
-    db: &Db,
-    from: DateTime<Utc>,
-    limit: i64,
-) -> Result<Vec<FailedRun>, sqlx::Error> {
-    with_db!(db, |p| sqlx::query_as(
-        "SELECT r.id, r.run_type, r.reason_code, w.name AS workspace_name,
+/// SQL of [`recent_failures`].
+pub const RECENT_FAILURES: &str =
+    "SELECT r.id, r.run_type, r.reason_code, w.name AS workspace_name,
             t.name AS tenant_name, t.external_id AS tenant_external_id, r.created_at,
             r.completed_at
          FROM operation_runs r
@@ -141,12 +139,19 @@ pub async fn recent_failures(
          JOIN workspaces w ON w.id = t.workspace_id
          WHERE r.outcome = 'failed' AND r.created_at >= $1
          ORDER BY r.created_at DESC, r.id DESC
-         LIMIT $2"
-    )
-    .bind(from)
-    .bind(limit)
-    .fetch_all(p)
-    .await)
+         LIMIT $2";
+
+/// The latest `limit` failed runs created at or after `from`, newest first.
+pub async fn recent_failures(
+    db: &Db,
+    from: DateTime<Utc>,
+    limit: i64,
+) -> Result<Vec<FailedRun>, sqlx::Error> {
+    with_db!(db, |p| sqlx::query_as(RECENT_FAILURES)
+        .bind(from)
+        .bind(limit)
+        .fetch_all(p)
+        .await)
 }
 
 /// A tenant and run type with failures in the window.
@@ -166,16 +171,8 @@ pub struct Offender {
     pub last_failed_at: DateTime<Utc>,
 }
 
-/// The `limit` tenant × run type pairs with the most failed runs created at or after `from`;
-/// ties go to the most recent failure, then to the lower tenant id and type id so the order
-/// is stable.
-pub async fn top_offenders(
-    db: &Db,
-    from: DateTime<Utc>,
-    limit: i64,
-) -> Result<Vec<Offender>, sqlx::Error> {
-    with_db!(db, |p| sqlx::query_as(
-        "SELECT w.name AS workspace_name, t.name AS tenant_name,
+/// SQL of [`top_offenders`].
+pub const TOP_OFFENDERS: &str = "SELECT w.name AS workspace_name, t.name AS tenant_name,
             t.external_id AS tenant_external_id, g.run_type, g.failures, g.last_failed_at
          FROM (SELECT tenant_id, run_type, COUNT(*) AS failures,
                       MAX(created_at) AS last_failed_at
@@ -185,12 +182,21 @@ pub async fn top_offenders(
          JOIN tenants t ON t.id = g.tenant_id
          JOIN workspaces w ON w.id = t.workspace_id
          ORDER BY g.failures DESC, g.last_failed_at DESC, g.tenant_id, g.run_type
-         LIMIT $2"
-    )
-    .bind(from)
-    .bind(limit)
-    .fetch_all(p)
-    .await)
+         LIMIT $2";
+
+/// The `limit` tenant × run type pairs with the most failed runs created at or after `from`;
+/// ties go to the most recent failure, then to the lower tenant id and type id so the order
+/// is stable.
+pub async fn top_offenders(
+    db: &Db,
+    from: DateTime<Utc>,
+    limit: i64,
+) -> Result<Vec<Offender>, sqlx::Error> {
+    with_db!(db, |p| sqlx::query_as(TOP_OFFENDERS)
+        .bind(from)
+        .bind(limit)
+        .fetch_all(p)
+        .await)
 }
 
 /// An active (or expired but not yet overwritten) pause of one control in one scope.
@@ -221,24 +227,41 @@ const PAUSE_COLUMNS: &str = "p.control_key, p.scope_key, p.workspace_id,
     w.slug AS workspace_slug, w.name AS workspace_name, p.reason, p.paused_by_label,
     p.paused_at, p.expires_at";
 
+/// SQL of [`active_pauses`].
+pub static ACTIVE_PAUSES: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "SELECT {PAUSE_COLUMNS}
+         FROM operational_control_pauses p LEFT JOIN workspaces w ON w.id = p.workspace_id
+         WHERE p.expires_at IS NULL OR p.expires_at > $1
+         ORDER BY p.control_key, p.workspace_id IS NOT NULL, w.name, p.scope_key
+         LIMIT $2"
+    )
+});
+
 /// Pauses in effect at `now` (expired ones left out), by control and scope, at most `limit`.
 pub async fn active_pauses(
     db: &Db,
     now: DateTime<Utc>,
     limit: i64,
 ) -> Result<Vec<PauseRow>, sqlx::Error> {
-    with_db!(db, |p| sqlx::query_as(sqlx::AssertSqlSafe(format!(
+    with_db!(db, |p| sqlx::query_as(ACTIVE_PAUSES.as_str())
+        .bind(now)
+        .bind(limit)
+        .fetch_all(p)
+        .await)
+}
+
+/// SQL of [`effective_pause`].
+pub static EFFECTIVE_PAUSE: LazyLock<String> = LazyLock::new(|| {
+    format!(
         "SELECT {PAUSE_COLUMNS}
          FROM operational_control_pauses p LEFT JOIN workspaces w ON w.id = p.workspace_id
-         WHERE p.expires_at IS NULL OR p.expires_at > $1
-         ORDER BY p.control_key, p.workspace_id IS NOT NULL, w.name, p.scope_key
-         LIMIT $2"
-    )))
-    .bind(now)
-    .bind(limit)
-    .fetch_all(p)
-    .await)
-}
+         WHERE p.control_key = $1 AND p.scope_key IN ('global', $2)
+           AND (p.expires_at IS NULL OR p.expires_at > $3)
+         ORDER BY CASE WHEN p.scope_key = 'global' THEN 0 ELSE 1 END
+         LIMIT 1"
+    )
+});
 
 /// The pause of `control_key` in effect at `now` for `workspace_scope` (`workspace:<id>`) or
 /// globally: a global pause wins over a workspace one. Two primary-key lookups at most.
@@ -249,19 +272,12 @@ pub async fn effective_pause(
     now: DateTime<Utc>,
 ) -> Result<Option<PauseRow>, sqlx::Error> {
     let scope = workspace_scope.unwrap_or("global");
-    with_db!(db, |p| sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "SELECT {PAUSE_COLUMNS}
-         FROM operational_control_pauses p LEFT JOIN workspaces w ON w.id = p.workspace_id
-         WHERE p.control_key = $1 AND p.scope_key IN ('global', $2)
-           AND (p.expires_at IS NULL OR p.expires_at > $3)
-         ORDER BY CASE WHEN p.scope_key = 'global' THEN 0 ELSE 1 END
-         LIMIT 1"
-    )))
-    .bind(control_key)
-    .bind(scope)
-    .bind(now)
-    .fetch_optional(p)
-    .await)
+    with_db!(db, |p| sqlx::query_as(EFFECTIVE_PAUSE.as_str())
+        .bind(control_key)
+        .bind(scope)
+        .bind(now)
+        .fetch_optional(p)
+        .await)
 }
 
 /// A pause to write.
@@ -285,40 +301,43 @@ pub struct NewPause<'a> {
     pub expires_at: Option<DateTime<Utc>>,
 }
 
-/// Pauses a control in a scope, replacing any earlier pause (active or expired) of the same
-/// control and scope. Returns whether an active pause was replaced (its reason/expiry changed).
-pub async fn upsert_pause(tx: &mut Tx, pause: &NewPause<'_>) -> Result<bool, sqlx::Error> {
-    let replaced: i64 = with_tx!(tx, |c| sqlx::query_scalar(
-        "SELECT COUNT(*) FROM operational_control_pauses
+/// SQL of [`upsert_pause`].
+pub const UPSERT_PAUSE: &str = "SELECT COUNT(*) FROM operational_control_pauses
          WHERE control_key = $1 AND scope_key = $2
-           AND (expires_at IS NULL OR expires_at > $3)"
-    )
-    .bind(pause.control_key)
-    .bind(pause.scope_key)
-    .bind(pause.paused_at)
-    .fetch_one(c)
-    .await)?;
-    with_tx!(tx, |c| sqlx::query(
-        "INSERT INTO operational_control_pauses (control_key, scope_key, workspace_id, reason,
+           AND (expires_at IS NULL OR expires_at > $3)";
+
+/// SQL of [`upsert_pause`].
+pub const UPSERT_PAUSE_2: &str =
+    "INSERT INTO operational_control_pauses (control_key, scope_key, workspace_id, reason,
             paused_by_user_id, paused_by_label, paused_at, expires_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
          ON CONFLICT (control_key, scope_key) DO UPDATE SET
             workspace_id = excluded.workspace_id, reason = excluded.reason,
             paused_by_user_id = excluded.paused_by_user_id,
             paused_by_label = excluded.paused_by_label, paused_at = excluded.paused_at,
-            expires_at = excluded.expires_at"
-    )
-    .bind(pause.control_key)
-    .bind(pause.scope_key)
-    .bind(pause.workspace_id)
-    .bind(pause.reason)
-    .bind(pause.paused_by_user_id)
-    .bind(pause.paused_by_label)
-    .bind(pause.paused_at)
-    .bind(pause.expires_at)
-    .execute(c)
-    .await
-    .map(|r| r.rows_affected()))?;
+            expires_at = excluded.expires_at";
+
+/// Pauses a control in a scope, replacing any earlier pause (active or expired) of the same
+/// control and scope. Returns whether an active pause was replaced (its reason/expiry changed).
+pub async fn upsert_pause(tx: &mut Tx, pause: &NewPause<'_>) -> Result<bool, sqlx::Error> {
+    let replaced: i64 = with_tx!(tx, |c| sqlx::query_scalar(UPSERT_PAUSE)
+        .bind(pause.control_key)
+        .bind(pause.scope_key)
+        .bind(pause.paused_at)
+        .fetch_one(c)
+        .await)?;
+    crate::execute!(
+        &mut *tx,
+        sqlx::query(UPSERT_PAUSE_2)
+            .bind(pause.control_key)
+            .bind(pause.scope_key)
+            .bind(pause.workspace_id)
+            .bind(pause.reason)
+            .bind(pause.paused_by_user_id)
+            .bind(pause.paused_by_label)
+            .bind(pause.paused_at)
+            .bind(pause.expires_at)
+    )?;
     Ok(replaced > 0)
 }
 
@@ -333,6 +352,12 @@ pub struct EndedPause {
     pub paused_at: DateTime<Utc>,
 }
 
+/// SQL of [`delete_active_pause`].
+pub const DELETE_ACTIVE_PAUSE: &str = "DELETE FROM operational_control_pauses
+         WHERE control_key = $1 AND scope_key = $2
+           AND (expires_at IS NULL OR expires_at > $3)
+         RETURNING reason, paused_by_label, paused_at";
+
 /// Ends the pause of `control_key` in `scope_key` if one is in effect at `now`; `None` when
 /// there was nothing to resume (never paused, already resumed, or expired).
 pub async fn delete_active_pause(
@@ -341,17 +366,12 @@ pub async fn delete_active_pause(
     scope_key: &str,
     now: DateTime<Utc>,
 ) -> Result<Option<EndedPause>, sqlx::Error> {
-    with_tx!(tx, |c| sqlx::query_as(
-        "DELETE FROM operational_control_pauses
-         WHERE control_key = $1 AND scope_key = $2
-           AND (expires_at IS NULL OR expires_at > $3)
-         RETURNING reason, paused_by_label, paused_at"
-    )
-    .bind(control_key)
-    .bind(scope_key)
-    .bind(now)
-    .fetch_optional(c)
-    .await)
+    with_tx!(tx, |c| sqlx::query_as(DELETE_ACTIVE_PAUSE)
+        .bind(control_key)
+        .bind(scope_key)
+        .bind(now)
+        .fetch_optional(c)
+        .await)
 }
 
 /// A workspace as the scope picker offers it.
@@ -363,15 +383,16 @@ pub struct WorkspaceChoice {
     pub name: String,
 }
 
+/// SQL of [`workspace_choices`].
+pub const WORKSPACE_CHOICES: &str = "SELECT slug, name FROM workspaces ORDER BY name, id LIMIT $1";
+
 /// The first `limit` workspaces by name, as suggestions for the scope field (any existing slug
 /// is accepted, listed or not).
 pub async fn workspace_choices(db: &Db, limit: i64) -> Result<Vec<WorkspaceChoice>, sqlx::Error> {
-    with_db!(db, |p| sqlx::query_as(
-        "SELECT slug, name FROM workspaces ORDER BY name, id LIMIT $1"
-    )
-    .bind(limit)
-    .fetch_all(p)
-    .await)
+    with_db!(db, |p| sqlx::query_as(WORKSPACE_CHOICES)
+        .bind(limit)
+        .fetch_all(p)
+        .await)
 }
 
 /// One change of an operational control, from the audit log.
@@ -389,14 +410,35 @@ pub struct ControlChange {
     pub metadata: Json<Value>,
 }
 
+/// SQL of [`control_changes`].
+pub const CONTROL_CHANGES: &str =
+    "SELECT occurred_at, actor_label, action, target_id, metadata FROM audit_events
+         WHERE target_type = 'operational_control'
+         ORDER BY id DESC LIMIT $1";
+
 /// The latest `limit` audited changes of operational controls, newest first.
 pub async fn control_changes(db: &Db, limit: i64) -> Result<Vec<ControlChange>, sqlx::Error> {
-    with_db!(db, |p| sqlx::query_as(
-        "SELECT occurred_at, actor_label, action, target_id, metadata FROM audit_events
-         WHERE target_type = 'operational_control'
-         ORDER BY id DESC LIMIT $1"
-    )
-    .bind(limit)
-    .fetch_all(p)
-    .await)
+    with_db!(db, |p| sqlx::query_as(CONTROL_CHANGES)
+        .bind(limit)
+        .fetch_all(p)
+        .await)
+}
+
+/// Every statement above by name, for the test that prepares each on both databases and for
+/// the EXPLAIN pass.
+pub fn statements() -> Vec<(&'static str, &'static str)> {
+    vec![
+        ("ACTIVE_PAUSES", ACTIVE_PAUSES.as_str()),
+        ("EFFECTIVE_PAUSE", EFFECTIVE_PAUSE.as_str()),
+        ("TOTALS", TOTALS),
+        ("RUN_COUNTS", RUN_COUNTS),
+        ("OPEN_RUNS", OPEN_RUNS),
+        ("RECENT_FAILURES", RECENT_FAILURES),
+        ("TOP_OFFENDERS", TOP_OFFENDERS),
+        ("UPSERT_PAUSE", UPSERT_PAUSE),
+        ("UPSERT_PAUSE_2", UPSERT_PAUSE_2),
+        ("DELETE_ACTIVE_PAUSE", DELETE_ACTIVE_PAUSE),
+        ("WORKSPACE_CHOICES", WORKSPACE_CHOICES),
+        ("CONTROL_CHANGES", CONTROL_CHANGES),
+    ]
 }

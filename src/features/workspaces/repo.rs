@@ -5,6 +5,10 @@ use crate::db::{Db, Tx};
 use crate::{with_db, with_tx};
 use chrono::{DateTime, Utc};
 
+/// SQL of [`insert`].
+pub const INSERT: &str = "INSERT INTO workspaces (slug, name, created_at) VALUES ($1, $2, $3)
+         RETURNING id, slug, name, created_at";
+
 /// Inserts a workspace.
 pub async fn insert(
     tx: &mut Tx,
@@ -12,38 +16,44 @@ pub async fn insert(
     name: &str,
     now: DateTime<Utc>,
 ) -> Result<Workspace, sqlx::Error> {
-    with_tx!(tx, |c| sqlx::query_as(
-        "INSERT INTO workspaces (slug, name, created_at) VALUES ($1, $2, $3)
-         RETURNING id, slug, name, created_at"
-    )
-    .bind(slug)
-    .bind(name)
-    .bind(now)
-    .fetch_one(c)
-    .await)
+    with_tx!(tx, |c| sqlx::query_as(INSERT)
+        .bind(slug)
+        .bind(name)
+        .bind(now)
+        .fetch_one(c)
+        .await)
 }
+
+/// SQL of [`find_by_slug`].
+pub const FIND_BY_SLUG: &str = "SELECT id, slug, name, created_at FROM workspaces WHERE slug = $1";
 
 /// Finds a workspace by slug.
 pub async fn find_by_slug(db: &Db, slug: &str) -> Result<Option<Workspace>, sqlx::Error> {
-    with_db!(db, |p| sqlx::query_as(
-        "SELECT id, slug, name, created_at FROM workspaces WHERE slug = $1"
-    )
-    .bind(slug)
-    .fetch_optional(p)
-    .await)
+    with_db!(db, |p| sqlx::query_as(FIND_BY_SLUG)
+        .bind(slug)
+        .fetch_optional(p)
+        .await)
 }
+
+/// SQL of [`list_for_user`].
+pub const LIST_FOR_USER: &str = "SELECT w.id, w.slug, w.name, m.role FROM memberships m
+         JOIN workspaces w ON w.id = m.workspace_id
+         WHERE m.user_id = $1 ORDER BY w.name, w.id";
 
 /// Workspaces a user belongs to, by name.
 pub async fn list_for_user(db: &Db, user_id: i64) -> Result<Vec<MemberWorkspace>, sqlx::Error> {
-    with_db!(db, |p| sqlx::query_as(
-        "SELECT w.id, w.slug, w.name, m.role FROM memberships m
-         JOIN workspaces w ON w.id = m.workspace_id
-         WHERE m.user_id = $1 ORDER BY w.name, w.id"
-    )
-    .bind(user_id)
-    .fetch_all(p)
-    .await)
+    with_db!(db, |p| sqlx::query_as(LIST_FOR_USER)
+        .bind(user_id)
+        .fetch_all(p)
+        .await)
 }
+
+/// SQL of [`upsert_membership`].
+pub const UPSERT_MEMBERSHIP: &str =
+    "INSERT INTO memberships (workspace_id, user_id, role, all_tenants, created_at)
+         VALUES ($1, $2, $3, $4, $5)
+         ON CONFLICT (workspace_id, user_id) DO UPDATE SET role = $3, all_tenants = $4
+         RETURNING id";
 
 /// Inserts or updates a membership, returning its id.
 pub async fn upsert_membership(
@@ -54,20 +64,21 @@ pub async fn upsert_membership(
     all_tenants: bool,
     now: DateTime<Utc>,
 ) -> Result<i64, sqlx::Error> {
-    with_tx!(tx, |c| sqlx::query_scalar(
-        "INSERT INTO memberships (workspace_id, user_id, role, all_tenants, created_at)
-         VALUES ($1, $2, $3, $4, $5)
-         ON CONFLICT (workspace_id, user_id) DO UPDATE SET role = $3, all_tenants = $4
-         RETURNING id"
-    )
-    .bind(workspace_id)
-    .bind(user_id)
-    .bind(role)
-    .bind(all_tenants)
-    .bind(now)
-    .fetch_one(c)
-    .await)
+    with_tx!(tx, |c| sqlx::query_scalar(UPSERT_MEMBERSHIP)
+        .bind(workspace_id)
+        .bind(user_id)
+        .bind(role)
+        .bind(all_tenants)
+        .bind(now)
+        .fetch_one(c)
+        .await)
 }
+
+/// SQL of [`replace_entitlements`].
+pub const REPLACE_ENTITLEMENTS: &str = "DELETE FROM tenant_entitlements WHERE membership_id = $1";
+/// SQL of [`replace_entitlements`], once per entitled tenant.
+pub const REPLACE_ENTITLEMENTS_2: &str =
+    "INSERT INTO tenant_entitlements (membership_id, tenant_id) VALUES ($1, $2)";
 
 /// Replaces a membership's explicit tenant entitlements.
 pub async fn replace_entitlements(
@@ -76,22 +87,25 @@ pub async fn replace_entitlements(
     tenant_ids: &[i64],
 ) -> Result<(), sqlx::Error> {
     with_tx!(tx, |c| {
-        sqlx::query("DELETE FROM tenant_entitlements WHERE membership_id = $1")
+        sqlx::query(REPLACE_ENTITLEMENTS)
             .bind(membership_id)
             .execute(&mut *c)
             .await?;
         for tenant_id in tenant_ids {
-            sqlx::query(
-                "INSERT INTO tenant_entitlements (membership_id, tenant_id) VALUES ($1, $2)",
-            )
-            .bind(membership_id)
-            .bind(*tenant_id)
-            .execute(&mut *c)
-            .await?;
+            sqlx::query(REPLACE_ENTITLEMENTS_2)
+                .bind(membership_id)
+                .bind(*tenant_id)
+                .execute(&mut *c)
+                .await?;
         }
         Ok(())
     })
 }
+
+/// SQL of [`find_for_user`].
+pub const FIND_FOR_USER: &str = "SELECT w.id, w.slug, w.name, m.role FROM memberships m
+         JOIN workspaces w ON w.id = m.workspace_id
+         WHERE m.user_id = $1 AND w.slug = $2";
 
 /// Workspace `slug` with the caller's role, if the caller is a member; `None` otherwise.
 pub async fn find_for_user(
@@ -99,13 +113,23 @@ pub async fn find_for_user(
     user_id: i64,
     slug: &str,
 ) -> Result<Option<MemberWorkspace>, sqlx::Error> {
-    with_db!(db, |p| sqlx::query_as(
-        "SELECT w.id, w.slug, w.name, m.role FROM memberships m
-         JOIN workspaces w ON w.id = m.workspace_id
-         WHERE m.user_id = $1 AND w.slug = $2"
-    )
-    .bind(user_id)
-    .bind(slug)
-    .fetch_optional(p)
-    .await)
+    with_db!(db, |p| sqlx::query_as(FIND_FOR_USER)
+        .bind(user_id)
+        .bind(slug)
+        .fetch_optional(p)
+        .await)
+}
+
+/// Every statement above by name, for the test that prepares each on both databases and for
+/// the EXPLAIN pass.
+pub fn statements() -> Vec<(&'static str, &'static str)> {
+    vec![
+        ("INSERT", INSERT),
+        ("FIND_BY_SLUG", FIND_BY_SLUG),
+        ("LIST_FOR_USER", LIST_FOR_USER),
+        ("UPSERT_MEMBERSHIP", UPSERT_MEMBERSHIP),
+        ("REPLACE_ENTITLEMENTS", REPLACE_ENTITLEMENTS),
+        ("REPLACE_ENTITLEMENTS_2", REPLACE_ENTITLEMENTS_2),
+        ("FIND_FOR_USER", FIND_FOR_USER),
+    ]
 }
