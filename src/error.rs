@@ -8,6 +8,9 @@ use axum::{
 };
 use std::sync::Arc;
 
+/// Base of every problem `type` URI; the slug after it is stable.
+pub const PROBLEM_TYPE_BASE: &str = "urn:tenantpilot:problem:";
+
 /// A field-level validation failure: which input, and the message key (en/de) that explains it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Invalid {

@@ -12,6 +12,7 @@ pub mod auth;
 pub mod bench;
 pub mod clock;
 pub mod config;
+pub mod console_window;
 pub mod db;
 pub mod demo;
 pub mod error;
@@ -59,16 +60,16 @@ fn browser_routes() -> Routes {
         .get("/metrics", web::metrics::render)
         .get("/static/{file}", web::assets::serve)
         .get("/", root)
-        .merge(auth::routes())
-        .merge(account::routes())
-        .merge(tenants::routes())
-        .merge(audit::routes())
-        .merge(operations::routes())
-        .merge(reports::routes())
-        .merge(diagnostics::routes())
-        .merge(support_requests::routes())
-        .merge(onboarding::routes())
-        .merge(system::routes())
+        .merge(auth::routes::router())
+        .merge(account::routes::router())
+        .merge(tenants::routes::router())
+        .merge(audit::routes::router())
+        .merge(operations::routes::router())
+        .merge(reports::routes::router())
+        .merge(diagnostics::routes::router())
+        .merge(support_requests::routes::router())
+        .merge(onboarding::routes::router())
+        .merge(system::routes::router())
 }
 
 /// Every `/api/v1` route with its OpenAPI operation, merged from the features' `api()`, on top
@@ -77,14 +78,14 @@ fn api_routes() -> OpenApiRouter<AppState> {
     use features::{account, diagnostics, help, operations, support_requests, telemetry, tenants};
     OpenApiRouter::with_openapi(api::ApiDoc::openapi())
         .routes(routes!(api::openapi_json))
-        .merge(account::api())
-        .merge(tenants::api())
-        .merge(audit::api())
-        .merge(operations::api())
-        .merge(help::api())
-        .merge(diagnostics::api())
-        .merge(support_requests::api())
-        .merge(telemetry::api())
+        .merge(account::api::router())
+        .merge(tenants::api::router())
+        .merge(audit::api::router())
+        .merge(operations::api::router())
+        .merge(help::api::router())
+        .merge(diagnostics::api::router())
+        .merge(support_requests::api::router())
+        .merge(telemetry::api::router())
 }
 
 async fn root() -> axum::response::Response {

@@ -54,6 +54,8 @@ const CORE: &[&str] = &[
     "console_window",
     "with_db",
     "with_tx",
+    "with_exec",
+    "execute",
 ];
 const DOMAIN: &[&str] = &[
     "auth",

@@ -11,9 +11,9 @@ use common::{NowForTests, Session, TestApp};
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet};
 use tenantpilot::audit::{Actor, AuditContext};
+use tenantpilot::console_window::ConsoleWindow;
 use tenantpilot::db::Db;
 use tenantpilot::features::operations::{model::RunType, runner, service as operations};
-use tenantpilot::features::system::window::ConsoleWindow;
 use tenantpilot::features::telemetry::{
     catalog::Event,
     prune::prune,

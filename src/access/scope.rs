@@ -1,6 +1,7 @@
-//! Scope extractors. Each resolves the path's workspace or tenant *for the caller* in one query;
+//! Scopes. Each resolves the path's workspace or tenant *for the caller* in one query;
 //! anything the caller may not see is `404` with the same body as something that does not exist.
-//! Capability checks come after, inside scope, and answer `403`.
+//! Capability checks come after, inside scope, and answer `403`. The axum extractors that read
+//! the path and the caller live in `web/scope.rs`.
 
 use super::{Capability, Role};
 use crate::{
@@ -8,24 +9,8 @@ use crate::{
     error::AppError,
     features::{tenants::model::ScopedTenant, workspaces::model::MemberWorkspace},
     state::AppState,
-    web::context::{CurrentUser, Plane, RequestContext},
-};
-use axum::{
-    extract::{FromRequestParts, RawPathParams},
-    http::request::Parts,
 };
 use std::sync::Arc;
-
-async fn path_param(parts: &mut Parts, state: &AppState, name: &str) -> Result<String, AppError> {
-    let params = RawPathParams::from_request_parts(parts, state)
-        .await
-        .map_err(|_| AppError::NotFound)?;
-    params
-        .iter()
-        .find(|(k, _)| *k == name)
-        .map(|(_, v)| v.to_string())
-        .ok_or(AppError::NotFound)
-}
 
 fn role_of(stored: &str) -> Result<Role, AppError> {
     Role::parse(stored).ok_or_else(|| AppError::Internal(anyhow::anyhow!("unknown role {stored}")))
@@ -58,16 +43,17 @@ pub fn require(role: Role, cap: Capability) -> Result<(), AppError> {
     }
 }
 
-impl FromRequestParts<AppState> for TenantScope {
-    type Rejection = AppError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
-        let CurrentUser(identity) = CurrentUser::from_request_parts(parts, state).await?;
-        let external_id = path_param(parts, state, "tenant").await?;
+impl TenantScope {
+    /// The tenant with external id `external_id`, if `identity` may see it; else `404`.
+    pub async fn resolve(
+        state: &AppState,
+        identity: Arc<Identity>,
+        external_id: &str,
+    ) -> Result<Self, AppError> {
         let tenant = crate::features::tenants::service::find_scoped(
             &state.db,
             identity.user.id,
-            &external_id,
+            external_id,
         )
         .await?
         .ok_or(AppError::NotFound)?;
@@ -98,14 +84,15 @@ impl WorkspaceScope {
     }
 }
 
-impl FromRequestParts<AppState> for WorkspaceScope {
-    type Rejection = AppError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
-        let CurrentUser(identity) = CurrentUser::from_request_parts(parts, state).await?;
-        let slug = path_param(parts, state, "workspace").await?;
+impl WorkspaceScope {
+    /// The workspace `slug`, if `identity` belongs to it; else `404`.
+    pub async fn resolve(
+        state: &AppState,
+        identity: Arc<Identity>,
+        slug: &str,
+    ) -> Result<Self, AppError> {
         let workspace =
-            crate::features::workspaces::service::find_for_user(&state.db, identity.user.id, &slug)
+            crate::features::workspaces::service::find_for_user(&state.db, identity.user.id, slug)
                 .await?
                 .ok_or(AppError::NotFound)?;
         let role = role_of(&workspace.role)?;
@@ -123,14 +110,13 @@ impl FromRequestParts<AppState> for WorkspaceScope {
 #[derive(Debug, Clone)]
 pub struct PlatformUser(pub Arc<Identity>);
 
-impl FromRequestParts<AppState> for PlatformUser {
-    type Rejection = AppError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
-        let ctx = RequestContext::from_request_parts(parts, state).await?;
-        match ctx.identity {
+impl PlatformUser {
+    /// A platform operator from the request's identity: anonymous API callers are `401`,
+    /// everyone else who is not a platform user `404`.
+    pub fn resolve(identity: Option<Arc<Identity>>, is_api: bool) -> Result<Self, AppError> {
+        match identity {
             Some(identity) if identity.user.is_platform => Ok(PlatformUser(identity)),
-            None if ctx.plane == Plane::Api => Err(AppError::Unauthenticated),
+            None if is_api => Err(AppError::Unauthenticated),
             _ => Err(AppError::NotFound),
         }
     }
@@ -155,15 +141,13 @@ impl RunScope {
     }
 }
 
-impl FromRequestParts<AppState> for RunScope {
-    type Rejection = AppError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
-        let CurrentUser(identity) = CurrentUser::from_request_parts(parts, state).await?;
-        let run_id: i64 = path_param(parts, state, "run")
-            .await?
-            .parse()
-            .map_err(|_| AppError::NotFound)?;
+impl RunScope {
+    /// The run `run_id`, if `identity` may see its tenant; else `404`.
+    pub async fn resolve(
+        state: &AppState,
+        identity: Arc<Identity>,
+        run_id: i64,
+    ) -> Result<Self, AppError> {
         let run =
             crate::features::operations::service::find_scoped(&state.db, identity.user.id, run_id)
                 .await?

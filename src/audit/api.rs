@@ -16,6 +16,7 @@ use axum::{Json, extract::State};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::{router::OpenApiRouter, routes};
 
 /// Query parameters.
 #[derive(Debug, Deserialize, IntoParams)]
@@ -152,4 +153,9 @@ pub async fn list(
         page,
         next_page: has_next.then_some(page + 1),
     }))
+}
+
+/// The audit log.
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(list))
 }

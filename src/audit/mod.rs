@@ -7,20 +7,6 @@ pub mod routes;
 pub mod service;
 pub mod views;
 
-use crate::state::AppState;
-use crate::web::routing::Routes;
-use utoipa_axum::{router::OpenApiRouter, routes};
-
-/// The workspace audit page.
-pub fn routes() -> Routes {
-    Routes::new().get("/admin/w/{workspace}/audit", routes::page)
-}
-
-/// The audit log.
-pub fn api() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(api::list))
-}
-
 use crate::db::Tx;
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};

@@ -3,6 +3,7 @@
 use super::service::{self, AuditFilter};
 use super::views::AuditPage;
 use crate::outbound::urlencode;
+use crate::web::routing::Routes;
 use crate::{
     access::{Capability, WorkspaceScope},
     error::AppResult,
@@ -101,4 +102,9 @@ pub async fn page(
         tenant,
         page,
     }))
+}
+
+/// The workspace audit page.
+pub fn router() -> Routes {
+    Routes::new().get("/admin/w/{workspace}/audit", page)
 }

@@ -10,16 +10,6 @@ pub mod tokens_repo;
 pub mod users;
 pub mod views;
 
-use crate::web::routing::Routes;
-
-/// Signing in and out.
-pub fn routes() -> Routes {
-    Routes::new()
-        .get("/login", routes::login_form)
-        .post("/login", routes::login)
-        .post("/logout", routes::logout)
-}
-
 use users::User;
 
 /// The authenticated caller of one request.

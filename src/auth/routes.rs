@@ -3,6 +3,7 @@
 use super::views::LoginPage;
 use super::{passwords, sessions, throttle, users::User};
 use crate::i18n::Tr;
+use crate::web::routing::Routes;
 use crate::{
     audit::{self, AuditEntry},
     error::AppResult,
@@ -228,4 +229,12 @@ pub async fn logout(
         .remove(Cookie::build(sessions::COOKIE).path("/"))
         .add(flash::set("flash-signed-out"));
     Ok((jar, see_other("/login")).into_response())
+}
+
+/// Signing in and out.
+pub fn router() -> Routes {
+    Routes::new()
+        .get("/login", login_form)
+        .post("/login", login)
+        .post("/logout", logout)
 }

@@ -8,6 +8,7 @@ pub mod flash;
 pub mod metrics;
 pub mod render;
 pub mod routing;
+pub mod scope;
 pub mod shell;
 
 pub use csrf::CsrfForm;

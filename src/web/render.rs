@@ -8,6 +8,7 @@ use super::{
 };
 use crate::api::problem::{FieldProblem, ProblemDoc};
 use crate::error::AppError;
+use crate::error::PROBLEM_TYPE_BASE;
 use crate::i18n::{CATALOG, Tr};
 use crate::outbound::urlencode;
 use askama::Template;
@@ -16,9 +17,6 @@ use axum::{
     http::{HeaderValue, header},
     response::{IntoResponse, Response},
 };
-
-/// Base of every problem `type` URI; the slug after it is stable.
-pub const PROBLEM_TYPE_BASE: &str = "urn:tenantpilot:problem:";
 
 #[derive(Template)]
 #[template(path = "error.html")]

@@ -11,6 +11,7 @@ use crate::{
 use axum::{Json, extract::State};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
+use utoipa_axum::{router::OpenApiRouter, routes};
 
 /// A workspace membership as `/me` lists it.
 #[derive(Debug, Serialize, ToSchema)]
@@ -145,4 +146,12 @@ pub async fn patch(
     )
     .await?;
     Ok(Json(me_view(&state, &updated).await?))
+}
+
+/// `/api/v1/me` and the caller's tokens.
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(get, patch))
+        .routes(routes!(super::tokens_api::list, super::tokens_api::create))
+        .routes(routes!(super::tokens_api::revoke))
 }

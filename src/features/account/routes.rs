@@ -2,6 +2,7 @@
 //! `POST /account/tokens`, `GET/POST /account/tokens/{id}/revoke`.
 
 use super::views::{AccountPage, NewSecret, RevokePage, token_item, when};
+use crate::web::routing::Routes;
 use crate::{
     auth::{
         tokens::{self, Expiry, Whose},
@@ -258,4 +259,14 @@ pub async fn revoke_token(
         tokens::Revoked::Already(_) => "flash-token-already-revoked",
     };
     Ok((jar.add(flash::set(key)), see_other("/account")).into_response())
+}
+
+/// The account pages.
+pub fn router() -> Routes {
+    Routes::new()
+        .get("/account", page)
+        .post("/account", save)
+        .post("/account/tokens", create_token)
+        .get("/account/tokens/{id}/revoke", confirm_revoke)
+        .post("/account/tokens/{id}/revoke", revoke_token)
 }

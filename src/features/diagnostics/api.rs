@@ -11,6 +11,7 @@ use crate::{
 };
 use axum::{Json, extract::State};
 use serde_json::Value;
+use utoipa_axum::{router::OpenApiRouter, routes};
 
 /// Opens the tenant's diagnostics bundle. Each call is an audited open.
 #[utoipa::path(post, path = "/api/v1/tenants/{tenant}/support-diagnostics", operation_id = "open_tenant_diagnostics", tag = "support",
@@ -62,4 +63,11 @@ pub async fn run(
     )
     .await?;
     Ok(Json(bundle.json))
+}
+
+/// Support diagnostics of a tenant or a run.
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(tenant))
+        .routes(routes!(run))
 }

@@ -4,6 +4,7 @@
 
 use super::service::{self, Bundle, Context};
 use super::views::PreviewPage;
+use crate::web::routing::Routes;
 use crate::{
     access::{Capability, RunScope, TenantScope},
     error::{AppError, AppResult},
@@ -255,4 +256,19 @@ pub async fn show_run(
         bundle,
         q.format.as_deref(),
     ))
+}
+
+/// Opening and previewing support diagnostics of a tenant or a run.
+pub fn router() -> Routes {
+    Routes::new()
+        .post("/admin/t/{tenant}/support-diagnostics", open_tenant)
+        .get(
+            "/admin/t/{tenant}/support-diagnostics/{opening}",
+            show_tenant,
+        )
+        .post("/admin/operations/{run}/support-diagnostics", open_run)
+        .get(
+            "/admin/operations/{run}/support-diagnostics/{opening}",
+            show_run,
+        )
 }

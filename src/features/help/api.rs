@@ -7,6 +7,7 @@
 
 use super::export::{HelpCatalogDoc, catalog_doc};
 use crate::i18n::Locale;
+use crate::state::AppState;
 use crate::{
     api::problem,
     error::{AppError, AppResult, Invalid},
@@ -22,6 +23,7 @@ use axum::{
 };
 use serde::Deserialize;
 use utoipa::IntoParams;
+use utoipa_axum::{router::OpenApiRouter, routes};
 
 /// Query of the catalog endpoint.
 #[derive(Debug, Default, Deserialize, IntoParams)]
@@ -90,4 +92,9 @@ mod tests {
             ));
         }
     }
+}
+
+/// The help topics.
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(topics))
 }

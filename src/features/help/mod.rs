@@ -12,14 +12,6 @@ pub mod catalog;
 pub mod export;
 pub mod resolver;
 
-use crate::state::AppState;
-use utoipa_axum::{router::OpenApiRouter, routes};
-
-/// The help topics.
-pub fn api() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(api::topics))
-}
-
 pub use catalog::{CATALOG_VERSION, HelpTopicKey, SCHEMA_VERSION, is_approved_docs_url};
 pub use export::{HelpCatalogDoc, HelpCatalogExport, catalog_doc, export_json};
 pub use resolver::{

@@ -4,10 +4,10 @@
 //! topic degrades to a neutral block instead of showing a raw key.
 
 use super::catalog::{HelpTopicKey, is_approved_docs_url};
+use crate::error::PROBLEM_TYPE_BASE;
 use crate::features::operations::model::{ReasonCode, RunOutcome};
 use crate::features::providers::service::{Overall, VerificationState};
 use crate::i18n::{Locale, Tr};
-use crate::web::render::PROBLEM_TYPE_BASE;
 use serde::Serialize;
 use utoipa::ToSchema;
 

@@ -10,14 +10,3 @@ pub mod repo;
 pub mod routes;
 pub mod service;
 pub mod views;
-
-use crate::web::routing::Routes;
-
-/// The onboarding wizard.
-pub fn routes() -> Routes {
-    Routes::new()
-        .get("/admin/onboarding", routes::index)
-        .post("/admin/onboarding", routes::create)
-        .get("/admin/onboarding/{draft}", routes::show)
-        .post("/admin/onboarding/{draft}", routes::update)
-}

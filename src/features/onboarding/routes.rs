@@ -12,6 +12,7 @@ use super::views::{
     CompletedView, ConnectValues, DraftPage, DraftRow, IndexPage, StepItem, TenantOption,
     connection_view, verify_view,
 };
+use crate::web::routing::Routes;
 use crate::{
     access::{Capability, Role, scope::require},
     auth::Identity,
@@ -447,4 +448,13 @@ pub async fn update(
         }
         Err(e) => Err(e.into()),
     }
+}
+
+/// The onboarding wizard.
+pub fn router() -> Routes {
+    Routes::new()
+        .get("/admin/onboarding", index)
+        .post("/admin/onboarding", create)
+        .get("/admin/onboarding/{draft}", show)
+        .post("/admin/onboarding/{draft}", update)
 }

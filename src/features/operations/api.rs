@@ -14,6 +14,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::{router::OpenApiRouter, routes};
 
 /// Page size of run lists.
 pub const PAGE_SIZE: i64 = 50;
@@ -244,4 +245,11 @@ pub async fn start(
 pub async fn get(scope: RunScope) -> AppResult<Json<RunView>> {
     scope.require(crate::access::Capability::OperationsView)?;
     Ok(Json(RunView::of_scoped(&scope.run)))
+}
+
+/// A tenant's runs, starting one, and one run.
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list, start))
+        .routes(routes!(get))
 }

@@ -6,6 +6,7 @@ use super::model::{RunOutcome, RunType};
 use super::service;
 use super::views::{ListPage, RunPage};
 use crate::outbound::urlencode;
+use crate::web::routing::Routes;
 use crate::{
     access::{Capability, RunScope, TenantScope},
     error::{AppError, AppResult},
@@ -179,4 +180,12 @@ pub async fn start(
 ) -> AppResult<Response> {
     let run = service::start_in_scope(&state, &ctx.audit(), &scope, &form.run_type).await?;
     Ok(see_other(&format!("/admin/operations/{}", run.id)))
+}
+
+/// Starting a run from the tenant dashboard, the run list and the run viewer.
+pub fn router() -> Routes {
+    Routes::new()
+        .post("/admin/t/{tenant}/operations", start)
+        .get("/admin/operations", list)
+        .get("/admin/operations/{run}", show)
 }

@@ -3,6 +3,7 @@
 
 use super::service;
 use super::views::{IndexPage, ReportPage, start_actions};
+use crate::web::routing::Routes;
 use crate::{
     access::{Capability, TenantScope},
     error::{AppError, AppResult},
@@ -119,4 +120,12 @@ pub async fn download(
         HeaderValue::from_static("private, no-store"),
     );
     Ok(response)
+}
+
+/// A tenant's stored reports and review pack downloads.
+pub fn router() -> Routes {
+    Routes::new()
+        .get("/admin/t/{tenant}/reports", index)
+        .get("/admin/t/{tenant}/reports/{report}", show)
+        .get("/admin/t/{tenant}/review-packs/{pack}", download)
 }

@@ -13,6 +13,7 @@ use crate::{
     web::context::RequestContext,
 };
 use axum::{Json, extract::State};
+use utoipa_axum::{router::OpenApiRouter, routes};
 
 async fn submit(
     state: &AppState,
@@ -102,4 +103,13 @@ pub async fn run_latest(
 ) -> AppResult<Json<LatestSummary>> {
     scope.require(Capability::SupportRequestsCreate)?;
     latest(&state, Target::Run(&scope.run)).await
+}
+
+/// Filing a support request and reading the latest one, for a tenant or a run.
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(tenant_submit))
+        .routes(routes!(tenant_latest))
+        .routes(routes!(run_submit))
+        .routes(routes!(run_latest))
 }

@@ -11,39 +11,3 @@ pub mod repo;
 pub mod routes;
 pub mod service;
 pub mod views;
-
-use crate::state::AppState;
-use crate::web::routing::Routes;
-use utoipa_axum::{router::OpenApiRouter, routes};
-
-/// Filing a support request from a tenant or a run, and the system plane's desk console.
-pub fn routes() -> Routes {
-    Routes::new()
-        .get(
-            "/admin/t/{tenant}/support-requests/new",
-            routes::tenant_form,
-        )
-        .post("/admin/t/{tenant}/support-requests", routes::tenant_submit)
-        .get(
-            "/admin/operations/{run}/support-requests/new",
-            routes::run_form,
-        )
-        .post(
-            "/admin/operations/{run}/support-requests",
-            routes::run_submit,
-        )
-        .get("/system/support-desk", desk_console_routes::page)
-        .post(
-            "/system/support-desk/test-ticket",
-            desk_console_routes::send_test_ticket,
-        )
-}
-
-/// Filing a support request and reading the latest one, for a tenant or a run.
-pub fn api() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new()
-        .routes(routes!(api::tenant_submit))
-        .routes(routes!(api::tenant_latest))
-        .routes(routes!(api::run_submit))
-        .routes(routes!(api::run_latest))
-}

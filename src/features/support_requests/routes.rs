@@ -6,6 +6,7 @@
 use super::model::{HandoffMode, Severity, Submission};
 use super::service::{self, Target};
 use super::views::FormPage;
+use crate::web::routing::Routes;
 use crate::{
     access::{Capability, Role, RunScope, TenantScope},
     error::{AppError, AppResult, Invalid, ServiceError},
@@ -257,4 +258,18 @@ pub async fn run_submit(
         form,
     )
     .await
+}
+
+/// Filing a support request from a tenant or a run, and the system plane's desk console.
+pub fn router() -> Routes {
+    Routes::new()
+        .get("/admin/t/{tenant}/support-requests/new", tenant_form)
+        .post("/admin/t/{tenant}/support-requests", tenant_submit)
+        .get("/admin/operations/{run}/support-requests/new", run_form)
+        .post("/admin/operations/{run}/support-requests", run_submit)
+        .get("/system/support-desk", super::desk_console_routes::page)
+        .post(
+            "/system/support-desk/test-ticket",
+            super::desk_console_routes::send_test_ticket,
+        )
 }

@@ -233,7 +233,7 @@ pub fn build(summary: &TelemetrySummary, t: Tr) -> Chart {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::features::system::window::ConsoleWindow;
+    use crate::console_window::ConsoleWindow;
     use crate::features::telemetry::service::summary::{DailyCounts, FamilyCount};
     use chrono::{TimeZone, Utc};
 

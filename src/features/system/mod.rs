@@ -9,16 +9,5 @@ pub mod routes;
 pub mod service;
 pub mod tower;
 pub mod views;
-pub mod window;
-
-use crate::web::routing::Routes;
-
-/// The system console and the operational controls.
-pub fn routes() -> Routes {
-    Routes::new()
-        .get("/system", routes::overview)
-        .get("/system/controls", routes::controls)
-        .post("/system/controls/{control}", routes::update_control)
-}
 
 pub use controls::{ControlKey, paused};

@@ -10,7 +10,8 @@ use super::views::{
     ControlView, ControlsPage, DashboardPage, DurationChoice, FamilyView, WindowLink, change_view,
     failure_view, offender_view, pause_view, telemetry_note, tn, tower_kpis, when,
 };
-use super::window::ConsoleWindow;
+use crate::console_window::ConsoleWindow;
+use crate::web::routing::Routes;
 use crate::{
     access::PlatformUser,
     error::{AppError, AppResult, Invalid, ServiceError},
@@ -234,4 +235,12 @@ pub async fn update_control(
         }
         Err(e) => Err(AppError::from(e)),
     }
+}
+
+/// The system console and the operational controls.
+pub fn router() -> Routes {
+    Routes::new()
+        .get("/system", overview)
+        .get("/system/controls", controls)
+        .post("/system/controls/{control}", update_control)
 }

@@ -18,7 +18,7 @@
 //!   the window.
 
 use super::repo::{self, FailedRun, Offender, OpenRuns, RunCounts};
-use super::window::ConsoleWindow;
+use crate::console_window::ConsoleWindow;
 use crate::db::Db;
 use chrono::{DateTime, Duration, Utc};
 

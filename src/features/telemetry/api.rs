@@ -6,14 +6,15 @@ use super::summary::{self, TelemetrySummary};
 use crate::{
     access::PlatformUser,
     api::problem,
+    console_window::ConsoleWindow,
     error::{AppError, AppResult, Invalid},
-    features::system::window::ConsoleWindow,
     state::AppState,
     web::Q,
 };
 use axum::{Json, extract::State};
 use serde::Deserialize;
 use utoipa::IntoParams;
+use utoipa_axum::{router::OpenApiRouter, routes};
 
 fn window_schema() -> utoipa::openapi::Object {
     crate::validate::schema::filter(ConsoleWindow::ALL.iter().map(|w| w.as_str()))
@@ -88,4 +89,9 @@ mod tests {
             Err(AppError::Validation(v)) if v[0].key == "telemetry-validation-window"
         ));
     }
+}
+
+/// The telemetry summary for platform operators.
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(summary))
 }

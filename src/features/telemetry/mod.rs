@@ -26,11 +26,3 @@ pub mod recorder;
 pub mod repo;
 pub mod service;
 pub mod summary;
-
-use crate::state::AppState;
-use utoipa_axum::{router::OpenApiRouter, routes};
-
-/// The telemetry summary for platform operators.
-pub fn api() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(api::summary))
-}

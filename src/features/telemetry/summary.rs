@@ -5,8 +5,8 @@
 use super::catalog::Event;
 use super::model::{days_between, hour_ceil, hour_floor};
 use super::repo;
+use crate::console_window::ConsoleWindow;
 use crate::db::Db;
-use crate::features::system::window::ConsoleWindow;
 use chrono::{DateTime, NaiveDate, Utc};
 use std::collections::BTreeMap;
 

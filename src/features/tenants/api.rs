@@ -12,6 +12,7 @@ use axum::{Json, extract::State};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
+use utoipa_axum::{router::OpenApiRouter, routes};
 
 /// A tenant as the API shows it.
 #[derive(Debug, Serialize, ToSchema)]
@@ -70,4 +71,11 @@ pub async fn list(
     security(("bearer" = [])))]
 pub async fn get(scope: TenantScope) -> Json<TenantView> {
     Json(TenantView::from(scope.tenant))
+}
+
+/// The tenant list and one tenant.
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list))
+        .routes(routes!(get))
 }

@@ -5,6 +5,7 @@ use super::views::{NoWorkspacePage, TenantPage, WorkspacePage};
 use crate::features::{
     operations::model::RunType, operations::service as runs, providers, reports,
 };
+use crate::web::routing::Routes;
 use crate::{
     access::{TenantScope, WorkspaceScope},
     error::AppResult,
@@ -89,4 +90,12 @@ pub async fn dashboard(
         },
         tenant: scope.tenant,
     }))
+}
+
+/// The admin start page, the workspace home and the tenant dashboard.
+pub fn router() -> Routes {
+    Routes::new()
+        .get("/admin", admin_home)
+        .get("/admin/w/{workspace}", workspace_home)
+        .get("/admin/t/{tenant}", dashboard)
 }
