@@ -21,6 +21,7 @@ pub mod i18n;
 pub mod jobs;
 pub mod outbound;
 pub mod redact;
+pub mod secret;
 pub mod shutdown;
 pub mod state;
 pub mod support_desk;

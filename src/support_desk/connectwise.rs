@@ -168,7 +168,7 @@ pub async fn check(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::support_desk::config::PriorityIds;
+    use crate::config::desk::PriorityIds;
 
     #[test]
     fn error_detail_prefers_field_messages() {

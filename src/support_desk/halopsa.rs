@@ -186,7 +186,7 @@ pub async fn check(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::support_desk::config::PriorityIds;
+    use crate::config::desk::PriorityIds;
 
     fn draft() -> TicketDraft {
         TicketDraft {

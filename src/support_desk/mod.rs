@@ -5,13 +5,12 @@
 //! bodies, so it can be stored, audited and shown.
 
 pub mod autotask;
-pub mod config;
 pub mod connectwise;
 pub mod halopsa;
 pub mod request_tracker;
 pub mod webhook;
 
-pub use config::{DeskKind, SupportDeskConfig};
+pub use crate::config::desk::{DeskKind, SupportDeskConfig};
 
 use serde_json::Value;
 use std::time::Duration;

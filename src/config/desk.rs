@@ -2,7 +2,7 @@
 //! live here (or in `TENANTPILOT_SUPPORT_DESK__*`), never in the database, and are serialized as
 //! absent so a configuration dump never shows them.
 
-use crate::config::serialize_secret;
+use crate::secret::serialize_secret;
 use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 

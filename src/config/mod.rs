@@ -1,6 +1,8 @@
 //! Configuration: defaults, then an optional TOML file, then `TENANTPILOT_*` environment variables
 //! (nested keys with `__`), then `DATABASE_URL`. One place so every instance reads the same rules.
 
+pub mod desk;
+
 use figment::{
     Figment,
     providers::{Env, Format, Serialized, Toml},
@@ -29,7 +31,7 @@ pub struct Config {
     /// The background run executor.
     pub operations: OperationsConfig,
     /// The one external support desk that support requests may be handed off to.
-    pub support_desk: crate::support_desk::SupportDeskConfig,
+    pub support_desk: desk::SupportDeskConfig,
     /// Product usage telemetry retention.
     pub telemetry: TelemetryConfig,
     /// API bearer token lifetimes.
@@ -104,7 +106,7 @@ pub struct MicrosoftConfig {
     /// Application (client) id of the app registration.
     pub client_id: String,
     /// Client secret; only ever held in memory.
-    #[serde(default, serialize_with = "serialize_secret")]
+    #[serde(default, serialize_with = "crate::secret::serialize_secret")]
     pub client_secret: Option<secrecy::SecretString>,
     /// Connect timeout for each call.
     pub connect_timeout_secs: u64,
@@ -112,14 +114,6 @@ pub struct MicrosoftConfig {
     pub request_timeout_secs: u64,
     /// A `Retry-After` up to this long is waited out once; longer ones fail the run as retryable.
     pub max_retry_after_secs: u64,
-}
-
-/// Serializes a secret as absent, so printing or dumping the configuration never shows it.
-pub(crate) fn serialize_secret<S: serde::Serializer>(
-    _: &Option<secrecy::SecretString>,
-    s: S,
-) -> Result<S::Ok, S::Error> {
-    s.serialize_none()
 }
 
 /// Run executor settings.
@@ -213,7 +207,7 @@ impl Default for Config {
                 poll_interval_ms: 1000,
                 orphan_after_secs: 120,
             },
-            support_desk: crate::support_desk::SupportDeskConfig::default(),
+            support_desk: desk::SupportDeskConfig::default(),
             telemetry: TelemetryConfig {
                 retention_days: 90,
                 prune_batch_size: 10_000,
