@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use serde_json::Value;
 use sqlx::types::Json;
 
-const CONNECTION_COLUMNS: &str = "id, tenant_id, kind, directory_id, display_name,
+pub const CONNECTION_COLUMNS: &str = "id, tenant_id, kind, directory_id, display_name,
     simulated_scenario, consent_state, health, granted_permissions, created_at, updated_at";
 
 /// The tenant's connection, if it has one.
@@ -88,7 +88,7 @@ pub async fn record_observation(
     Ok(())
 }
 
-const REPORT_COLUMNS: &str = "id, tenant_id, connection_id, run_id, overall, consent_state, health, reason_code, permissions, checked_at";
+pub const REPORT_COLUMNS: &str = "id, tenant_id, connection_id, run_id, overall, consent_state, health, reason_code, permissions, checked_at";
 
 /// Inserts a verification report.
 pub async fn insert_report(tx: &mut Tx, report: &VerificationReport) -> Result<i64, sqlx::Error> {

@@ -85,7 +85,7 @@ pub async fn send_test_ticket(
     ctx: RequestContext,
     _platform: PlatformUser,
 ) -> AppResult<Response> {
-    let reference = format!("SR-TEST-{}", ulid::Ulid::new());
+    let reference = format!("SR-TEST-{}", ulid::Ulid::generate());
     let (kind, result) = match state.support_desk() {
         Some(desk) => {
             let draft = TicketDraft {
