@@ -40,7 +40,7 @@ fn stat_ticks(stat: &str) -> Option<u64> {
     Some(fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?)
 }
 
-/// A `kB` value of `/proc/…/status`, e.g. `VmRSS:	  12345 kB`.
+/// A `kB` value of `/proc/…/status`, e.g. `VmRSS: 12345 kB` (a tab after the colon).
 fn status_kib(status: &str, key: &str) -> u64 {
     status
         .lines()
