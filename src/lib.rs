@@ -9,7 +9,6 @@ pub mod access;
 pub mod api;
 pub mod audit;
 pub mod auth;
-pub mod bench;
 pub mod clock;
 pub mod config;
 pub mod console_window;
@@ -106,7 +105,7 @@ struct UlidRequestId;
 
 impl MakeRequestId for UlidRequestId {
     fn make_request_id<B>(&mut self, _: &axum::http::Request<B>) -> Option<RequestId> {
-        HeaderValue::from_str(&ulid::Ulid::new().to_string())
+        HeaderValue::from_str(&ulid::Ulid::generate().to_string())
             .ok()
             .map(RequestId::new)
     }

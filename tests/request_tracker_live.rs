@@ -208,7 +208,7 @@ fn draft(reference: &str) -> TicketDraft {
 }
 
 fn reference() -> String {
-    format!("SR-{}", ulid::Ulid::new())
+    format!("SR-{}", ulid::Ulid::generate())
 }
 
 /// Reads RT over REST2 as `root`, the way an RT admin would look at what we created.

@@ -47,8 +47,10 @@ pub fn token_hash(token: &str) -> String {
 /// A new random URL-safe secret of 32 bytes.
 pub fn random_token() -> String {
     use base64::Engine;
-    use rand::RngCore;
+    use rand::Rng;
     let mut bytes = [0u8; 32];
-    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    // Straight from the operating system, like rand 0.8's `OsRng`; a failing OS source panics
+    // as it did then (getrandom does not fail on the platforms we run on).
+    rand::rand_core::UnwrapErr(rand::rngs::SysRng).fill_bytes(&mut bytes);
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
 }

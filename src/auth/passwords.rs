@@ -2,7 +2,7 @@
 
 use argon2::{
     Argon2,
-    password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng},
+    password_hash::{PasswordHasher, PasswordVerifier},
 };
 use std::sync::LazyLock;
 
@@ -16,21 +16,19 @@ pub const MAX_LENGTH: usize = 256;
 static DUMMY_HASH: LazyLock<String> =
     LazyLock::new(|| hash_blocking("not-a-real-password-tenantpilot").unwrap_or_default());
 
+/// A PHC string (`$argon2id$v=19$m=19456,t=2,p=1$…`) with a fresh random salt from the OS.
 fn hash_blocking(password: &str) -> Result<String, argon2::password_hash::Error> {
-    let salt = SaltString::generate(&mut OsRng);
     Ok(Argon2::default()
-        .hash_password(password.as_bytes(), &salt)?
+        .hash_password(password.as_bytes())?
         .to_string())
 }
 
+/// Verifies with the algorithm and parameters the stored PHC string names (not the defaults),
+/// so hashes made by older releases keep verifying; an unparsable string verifies nothing.
 fn verify_blocking(password: &str, hash: &str) -> bool {
-    PasswordHash::new(hash)
-        .map(|parsed| {
-            Argon2::default()
-                .verify_password(password.as_bytes(), &parsed)
-                .is_ok()
-        })
-        .unwrap_or(false)
+    Argon2::default()
+        .verify_password(password.as_bytes(), hash)
+        .is_ok()
 }
 
 /// Hashes a new password.
@@ -65,5 +63,22 @@ mod tests {
         assert!(!super::verify("wrong".into(), Some(a)).await);
         assert!(!super::verify("x".into(), None).await);
         assert!(!super::verify("x".into(), Some("garbage".into())).await);
+    }
+
+    /// Made by argon2 0.5 (the release before 0.6): stored hashes survive the upgrade.
+    const HASH_FROM_ARGON2_0_5: &str = "$argon2id$v=19$m=19456,t=2,p=1$gdrCi+y+968HHxZKwSCMBw$AVhSkaLVeq2hmsmcenRESHi5ZGt/7NOHjRnbs3P9U/E";
+
+    #[tokio::test]
+    async fn hashes_of_the_previous_argon2_release_verify() {
+        let stored = Some(HASH_FROM_ARGON2_0_5.to_string());
+        assert!(super::verify("correct horse battery".into(), stored.clone()).await);
+        assert!(!super::verify("correct horse battery!".into(), stored).await);
+        let fresh = super::hash("correct horse battery".into())
+            .await
+            .expect("hash");
+        assert!(
+            fresh.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
+            "same parameters as before: {fresh}"
+        );
     }
 }

@@ -50,7 +50,10 @@ impl TestDatabase {
     }
 
     async fn postgres(admin_url: String) -> Result<TestDatabase, Box<dyn std::error::Error>> {
-        let name = format!("tp_test_{}", ulid::Ulid::new().to_string().to_lowercase());
+        let name = format!(
+            "tp_test_{}",
+            ulid::Ulid::generate().to_string().to_lowercase()
+        );
         let admin = Db::connect(&admin_url).await?;
         crate::with_db!(&admin, |p| sqlx::query(sqlx::AssertSqlSafe(format!(
             "CREATE DATABASE {name}"

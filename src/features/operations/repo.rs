@@ -10,18 +10,18 @@ use sqlx::types::Json;
 use std::sync::LazyLock;
 
 /// Columns of [`RunRow`], prefixed with `r.`.
-const RUN_COLUMNS: &str = "r.id, r.workspace_id, r.tenant_id, r.run_type, r.status, r.outcome,
+pub const RUN_COLUMNS: &str = "r.id, r.workspace_id, r.tenant_id, r.run_type, r.status, r.outcome,
     r.reason_code, r.summary_message, r.summary_counts, r.progress_done, r.progress_total,
     r.initiator_user_id, r.initiator_label, r.context, r.created_at, r.started_at,
     r.completed_at, r.heartbeat_at";
 
 /// Same visibility rule as tenants: member of the workspace and entitled to the tenant.
-const VISIBLE: &str = "(m.all_tenants OR EXISTS (SELECT 1 FROM tenant_entitlements e
+pub const VISIBLE: &str = "(m.all_tenants OR EXISTS (SELECT 1 FROM tenant_entitlements e
     WHERE e.membership_id = m.id AND e.tenant_id = t.id))";
 
 /// The tail of a run query joined to its tenant and the caller's membership (`$1` = user
 /// id), after `SELECT {RUN_COLUMNS},`; callers add the visibility rule.
-const SCOPED_JOIN: &str = "t.external_id AS tenant_external_id, t.name AS tenant_name,
+pub const SCOPED_JOIN: &str = "t.external_id AS tenant_external_id, t.name AS tenant_name,
     w.slug AS workspace_slug, m.role
     FROM operation_runs r
     JOIN tenants t ON t.id = r.tenant_id

@@ -57,7 +57,7 @@ impl Finished {
 /// A name for this process in `claimed_by`, so operators can tell which instance ran what.
 pub fn instance_name() -> String {
     let host = std::env::var("HOSTNAME").unwrap_or_else(|_| "local".into());
-    format!("{host}:{}:{}", std::process::id(), ulid::Ulid::new())
+    format!("{host}:{}:{}", std::process::id(), ulid::Ulid::generate())
 }
 
 /// Fails runs whose executor went silent; returns their ids.

@@ -9,7 +9,7 @@ use serde_json::Value;
 use sqlx::types::Json;
 use std::sync::LazyLock;
 
-const CONNECTION_COLUMNS: &str = "id, tenant_id, kind, directory_id, display_name,
+pub const CONNECTION_COLUMNS: &str = "id, tenant_id, kind, directory_id, display_name,
     simulated_scenario, consent_state, health, granted_permissions, created_at, updated_at";
 
 /// SQL of [`find_for_tenant`].
@@ -99,7 +99,7 @@ pub async fn record_observation(
     Ok(())
 }
 
-const REPORT_COLUMNS: &str = "id, tenant_id, connection_id, run_id, overall, consent_state, health, reason_code, permissions, checked_at";
+pub const REPORT_COLUMNS: &str = "id, tenant_id, connection_id, run_id, overall, consent_state, health, reason_code, permissions, checked_at";
 
 /// SQL of [`insert_report`].
 pub const INSERT_REPORT: &str =

@@ -86,7 +86,7 @@ pub async fn send_test_ticket(
     _platform: PlatformUser,
     _csrf: crate::web::CsrfForm,
 ) -> AppResult<Response> {
-    let reference = format!("SR-TEST-{}", ulid::Ulid::new());
+    let reference = format!("SR-TEST-{}", ulid::Ulid::generate());
     let (kind, result) = match state.support_desk() {
         Some(desk) => {
             let draft = TicketDraft {

@@ -3,7 +3,6 @@
 //! and an optional one-way handoff to the one configured desk.
 
 pub mod api;
-pub mod bench;
 pub mod desk_console_routes;
 pub mod handoff;
 pub mod model;

@@ -184,7 +184,7 @@ pub async fn build_context(
 
 /// A fresh `SR-<ULID>` reference: sortable by time, unguessable enough to quote on the phone.
 pub fn new_reference() -> String {
-    format!("SR-{}", ulid::Ulid::new())
+    format!("SR-{}", ulid::Ulid::generate())
 }
 
 /// Files a support request for `target` as `creator` (whose role in the workspace is `role`)

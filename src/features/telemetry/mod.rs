@@ -18,7 +18,6 @@
 //! history to show); the demo's system runs record nothing.
 
 pub mod api;
-pub mod bench;
 pub mod catalog;
 pub mod model;
 pub mod prune;

@@ -8,7 +8,7 @@ use std::sync::LazyLock;
 
 /// Visibility rule shared by every query below: the user is a member of the tenant's workspace
 /// and either sees all tenants or holds an entitlement for this one.
-const VISIBLE: &str = "(m.all_tenants OR EXISTS (SELECT 1 FROM tenant_entitlements e
+pub const VISIBLE: &str = "(m.all_tenants OR EXISTS (SELECT 1 FROM tenant_entitlements e
     WHERE e.membership_id = m.id AND e.tenant_id = t.id))";
 
 /// SQL of [`insert`].

@@ -1,0 +1,269 @@
+//! The page benchmark's EXPLAIN pass: `EXPLAIN (ANALYZE, BUFFERS)` of every query the two
+//! pages issue, with random parameters from the fixture.
+//!
+//! The statements are put together from the repositories' own SQL constants (column lists,
+//! the visibility rule, the scoped join), the same way each repository function does, so a
+//! changed column list or access rule is explained as the server runs it. Two statements
+//! (`sessions::resolve`, `workspaces::repo::list_for_user`) are written inline in their
+//! functions with no constant to take, and are repeated here.
+
+use super::{WORKSPACE, load::Fixture};
+use anyhow::{Context, anyhow};
+use chrono::{DateTime, Utc};
+use rand::{RngExt, SeedableRng, rngs::StdRng};
+use serde_json::Value;
+use sqlx::{AssertSqlSafe, PgPool, types::Json};
+use tenantpilot::features::{operations, providers, tenants};
+
+/// A bind parameter of an explained query.
+#[derive(Debug, Clone)]
+enum Param {
+    Int(i64),
+    Text(String),
+    Time(DateTime<Utc>),
+}
+
+/// One query behind a page: the repository function it comes from and its SQL.
+struct Explained {
+    page: &'static str,
+    source: &'static str,
+    sql: String,
+}
+
+/// Every query the two pages issue, in request order.
+fn explained_queries() -> Vec<Explained> {
+    use operations::repo::{RUN_COLUMNS, SCOPED_JOIN, VISIBLE as RUN_VISIBLE};
+    use providers::repo::{CONNECTION_COLUMNS, REPORT_COLUMNS};
+    use tenants::repo::VISIBLE as TENANT_VISIBLE;
+    vec![
+        Explained {
+            page: "both",
+            source: "auth::sessions::resolve",
+            sql: "SELECT s.token_hash, s.csrf_token, s.last_seen_at, u.id, u.email, u.display_name,
+                u.is_platform, u.locale, u.created_at
+             FROM sessions s JOIN users u ON u.id = s.user_id
+             WHERE s.token_hash = $1 AND s.expires_at > $2"
+                .into(),
+        },
+        Explained {
+            page: "viewer",
+            source: "operations::repo::find_scoped",
+            sql: format!("SELECT {RUN_COLUMNS}, {SCOPED_JOIN} WHERE r.id = $2 AND {RUN_VISIBLE}"),
+        },
+        Explained {
+            page: "viewer",
+            source: "providers::repo::report_for_run",
+            sql: format!(
+                "SELECT {REPORT_COLUMNS} FROM verification_reports WHERE run_id = $1 LIMIT 1"
+            ),
+        },
+        Explained {
+            page: "dashboard",
+            source: "tenants::repo::find_scoped",
+            sql: format!(
+                "SELECT t.id, t.workspace_id, t.external_id, t.name, t.created_at,
+                w.slug AS workspace_slug, w.name AS workspace_name, m.role
+             FROM tenants t
+             JOIN workspaces w ON w.id = t.workspace_id
+             JOIN memberships m ON m.workspace_id = t.workspace_id AND m.user_id = $1
+             WHERE t.external_id = $2 AND {TENANT_VISIBLE}"
+            ),
+        },
+        Explained {
+            page: "dashboard",
+            source: "providers::repo::find_for_tenant",
+            sql: format!(
+                "SELECT {CONNECTION_COLUMNS} FROM provider_connections WHERE tenant_id = $1"
+            ),
+        },
+        Explained {
+            page: "dashboard",
+            source: "providers::repo::latest_report",
+            sql: format!(
+                "SELECT {REPORT_COLUMNS} FROM verification_reports WHERE tenant_id = $1
+         ORDER BY checked_at DESC, id DESC LIMIT 1"
+            ),
+        },
+        Explained {
+            page: "dashboard",
+            source: "operations::repo::recent_for_tenant",
+            sql: format!(
+                "SELECT {RUN_COLUMNS} FROM operation_runs r WHERE r.tenant_id = $1
+         ORDER BY r.id DESC LIMIT $2"
+            ),
+        },
+        Explained {
+            page: "both (shell)",
+            source: "workspaces::repo::list_for_user",
+            sql: "SELECT w.id, w.slug, w.name, m.role FROM memberships m
+             JOIN workspaces w ON w.id = m.workspace_id
+             WHERE m.user_id = $1 ORDER BY w.name, w.id"
+                .into(),
+        },
+        Explained {
+            page: "both (shell)",
+            source: "tenants::repo::list_visible_first",
+            sql: format!("SELECT t.id, t.workspace_id, t.external_id, t.name, t.created_at
+         FROM tenants t
+         JOIN memberships m ON m.workspace_id = t.workspace_id AND m.user_id = $1
+         WHERE t.workspace_id = (SELECT w.id FROM workspaces w WHERE w.slug = $2) AND {TENANT_VISIBLE}
+         ORDER BY t.name, t.id LIMIT $3"),
+        },
+    ]
+}
+
+/// One EXPLAIN (ANALYZE, BUFFERS) result, reduced to what the summary prints.
+struct PlanSummary {
+    execution_ms: f64,
+    planning_ms: f64,
+    rows: f64,
+    hit: i64,
+    read: i64,
+    top: String,
+    indexes: Vec<String>,
+}
+
+fn collect_indexes(plan: &Value, out: &mut Vec<String>) {
+    if let Some(name) = plan.get("Index Name").and_then(Value::as_str)
+        && !out.iter().any(|n| n == name)
+    {
+        out.push(name.to_string());
+    }
+    if let Some(relation) = plan.get("Relation Name").and_then(Value::as_str)
+        && plan.get("Node Type").and_then(Value::as_str) == Some("Seq Scan")
+    {
+        let seq = format!("Seq Scan on {relation}");
+        if !out.contains(&seq) {
+            out.push(seq);
+        }
+    }
+    if let Some(children) = plan.get("Plans").and_then(Value::as_array) {
+        for child in children {
+            collect_indexes(child, out);
+        }
+    }
+}
+
+async fn explain_once(pool: &PgPool, sql: &str, params: &[Param]) -> anyhow::Result<PlanSummary> {
+    let mut q = sqlx::query_scalar::<_, Json<Value>>(AssertSqlSafe(format!(
+        "EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) {sql}"
+    )));
+    for p in params {
+        q = match p {
+            Param::Int(v) => q.bind(*v),
+            Param::Text(v) => q.bind(v.clone()),
+            Param::Time(v) => q.bind(*v),
+        };
+    }
+    let Json(doc) = q.fetch_one(pool).await?;
+    let root = doc
+        .get(0)
+        .ok_or_else(|| anyhow!("EXPLAIN returned no plan"))?;
+    let plan = root.get("Plan").cloned().unwrap_or(Value::Null);
+    let mut indexes = Vec::new();
+    collect_indexes(&plan, &mut indexes);
+    let num = |v: &Value, k: &str| v.get(k).and_then(Value::as_f64).unwrap_or(0.0);
+    Ok(PlanSummary {
+        execution_ms: num(root, "Execution Time"),
+        planning_ms: num(root, "Planning Time"),
+        rows: num(&plan, "Actual Rows"),
+        hit: num(&plan, "Shared Hit Blocks") as i64,
+        read: num(&plan, "Shared Read Blocks") as i64,
+        top: plan
+            .get("Node Type")
+            .and_then(Value::as_str)
+            .unwrap_or("?")
+            .to_string(),
+        indexes,
+    })
+}
+
+/// Explains every query of both pages with `samples` random parameter sets each and prints the
+/// median and maximum execution time.
+pub(super) async fn explain_all(
+    pool: &PgPool,
+    fixture: &Fixture,
+    samples: usize,
+) -> anyhow::Result<()> {
+    let samples = samples.max(1);
+    let token_hash: String = sqlx::query_scalar(
+        "SELECT token_hash FROM sessions WHERE user_id = $1 ORDER BY created_at DESC LIMIT 1",
+    )
+    .bind(fixture.user_id)
+    .fetch_one(pool)
+    .await
+    .context("the benchmark's session is missing")?;
+    let verify_runs: Vec<i64> = sqlx::query_scalar(
+        "SELECT run_id FROM verification_reports ORDER BY run_id DESC LIMIT 10000",
+    )
+    .fetch_all(pool)
+    .await?;
+    let mut rng = StdRng::seed_from_u64(42);
+    println!(
+        "EXPLAIN (ANALYZE, BUFFERS), {samples} random parameter sets per query (warm cache): \
+         execution time median / max, planning median"
+    );
+    println!(
+        "{:<13} {:<40} {:>8} {:>8} {:>8} {:>6} {:>7}  plan",
+        "page", "query", "exec p50", "exec max", "planning", "rows", "buffers"
+    );
+    for q in explained_queries() {
+        let mut results = Vec::with_capacity(samples);
+        for _ in 0..samples {
+            let (tenant_id, external_id) =
+                fixture.tenants[rng.random_range(0..fixture.tenants.len())].clone();
+            let run_id = fixture.run_ids[rng.random_range(0..fixture.run_ids.len())];
+            let params = match q.source {
+                "auth::sessions::resolve" => {
+                    vec![Param::Text(token_hash.clone()), Param::Time(Utc::now())]
+                }
+                "operations::repo::find_scoped" => {
+                    vec![Param::Int(fixture.user_id), Param::Int(run_id)]
+                }
+                "providers::repo::report_for_run" => {
+                    let id = if verify_runs.is_empty() {
+                        run_id
+                    } else {
+                        verify_runs[rng.random_range(0..verify_runs.len())]
+                    };
+                    vec![Param::Int(id)]
+                }
+                "tenants::repo::find_scoped" => {
+                    vec![Param::Int(fixture.user_id), Param::Text(external_id)]
+                }
+                "operations::repo::recent_for_tenant" => {
+                    vec![Param::Int(tenant_id), Param::Int(10)]
+                }
+                "workspaces::repo::list_for_user" => vec![Param::Int(fixture.user_id)],
+                "tenants::repo::list_visible_first" => vec![
+                    Param::Int(fixture.user_id),
+                    Param::Text(WORKSPACE.to_string()),
+                    // The switcher's 25 entries plus one to learn whether there are more.
+                    Param::Int(tenantpilot::web::shell::SWITCHER_LIMIT + 1),
+                ],
+                _ => vec![Param::Int(tenant_id)],
+            };
+            results.push(explain_once(pool, &q.sql, &params).await?);
+        }
+        let mut exec: Vec<f64> = results.iter().map(|r| r.execution_ms).collect();
+        let mut plan: Vec<f64> = results.iter().map(|r| r.planning_ms).collect();
+        exec.sort_by(f64::total_cmp);
+        plan.sort_by(f64::total_cmp);
+        let last = results
+            .last()
+            .ok_or_else(|| anyhow!("no EXPLAIN samples"))?;
+        println!(
+            "{:<13} {:<40} {:>6.3}ms {:>6.3}ms {:>6.3}ms {:>6} {:>7}  {} [{}]",
+            q.page,
+            q.source,
+            exec[exec.len() / 2],
+            exec[exec.len() - 1],
+            plan[plan.len() / 2],
+            last.rows,
+            format!("{}h/{}r", last.hit, last.read),
+            last.top,
+            last.indexes.join(", ")
+        );
+    }
+    Ok(())
+}
