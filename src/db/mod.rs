@@ -3,7 +3,6 @@
 //! (write-transaction start, advisory locks) are explicit `match`es in this module.
 
 pub mod migrate;
-pub mod testing;
 
 use crate::config::DatabaseConfig;
 use sqlx::{

@@ -2,10 +2,8 @@
 //! paused scope only, a paused review-pack control refuses only review packs, a paused executor
 //! leaves queued runs queued until resumed.
 
-mod common;
-
+use crate::support::TestApp;
 use axum::http::{Method, StatusCode};
-use common::TestApp;
 use tenantpilot::features::operations::runner;
 
 async fn control(app: &TestApp, key: &str, fields: &[(&str, &str)]) {
