@@ -6,14 +6,6 @@ use crate::support::TestApp;
 use axum::http::{Method, StatusCode};
 use tenantpilot::features::operations::runner;
 
-async fn control(app: &TestApp, key: &str, fields: &[(&str, &str)]) {
-    let platform = app.session_for("platform@tenantpilot.test").await;
-    let r = app
-        .post_form(&format!("/system/controls/{key}"), &platform, fields)
-        .await;
-    assert_eq!(r.status, StatusCode::SEE_OTHER, "{key}: {}", r.body);
-}
-
 async fn runs(app: &TestApp) -> i64 {
     app.count("SELECT COUNT(*) FROM operation_runs").await
 }
@@ -21,8 +13,7 @@ async fn runs(app: &TestApp) -> i64 {
 #[tokio::test]
 async fn paused_operation_starts_are_refused_in_their_scope_only() {
     let app = TestApp::new().await;
-    control(
-        &app,
+    app.control(
         "operation_starts",
         &[
             ("action", "pause"),
@@ -85,8 +76,7 @@ async fn paused_operation_starts_are_refused_in_their_scope_only() {
 #[tokio::test]
 async fn a_paused_review_pack_control_refuses_review_packs_only() {
     let app = TestApp::new().await;
-    control(
-        &app,
+    app.control(
         "review_pack_generation",
         &[("action", "pause"), ("reason", "Storage maintenance")],
     )
@@ -121,8 +111,7 @@ async fn a_paused_review_pack_control_refuses_review_packs_only() {
 #[tokio::test]
 async fn paused_run_execution_leaves_runs_queued_until_resumed() {
     let app = TestApp::new().await;
-    control(
-        &app,
+    app.control(
         "run_execution",
         &[("action", "pause"), ("reason", "Database failover")],
     )
@@ -147,8 +136,7 @@ async fn paused_run_execution_leaves_runs_queued_until_resumed() {
             .await,
         1
     );
-    control(
-        &app,
+    app.control(
         "run_execution",
         &[("action", "resume"), ("reason", "Failover done")],
     )

@@ -94,21 +94,17 @@ async fn problem_415_for_a_body_that_is_not_json() {
 #[tokio::test]
 async fn problem_409_when_operation_starts_are_paused() {
     let app = TestApp::new().await;
-    let platform = app.session_for("platform@tenantpilot.test").await;
-    let paused = app
-        .post_form(
-            "/system/controls/operation_starts",
-            &platform,
-            &[
-                ("action", "pause"),
-                ("reason", "Provider incident"),
-                ("scope", "workspace"),
-                ("workspace", "contoso-msp"),
-                ("duration", "1h"),
-            ],
-        )
-        .await;
-    assert_eq!(paused.status, StatusCode::SEE_OTHER, "{}", paused.body);
+    app.control(
+        "operation_starts",
+        &[
+            ("action", "pause"),
+            ("reason", "Provider incident"),
+            ("scope", "workspace"),
+            ("workspace", "contoso-msp"),
+            ("duration", "1h"),
+        ],
+    )
+    .await;
     let token = app.token_for("owner@contoso.test").await;
     let r = app
         .api(

@@ -329,21 +329,13 @@ async fn a_desk_echoing_our_request_keeps_only_its_own_message() {
     }
 }
 
-async fn control(app: &TestApp, fields: &[(&str, &str)]) {
-    let platform = app.session_for("platform@tenantpilot.test").await;
-    let r = app
-        .post_form("/system/controls/operation_starts", &platform, fields)
-        .await;
-    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
-}
-
 #[tokio::test]
 async fn pause_and_resume_reasons_are_redacted_in_audit_metadata() {
     let app = TestApp::new().await;
     let pause_reason = "Provider incident, vendor asked for password=Hunter2-Vendor! \
                         and token tp_AbCdEfGhIjKlMnOp123456";
-    control(
-        &app,
+    app.control(
+        "operation_starts",
         &[
             ("action", "pause"),
             ("reason", pause_reason),
@@ -381,8 +373,8 @@ async fn pause_and_resume_reasons_are_redacted_in_audit_metadata() {
         "the reason is on the controls page"
     );
 
-    control(
-        &app,
+    app.control(
+        "operation_starts",
         &[
             ("action", "resume"),
             (

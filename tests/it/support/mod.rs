@@ -305,8 +305,27 @@ impl TestApp {
 
     /// One integer from `sql`, with `args` bound to `$1`, `$2`, … in order.
     pub async fn int(&self, sql: &str, args: &[Arg<'_>]) -> i64 {
+        self.one(sql, args).await
+    }
+
+    /// One nullable text from `sql` (the row must exist), with `args` bound in order. The SQL
+    /// text may name a column the test chooses; values are never formatted into it.
+    pub async fn text(&self, sql: &str, args: &[Arg<'_>]) -> Option<String> {
+        self.one(sql, args).await
+    }
+
+    /// One value of type `T` from the single row `sql` returns, with `args` bound in order.
+    async fn one<T>(&self, sql: &str, args: &[Arg<'_>]) -> T
+    where
+        T: Send
+            + Unpin
+            + for<'r> sqlx::Decode<'r, sqlx::Sqlite>
+            + sqlx::Type<sqlx::Sqlite>
+            + for<'r> sqlx::Decode<'r, sqlx::Postgres>
+            + sqlx::Type<sqlx::Postgres>,
+    {
         tenantpilot::with_db!(self.db(), |p| {
-            let mut q = sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(sql.to_string()));
+            let mut q = sqlx::query_scalar::<_, T>(sqlx::AssertSqlSafe(sql.to_string()));
             for arg in args {
                 q = match *arg {
                     Arg::Int(v) => q.bind(v),
@@ -318,21 +337,14 @@ impl TestApp {
         .unwrap_or_else(|e| panic!("query {sql}: {e}"))
     }
 
-    /// One nullable text from `sql` (the row must exist), with `args` bound in order. The SQL
-    /// text may name a column the test chooses; values are never formatted into it.
-    pub async fn text(&self, sql: &str, args: &[Arg<'_>]) -> Option<String> {
-        tenantpilot::with_db!(self.db(), |p| {
-            let mut q =
-                sqlx::query_scalar::<_, Option<String>>(sqlx::AssertSqlSafe(sql.to_string()));
-            for arg in args {
-                q = match *arg {
-                    Arg::Int(v) => q.bind(v),
-                    Arg::Text(v) => q.bind(v),
-                };
-            }
-            q.fetch_one(p).await
-        })
-        .unwrap_or_else(|e| panic!("query {sql}: {e}"))
+    /// Posts the platform operator's form for operational control `key` (pause or resume,
+    /// with its scope and reason in `fields`) and expects it accepted.
+    pub async fn control(&self, key: &str, fields: &[(&str, &str)]) {
+        let platform = self.session_for("platform@tenantpilot.test").await;
+        let r = self
+            .post_form(&format!("/system/controls/{key}"), &platform, fields)
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{key}: {}", r.body);
     }
 
     /// How many audit events with `action` exist.
