@@ -954,6 +954,10 @@ async fn scope_and_capability_rules() {
     assert_eq!(list.status, StatusCode::OK);
     assert!(!list.body.contains("Tailspin"));
     assert!(!list.body.contains(&format!("href=\"{contoso}\"")));
+    // Positive control: the same list, for the workspace's own owner, shows both.
+    let own = app.get("/admin/onboarding", Some(&owner)).await;
+    assert!(own.body.contains("Tailspin"));
+    assert!(own.body.contains(&format!("href=\"{contoso}\"")));
 
     // Platform operators: the admin plane does not exist.
     let platform = app.login("platform@tenantpilot.test").await;

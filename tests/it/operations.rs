@@ -472,8 +472,16 @@ async fn operations_list_filters_and_pages_within_scope() {
         .await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(!page.body.contains("data-testid=\"operations-table\""));
+    // Positive control: a tenant in scope does show the table.
+    let in_scope = app
+        .get("/admin/operations?tenant=contoso", Some(&readonly))
+        .await;
+    assert!(in_scope.body.contains("data-testid=\"operations-table\""));
 
     let owner = app.session_for("owner@contoso.test").await;
+    // Positive control for "readonly sees contoso only": the owner's list has fabrikam rows.
+    let everything = app.get("/admin/operations", Some(&owner)).await;
+    assert!(everything.body.contains("Fabrikam Inc</td>"));
     let page = app
         .get(
             "/admin/operations?tenant=fabrikam&outcome=failed",

@@ -1,7 +1,6 @@
 //! Test harness: a fresh migrated database per test (SQLite, or PostgreSQL when
 //! `TEST_DATABASE_URL` is set), the demo data, a manual clock, and helpers that drive the
 //! router exactly as a browser or API client would.
-#![allow(dead_code)]
 
 use axum::{
     Router,
