@@ -49,6 +49,8 @@ async fn paused_operation_starts_are_refused_in_their_scope_only() {
         )
         .await;
     assert_eq!(api.status, StatusCode::CONFLICT);
+    assert_eq!(api.header("content-type"), Some("application/problem+json"));
+    insta::assert_json_snapshot!(api.json(), { ".request_id" => "[request_id]" });
     assert_eq!(runs(&app).await, before, "nothing queued");
     // Another workspace starts as usual.
     let northwind = app.token_for("owner@northwind.test").await;
