@@ -5,7 +5,6 @@
 //! in this module and [`migrate`].
 
 pub mod migrate;
-pub mod testing;
 
 use crate::config::DatabaseConfig;
 use sqlx::{

@@ -1,10 +1,8 @@
 //! Every registered route × every kind of caller → the exact status. The table must name every
 //! route the router registers (and nothing else), so a new route without an access rule fails.
 
-mod common;
-
+use crate::support::{ACTORS, TestApp};
 use axum::http::{Method, StatusCode};
-use common::{ACTORS, TestApp};
 use std::collections::BTreeSet;
 
 /// How to call a route for the matrix.
@@ -468,7 +466,7 @@ async fn ids(app: &TestApp) -> Vec<(&'static str, String)> {
         .and_then(|l| l.rsplit('/').next())
         .unwrap_or("0")
         .to_string();
-    let last = |r: common::Resp| {
+    let last = |r: crate::support::Resp| {
         r.header("location")
             .and_then(|l| l.rsplit('/').next())
             .unwrap_or("0")
@@ -625,7 +623,7 @@ async fn every_form_route_refuses_a_forged_csrf_token() {
             } else {
                 app.session_for(actor).await
             };
-            let forged = common::Session {
+            let forged = crate::support::Session {
                 cookie: session.cookie,
                 csrf: "forged".into(),
             };

@@ -3,13 +3,11 @@
 //! headers, hashed static assets, the header-size limit, the system plane's 404 for anonymous
 //! callers, and `Connection: close` on refused oversized requests.
 
-mod common;
-
+use crate::support::{PASSWORD, TestApp};
 use axum::{
     body::Body,
     http::{Method, Request, StatusCode, header},
 };
-use common::{PASSWORD, TestApp};
 use std::net::SocketAddr;
 use tenantpilot::web::assets::{css_href, js_href};
 use tokio::{
@@ -19,7 +17,7 @@ use tokio::{
 
 const OWNER: &str = "owner@contoso.test";
 
-async fn login_with_next(app: &TestApp, email: &str, next: &str) -> common::Resp {
+async fn login_with_next(app: &TestApp, email: &str, next: &str) -> crate::support::Resp {
     let anon = app.anonymous().await;
     app.post_form(
         "/login",

@@ -2,11 +2,9 @@
 //! tokens answered exactly like unknown ones, `last_used_at` at most once a minute, audited
 //! create and revoke without the secret, the account page, `/api/v1/me/tokens` and the CLI.
 
-mod common;
-
+use crate::support::{NowForTests, Session, TestApp, csrf_in};
 use axum::http::{Method, StatusCode};
 use chrono::Duration;
-use common::{NowForTests, Session, TestApp, csrf_in};
 use serde_json::Value;
 use tenantpilot::{
     auth::tokens::{self, Expiry},
@@ -24,17 +22,9 @@ fn comparable(body: &str) -> Value {
     v
 }
 
-async fn create_via_api(app: &TestApp, token: &str, body: &str) -> common::Resp {
+async fn create_via_api(app: &TestApp, token: &str, body: &str) -> crate::support::Resp {
     app.api(Method::POST, "/api/v1/me/tokens", Some(token), Some(body))
         .await
-}
-
-async fn owner_id(app: &TestApp) -> i64 {
-    tenantpilot::auth::users::find_by_email(app.db(), OWNER)
-        .await
-        .unwrap()
-        .expect("demo owner")
-        .id
 }
 
 async fn stored(app: &TestApp, id: i64) -> tokens::ApiToken {
@@ -254,11 +244,11 @@ async fn create_and_revoke_are_audited_without_the_secret() {
     assert!(meta.contains("audited"), "{meta}");
     assert!(!meta.contains(&random_part[..12]), "{meta}");
     let actor = app
-        .scalar(&format!(
+        .int(
             "SELECT COUNT(*) FROM audit_events WHERE action = 'api_token.revoked'
-             AND target_id = '{id}' AND actor_user_id = {}",
-            owner_id(&app).await
-        ))
+             AND target_id = $1 AND actor_user_id = $2",
+            &[(&id.to_string()).into(), app.user_id(OWNER).await.into()],
+        )
         .await;
     assert_eq!(actor, 1, "the owner is the actor");
     // Revoking again changes nothing and audits nothing.
@@ -523,22 +513,6 @@ async fn the_api_lists_creates_and_revokes_only_the_callers_tokens() {
     );
 }
 
-fn cli(db_url: &str, args: &[&str], env: &[(&str, &str)]) -> (i32, String, String) {
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_tenantpilot"))
-        .args(args)
-        .env("DATABASE_URL", db_url)
-        .env("RUST_LOG", "error")
-        .envs(env.iter().copied())
-        .stdin(std::process::Stdio::null())
-        .output()
-        .expect("binary runs");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
-
 #[tokio::test]
 async fn the_cli_creates_lists_and_revokes_tokens() {
     let app = TestApp::new().await;
@@ -554,7 +528,7 @@ async fn the_cli_creates_lists_and_revokes_tokens() {
             let args: Vec<&str> = args.iter().map(String::as_str).collect();
             let env: Vec<(&str, &str)> =
                 env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-            cli(&url, &args, &env)
+            crate::support::cli(&url, &args, &env, None)
         })
     };
     let (code, out, err) = run(

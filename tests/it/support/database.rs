@@ -1,7 +1,7 @@
 //! Fresh, isolated databases for tests: a temporary SQLite file by default, or a new PostgreSQL
 //! database per test when `TEST_DATABASE_URL` is set, dropped again when the test ends.
 
-use super::Db;
+use tenantpilot::db::Db;
 
 /// A database that exists for one test and is removed afterwards.
 pub struct TestDatabase {
@@ -32,7 +32,7 @@ impl TestDatabase {
             None => Self::sqlite().await,
         };
         let tdb = created.unwrap_or_else(|e| panic!("test database setup failed: {e}"));
-        super::migrate::run(&tdb.db)
+        tenantpilot::db::migrate::run(&tdb.db)
             .await
             .unwrap_or_else(|e| panic!("migrations failed on a fresh test database: {e}"));
         tdb
@@ -55,7 +55,7 @@ impl TestDatabase {
             ulid::Ulid::generate().to_string().to_lowercase()
         );
         let admin = Db::connect(&admin_url).await?;
-        crate::with_db!(&admin, |p| sqlx::query(sqlx::AssertSqlSafe(format!(
+        tenantpilot::with_db!(&admin, |p| sqlx::query(sqlx::AssertSqlSafe(format!(
             "CREATE DATABASE {name}"
         )))
         .execute(p)
@@ -104,12 +104,13 @@ impl Drop for TestDatabase {
                 // runtime; `WITH (FORCE)` terminates them instead.
                 rt.block_on(async move {
                     if let Ok(admin) = Db::connect(&admin_url).await {
-                        let _ = crate::with_db!(&admin, |p| sqlx::query(sqlx::AssertSqlSafe(
-                            format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-                        ))
-                        .execute(p)
-                        .await
-                        .map(|r| r.rows_affected()));
+                        let _ =
+                            tenantpilot::with_db!(&admin, |p| sqlx::query(sqlx::AssertSqlSafe(
+                                format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+                            ))
+                            .execute(p)
+                            .await
+                            .map(|r| r.rows_affected()));
                         admin.close().await;
                     }
                 });

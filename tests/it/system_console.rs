@@ -3,21 +3,19 @@
 //! here straight from the tables, and the operational controls (list, pause, resume, expiry,
 //! validation, audit, CSRF, 404s, German text).
 
-mod common;
-
+use crate::support::{ACTORS, NowForTests, Session, TestApp};
 use axum::{
     body::Body,
     http::{Request, StatusCode, header},
 };
 use chrono::{DateTime, Duration, Utc};
-use common::{ACTORS, NowForTests, Session, TestApp};
 use std::collections::BTreeMap;
 use tenantpilot::features::operations::model::{Completion, ReasonCode};
 use tenantpilot::features::operations::repo as runs;
 use tenantpilot::features::system::{ControlKey, paused};
 use tenantpilot::features::telemetry::catalog::Event;
 use tenantpilot::features::telemetry::recorder::{self, Metadata, TenantRef, UsageEvent};
-use tenantpilot::features::{tenants, workspaces};
+use tenantpilot::features::workspaces;
 use tenantpilot::with_db;
 
 const PLATFORM: &str = "platform@tenantpilot.test";
@@ -43,11 +41,9 @@ async fn all_runs(app: &TestApp) -> Vec<Run> {
     .expect("runs")
 }
 
-async fn tenant_id(app: &TestApp, ext: &str) -> (i64, i64) {
-    let t = tenants::repo::find_by_external_id(app.db(), ext)
-        .await
-        .unwrap()
-        .expect("demo tenant");
+/// (workspace id, tenant id) of the tenant with URL key `ext`.
+async fn workspace_and_tenant(app: &TestApp, ext: &str) -> (i64, i64) {
+    let t = app.tenant(ext).await;
     (t.workspace_id, t.id)
 }
 
@@ -71,7 +67,7 @@ async fn add_run(
     created: DateTime<Utc>,
     completion: Option<Completion>,
 ) -> i64 {
-    let (workspace_id, tenant_id) = tenant_id(app, ext).await;
+    let (workspace_id, tenant_id) = workspace_and_tenant(app, ext).await;
     let mut tx = app.db().begin().await.unwrap();
     let id = runs::insert(
         &mut tx,
@@ -177,7 +173,12 @@ async fn platform(app: &TestApp) -> Session {
 }
 
 /// GET with `Accept-Language`.
-async fn get_in(app: &TestApp, path: &str, session: &Session, language: &str) -> common::Resp {
+async fn get_in(
+    app: &TestApp,
+    path: &str,
+    session: &Session,
+    language: &str,
+) -> crate::support::Resp {
     app.send(
         Request::builder()
             .uri(path)
@@ -332,7 +333,7 @@ async fn recent_failures_and_top_offenders_follow_the_window() {
         .nth(1)
         .expect("an offender");
     assert!(
-        first.contains(&names[&tenant_id(&app, "fabrikam").await.1]),
+        first.contains(&names[&workspace_and_tenant(&app, "fabrikam").await.1]),
         "{first}"
     );
     assert!(first.contains("<td class=\"count\">2</td>"), "{first}");
@@ -421,7 +422,7 @@ async fn an_unknown_or_missing_window_shows_the_default_24_hours() {
 
 /// Records `event` for tenant `ext` at `at` through the telemetry recorder.
 async fn record(app: &TestApp, ext: &str, event: Event, at: DateTime<Utc>) {
-    let (workspace_id, tenant_id) = tenant_id(app, ext).await;
+    let (workspace_id, tenant_id) = workspace_and_tenant(app, ext).await;
     let user = tenantpilot::auth::users::find_by_email(app.db(), "owner@contoso.test")
         .await
         .unwrap()
@@ -647,16 +648,14 @@ async fn only_platform_users_see_the_console() {
     );
 }
 
-async fn audit_count(app: &TestApp, action: &str, control: &str) -> i64 {
-    with_db!(app.db(), |p| sqlx::query_scalar::<_, i64>(
+/// Audit events with `action` about operational control `control`.
+async fn control_audits(app: &TestApp, action: &str, control: &str) -> i64 {
+    app.int(
         "SELECT COUNT(*) FROM audit_events WHERE action = $1 AND target_id = $2
-            AND target_type = 'operational_control'"
+            AND target_type = 'operational_control'",
+        &[action.into(), control.into()],
     )
-    .bind(action)
-    .bind(control)
-    .fetch_one(p)
-    .await)
-    .expect("audit count")
+    .await
 }
 
 #[tokio::test]
@@ -709,11 +708,11 @@ async fn controls_are_listed_paused_with_a_reason_audited_and_resumed() {
         Some("flash-control-paused")
     );
     assert_eq!(
-        audit_count(&app, "operational_control.paused", "operation_starts").await,
+        control_audits(&app, "operational_control.paused", "operation_starts").await,
         1
     );
     let now = app.clock.now_for_tests();
-    let (contoso_ws, _) = tenant_id(&app, "contoso").await;
+    let (contoso_ws, _) = workspace_and_tenant(&app, "contoso").await;
     let pause = paused(app.db(), ControlKey::OperationStarts, Some(contoso_ws), now)
         .await
         .unwrap()
@@ -856,7 +855,7 @@ async fn controls_are_listed_paused_with_a_reason_audited_and_resumed() {
         Some("flash-control-resumed")
     );
     assert_eq!(
-        audit_count(&app, "operational_control.resumed", "operation_starts").await,
+        control_audits(&app, "operational_control.resumed", "operation_starts").await,
         1
     );
     assert!(
@@ -880,7 +879,7 @@ async fn controls_are_listed_paused_with_a_reason_audited_and_resumed() {
     assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
     assert!(r.body.contains("not paused"));
     assert_eq!(
-        audit_count(&app, "operational_control.resumed", "operation_starts").await,
+        control_audits(&app, "operational_control.resumed", "operation_starts").await,
         1
     );
 

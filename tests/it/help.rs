@@ -1,10 +1,8 @@
 //! Contextual help (spec 244): the catalog, its fallback, the reason mapping, the
 //! `GET /api/v1/help/topics` endpoint and the `help export` knowledge source.
 
-mod common;
-
+use crate::support::TestApp;
 use axum::http::{Method, StatusCode};
-use common::TestApp;
 use serde_json::Value;
 use tenantpilot::features::help::{
     self, CATALOG_VERSION, HelpTopicKey, SCHEMA_VERSION, catalog::DocsLink, is_approved_docs_url,
@@ -352,6 +350,13 @@ async fn the_api_requires_authentication() {
     assert_eq!(r.status, StatusCode::UNAUTHORIZED);
     assert_eq!(r.header("content-type"), Some("application/problem+json"));
     assert!(!r.body.contains("Admin consent required"));
+    // Positive control: the same list, authenticated, does carry that topic's title.
+    let token = app.token_for("owner@contoso.test").await;
+    let listed = app
+        .api(Method::GET, "/api/v1/help/topics", Some(&token), None)
+        .await;
+    assert_eq!(listed.status, StatusCode::OK);
+    assert!(listed.body.contains("Admin consent required"));
     // Authentication is checked before the query: no hint about valid parameters.
     let r = app
         .api(Method::GET, "/api/v1/help/topics?locale=fr", None, None)

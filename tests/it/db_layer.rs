@@ -9,11 +9,12 @@
 //! (a shared column list or visibility rule) are listed with their fragments filled in. No repo
 //! builds SQL from request data, so there are no variants to enumerate.
 
+use crate::support::TestDatabase;
 use chrono::{DateTime, Utc};
 use sqlx::SqlStr;
 use sqlx::postgres::{PgPool, PgTypeInfo, Postgres, types::Oid};
 use std::{collections::BTreeSet, future::Future, pin::Pin};
-use tenantpilot::db::{Db, testing::TestDatabase};
+use tenantpilot::db::Db;
 
 type Statements = fn() -> Vec<(&'static str, &'static str)>;
 

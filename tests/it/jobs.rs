@@ -1,27 +1,14 @@
 //! The job scheduler's run ledger: several instances on one database run a daily job once per
 //! day, the next day runs again, and the spawned loop ticks on its own.
 
-mod common;
-
+use crate::support::{NowForTests, TestApp};
 use chrono::Duration;
-use common::{NowForTests, TestApp};
 use tenantpilot::config::Config;
-use tenantpilot::db::Db;
 use tenantpilot::features::telemetry::recorder::{TenantRef, seams};
 use tenantpilot::jobs::{self, JobStatus, PRODUCT_USAGE_PRUNE};
-use tenantpilot::state::AppState;
-
-/// A second instance: its own pool on the same database, the same clock.
-async fn second_instance(app: &TestApp) -> AppState {
-    let db = Db::connect(&app.tdb.url).await.expect("second pool");
-    AppState::new(db, app.state.config.as_ref().clone(), app.clock.clone())
-}
 
 async fn old_event(app: &TestApp, age_days: i64) {
-    let t = tenantpilot::features::tenants::repo::find_by_external_id(app.db(), "contoso")
-        .await
-        .unwrap()
-        .unwrap();
+    let t = app.tenant("contoso").await;
     let owner = tenantpilot::auth::users::find_by_email(app.db(), "owner@contoso.test")
         .await
         .unwrap()
@@ -52,7 +39,7 @@ async fn events(app: &TestApp) -> i64 {
 #[tokio::test]
 async fn two_instances_prune_once_per_day() {
     let app = TestApp::new().await;
-    let b = second_instance(&app).await;
+    let b = app.second_instance().await;
     old_event(&app, 120).await;
     old_event(&app, 95).await;
     let before = events(&app).await;

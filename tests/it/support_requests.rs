@@ -2,14 +2,11 @@
 //! databases: every mode × outcome × context, the 404/403 boundary, audit rows, immutability,
 //! the one-write rule, and that a desk failure never loses the internal request.
 
-mod common;
-
+use crate::support::{Session, TestApp, webhook_desk};
 use axum::http::{Method, StatusCode};
-use common::{Session, TestApp};
 use serde_json::{Value, json};
 use std::time::Duration;
 use tenantpilot::config::Config;
-use tenantpilot::support_desk::DeskKind;
 use wiremock::matchers::{header, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
@@ -17,13 +14,10 @@ const FABRIKAM_RUN: &str = "SELECT MAX(id) FROM operation_runs WHERE tenant_id =
 const CONTOSO_RUN: &str = "SELECT MAX(id) FROM operation_runs WHERE tenant_id = (SELECT id FROM tenants WHERE external_id = 'contoso')";
 const HMAC_SECRET: &str = "hmac-key-that-must-never-leak-7f3a";
 
+/// The webhook desk of these tests at `url`, with ticket links on `desk.example`.
 fn webhook_config(url: &str, timeout_ms: u64) -> Config {
-    let mut config = Config::default();
-    config.support_desk.kind = DeskKind::Webhook;
-    config.support_desk.url = url.to_string();
-    config.support_desk.timeout_ms = timeout_ms;
+    let mut config = webhook_desk(url, timeout_ms, HMAC_SECRET);
     config.support_desk.ticket_url_template = "https://desk.example/tickets/{id}".into();
-    config.support_desk.webhook.hmac_secret = Some(HMAC_SECRET.to_string().into());
     config
 }
 
@@ -65,13 +59,22 @@ async fn submit_form(
 }
 
 async fn row(app: &TestApp, reference: &str) -> Value {
-    let sql = format!("SELECT id FROM support_requests WHERE internal_reference = '{reference}'");
-    let id = app.scalar(&sql).await;
-    let text =
-        |col: &str| format!("SELECT COUNT(*) FROM support_requests WHERE id = {id} AND {col}");
+    let id = app
+        .int(
+            "SELECT id FROM support_requests WHERE internal_reference = $1",
+            &[reference.into()],
+        )
+        .await;
+    let with_diagnostics = app
+        .int(
+            "SELECT COUNT(*) FROM support_requests WHERE id = $1 \
+             AND CAST(context AS TEXT) LIKE '%\"diagnostics\"%'",
+            &[id.into()],
+        )
+        .await;
     json!({
         "id": id,
-        "has_diagnostics": app.scalar(&text("CAST(context AS TEXT) LIKE '%\"diagnostics\"%'")).await == 1,
+        "has_diagnostics": with_diagnostics == 1,
     })
 }
 
@@ -80,36 +83,19 @@ fn reference_in(body: &str) -> String {
     body[start..start + 29].to_string()
 }
 
-async fn audit_count(app: &TestApp, action: &str) -> i64 {
-    app.scalar(&format!(
-        "SELECT COUNT(*) FROM audit_events WHERE action = '{action}'"
-    ))
-    .await
-}
-
 async fn audit_metadata(app: &TestApp, action: &str) -> String {
     let id = app
-        .scalar(&format!(
-            "SELECT MAX(id) FROM audit_events WHERE action = '{action}'"
-        ))
+        .int(
+            "SELECT MAX(id) FROM audit_events WHERE action = $1",
+            &[action.into()],
+        )
         .await;
-    tenantpilot::with_db!(app.db(), |p| sqlx::query_scalar::<_, String>(
-        sqlx::AssertSqlSafe(format!(
-            "SELECT CAST(metadata AS TEXT) FROM audit_events WHERE id = {id}"
-        ))
+    app.text(
+        "SELECT CAST(metadata AS TEXT) FROM audit_events WHERE id = $1",
+        &[id.into()],
     )
-    .fetch_one(p)
-    .await)
+    .await
     .expect("metadata")
-}
-
-async fn text_of(app: &TestApp, sql: String) -> Option<String> {
-    tenantpilot::with_db!(app.db(), |p| sqlx::query_scalar::<_, Option<String>>(
-        sqlx::AssertSqlSafe(sql)
-    )
-    .fetch_one(p)
-    .await)
-    .expect("text query")
 }
 
 #[tokio::test]
@@ -145,6 +131,8 @@ async fn tenant_internal_only_request_is_stored_with_the_snapshot_and_audited() 
     .await;
     assert!(location.starts_with("/admin/t/fabrikam/support-requests/new?submitted="));
     assert!(body.contains("data-outcome=\"internal_only\""), "{body}");
+    // Positive control for the other member's page below: the creator sees the banner.
+    assert!(body.contains("data-testid=\"support-result\""), "{body}");
     let reference = reference_in(&body);
     assert!(
         ulid::Ulid::from_string(&reference[3..]).is_ok(),
@@ -169,9 +157,9 @@ async fn tenant_internal_only_request_is_stored_with_the_snapshot_and_audited() 
         ("created_by_label", "owner@contoso.test"),
     ] {
         assert_eq!(
-            text_of(
-                &app,
-                format!("SELECT {col} FROM support_requests WHERE id = {id}")
+            app.text(
+                &format!("SELECT {col} FROM support_requests WHERE id = $1"),
+                &[id.into()]
             )
             .await
             .as_deref(),
@@ -180,23 +168,24 @@ async fn tenant_internal_only_request_is_stored_with_the_snapshot_and_audited() 
         );
     }
     assert_eq!(
-        text_of(
-            &app,
-            format!("SELECT handoff_outcome FROM support_requests WHERE id = {id}")
+        app.text(
+            "SELECT handoff_outcome FROM support_requests WHERE id = $1",
+            &[id.into()]
         )
         .await,
         None
     );
     // The stored snapshot is the redacted bundle: the contact e-mail typed into the form is a
     // column, never part of the context, and no e-mail survives in the context.
-    let context = text_of(
-        &app,
-        format!("SELECT CAST(context AS TEXT) FROM support_requests WHERE id = {id}"),
-    )
-    .await
-    .unwrap_or_default();
+    let context = app
+        .text(
+            "SELECT CAST(context AS TEXT) FROM support_requests WHERE id = $1",
+            &[id.into()],
+        )
+        .await
+        .unwrap_or_default();
     assert!(!context.contains("@contoso.test"), "{context}");
-    assert_eq!(audit_count(&app, "support_request.created").await, 1);
+    assert_eq!(app.audit_count("support_request.created").await, 1);
     let meta = audit_metadata(&app, "support_request.created").await;
     assert!(meta.contains(&reference) && meta.contains("diagnostic_snapshot_attached"));
     assert!(
@@ -204,7 +193,8 @@ async fn tenant_internal_only_request_is_stored_with_the_snapshot_and_audited() 
         "no free text in audit: {meta}"
     );
     assert_eq!(
-        audit_count(&app, "support_request.external_ticket_created").await,
+        app.audit_count("support_request.external_ticket_created")
+            .await,
         0
     );
 
@@ -237,7 +227,7 @@ async fn repeated_submits_create_new_rows_with_new_references() {
     }
     assert_eq!(refs.len(), 3);
     assert_eq!(app.count("SELECT COUNT(*) FROM support_requests").await, 3);
-    assert_eq!(audit_count(&app, "support_request.created").await, 3);
+    assert_eq!(app.audit_count("support_request.created").await, 3);
 }
 
 #[tokio::test]
@@ -259,12 +249,13 @@ async fn an_operator_files_with_canonical_context_only() {
     let r = row(&app, &reference).await;
     assert_eq!(r["has_diagnostics"], false);
     let id = r["id"].as_i64().unwrap_or_default();
-    let context = text_of(
-        &app,
-        format!("SELECT CAST(context AS TEXT) FROM support_requests WHERE id = {id}"),
-    )
-    .await
-    .unwrap_or_default();
+    let context = app
+        .text(
+            "SELECT CAST(context AS TEXT) FROM support_requests WHERE id = $1",
+            &[id.into()],
+        )
+        .await
+        .unwrap_or_default();
     assert!(context.contains("canonical_context"), "{context}");
     for absent in [
         "provider_connection",
@@ -275,9 +266,9 @@ async fn an_operator_files_with_canonical_context_only() {
         assert!(!context.contains(absent), "{absent} in {context}");
     }
     assert_eq!(
-        text_of(
-            &app,
-            format!("SELECT attachment_mode FROM support_requests WHERE id = {id}")
+        app.text(
+            "SELECT attachment_mode FROM support_requests WHERE id = $1",
+            &[id.into()]
         )
         .await
         .as_deref(),
@@ -316,7 +307,8 @@ async fn run_context_link_existing_ticket_via_form_and_api() {
     assert!(body.contains("PSA-4711"));
     assert!(body.contains("https://psa.example/tickets/4711"));
     assert_eq!(
-        audit_count(&app, "support_request.external_ticket_linked").await,
+        app.audit_count("support_request.external_ticket_linked")
+            .await,
         1
     );
     let meta = audit_metadata(&app, "support_request.external_ticket_linked").await;
@@ -383,10 +375,7 @@ async fn run_context_link_existing_ticket_via_form_and_api() {
         "urn:tenantpilot:problem:no-support-request"
     );
     // Another run of the same tenant has its own (empty) latest.
-    let other_run = app
-        .scalar(&format!(
-            "SELECT MIN(id) FROM operation_runs WHERE tenant_id = (SELECT tenant_id FROM operation_runs WHERE id = {run})"
-        ))
+    let other_run = app.int("SELECT MIN(id) FROM operation_runs WHERE tenant_id = (SELECT tenant_id FROM operation_runs WHERE id = $1)", &[run.into()])
         .await;
     let other = app
         .api(
@@ -452,34 +441,41 @@ async fn create_external_ticket_calls_the_desk_once_and_stores_the_ticket() {
     let id = row(&app, &reference).await["id"]
         .as_i64()
         .unwrap_or_default();
-    let col = |c: &str| format!("SELECT {c} FROM support_requests WHERE id = {id}");
+    let col = |c: &str| format!("SELECT {c} FROM support_requests WHERE id = $1");
     assert_eq!(
-        text_of(&app, col("external_ticket_id")).await.as_deref(),
+        app.text(&col("external_ticket_id"), &[id.into()])
+            .await
+            .as_deref(),
         Some("T-1001")
     );
     assert_eq!(
-        text_of(&app, col("external_ticket_number"))
+        app.text(&col("external_ticket_number"), &[id.into()])
             .await
             .as_deref(),
         Some("1001")
     );
     assert_eq!(
-        text_of(&app, col("external_ticket_reference"))
+        app.text(&col("external_ticket_reference"), &[id.into()])
             .await
             .as_deref(),
         Some("1001")
     );
     assert_eq!(
-        text_of(&app, col("external_ticket_url")).await.as_deref(),
+        app.text(&col("external_ticket_url"), &[id.into()])
+            .await
+            .as_deref(),
         Some("https://desk.example/t/1001")
     );
     assert_eq!(
-        text_of(&app, col("handoff_outcome")).await.as_deref(),
+        app.text(&col("handoff_outcome"), &[id.into()])
+            .await
+            .as_deref(),
         Some("external_ticket_created")
     );
-    assert_eq!(audit_count(&app, "support_request.created").await, 1);
+    assert_eq!(app.audit_count("support_request.created").await, 1);
     assert_eq!(
-        audit_count(&app, "support_request.external_ticket_created").await,
+        app.audit_count("support_request.external_ticket_created")
+            .await,
         1
     );
     let meta = audit_metadata(&app, "support_request.external_ticket_created").await;
@@ -533,21 +529,23 @@ async fn a_failing_desk_keeps_the_internal_request_and_says_so() {
     let id = row(&app, &reference).await["id"]
         .as_i64()
         .unwrap_or_default();
-    let failure = text_of(
-        &app,
-        format!("SELECT external_handoff_failure_summary FROM support_requests WHERE id = {id}"),
-    )
-    .await
-    .unwrap_or_default();
+    let failure = app
+        .text(
+            "SELECT external_handoff_failure_summary FROM support_requests WHERE id = $1",
+            &[id.into()],
+        )
+        .await
+        .unwrap_or_default();
     assert!(failure.contains("503"), "{failure}");
     assert!(
         !failure.contains("upstream maintenance"),
         "no response bodies: {failure}"
     );
     assert!(failure.chars().count() <= 300);
-    assert_eq!(audit_count(&app, "support_request.created").await, 1);
+    assert_eq!(app.audit_count("support_request.created").await, 1);
     assert_eq!(
-        audit_count(&app, "support_request.external_handoff_failed").await,
+        app.audit_count("support_request.external_handoff_failed")
+            .await,
         1
     );
     let meta = audit_metadata(&app, "support_request.external_handoff_failed").await;
@@ -646,7 +644,8 @@ async fn a_refused_connection_is_a_failed_handoff_not_an_error() {
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert_eq!(r.json()["handoff_outcome"], "external_handoff_failed");
     assert_eq!(
-        audit_count(&app, "support_request.external_handoff_failed").await,
+        app.audit_count("support_request.external_handoff_failed")
+            .await,
         1
     );
 }
@@ -677,7 +676,7 @@ async fn without_a_desk_create_is_refused_and_nothing_is_stored() {
     assert_eq!(api.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(api.json()["errors"][0]["field"], "handoff_mode");
     assert_eq!(app.count("SELECT COUNT(*) FROM support_requests").await, 0);
-    assert_eq!(audit_count(&app, "support_request.created").await, 0);
+    assert_eq!(app.audit_count("support_request.created").await, 0);
 }
 
 #[tokio::test]
@@ -905,18 +904,18 @@ async fn requests_are_immutable_and_the_handoff_is_written_once() {
     assert!(!again, "the second handoff write is a no-op");
     tx.rollback().await.expect("rollback");
     assert_eq!(
-        text_of(
-            &app,
-            format!("SELECT summary FROM support_requests WHERE id = {id}")
+        app.text(
+            "SELECT summary FROM support_requests WHERE id = $1",
+            &[id.into()]
         )
         .await
         .as_deref(),
         Some("Original")
     );
     assert_eq!(
-        text_of(
-            &app,
-            format!("SELECT external_ticket_reference FROM support_requests WHERE id = {id}")
+        app.text(
+            "SELECT external_ticket_reference FROM support_requests WHERE id = $1",
+            &[id.into()]
         )
         .await
         .as_deref(),
@@ -947,7 +946,7 @@ async fn requests_are_immutable_and_the_handoff_is_written_once() {
     assert!(edit.status == StatusCode::NOT_FOUND || edit.status == StatusCode::METHOD_NOT_ALLOWED);
 }
 
-use common::NowForTests;
+use crate::support::NowForTests;
 
 #[tokio::test]
 async fn secrets_never_reach_audit_rows_or_failure_summaries() {
@@ -977,12 +976,13 @@ async fn secrets_never_reach_audit_rows_or_failure_summaries() {
     .await)
     .expect("audit");
     assert!(all_audit.iter().all(|m| !m.contains(HMAC_SECRET)));
-    let stored = text_of(
-        &app,
-        "SELECT external_handoff_failure_summary FROM support_requests".to_string(),
-    )
-    .await
-    .unwrap_or_default();
+    let stored = app
+        .text(
+            "SELECT external_handoff_failure_summary FROM support_requests",
+            &[],
+        )
+        .await
+        .unwrap_or_default();
     assert!(!stored.contains(HMAC_SECRET), "{stored}");
 }
 
@@ -1088,4 +1088,29 @@ async fn a_paused_handoff_control_refuses_ticket_creation_but_not_links() {
         )
         .await;
     assert_eq!(r.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn the_form_s_latest_request_summary_matches_its_snapshot() {
+    let app = TestApp::new().await;
+    let owner = app.session_for("owner@contoso.test").await;
+    submit_form(
+        &app,
+        &owner,
+        "/admin/t/fabrikam/support-requests",
+        &form("Consent seems revoked", "internal_only"),
+    )
+    .await;
+    let page = app
+        .get("/admin/t/fabrikam/support-requests/new", Some(&owner))
+        .await;
+    assert_eq!(page.status, StatusCode::OK);
+    let summary = crate::support::fragment(
+        &page.body,
+        "<dl class=\"facts\" data-testid=\"support-latest\">",
+        "</dl>",
+    );
+    insta::with_settings!({ filters => crate::support::html_filters() }, {
+        insta::assert_snapshot!(summary);
+    });
 }

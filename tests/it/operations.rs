@@ -2,11 +2,9 @@
 //! orphan recovery, verification and staleness, reports and review packs, the demo states, and
 //! the Microsoft kind through the executor against a stand-in identity platform.
 
-mod common;
-
+use crate::support::{NowForTests, TestApp};
 use axum::http::{Method, StatusCode};
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
-use common::{NowForTests, TestApp};
 use serde_json::{Value, json};
 use std::io::Read;
 use tenantpilot::config::Config;
@@ -14,27 +12,6 @@ use tenantpilot::features::operations::{repo as runs, runner};
 use tenantpilot::features::providers::{self, service::ConnectionForm};
 use wiremock::matchers::{method, path, path_regex};
 use wiremock::{Mock, MockServer, ResponseTemplate};
-
-async fn tenant_id(app: &TestApp, ext: &str) -> i64 {
-    tenantpilot::features::tenants::repo::find_by_external_id(app.db(), ext)
-        .await
-        .unwrap()
-        .unwrap()
-        .id
-}
-
-async fn start_api(app: &TestApp, token: &str, tenant: &str, run_type: &str) -> Value {
-    let r = app
-        .api(
-            Method::POST,
-            &format!("/api/v1/tenants/{tenant}/operations"),
-            Some(token),
-            Some(&json!({ "type": run_type }).to_string()),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.body);
-    r.json()
-}
 
 async fn run_json(app: &TestApp, token: &str, id: i64) -> Value {
     let r = app
@@ -50,7 +27,7 @@ async fn run_json(app: &TestApp, token: &str, id: i64) -> Value {
 }
 
 async fn set_scenario(app: &TestApp, ext: &str, scenario: &str) {
-    let tid = tenant_id(app, ext).await;
+    let tid = app.tenant_id(ext).await;
     let tenant = tenantpilot::features::tenants::repo::find_by_id(app.db(), tid)
         .await
         .unwrap()
@@ -78,7 +55,7 @@ async fn set_scenario(app: &TestApp, ext: &str, scenario: &str) {
 async fn a_started_run_is_queued_then_executed_and_completed() {
     let app = TestApp::new().await;
     let token = app.token_for("operator@contoso.test").await;
-    let run = start_api(&app, &token, "contoso", "inventory.sync").await;
+    let run = app.start_api(&token, "contoso", "inventory.sync").await;
     assert_eq!(run["status"], "queued");
     assert_eq!(run["initiator"], "user");
     assert_eq!(run["initiator_email"], "operator@contoso.test");
@@ -106,9 +83,7 @@ async fn a_started_run_is_queued_then_executed_and_completed() {
     assert!(!page.body.contains(r#"http-equiv="refresh""#));
     assert!(page.body.contains("managed_devices"));
     assert_eq!(
-        app.scalar(&format!(
-            "SELECT COUNT(*) FROM audit_events WHERE action = 'operation.started' AND target_id = '{id}'"
-        ))
+        app.int("SELECT COUNT(*) FROM audit_events WHERE action = 'operation.started' AND target_id = $1", &[(&id.to_string()).into()])
         .await,
         1
     );
@@ -119,7 +94,9 @@ async fn the_background_executor_runs_what_a_request_queued() {
     let app = TestApp::new().await;
     let workers = runner::spawn(app.state.clone()).await;
     let token = app.token_for("owner@contoso.test").await;
-    let id = start_api(&app, &token, "contoso", "provider.connection.verify").await["id"]
+    let id = app
+        .start_api(&token, "contoso", "provider.connection.verify")
+        .await["id"]
         .as_i64()
         .unwrap();
     let mut status = Value::Null;
@@ -168,7 +145,7 @@ async fn bad_input_and_faults_end_in_failed_runs_or_clear_errors_never_500() {
     )
     .await
     .unwrap();
-    let id = start_api(&app, &token, "bare", "inventory.sync").await["id"]
+    let id = app.start_api(&token, "bare", "inventory.sync").await["id"]
         .as_i64()
         .unwrap();
     runner::drain(&app.state).await.unwrap();
@@ -183,10 +160,11 @@ async fn bad_input_and_faults_end_in_failed_runs_or_clear_errors_never_500() {
     );
 
     // A stored type this version does not know fails instead of sticking.
-    let tid = tenant_id(&app, "contoso").await;
-    app.scalar(&format!(
-        "SELECT COUNT(*) FROM (SELECT 1 FROM tenants WHERE id = {tid}) x"
-    ))
+    let tid = app.tenant_id("contoso").await;
+    app.int(
+        "SELECT COUNT(*) FROM (SELECT 1 FROM tenants WHERE id = $1) x",
+        &[tid.into()],
+    )
     .await;
     let mut tx = app.db().begin().await.unwrap();
     let odd = runs::insert(
@@ -219,7 +197,7 @@ async fn bad_input_and_faults_end_in_failed_runs_or_clear_errors_never_500() {
 
     // Throttling: failed as retryable with the provider's wait time in the summary.
     set_scenario(&app, "contoso", "throttled").await;
-    let id = start_api(&app, &token, "contoso", "inventory.sync").await["id"]
+    let id = app.start_api(&token, "contoso", "inventory.sync").await["id"]
         .as_i64()
         .unwrap();
     runner::drain(&app.state).await.unwrap();
@@ -232,7 +210,7 @@ async fn bad_input_and_faults_end_in_failed_runs_or_clear_errors_never_500() {
 async fn runs_left_running_by_a_dead_instance_are_failed_as_orphaned() {
     let app = TestApp::new().await;
     let token = app.token_for("owner@contoso.test").await;
-    let id = start_api(&app, &token, "contoso", "inventory.sync").await["id"]
+    let id = app.start_api(&token, "contoso", "inventory.sync").await["id"]
         .as_i64()
         .unwrap();
     // An instance claims it, then dies without completing or beating.
@@ -278,7 +256,7 @@ async fn runs_left_running_by_a_dead_instance_are_failed_as_orphaned() {
 async fn start_up_recovery_fails_running_runs() {
     let app = TestApp::new().await;
     let token = app.token_for("owner@contoso.test").await;
-    let id = start_api(&app, &token, "contoso", "inventory.sync").await["id"]
+    let id = app.start_api(&token, "contoso", "inventory.sync").await["id"]
         .as_i64()
         .unwrap();
     runs::claim_next(app.db(), "crashed", app.clock.now_for_tests())
@@ -318,7 +296,9 @@ async fn verification_writes_a_report_and_it_goes_stale_after_the_window() {
         ("healthy", "succeeded", None),
     ] {
         set_scenario(&app, "contoso", scenario).await;
-        let id = start_api(&app, &token, "contoso", "provider.connection.verify").await["id"]
+        let id = app
+            .start_api(&token, "contoso", "provider.connection.verify")
+            .await["id"]
             .as_i64()
             .unwrap();
         runner::drain(&app.state).await.unwrap();
@@ -338,7 +318,7 @@ async fn verification_writes_a_report_and_it_goes_stale_after_the_window() {
             assert_eq!(report.missing().len(), 2);
         }
     }
-    let tid = tenant_id(&app, "contoso").await;
+    let tid = app.tenant_id("contoso").await;
     let state = providers::service::state_for_tenant(
         app.db(),
         &app.state.config,
@@ -386,9 +366,10 @@ async fn demo_data_holds_every_type_outcome_and_initiator_and_the_named_provider
         "review_pack.generate",
     ] {
         assert!(
-            app.scalar(&format!(
-                "SELECT COUNT(*) FROM operation_runs WHERE run_type = '{t}'"
-            ))
+            app.int(
+                "SELECT COUNT(*) FROM operation_runs WHERE run_type = $1",
+                &[t.into()]
+            )
             .await
                 > 0,
             "{t}"
@@ -396,9 +377,10 @@ async fn demo_data_holds_every_type_outcome_and_initiator_and_the_named_provider
     }
     for o in ["succeeded", "partially_succeeded", "failed"] {
         assert!(
-            app.scalar(&format!(
-                "SELECT COUNT(*) FROM operation_runs WHERE outcome = '{o}'"
-            ))
+            app.int(
+                "SELECT COUNT(*) FROM operation_runs WHERE outcome = $1",
+                &[o.into()]
+            )
             .await
                 > 0,
             "{o}"
@@ -429,19 +411,15 @@ async fn demo_data_holds_every_type_outcome_and_initiator_and_the_named_provider
     assert!((now - oldest).num_days() >= 39);
 
     let config = &app.state.config;
-    let contoso = providers::service::state_for_tenant(
-        app.db(),
-        config,
-        tenant_id(&app, "contoso").await,
-        now,
-    )
-    .await
-    .unwrap();
+    let contoso =
+        providers::service::state_for_tenant(app.db(), config, app.tenant_id("contoso").await, now)
+            .await
+            .unwrap();
     assert!(contoso.is_ready(), "contoso is healthy and verified");
     let fabrikam = providers::service::state_for_tenant(
         app.db(),
         config,
-        tenant_id(&app, "fabrikam").await,
+        app.tenant_id("fabrikam").await,
         now,
     )
     .await
@@ -468,7 +446,7 @@ async fn demo_data_holds_every_type_outcome_and_initiator_and_the_named_provider
 
     // Seeding again adds nothing.
     let runs_before = app.count("SELECT COUNT(*) FROM operation_runs").await;
-    tenantpilot::demo::seed(app.db(), now, common::PASSWORD)
+    tenantpilot::demo::seed(app.db(), now, crate::support::PASSWORD)
         .await
         .unwrap();
     assert_eq!(
@@ -494,8 +472,16 @@ async fn operations_list_filters_and_pages_within_scope() {
         .await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(!page.body.contains("data-testid=\"operations-table\""));
+    // Positive control: a tenant in scope does show the table.
+    let in_scope = app
+        .get("/admin/operations?tenant=contoso", Some(&readonly))
+        .await;
+    assert!(in_scope.body.contains("data-testid=\"operations-table\""));
 
     let owner = app.session_for("owner@contoso.test").await;
+    // Positive control for "readonly sees contoso only": the owner's list has fabrikam rows.
+    let everything = app.get("/admin/operations", Some(&owner)).await;
+    assert!(everything.body.contains("Fabrikam Inc</td>"));
     let page = app
         .get(
             "/admin/operations?tenant=fabrikam&outcome=failed",
@@ -504,6 +490,9 @@ async fn operations_list_filters_and_pages_within_scope() {
         .await;
     assert!(page.body.contains("Admin consent required"));
     assert!(!page.body.contains("state-succeeded"));
+    // Positive control: without the outcome filter the same list shows succeeded runs.
+    let unfiltered = app.get("/admin/operations", Some(&owner)).await;
+    assert!(unfiltered.body.contains("state-succeeded"));
     let bad = app
         .get("/admin/operations?outcome=exploded", Some(&owner))
         .await;
@@ -512,7 +501,7 @@ async fn operations_list_filters_and_pages_within_scope() {
     // 60 new runs plus the demo runs visible to the owner: page 1 has a next link, page 2 has a previous one.
     let token = app.token_for("owner@contoso.test").await;
     for _ in 0..60 {
-        start_api(&app, &token, "contoso", "inventory.sync").await;
+        app.start_api(&token, "contoso", "inventory.sync").await;
     }
     let first = app.get("/admin/operations", Some(&owner)).await;
     assert!(first.body.contains("rel=\"next\""));
@@ -584,8 +573,12 @@ async fn reports_and_review_packs_need_their_capabilities_and_produce_artifacts(
 
     set_scenario(&app, "contoso", "permissions_missing").await;
     let manager = app.token_for("manager@contoso.test").await;
-    let posture = start_api(&app, &manager, "contoso", "permission_posture.report").await;
-    let roles = start_api(&app, &manager, "contoso", "entra_admin_roles.report").await;
+    let posture = app
+        .start_api(&manager, "contoso", "permission_posture.report")
+        .await;
+    let roles = app
+        .start_api(&manager, "contoso", "entra_admin_roles.report")
+        .await;
     runner::drain(&app.state).await.unwrap();
     let posture = run_json(&app, &manager, posture["id"].as_i64().unwrap()).await;
     assert_eq!(posture["outcome"], "partially_succeeded");
@@ -599,11 +592,8 @@ async fn reports_and_review_packs_need_their_capabilities_and_produce_artifacts(
     let list = app.get("/admin/t/contoso/reports", Some(&session)).await;
     assert!(list.body.contains("Permission posture"));
     assert!(list.body.contains("Entra admin roles"));
-    let tid = tenant_id(&app, "contoso").await;
-    let report_id = app
-        .scalar(&format!(
-            "SELECT MAX(id) FROM stored_reports WHERE tenant_id = {tid} AND kind = 'permission_posture'"
-        ))
+    let tid = app.tenant_id("contoso").await;
+    let report_id = app.int("SELECT MAX(id) FROM stored_reports WHERE tenant_id = $1 AND kind = 'permission_posture'", &[tid.into()])
         .await;
     let view = app
         .get(
@@ -622,7 +612,9 @@ async fn reports_and_review_packs_need_their_capabilities_and_produce_artifacts(
         .await;
     assert_eq!(wrong.status, StatusCode::NOT_FOUND);
 
-    let pack_run = start_api(&app, &manager, "contoso", "review_pack.generate").await;
+    let pack_run = app
+        .start_api(&manager, "contoso", "review_pack.generate")
+        .await;
     let pack_run_id = pack_run["id"].as_i64().unwrap();
     let pending = app.get("/admin/t/contoso/reports", Some(&session)).await;
     assert!(pending.body.contains("data-testid=\"review-pack-pending\""));
@@ -635,9 +627,10 @@ async fn reports_and_review_packs_need_their_capabilities_and_produce_artifacts(
         .await;
     assert!(viewer.body.contains("data-testid=\"run-review-pack\""));
     let pack_id = app
-        .scalar(&format!(
-            "SELECT id FROM review_packs WHERE run_id = {pack_run_id}"
-        ))
+        .int(
+            "SELECT id FROM review_packs WHERE run_id = $1",
+            &[pack_run_id.into()],
+        )
         .await;
     let zip = app
         .get(
@@ -756,7 +749,7 @@ async fn microsoft_connections_verify_through_the_executor() {
     config.providers.microsoft.client_secret = Some("never-in-the-db".to_string().into());
     config.providers.microsoft.request_timeout_secs = 2;
     let app = TestApp::with_config(config).await;
-    let tid = tenant_id(&app, "contoso").await;
+    let tid = app.tenant_id("contoso").await;
     let directory = "72f988bf-86f1-41af-91ab-2d7cd011db47";
     let mut tx = app.db().begin().await.unwrap();
     providers::service::save_connection(
@@ -788,7 +781,9 @@ async fn microsoft_connections_verify_through_the_executor() {
         .mount_as_scoped(&idp)
         .await;
     let token = app.token_for("owner@contoso.test").await;
-    let id = start_api(&app, &token, "contoso", "provider.connection.verify").await["id"]
+    let id = app
+        .start_api(&token, "contoso", "provider.connection.verify")
+        .await["id"]
         .as_i64()
         .unwrap();
     runner::drain(&app.state).await.unwrap();
@@ -819,7 +814,9 @@ async fn microsoft_connections_verify_through_the_executor() {
         )
         .mount(&idp)
         .await;
-    let id = start_api(&app, &token, "contoso", "provider.connection.verify").await["id"]
+    let id = app
+        .start_api(&token, "contoso", "provider.connection.verify")
+        .await["id"]
         .as_i64()
         .unwrap();
     runner::drain(&app.state).await.unwrap();

@@ -2,13 +2,11 @@
 //! has them, one problem schema as `application/problem+json`, request schemas with their
 //! `required` lists and enums, and bodies or queries that do not fit answer per field.
 
-mod common;
-
+use crate::support::TestApp;
 use axum::{
     body::Body,
     http::{Method, Request, StatusCode, header},
 };
-use common::TestApp;
 use serde_json::Value;
 
 const SUBMIT: &str = "/api/v1/tenants/fabrikam/support-requests";

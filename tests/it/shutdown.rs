@@ -2,10 +2,8 @@
 //! and the job scheduler end, and a run queued afterwards is left queued for another instance
 //! (or the next start) instead of being claimed by a stopping one.
 
-mod common;
-
+use crate::support::TestApp;
 use axum::http::{Method, StatusCode};
-use common::TestApp;
 use serde_json::{Value, json};
 use std::time::Duration;
 use tenantpilot::{features::operations::runner, jobs, shutdown};

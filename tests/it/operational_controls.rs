@@ -2,19 +2,9 @@
 //! paused scope only, a paused review-pack control refuses only review packs, a paused executor
 //! leaves queued runs queued until resumed.
 
-mod common;
-
+use crate::support::TestApp;
 use axum::http::{Method, StatusCode};
-use common::TestApp;
 use tenantpilot::features::operations::runner;
-
-async fn control(app: &TestApp, key: &str, fields: &[(&str, &str)]) {
-    let platform = app.session_for("platform@tenantpilot.test").await;
-    let r = app
-        .post_form(&format!("/system/controls/{key}"), &platform, fields)
-        .await;
-    assert_eq!(r.status, StatusCode::SEE_OTHER, "{key}: {}", r.body);
-}
 
 async fn runs(app: &TestApp) -> i64 {
     app.count("SELECT COUNT(*) FROM operation_runs").await
@@ -23,8 +13,7 @@ async fn runs(app: &TestApp) -> i64 {
 #[tokio::test]
 async fn paused_operation_starts_are_refused_in_their_scope_only() {
     let app = TestApp::new().await;
-    control(
-        &app,
+    app.control(
         "operation_starts",
         &[
             ("action", "pause"),
@@ -60,6 +49,8 @@ async fn paused_operation_starts_are_refused_in_their_scope_only() {
         )
         .await;
     assert_eq!(api.status, StatusCode::CONFLICT);
+    assert_eq!(api.header("content-type"), Some("application/problem+json"));
+    insta::assert_json_snapshot!(api.json(), { ".request_id" => "[request_id]" });
     assert_eq!(runs(&app).await, before, "nothing queued");
     // Another workspace starts as usual.
     let northwind = app.token_for("owner@northwind.test").await;
@@ -87,8 +78,7 @@ async fn paused_operation_starts_are_refused_in_their_scope_only() {
 #[tokio::test]
 async fn a_paused_review_pack_control_refuses_review_packs_only() {
     let app = TestApp::new().await;
-    control(
-        &app,
+    app.control(
         "review_pack_generation",
         &[("action", "pause"), ("reason", "Storage maintenance")],
     )
@@ -123,8 +113,7 @@ async fn a_paused_review_pack_control_refuses_review_packs_only() {
 #[tokio::test]
 async fn paused_run_execution_leaves_runs_queued_until_resumed() {
     let app = TestApp::new().await;
-    control(
-        &app,
+    app.control(
         "run_execution",
         &[("action", "pause"), ("reason", "Database failover")],
     )
@@ -149,8 +138,7 @@ async fn paused_run_execution_leaves_runs_queued_until_resumed() {
             .await,
         1
     );
-    control(
-        &app,
+    app.control(
         "run_execution",
         &[("action", "resume"), ("reason", "Failover done")],
     )

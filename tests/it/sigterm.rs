@@ -63,7 +63,7 @@ fn sigterm_finishes_the_request_in_flight_refuses_new_ones_and_exits_zero() {
     let dir = tempfile::tempdir().expect("temp dir");
     // SQLite by default, a fresh PostgreSQL database when TEST_DATABASE_URL is set.
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
-    let tdb = runtime.block_on(tenantpilot::db::testing::TestDatabase::new());
+    let tdb = runtime.block_on(crate::support::TestDatabase::new());
     let url = tdb.url.clone();
     let seeded = Command::new(BIN)
         .args(["demo", "seed", "--password", PASSWORD])

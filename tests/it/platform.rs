@@ -1,21 +1,19 @@
 //! API input handling, the OpenAPI document, schema agreement between the two dialects,
 //! languages, ops endpoints, demo data and the CLI.
 
-mod common;
-
+use crate::support::TestDatabase;
+use crate::support::{NowForTests, TestApp};
 use axum::{
     body::Body,
     http::{Method, Request, StatusCode},
 };
-use common::{NowForTests, TestApp};
 use std::collections::BTreeSet;
 use tenantpilot::db::{
     Db,
     migrate::{BOOKKEEPING_TABLES, MIGRATIONS},
-    testing::TestDatabase,
 };
 
-fn problem(r: &common::Resp, status: StatusCode, slug: &str) {
+fn problem(r: &crate::support::Resp, status: StatusCode, slug: &str) {
     assert_eq!(r.status, status, "{}", r.body);
     assert_eq!(
         r.header("content-type"),
@@ -194,7 +192,7 @@ async fn forms_keep_input_and_explain_each_field_in_both_languages() {
     let flash = r
         .cookie("tp_flash")
         .expect("flash cookie set by the redirect");
-    let with_flash = common::Session {
+    let with_flash = crate::support::Session {
         cookie: format!("{}; tp_flash={flash}", session.cookie),
         csrf: session.csrf.clone(),
     };
@@ -406,9 +404,13 @@ async fn demo_seed_is_idempotent() {
     };
     let before = counts().await;
     assert_eq!(before, (6, 2, 3, 5, 1));
-    let report = tenantpilot::demo::seed(app.db(), app.clock.now_for_tests(), common::PASSWORD)
-        .await
-        .unwrap();
+    let report = tenantpilot::demo::seed(
+        app.db(),
+        app.clock.now_for_tests(),
+        crate::support::PASSWORD,
+    )
+    .await
+    .unwrap();
     assert_eq!(report.created, 0);
     assert_eq!(counts().await, before);
     let token = app.token_for("readonly@contoso.test").await;
@@ -456,42 +458,13 @@ async fn ops_endpoints_report_health_readiness_and_metrics() {
     );
 }
 
-fn cli(db_url: &str, args: &[&str], stdin: Option<&str>) -> (i32, String, String) {
-    use std::io::Write;
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_tenantpilot"))
-        .args(args)
-        .env("DATABASE_URL", db_url)
-        .env("RUST_LOG", "error")
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("binary runs");
-    if let Some(input) = stdin {
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(input.as_bytes())
-            .unwrap();
-    } else {
-        drop(child.stdin.take());
-    }
-    let out = child.wait_with_output().unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
-
 #[tokio::test]
 async fn the_cli_manages_users_workspaces_members_and_names_bad_flags() {
     let tdb = TestDatabase::new().await;
     let url = tdb.url.clone();
     let run = move |args: Vec<&'static str>, stdin: Option<&'static str>| {
         let url = url.clone();
-        tokio::task::spawn_blocking(move || cli(&url, &args, stdin))
+        tokio::task::spawn_blocking(move || crate::support::cli(&url, &args, &[], stdin))
     };
     let (code, out, _) = run(
         vec![

@@ -3,12 +3,12 @@
 //! starting together on one fresh database both succeed. Runs on SQLite, or on PostgreSQL when
 //! `TEST_DATABASE_URL` is set.
 
+use crate::support::{TestDatabase, backend_from_env};
 use chrono::Utc;
 use sqlx::migrate::MigrateError;
 use tenantpilot::db::{
     Db,
     migrate::{self, MIGRATIONS},
-    testing::{TestDatabase, backend_from_env},
 };
 use tenantpilot::{execute, with_db};
 

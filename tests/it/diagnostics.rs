@@ -2,10 +2,8 @@
 //! outcome, redaction of whatever secrets or addresses reach the data, the explicit (audited)
 //! open versus the unaudited render, and who may see a preview.
 
-mod common;
-
+use crate::support::{NowForTests, TestApp};
 use axum::http::{Method, StatusCode};
-use common::{NowForTests, TestApp};
 use serde_json::{Value, json};
 use tenantpilot::features::operations::{
     model::Completion, model::ReasonCode, repo as runs, runner,

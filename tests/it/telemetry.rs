@@ -3,11 +3,9 @@
 //! system runs or page renders; the aggregate summary per console window (service and API);
 //! and retention at its exact boundary without touching any other table.
 
-mod common;
-
+use crate::support::{NowForTests, Session, TestApp};
 use axum::http::{Method, StatusCode};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
-use common::{NowForTests, Session, TestApp};
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet};
 use tenantpilot::audit::{Actor, AuditContext};
@@ -58,19 +56,8 @@ async fn ledger_count(app: &TestApp) -> i64 {
     app.count("SELECT COUNT(*) FROM product_usage_events").await
 }
 
-async fn user_id(app: &TestApp, email: &str) -> i64 {
-    tenantpilot::auth::users::find_by_email(app.db(), email)
-        .await
-        .unwrap()
-        .unwrap()
-        .id
-}
-
 async fn tenant(app: &TestApp, ext: &str) -> TenantRef {
-    let t = tenantpilot::features::tenants::repo::find_by_external_id(app.db(), ext)
-        .await
-        .unwrap()
-        .unwrap();
+    let t = app.tenant(ext).await;
     TenantRef {
         workspace_id: t.workspace_id,
         tenant_id: t.id,
@@ -121,19 +108,6 @@ async fn start_form(app: &TestApp, s: &Session, tenant: &str, run_type: &str) ->
     run_id_from(r.header("location"))
 }
 
-async fn start_api(app: &TestApp, token: &str, tenant: &str, run_type: &str) -> i64 {
-    let r = app
-        .api(
-            Method::POST,
-            &format!("/api/v1/tenants/{tenant}/operations"),
-            Some(token),
-            Some(&json!({ "type": run_type }).to_string()),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.body);
-    r.json()["id"].as_i64().unwrap()
-}
-
 fn stamp(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, false)
 }
@@ -146,7 +120,7 @@ fn stamp(t: DateTime<Utc>) -> String {
 async fn onboarding_records_checkpoints_only_once_the_draft_has_a_tenant() {
     let app = TestApp::new().await;
     let s = app.session_for("operator@contoso.test").await;
-    let operator = user_id(&app, "operator@contoso.test").await;
+    let operator = app.user_id("operator@contoso.test").await;
     let now = app.clock.now_for_tests();
     let before = last_id(&app).await;
 
@@ -225,10 +199,10 @@ async fn onboarding_records_checkpoints_only_once_the_draft_has_a_tenant() {
     let rows = rows_after(&app, before).await;
     assert_eq!(rows.len(), 3, "{rows:?}");
     let verify_run: i64 = app
-        .scalar(&format!(
-            "SELECT id FROM operation_runs WHERE tenant_id = {} AND run_type = 'provider.connection.verify'",
-            tailspin.tenant_id
-        ))
+        .int(
+            "SELECT id FROM operation_runs WHERE tenant_id = $1 AND run_type = 'provider.connection.verify'",
+            &[tailspin.tenant_id.into()],
+        )
         .await;
     assert_row(
         &rows[1],
@@ -297,7 +271,7 @@ async fn onboarding_records_checkpoints_only_once_the_draft_has_a_tenant() {
 async fn diagnostics_opens_are_recorded_with_their_surface() {
     let app = TestApp::new().await;
     let owner = app.session_for("owner@contoso.test").await;
-    let owner_id = user_id(&app, "owner@contoso.test").await;
+    let owner_id = app.user_id("owner@contoso.test").await;
     let fabrikam = tenant(&app, "fabrikam").await;
     let contoso = tenant(&app, "contoso").await;
     let before = last_id(&app).await;
@@ -399,13 +373,17 @@ async fn diagnostics_opens_are_recorded_with_their_surface() {
 async fn user_started_runs_are_recorded_and_refused_or_system_runs_are_not() {
     let app = TestApp::new().await;
     let operator = app.session_for("operator@contoso.test").await;
-    let operator_id = user_id(&app, "operator@contoso.test").await;
+    let operator_id = app.user_id("operator@contoso.test").await;
     let contoso = tenant(&app, "contoso").await;
     let before = last_id(&app).await;
 
     let from_form = start_form(&app, &operator, "contoso", "inventory.sync").await;
     let token = app.token_for("operator@contoso.test").await;
-    let from_api = start_api(&app, &token, "contoso", "provider.connection.verify").await;
+    let from_api = app
+        .start_api(&token, "contoso", "provider.connection.verify")
+        .await["id"]
+        .as_i64()
+        .expect("run id");
     let rows = rows_after(&app, before).await;
     assert_eq!(rows.len(), 2, "{rows:?}");
     assert_row(
@@ -497,27 +475,33 @@ async fn user_started_runs_are_recorded_and_refused_or_system_runs_are_not() {
 async fn stored_reports_and_review_pack_requests_are_recorded() {
     let app = TestApp::new().await;
     let manager = app.session_for("manager@contoso.test").await;
-    let manager_id = user_id(&app, "manager@contoso.test").await;
+    let manager_id = app.user_id("manager@contoso.test").await;
     let contoso = tenant(&app, "contoso").await;
     let before = last_id(&app).await;
 
     let report_run = start_form(&app, &manager, "contoso", "entra_admin_roles.report").await;
     let pack_run = start_form(&app, &manager, "contoso", "review_pack.generate").await;
     let token = app.token_for("manager@contoso.test").await;
-    let api_pack_run = start_api(&app, &token, "contoso", "review_pack.generate").await;
+    let api_pack_run = app
+        .start_api(&token, "contoso", "review_pack.generate")
+        .await["id"]
+        .as_i64()
+        .expect("run id");
     let started = app.clock.now_for_tests();
     app.clock.advance(Duration::minutes(3));
     assert_eq!(runner::drain(&app.state).await.unwrap(), 3);
     let completed = app.clock.now_for_tests();
     let report_id: i64 = app
-        .scalar(&format!(
-            "SELECT id FROM stored_reports WHERE run_id = {report_run}"
-        ))
+        .int(
+            "SELECT id FROM stored_reports WHERE run_id = $1",
+            &[report_run.into()],
+        )
         .await;
     assert_eq!(
-        app.scalar(&format!(
-            "SELECT COUNT(*) FROM review_packs WHERE run_id IN ({pack_run}, {api_pack_run})"
-        ))
+        app.int(
+            "SELECT COUNT(*) FROM review_packs WHERE run_id IN ($1, $2)",
+            &[pack_run.into(), api_pack_run.into()]
+        )
         .await,
         2
     );
@@ -586,9 +570,10 @@ async fn stored_reports_and_review_pack_requests_are_recorded() {
     let failing = start_form(&app, &manager, "fabrikam", "permission_posture.report").await;
     runner::drain(&app.state).await.unwrap();
     assert_eq!(
-        app.scalar(&format!(
-            "SELECT COUNT(*) FROM stored_reports WHERE run_id = {failing}"
-        ))
+        app.int(
+            "SELECT COUNT(*) FROM stored_reports WHERE run_id = $1",
+            &[failing.into()]
+        )
         .await,
         0
     );
@@ -601,7 +586,7 @@ async fn stored_reports_and_review_pack_requests_are_recorded() {
 async fn a_rolled_back_source_leaves_no_event_and_no_rollup() {
     let app = TestApp::new().await;
     let contoso = tenant(&app, "contoso").await;
-    let owner = user_id(&app, "owner@contoso.test").await;
+    let owner = app.user_id("owner@contoso.test").await;
     let ledger = ledger_count(&app).await;
     let hourly = app
         .count("SELECT CAST(COALESCE(SUM(events), 0) AS BIGINT) FROM product_usage_hourly")
@@ -726,9 +711,13 @@ async fn demo_seeding_records_only_the_reports_of_user_started_runs() {
         "no event for a system run"
     );
     // Seeding again (idempotent) adds nothing.
-    tenantpilot::demo::seed(app.db(), app.clock.now_for_tests(), common::PASSWORD)
-        .await
-        .unwrap();
+    tenantpilot::demo::seed(
+        app.db(),
+        app.clock.now_for_tests(),
+        crate::support::PASSWORD,
+    )
+    .await
+    .unwrap();
     assert_eq!(ledger_count(&app).await, total);
     // Telemetry never lands in the audit log.
     assert_eq!(
@@ -757,10 +746,10 @@ async fn page_renders_record_nothing() {
     let draft = r.header("location").unwrap().to_string();
     let contoso = tenant(&app, "contoso").await;
     let run: i64 = app
-        .scalar(&format!(
-            "SELECT MAX(id) FROM operation_runs WHERE tenant_id = {}",
-            contoso.tenant_id
-        ))
+        .int(
+            "SELECT MAX(id) FROM operation_runs WHERE tenant_id = $1",
+            &[contoso.tenant_id.into()],
+        )
         .await;
     let before = ledger_count(&app).await;
     for path in [
@@ -925,8 +914,8 @@ async fn summary_counts_per_window_with_exact_boundaries() {
     let now = app.clock.now_for_tests();
     let contoso = tenant(&app, "contoso").await;
     let northwind = tenant(&app, "northwind").await;
-    let owner = user_id(&app, "owner@contoso.test").await;
-    let nora = user_id(&app, "owner@northwind.test").await;
+    let owner = app.user_id("owner@contoso.test").await;
+    let nora = app.user_id("owner@northwind.test").await;
     let us = Duration::microseconds(1);
 
     // Zero state: every window empty, all five families present with zero, every day listed.
@@ -1031,15 +1020,15 @@ async fn summary_equals_the_ledger_for_scattered_events_and_any_end_time() {
     let tenants = [
         (
             tenant(&app, "contoso").await,
-            user_id(&app, "owner@contoso.test").await,
+            app.user_id("owner@contoso.test").await,
         ),
         (
             tenant(&app, "fabrikam").await,
-            user_id(&app, "manager@contoso.test").await,
+            app.user_id("manager@contoso.test").await,
         ),
         (
             tenant(&app, "northwind").await,
-            user_id(&app, "owner@northwind.test").await,
+            app.user_id("owner@northwind.test").await,
         ),
     ];
     // Deterministic scatter over ±35 days, including exact hours and midnights.
@@ -1078,7 +1067,7 @@ async fn summary_api_is_for_platform_operators_only() {
     app.clock.advance(Duration::days(100));
     let now = app.clock.now_for_tests();
     let contoso = tenant(&app, "contoso").await;
-    let owner = user_id(&app, "owner@contoso.test").await;
+    let owner = app.user_id("owner@contoso.test").await;
     record_at(
         &app,
         Event::OperationsStarted,
@@ -1205,7 +1194,7 @@ async fn other_table_counts(app: &TestApp) -> BTreeMap<String, i64> {
         if name.starts_with("product_usage_") {
             continue;
         }
-        let n = app.scalar(&format!("SELECT COUNT(*) FROM {name}")).await;
+        let n = app.int(&format!("SELECT COUNT(*) FROM {name}"), &[]).await;
         counts.insert(name, n);
     }
     assert!(counts.contains_key("audit_events") && counts.contains_key("operation_runs"));
@@ -1220,8 +1209,8 @@ async fn prune_deletes_only_rows_older_than_the_cutoff_and_keeps_rollups_exact()
     let cutoff = now - Duration::days(days);
     let contoso = tenant(&app, "contoso").await;
     let northwind = tenant(&app, "northwind").await;
-    let owner = user_id(&app, "owner@contoso.test").await;
-    let nora = user_id(&app, "owner@northwind.test").await;
+    let owner = app.user_id("owner@contoso.test").await;
+    let nora = app.user_id("owner@northwind.test").await;
     let us = Duration::microseconds(1);
     record_at(&app, Event::OperationsStarted, contoso, owner, cutoff).await;
     record_at(&app, Event::OperationsStarted, contoso, owner, cutoff - us).await;

@@ -3,19 +3,14 @@
 //! the job ledger and at start-up; internal-only and link requests are never touched; and a
 //! client that disconnects mid-call cannot keep a created ticket from being recorded.
 
-mod common;
-
+use crate::support::{NowForTests, TestApp, webhook_desk};
 use axum::http::{Method, StatusCode};
 use chrono::Duration;
-use common::{NowForTests, TestApp};
 use serde_json::json;
 use std::net::SocketAddr;
 use tenantpilot::config::Config;
-use tenantpilot::db::Db;
 use tenantpilot::features::support_requests::{handoff, repo};
 use tenantpilot::jobs::{self, JobStatus, SUPPORT_HANDOFF_FINALIZE};
-use tenantpilot::state::AppState;
-use tenantpilot::support_desk::DeskKind;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
@@ -23,12 +18,12 @@ use wiremock::{Mock, MockServer, ResponseTemplate};
 const BUDGET_MS: u64 = 2000;
 
 fn desk_config(url: &str) -> Config {
-    let mut config = Config::default();
-    config.support_desk.kind = DeskKind::Webhook;
-    config.support_desk.url = format!("{url}/tickets");
-    config.support_desk.timeout_ms = BUDGET_MS;
+    let mut config = webhook_desk(
+        &format!("{url}/tickets"),
+        BUDGET_MS,
+        "finalizer-test-hmac-secret",
+    );
     config.support_desk.ticket_url_template = "https://desk.example/tickets/{id}".into();
-    config.support_desk.webhook.hmac_secret = Some("finalizer-test-hmac-secret".to_string().into());
     config
 }
 
@@ -44,18 +39,9 @@ async fn app_with_silent_desk() -> (TestApp, MockServer) {
     (app, desk)
 }
 
-/// A second instance: its own pool on the same database, the same clock and configuration.
-async fn second_instance(app: &TestApp) -> AppState {
-    let db = Db::connect(&app.tdb.url).await.expect("second pool");
-    AppState::new(db, app.state.config.as_ref().clone(), app.clock.clone())
-}
-
 /// A request exactly as a crash during its handoff leaves it: committed, handoff never written.
 async fn begun(app: &TestApp, tenant: &str, mode: &str) -> (i64, String) {
-    let t = tenantpilot::features::tenants::repo::find_by_external_id(app.db(), tenant)
-        .await
-        .unwrap()
-        .expect("demo tenant");
+    let t = app.tenant(tenant).await;
     let owner = tenantpilot::auth::users::find_by_email(app.db(), "owner@contoso.test")
         .await
         .unwrap()
@@ -90,39 +76,24 @@ async fn begun(app: &TestApp, tenant: &str, mode: &str) -> (i64, String) {
     (row.id, reference)
 }
 
-async fn text(app: &TestApp, sql: String) -> Option<String> {
-    tenantpilot::with_db!(app.db(), |p| sqlx::query_scalar::<_, Option<String>>(
-        sqlx::AssertSqlSafe(sql)
-    )
-    .fetch_one(p)
-    .await)
-    .expect("text query")
-}
-
 async fn column(app: &TestApp, id: i64, col: &str) -> Option<String> {
-    text(
-        app,
-        format!("SELECT {col} FROM support_requests WHERE id = {id}"),
+    app.text(
+        &format!("SELECT {col} FROM support_requests WHERE id = $1"),
+        &[id.into()],
     )
     .await
 }
 
 async fn finalized(app: &TestApp, id: i64) -> bool {
-    app.scalar(&format!(
-        "SELECT COUNT(*) FROM support_requests WHERE id = {id} AND handoff_finalized_at IS NOT NULL"
-    ))
+    app.int(
+        "SELECT COUNT(*) FROM support_requests WHERE id = $1 AND handoff_finalized_at IS NOT NULL",
+        &[id.into()],
+    )
     .await
         == 1
 }
 
-async fn audits(app: &TestApp, action: &str, reference: &str) -> i64 {
-    app.scalar(&format!(
-        "SELECT COUNT(*) FROM audit_events WHERE action = '{action}' AND target_id = '{reference}'"
-    ))
-    .await
-}
-
-async fn latest_of_fabrikam(app: &TestApp, token: &str) -> common::Resp {
+async fn latest_of_fabrikam(app: &TestApp, token: &str) -> crate::support::Resp {
     app.api(
         Method::GET,
         "/api/v1/tenants/fabrikam/support-requests/latest",
@@ -156,7 +127,7 @@ async fn an_interrupted_handoff_is_recorded_as_failed_once_and_shown() {
     app.clock.advance(Duration::seconds(31));
     assert_eq!(handoff::finalize_interrupted(&app.state).await.unwrap(), 0);
     assert!(!finalized(&app, create).await);
-    assert_eq!(audits(&app, FAILED, &reference).await, 0);
+    assert_eq!(app.audit_count_for(FAILED, &reference).await, 0);
 
     app.clock.advance(Duration::seconds(2));
     assert_eq!(handoff::finalize_interrupted(&app.state).await.unwrap(), 1);
@@ -171,25 +142,22 @@ async fn an_interrupted_handoff_is_recorded_as_failed_once_and_shown() {
     assert!(stored.contains(&reference), "{stored}");
     assert!(stored.to_lowercase().contains("check the desk"), "{stored}");
     assert_eq!(column(&app, create, "external_ticket_id").await, None);
-    assert_eq!(audits(&app, FAILED, &reference).await, 1);
-    let meta = text(
-        &app,
-        format!(
+    assert_eq!(app.audit_count_for(FAILED, &reference).await, 1);
+    let meta = app
+        .text(
             "SELECT CAST(metadata AS TEXT) FROM audit_events
-             WHERE action = '{FAILED}' AND target_id = '{reference}'"
-        ),
-    )
-    .await
-    .unwrap_or_default();
+             WHERE action = $1 AND target_id = $2",
+            &[FAILED.into(), (&reference).into()],
+        )
+        .await
+        .unwrap_or_default();
     let meta: serde_json::Value = serde_json::from_str(&meta).expect("metadata JSON");
     assert_eq!(meta["failure_code"], "interrupted");
     assert_eq!(meta["internal_reference"], reference.as_str());
     assert_eq!(
-        text(
-            &app,
-            format!(
-                "SELECT actor_label FROM audit_events WHERE action = '{FAILED}' AND target_id = '{reference}'"
-            )
+        app.text(
+            "SELECT actor_label FROM audit_events WHERE action = $1 AND target_id = $2",
+            &[FAILED.into(), (&reference).into()]
         )
         .await
         .as_deref(),
@@ -200,7 +168,7 @@ async fn an_interrupted_handoff_is_recorded_as_failed_once_and_shown() {
     for (id, r) in [(internal, &internal_ref), (link, &link_ref)] {
         assert!(!finalized(&app, id).await, "{r}");
         assert_eq!(column(&app, id, "handoff_outcome").await, None, "{r}");
-        assert_eq!(audits(&app, FAILED, r).await, 0, "{r}");
+        assert_eq!(app.audit_count_for(FAILED, r).await, 0, "{r}");
     }
 
     // A second run changes nothing and audits nothing.
@@ -212,7 +180,7 @@ async fn an_interrupted_handoff_is_recorded_as_failed_once_and_shown() {
         column(&app, create, "CAST(handoff_finalized_at AS TEXT)").await,
         before
     );
-    assert_eq!(audits(&app, FAILED, &reference).await, 1);
+    assert_eq!(app.audit_count_for(FAILED, &reference).await, 1);
 
     // The latest-handoff API and panel now show the stored summary.
     let latest = latest_of_fabrikam(&app, &token).await;
@@ -237,7 +205,7 @@ async fn an_interrupted_handoff_is_recorded_as_failed_once_and_shown() {
 #[tokio::test]
 async fn concurrent_finalizers_record_each_handoff_once_in_bounded_batches() {
     let (app, _desk) = app_with_silent_desk().await;
-    let b = second_instance(&app).await;
+    let b = app.second_instance().await;
     let mut references = Vec::new();
     // More than one batch of 100, so each finalizer needs several passes.
     for _ in 0..130 {
@@ -250,9 +218,10 @@ async fn concurrent_finalizers_record_each_handoff_once_in_bounded_batches() {
     );
     assert_eq!(ra.unwrap() + rb.unwrap(), 130);
     assert_eq!(
-        app.scalar(&format!(
-            "SELECT COUNT(*) FROM audit_events WHERE action = '{FAILED}'"
-        ))
+        app.int(
+            "SELECT COUNT(*) FROM audit_events WHERE action = $1",
+            &[FAILED.into()]
+        )
         .await,
         130
     );
@@ -262,7 +231,7 @@ async fn concurrent_finalizers_record_each_handoff_once_in_bounded_batches() {
         0
     );
     for r in [&references[0], &references[129]] {
-        assert_eq!(audits(&app, FAILED, r).await, 1, "{r}");
+        assert_eq!(app.audit_count_for(FAILED, r).await, 1, "{r}");
     }
     b.db.close().await;
 }
@@ -270,7 +239,7 @@ async fn concurrent_finalizers_record_each_handoff_once_in_bounded_batches() {
 #[tokio::test]
 async fn the_job_ledger_runs_the_finalizer_once_per_slot_across_instances() {
     let (app, _desk) = app_with_silent_desk().await;
-    let b = second_instance(&app).await;
+    let b = app.second_instance().await;
     let (id, reference) = begun(&app, "fabrikam", "create_external_ticket").await;
     app.clock.advance(Duration::seconds(40));
 
@@ -305,7 +274,7 @@ async fn the_job_ledger_runs_the_finalizer_once_per_slot_across_instances() {
         1
     );
     assert!(finalized(&app, id).await);
-    assert_eq!(audits(&app, FAILED, &reference).await, 1);
+    assert_eq!(app.audit_count_for(FAILED, &reference).await, 1);
 
     // The same slot again: nobody runs it. A new interrupted handoff waits for the next slot.
     let (later, later_ref) = begun(&app, "fabrikam", "create_external_ticket").await;
@@ -319,8 +288,8 @@ async fn the_job_ledger_runs_the_finalizer_once_per_slot_across_instances() {
     assert_eq!(r.slot, "2026-11-23T09:05");
     assert!(matches!(r.status, JobStatus::Succeeded { .. }), "{r:?}");
     assert!(finalized(&app, later).await);
-    assert_eq!(audits(&app, FAILED, &later_ref).await, 1);
-    assert_eq!(audits(&app, FAILED, &reference).await, 1);
+    assert_eq!(app.audit_count_for(FAILED, &later_ref).await, 1);
+    assert_eq!(app.audit_count_for(FAILED, &reference).await, 1);
     let slots = |runs: Vec<jobs::repo::JobRun>| -> Vec<String> {
         runs.into_iter().map(|r| r.slot).collect()
     };
@@ -383,7 +352,7 @@ async fn the_scheduler_finalizes_at_start_up_even_when_the_slot_is_taken() {
     }
     handle.abort();
     assert!(done, "the start-up pass finalized the interrupted handoff");
-    assert_eq!(audits(&app, FAILED, &reference).await, 1);
+    assert_eq!(app.audit_count_for(FAILED, &reference).await, 1);
     let runs = jobs::repo::runs_of(app.db(), SUPPORT_HANDOFF_FINALIZE)
         .await
         .unwrap();
@@ -459,13 +428,13 @@ async fn a_client_that_disconnects_mid_call_still_gets_its_ticket_recorded() {
     // The request row exists; poll until its handoff is written (or give up after ~30 s).
     let mut outcome = None;
     for _ in 0..600 {
-        outcome = text(
-            &app,
-            "SELECT MAX(handoff_outcome) FROM support_requests
-             WHERE external_handoff_mode = 'create_external_ticket'"
-                .to_string(),
-        )
-        .await;
+        outcome = app
+            .text(
+                "SELECT MAX(handoff_outcome) FROM support_requests
+             WHERE external_handoff_mode = 'create_external_ticket'",
+                &[],
+            )
+            .await;
         if outcome.is_some() {
             break;
         }
@@ -485,7 +454,8 @@ async fn a_client_that_disconnects_mid_call_still_gets_its_ticket_recorded() {
         .await
         .unwrap_or_default();
     assert_eq!(
-        audits(&app, "support_request.external_ticket_created", &reference).await,
+        app.audit_count_for("support_request.external_ticket_created", &reference)
+            .await,
         1
     );
     assert_eq!(desk.received_requests().await.unwrap_or_default().len(), 1);

@@ -7,11 +7,9 @@
 //! property test drives generated canaries of every class through the audit and run-summary
 //! sinks on the real database.
 
-mod common;
-
+use crate::support::{NowForTests, TestApp, webhook_desk};
 use axum::http::{Method, StatusCode};
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
-use common::{NowForTests, TestApp};
 use proptest::prelude::*;
 use serde_json::{Value, json};
 use tenantpilot::audit::{self, AuditContext, AuditEntry};
@@ -20,7 +18,6 @@ use tenantpilot::features::operations::{
     model::Completion, model::ReasonCode, repo as runs, runner,
 };
 use tenantpilot::features::providers::{self, service::ConnectionForm};
-use tenantpilot::support_desk::DeskKind;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 
@@ -50,15 +47,6 @@ fn assert_none_of(secrets: &[&str], text: &str, sink: &str) {
     }
 }
 
-async fn text_of(app: &TestApp, sql: String) -> Option<String> {
-    tenantpilot::with_db!(app.db(), |p| sqlx::query_scalar::<_, Option<String>>(
-        sqlx::AssertSqlSafe(sql)
-    )
-    .fetch_one(p)
-    .await)
-    .expect("text query")
-}
-
 async fn all_audit_metadata(app: &TestApp) -> Vec<String> {
     tenantpilot::with_db!(app.db(), |p| sqlx::query_scalar::<_, String>(
         "SELECT CAST(metadata AS TEXT) FROM audit_events ORDER BY id"
@@ -69,15 +57,14 @@ async fn all_audit_metadata(app: &TestApp) -> Vec<String> {
 }
 
 async fn latest_audit_metadata(app: &TestApp, action: &str) -> Value {
-    let text = text_of(
-        app,
-        format!(
+    let text = app
+        .text(
             "SELECT CAST(metadata AS TEXT) FROM audit_events WHERE id = \
-             (SELECT MAX(id) FROM audit_events WHERE action = '{action}')"
-        ),
-    )
-    .await
-    .unwrap_or_default();
+             (SELECT MAX(id) FROM audit_events WHERE action = $1)",
+            &[action.into()],
+        )
+        .await
+        .unwrap_or_default();
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("metadata of {action} ({e}): {text}"))
 }
 
@@ -141,12 +128,13 @@ async fn verify_contoso(app: &TestApp) -> i64 {
 /// The run's summary as stored, as the run viewer shows it to a readonly member, and as the
 /// operations API returns it to a readonly token.
 async fn run_sinks(app: &TestApp, id: i64) -> [(&'static str, String); 3] {
-    let stored = text_of(
-        app,
-        format!("SELECT summary_message FROM operation_runs WHERE id = {id}"),
-    )
-    .await
-    .unwrap_or_default();
+    let stored = app
+        .text(
+            "SELECT summary_message FROM operation_runs WHERE id = $1",
+            &[id.into()],
+        )
+        .await
+        .unwrap_or_default();
     let readonly = app.session_for("readonly@contoso.test").await;
     let page = app
         .get(&format!("/admin/operations/{id}"), Some(&readonly))
@@ -229,15 +217,6 @@ async fn a_graph_error_reaches_no_run_sink_with_its_secrets() {
     }
 }
 
-fn webhook_config(url: &str) -> Config {
-    let mut config = Config::default();
-    config.support_desk.kind = DeskKind::Webhook;
-    config.support_desk.url = url.to_string();
-    config.support_desk.timeout_ms = 5000;
-    config.support_desk.webhook.hmac_secret = Some(HMAC_SECRET.to_string().into());
-    config
-}
-
 fn header_of(request: &Request, name: &str) -> String {
     request
         .headers
@@ -270,7 +249,12 @@ async fn a_desk_echoing_our_request_keeps_only_its_own_message() {
         })
         .mount(&desk)
         .await;
-    let app = TestApp::with_config(webhook_config(&format!("{}/tickets", desk.uri()))).await;
+    let app = TestApp::with_config(webhook_desk(
+        &format!("{}/tickets", desk.uri()),
+        5000,
+        HMAC_SECRET,
+    ))
+    .await;
     let token = app.token_for("owner@contoso.test").await;
     let r = app
         .api(
@@ -306,15 +290,14 @@ async fn a_desk_echoing_our_request_keeps_only_its_own_message() {
         "POST /tickets",
         HMAC_SECRET,
     ];
-    let stored = text_of(
-        &app,
-        format!(
+    let stored = app
+        .text(
             "SELECT external_handoff_failure_summary FROM support_requests \
-             WHERE internal_reference = '{reference}'"
-        ),
-    )
-    .await
-    .unwrap_or_default();
+             WHERE internal_reference = $1",
+            &[(&reference).into()],
+        )
+        .await
+        .unwrap_or_default();
     let returned = answer["failure_summary"].as_str().unwrap_or("").to_string();
     for (sink, text) in [
         ("the stored summary", &stored),
@@ -346,21 +329,13 @@ async fn a_desk_echoing_our_request_keeps_only_its_own_message() {
     }
 }
 
-async fn control(app: &TestApp, fields: &[(&str, &str)]) {
-    let platform = app.session_for("platform@tenantpilot.test").await;
-    let r = app
-        .post_form("/system/controls/operation_starts", &platform, fields)
-        .await;
-    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
-}
-
 #[tokio::test]
 async fn pause_and_resume_reasons_are_redacted_in_audit_metadata() {
     let app = TestApp::new().await;
     let pause_reason = "Provider incident, vendor asked for password=Hunter2-Vendor! \
                         and token tp_AbCdEfGhIjKlMnOp123456";
-    control(
-        &app,
+    app.control(
+        "operation_starts",
         &[
             ("action", "pause"),
             ("reason", pause_reason),
@@ -398,8 +373,8 @@ async fn pause_and_resume_reasons_are_redacted_in_audit_metadata() {
         "the reason is on the controls page"
     );
 
-    control(
-        &app,
+    app.control(
+        "operation_starts",
         &[
             ("action", "resume"),
             (
@@ -443,7 +418,12 @@ async fn a_canonical_context_carries_a_redacted_tenant_name() {
         .respond_with(ResponseTemplate::new(201).set_body_json(json!({"id": "T-7"})))
         .mount(&desk)
         .await;
-    let app = TestApp::with_config(webhook_config(&format!("{}/tickets", desk.uri()))).await;
+    let app = TestApp::with_config(webhook_desk(
+        &format!("{}/tickets", desk.uri()),
+        5000,
+        HMAC_SECRET,
+    ))
+    .await;
     let secret_name = format!("Fabrikam GmbH password=Hunter2-Tenant! {EMAIL}");
     tenantpilot::with_db!(app.db(), |p| sqlx::query(
         "UPDATE tenants SET name = $1 WHERE external_id = 'fabrikam'"
@@ -473,14 +453,13 @@ async fn a_canonical_context_carries_a_redacted_tenant_name() {
         "{answer}"
     );
     let reference = answer["internal_reference"].as_str().unwrap_or("");
-    let stored = text_of(
-        &app,
-        format!(
-            "SELECT CAST(context AS TEXT) FROM support_requests WHERE internal_reference = '{reference}'"
-        ),
-    )
-    .await
-    .unwrap_or_default();
+    let stored = app
+        .text(
+            "SELECT CAST(context AS TEXT) FROM support_requests WHERE internal_reference = $1",
+            &[reference.into()],
+        )
+        .await
+        .unwrap_or_default();
     let sent = desk.received_requests().await.unwrap_or_default();
     let sent_body = String::from_utf8_lossy(&sent[0].body).into_owned();
     for (sink, text) in [
@@ -638,18 +617,20 @@ fn generated_canaries_reach_no_sink_on_the_real_database() {
                     .await
                     .expect("finish")
             );
-            let audit_row = text_of(
-                &app,
-                format!("SELECT CAST(metadata AS TEXT) FROM audit_events WHERE id = {audit_id}"),
-            )
-            .await
-            .unwrap_or_default();
-            let stored = text_of(
-                &app,
-                format!("SELECT summary_message FROM operation_runs WHERE id = {run_id}"),
-            )
-            .await
-            .unwrap_or_default();
+            let audit_row = app
+                .text(
+                    "SELECT CAST(metadata AS TEXT) FROM audit_events WHERE id = $1",
+                    &[audit_id.into()],
+                )
+                .await
+                .unwrap_or_default();
+            let stored = app
+                .text(
+                    "SELECT summary_message FROM operation_runs WHERE id = $1",
+                    &[run_id.into()],
+                )
+                .await
+                .unwrap_or_default();
             let api = app
                 .api(
                     Method::GET,

@@ -1,11 +1,9 @@
 //! Sessions, login throttling, CSRF, API tokens and the audit log, through the router, on the
 //! backend the environment selects.
 
-mod common;
-
+use crate::support::{NowForTests, PASSWORD, Session, TestApp};
 use axum::http::{Method, StatusCode};
 use chrono::Duration;
-use common::{NowForTests, PASSWORD, Session, TestApp};
 use serde_json::json;
 use tenantpilot::{
     audit::{self, AuditContext, AuditEntry},

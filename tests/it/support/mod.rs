@@ -1,7 +1,6 @@
 //! Test harness: a fresh migrated database per test (SQLite, or PostgreSQL when
 //! `TEST_DATABASE_URL` is set), the demo data, a manual clock, and helpers that drive the
 //! router exactly as a browser or API client would.
-#![allow(dead_code)]
 
 use axum::{
     Router,
@@ -15,10 +14,14 @@ use tenantpilot::{
     auth::{sessions, tokens, users},
     clock::ManualClock,
     config::Config,
-    db::{Db, testing::TestDatabase},
+    db::Db,
+    features::tenants::model::Tenant,
     state::AppState,
 };
 use tower::ServiceExt;
+
+mod database;
+pub use database::{TestDatabase, backend_from_env};
 
 /// Password of every demo user in tests.
 pub const PASSWORD: &str = "test-demo-pass";
@@ -288,25 +291,232 @@ impl TestApp {
         .expect("token")
     }
 
-    /// Number of rows in `table` (test-only helper; table names are literals in tests).
+    /// One integer from a fixed query (`SELECT COUNT(*) FROM …` with no values in it).
     pub async fn count(&self, sql: &'static str) -> i64 {
-        tenantpilot::with_db!(self.db(), |p| sqlx::query_scalar::<_, i64>(sql)
-            .fetch_one(p)
-            .await)
-        .expect("count query")
+        self.int(sql, &[]).await
+    }
+
+    /// One integer from a query whose text is built at run time only from identifiers the
+    /// test names (a table from a fixed list); values always go through [`TestApp::int`].
+    pub async fn scalar(&self, sql: &str) -> i64 {
+        self.int(sql, &[]).await
+    }
+
+    /// One integer from `sql`, with `args` bound to `$1`, `$2`, … in order.
+    pub async fn int(&self, sql: &str, args: &[Arg<'_>]) -> i64 {
+        self.one(sql, args).await
+    }
+
+    /// One nullable text from `sql` (the row must exist), with `args` bound in order. The SQL
+    /// text may name a column the test chooses; values are never formatted into it.
+    pub async fn text(&self, sql: &str, args: &[Arg<'_>]) -> Option<String> {
+        self.one(sql, args).await
+    }
+
+    /// One value of type `T` from the single row `sql` returns, with `args` bound in order.
+    async fn one<T>(&self, sql: &str, args: &[Arg<'_>]) -> T
+    where
+        T: Send
+            + Unpin
+            + for<'r> sqlx::Decode<'r, sqlx::Sqlite>
+            + sqlx::Type<sqlx::Sqlite>
+            + for<'r> sqlx::Decode<'r, sqlx::Postgres>
+            + sqlx::Type<sqlx::Postgres>,
+    {
+        tenantpilot::with_db!(self.db(), |p| {
+            let mut q = sqlx::query_scalar::<_, T>(sqlx::AssertSqlSafe(sql.to_string()));
+            for arg in args {
+                q = match *arg {
+                    Arg::Int(v) => q.bind(v),
+                    Arg::Text(v) => q.bind(v),
+                };
+            }
+            q.fetch_one(p).await
+        })
+        .unwrap_or_else(|e| panic!("query {sql}: {e}"))
+    }
+
+    /// Posts the platform operator's form for operational control `key` (pause or resume,
+    /// with its scope and reason in `fields`) and expects it accepted.
+    pub async fn control(&self, key: &str, fields: &[(&str, &str)]) {
+        let platform = self.session_for("platform@tenantpilot.test").await;
+        let r = self
+            .post_form(&format!("/system/controls/{key}"), &platform, fields)
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{key}: {}", r.body);
+    }
+
+    /// How many audit events with `action` exist.
+    pub async fn audit_count(&self, action: &str) -> i64 {
+        self.int(
+            "SELECT COUNT(*) FROM audit_events WHERE action = $1",
+            &[action.into()],
+        )
+        .await
+    }
+
+    /// How many audit events with `action` name `target_id` as their target.
+    pub async fn audit_count_for(&self, action: &str, target_id: &str) -> i64 {
+        self.int(
+            "SELECT COUNT(*) FROM audit_events WHERE action = $1 AND target_id = $2",
+            &[action.into(), target_id.into()],
+        )
+        .await
+    }
+
+    /// The tenant with URL key `external_id`, if it exists.
+    pub async fn find_tenant(&self, external_id: &str) -> Option<Tenant> {
+        tenantpilot::features::tenants::repo::find_by_external_id(self.db(), external_id)
+            .await
+            .unwrap_or_else(|e| panic!("tenant lookup {external_id}: {e}"))
+    }
+
+    /// The tenant with URL key `external_id`; panics when it is not there.
+    pub async fn tenant(&self, external_id: &str) -> Tenant {
+        self.find_tenant(external_id)
+            .await
+            .unwrap_or_else(|| panic!("tenant {external_id} exists"))
+    }
+
+    /// Internal id of the tenant with URL key `external_id`.
+    pub async fn tenant_id(&self, external_id: &str) -> i64 {
+        self.tenant(external_id).await.id
+    }
+
+    /// Internal id of the user with `email`.
+    pub async fn user_id(&self, email: &str) -> i64 {
+        users::find_by_email(self.db(), email)
+            .await
+            .unwrap_or_else(|e| panic!("user lookup {email}: {e}"))
+            .unwrap_or_else(|| panic!("user {email} exists"))
+            .id
+    }
+
+    /// Starts a run of `run_type` for `tenant` through the API; returns the accepted body.
+    pub async fn start_api(&self, token: &str, tenant: &str, run_type: &str) -> serde_json::Value {
+        let r = self
+            .api(
+                Method::POST,
+                &format!("/api/v1/tenants/{tenant}/operations"),
+                Some(token),
+                Some(&serde_json::json!({ "type": run_type }).to_string()),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.body);
+        r.json()
+    }
+
+    /// A second instance: its own pool on the same database, the same clock and configuration.
+    pub async fn second_instance(&self) -> AppState {
+        let db = Db::connect(&self.tdb.url).await.expect("second pool");
+        AppState::new(db, self.state.config.as_ref().clone(), self.clock.clone())
     }
 }
 
-impl TestApp {
-    /// One integer from a query built at run time (test-only; inputs are test literals).
-    pub async fn scalar(&self, sql: &str) -> i64 {
-        tenantpilot::with_db!(self.db(), |p| sqlx::query_scalar::<_, i64>(
-            sqlx::AssertSqlSafe(sql.to_string())
-        )
-        .fetch_one(p)
-        .await)
-        .unwrap_or_else(|e| panic!("query {sql}: {e}"))
+/// A value bound to the next `$n` placeholder of a test query.
+#[derive(Clone, Copy, Debug)]
+pub enum Arg<'a> {
+    /// An integer (ids, counts).
+    Int(i64),
+    /// A text (actions, references, external ids).
+    Text(&'a str),
+}
+
+impl From<i64> for Arg<'_> {
+    fn from(v: i64) -> Self {
+        Arg::Int(v)
     }
+}
+
+impl<'a> From<&'a str> for Arg<'a> {
+    fn from(v: &'a str) -> Self {
+        Arg::Text(v)
+    }
+}
+
+impl<'a> From<&'a String> for Arg<'a> {
+    fn from(v: &'a String) -> Self {
+        Arg::Text(v.as_str())
+    }
+}
+
+/// A configuration whose support desk is the generic webhook at `url` with `timeout_ms` and
+/// HMAC key `hmac_secret`; the fake desk behind `url` is the test's own `wiremock` server.
+pub fn webhook_desk(url: &str, timeout_ms: u64, hmac_secret: &str) -> Config {
+    let mut config = Config::default();
+    config.support_desk.kind = tenantpilot::support_desk::DeskKind::Webhook;
+    config.support_desk.url = url.to_string();
+    config.support_desk.timeout_ms = timeout_ms;
+    config.support_desk.webhook.hmac_secret = Some(hmac_secret.to_string().into());
+    config
+}
+
+/// Runs the real `tenantpilot` binary on `db_url` with `args` and extra `env`, feeding `stdin`
+/// (or an empty input); returns its exit code, standard output and standard error.
+pub fn cli(
+    db_url: &str,
+    args: &[&str],
+    env: &[(&str, &str)],
+    stdin: Option<&str>,
+) -> (i32, String, String) {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_tenantpilot"))
+        .args(args)
+        .env("DATABASE_URL", db_url)
+        .env("RUST_LOG", "error")
+        .envs(env.iter().copied())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("binary runs");
+    let mut input = child.stdin.take().expect("piped stdin");
+    if let Some(text) = stdin {
+        input
+            .write_all(text.as_bytes())
+            .expect("stdin accepts input");
+    }
+    drop(input);
+    let out = child.wait_with_output().expect("binary finishes");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// The element that starts at `start` up to and including the first `end` after it.
+pub fn fragment<'a>(html: &'a str, start: &str, end: &str) -> &'a str {
+    let from = html
+        .find(start)
+        .unwrap_or_else(|| panic!("{start} on the page: {html}"));
+    let to = html[from..]
+        .find(end)
+        .map(|i| from + i + end.len())
+        .unwrap_or_else(|| panic!("{end} after {start}"));
+    &html[from..to]
+}
+
+/// `insta` filters for HTML fragments: support references, ids in paths, times, form versions
+/// and CSRF tokens, so a page snapshot holds on both databases.
+pub fn html_filters() -> Vec<(&'static str, &'static str)> {
+    vec![
+        (r"SR-[0-9A-HJKMNP-TV-Z]{26}", "[reference]"),
+        (r"/\d+(\b|/)", "/[id]$1"),
+        (
+            r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2}| UTC)?",
+            "[time]",
+        ),
+        (
+            r#"name="version" value="\d+""#,
+            r#"name="version" value="[version]""#,
+        ),
+        (
+            r#"name="_csrf" value="[^"]*""#,
+            r#"name="_csrf" value="[csrf]""#,
+        ),
+    ]
 }
 
 /// Lets tests read the manual clock through the `Clock` trait without importing it everywhere.
