@@ -1,11 +1,8 @@
 //! The page benchmark's EXPLAIN pass: `EXPLAIN (ANALYZE, BUFFERS)` of every query the two
 //! pages issue, with random parameters from the fixture.
 //!
-//! The statements are put together from the repositories' own SQL constants (column lists,
-//! the visibility rule, the scoped join), the same way each repository function does, so a
-//! changed column list or access rule is explained as the server runs it. Two statements
-//! (`sessions::resolve`, `workspaces::repo::list_for_user`) are written inline in their
-//! functions with no constant to take, and are repeated here.
+//! The statements are the repositories' own SQL constants (each repo lists them in its
+//! `statements()`), so what is explained is exactly what the server runs.
 
 use super::{WORKSPACE, load::Fixture};
 use anyhow::{Context, anyhow};
@@ -13,7 +10,8 @@ use chrono::{DateTime, Utc};
 use rand::{RngExt, SeedableRng, rngs::StdRng};
 use serde_json::Value;
 use sqlx::{AssertSqlSafe, PgPool, types::Json};
-use tenantpilot::features::{operations, providers, tenants};
+use tenantpilot::auth::sessions;
+use tenantpilot::features::{operations, providers, tenants, workspaces};
 
 /// A bind parameter of an explained query.
 #[derive(Debug, Clone)]
@@ -32,83 +30,53 @@ struct Explained {
 
 /// Every query the two pages issue, in request order.
 fn explained_queries() -> Vec<Explained> {
-    use operations::repo::{RUN_COLUMNS, SCOPED_JOIN, VISIBLE as RUN_VISIBLE};
-    use providers::repo::{CONNECTION_COLUMNS, REPORT_COLUMNS};
-    use tenants::repo::VISIBLE as TENANT_VISIBLE;
+    let q = |page, source, sql: &str| Explained {
+        page,
+        source,
+        sql: sql.to_owned(),
+    };
     vec![
-        Explained {
-            page: "both",
-            source: "auth::sessions::resolve",
-            sql: "SELECT s.token_hash, s.csrf_token, s.last_seen_at, u.id, u.email, u.display_name,
-                u.is_platform, u.locale, u.created_at
-             FROM sessions s JOIN users u ON u.id = s.user_id
-             WHERE s.token_hash = $1 AND s.expires_at > $2"
-                .into(),
-        },
-        Explained {
-            page: "viewer",
-            source: "operations::repo::find_scoped",
-            sql: format!("SELECT {RUN_COLUMNS}, {SCOPED_JOIN} WHERE r.id = $2 AND {RUN_VISIBLE}"),
-        },
-        Explained {
-            page: "viewer",
-            source: "providers::repo::report_for_run",
-            sql: format!(
-                "SELECT {REPORT_COLUMNS} FROM verification_reports WHERE run_id = $1 LIMIT 1"
-            ),
-        },
-        Explained {
-            page: "dashboard",
-            source: "tenants::repo::find_scoped",
-            sql: format!(
-                "SELECT t.id, t.workspace_id, t.external_id, t.name, t.created_at,
-                w.slug AS workspace_slug, w.name AS workspace_name, m.role
-             FROM tenants t
-             JOIN workspaces w ON w.id = t.workspace_id
-             JOIN memberships m ON m.workspace_id = t.workspace_id AND m.user_id = $1
-             WHERE t.external_id = $2 AND {TENANT_VISIBLE}"
-            ),
-        },
-        Explained {
-            page: "dashboard",
-            source: "providers::repo::find_for_tenant",
-            sql: format!(
-                "SELECT {CONNECTION_COLUMNS} FROM provider_connections WHERE tenant_id = $1"
-            ),
-        },
-        Explained {
-            page: "dashboard",
-            source: "providers::repo::latest_report",
-            sql: format!(
-                "SELECT {REPORT_COLUMNS} FROM verification_reports WHERE tenant_id = $1
-         ORDER BY checked_at DESC, id DESC LIMIT 1"
-            ),
-        },
-        Explained {
-            page: "dashboard",
-            source: "operations::repo::recent_for_tenant",
-            sql: format!(
-                "SELECT {RUN_COLUMNS} FROM operation_runs r WHERE r.tenant_id = $1
-         ORDER BY r.id DESC LIMIT $2"
-            ),
-        },
-        Explained {
-            page: "both (shell)",
-            source: "workspaces::repo::list_for_user",
-            sql: "SELECT w.id, w.slug, w.name, m.role FROM memberships m
-             JOIN workspaces w ON w.id = m.workspace_id
-             WHERE m.user_id = $1 ORDER BY w.name, w.id"
-                .into(),
-        },
-        Explained {
-            page: "both (shell)",
-            source: "tenants::repo::list_visible_first",
-            sql: format!("SELECT t.id, t.workspace_id, t.external_id, t.name, t.created_at
-         FROM tenants t
-         JOIN memberships m ON m.workspace_id = t.workspace_id AND m.user_id = $1
-         WHERE t.workspace_id = (SELECT w.id FROM workspaces w WHERE w.slug = $2) AND {TENANT_VISIBLE}
-         ORDER BY t.name, t.id LIMIT $3"),
-        },
+        q("both", "auth::sessions::resolve", sessions::RESOLVE),
+        q(
+            "viewer",
+            "operations::repo::find_scoped",
+            &operations::repo::FIND_SCOPED,
+        ),
+        q(
+            "viewer",
+            "providers::repo::report_for_run",
+            &providers::repo::REPORT_FOR_RUN,
+        ),
+        q(
+            "dashboard",
+            "tenants::repo::find_scoped",
+            &tenants::repo::FIND_SCOPED,
+        ),
+        q(
+            "dashboard",
+            "providers::repo::find_for_tenant",
+            &providers::repo::FIND_FOR_TENANT,
+        ),
+        q(
+            "dashboard",
+            "providers::repo::latest_report",
+            &providers::repo::LATEST_REPORT,
+        ),
+        q(
+            "dashboard",
+            "operations::repo::recent_for_tenant",
+            &operations::repo::RECENT_FOR_TENANT,
+        ),
+        q(
+            "both (shell)",
+            "workspaces::repo::list_for_user",
+            workspaces::repo::LIST_FOR_USER,
+        ),
+        q(
+            "both (shell)",
+            "tenants::repo::list_visible_first",
+            &tenants::repo::LIST_VISIBLE_FIRST,
+        ),
     ]
 }
 
