@@ -19,6 +19,7 @@ pub mod redact;
 pub mod shutdown;
 pub mod state;
 pub mod support_desk;
+pub mod text_enum;
 pub mod validate;
 pub mod web;
 

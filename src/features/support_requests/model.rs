@@ -18,33 +18,9 @@ pub const MAX_EXTERNAL_REFERENCE: usize = 200;
 /// Longest external ticket URL, in bytes.
 pub const MAX_EXTERNAL_URL: usize = 2000;
 
-macro_rules! string_enum {
-    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident = $text:literal),+ $(,)? }) => {
-        $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
-        #[serde(rename_all = "snake_case")]
-        pub enum $name { $($(#[$vmeta])* $variant),+ }
-
-        impl $name {
-            /// Every value, in display order.
-            pub const ALL: &'static [$name] = &[$($name::$variant),+];
-
-            /// Stored and wire spelling.
-            pub fn as_str(self) -> &'static str {
-                match self { $($name::$variant => $text),+ }
-            }
-
-            /// Parses the stored or wire spelling.
-            pub fn parse(value: &str) -> Option<$name> {
-                $name::ALL.iter().copied().find(|v| v.as_str() == value)
-            }
-        }
-    };
-}
-
-string_enum!(
+crate::text_enum!(
     /// How urgent the requester says it is.
-    Severity {
+    Severity [utoipa::ToSchema] {
         /// Low.
         Low = "low",
         /// Normal (the default).
@@ -68,9 +44,9 @@ impl Severity {
     }
 }
 
-string_enum!(
+crate::text_enum!(
     /// What the requester asked to happen beyond TenantPilot.
-    HandoffMode {
+    HandoffMode [utoipa::ToSchema] {
         /// Keep the request inside TenantPilot.
         InternalOnly = "internal_only",
         /// Also open a ticket at the configured desk.
@@ -91,9 +67,9 @@ impl HandoffMode {
     }
 }
 
-string_enum!(
+crate::text_enum!(
     /// What actually happened with the handoff.
-    HandoffOutcome {
+    HandoffOutcome [utoipa::ToSchema] {
         /// No handoff was asked for.
         InternalOnly = "internal_only",
         /// The desk created a ticket.
@@ -105,9 +81,9 @@ string_enum!(
     }
 );
 
-string_enum!(
+crate::text_enum!(
     /// What context the request carries.
-    AttachmentMode {
+    AttachmentMode [utoipa::ToSchema] {
         /// The redacted diagnostics bundle (creator may view diagnostics).
         DiagnosticSnapshotAttached = "diagnostic_snapshot_attached",
         /// Only safe canonical references (creator may not view diagnostics).
@@ -115,9 +91,9 @@ string_enum!(
     }
 );
 
-string_enum!(
+crate::text_enum!(
     /// Where the request was filed from.
-    PrimaryContextType {
+    PrimaryContextType [utoipa::ToSchema] {
         /// The tenant dashboard.
         Tenant = "tenant",
         /// The run viewer.
@@ -283,7 +259,7 @@ impl Submission {
         let mut errors = Vec::new();
         let severity = match self.severity.trim() {
             "" => Some(Severity::Normal),
-            s => Severity::parse(s),
+            s => s.parse().ok(),
         };
         if severity.is_none() {
             errors.push(Invalid {
@@ -314,7 +290,7 @@ impl Submission {
         }
         let mode = match self.handoff_mode.trim() {
             "" => Some(HandoffMode::InternalOnly),
-            m => HandoffMode::parse(m),
+            m => m.parse().ok(),
         };
         // A reference or URL sent with another mode is unused but still checked, so the API
         // refuses what its document refuses whatever the mode.
@@ -390,16 +366,16 @@ pub struct SupportRequestRow {
     pub workspace_id: i64,
     /// Owning tenant.
     pub tenant_id: i64,
-    /// `tenant` or `operation_run`.
-    pub primary_context_type: String,
+    /// Where it was filed from.
+    pub primary_context_type: PrimaryContextType,
     /// The run, for run-context requests.
     pub operation_run_id: Option<i64>,
     /// The creator (null once the account is gone).
     pub created_by_user_id: Option<i64>,
     /// The creator's address at the time.
     pub created_by_label: String,
-    /// Severity as stored.
-    pub severity: String,
+    /// Severity.
+    pub severity: Severity,
     /// Summary.
     pub summary: String,
     /// Notes.
@@ -408,16 +384,16 @@ pub struct SupportRequestRow {
     pub contact_name: Option<String>,
     /// Contact e-mail.
     pub contact_email: Option<String>,
-    /// Attachment mode as stored.
-    pub attachment_mode: String,
+    /// Attachment mode.
+    pub attachment_mode: AttachmentMode,
     /// The stored context (bundle or canonical references).
     pub context: sqlx::types::Json<serde_json::Value>,
     /// When it was filed.
     pub created_at: DateTime<Utc>,
     /// Requested handoff mode.
-    pub external_handoff_mode: String,
+    pub external_handoff_mode: HandoffMode,
     /// What came of it; `None` until the handoff write (or for internal-only requests).
-    pub handoff_outcome: Option<String>,
+    pub handoff_outcome: Option<HandoffOutcome>,
     /// The desk's id for a created ticket.
     pub external_ticket_id: Option<String>,
     /// The desk's ticket number, where it has one.
@@ -437,26 +413,12 @@ pub const UNFINISHED_HANDOFF: &str =
     "The external handoff did not finish; check the support desk before filing again.";
 
 impl SupportRequestRow {
-    /// Requested mode (unknown stored values read as internal-only).
-    pub fn mode(&self) -> HandoffMode {
-        HandoffMode::parse(&self.external_handoff_mode).unwrap_or(HandoffMode::InternalOnly)
-    }
-
-    /// Severity (unknown stored values read as normal).
-    pub fn severity(&self) -> Severity {
-        Severity::parse(&self.severity).unwrap_or(Severity::Normal)
-    }
-
     /// The outcome, deriving the two cases that have no stored value: internal-only requests,
     /// and create requests whose handoff write never happened (reported as failed).
     pub fn outcome(&self) -> HandoffOutcome {
-        match self
-            .handoff_outcome
-            .as_deref()
-            .and_then(HandoffOutcome::parse)
-        {
+        match self.handoff_outcome {
             Some(o) => o,
-            None => match self.mode() {
+            None => match self.external_handoff_mode {
                 HandoffMode::InternalOnly => HandoffOutcome::InternalOnly,
                 HandoffMode::CreateExternalTicket => HandoffOutcome::ExternalHandoffFailed,
                 HandoffMode::LinkExistingTicket => HandoffOutcome::ExternalHandoffFailed,
@@ -481,10 +443,10 @@ impl SupportRequestRow {
         let failure = self.failure_summary();
         LatestSummary {
             internal_reference: self.internal_reference.clone(),
-            primary_context_type: self.primary_context_type.clone(),
+            primary_context_type: self.primary_context_type.as_str().to_string(),
             primary_context_id: self.operation_run_id,
             submitted_at: self.created_at,
-            handoff_mode: self.mode(),
+            handoff_mode: self.external_handoff_mode,
             handoff_outcome: self.outcome(),
             external_ticket_reference: self.external_ticket_reference.clone(),
             external_ticket_url: self.external_ticket_url.clone(),

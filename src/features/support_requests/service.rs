@@ -213,9 +213,9 @@ pub async fn submit(
     Ok(SubmissionResult {
         support_request_id: row.id,
         internal_reference: row.internal_reference.clone(),
-        primary_context_type: row.primary_context_type.clone(),
+        primary_context_type: row.primary_context_type.as_str().to_string(),
         primary_context_id: row.operation_run_id,
-        handoff_mode: row.mode(),
+        handoff_mode: row.external_handoff_mode,
         handoff_outcome: row.outcome(),
         attachment_mode: attachment,
         external_ticket_reference: row.external_ticket_reference.clone(),
@@ -244,18 +244,18 @@ async fn create_internal(
             internal_reference: &reference,
             workspace_id: target.workspace_id(),
             tenant_id: target.tenant_id(),
-            primary_context_type: target.context_type().as_str(),
+            primary_context_type: target.context_type(),
             operation_run_id: target.run_id(),
             created_by_user_id: creator.id,
             created_by_label: &creator.email,
-            severity: valid.severity.as_str(),
+            severity: valid.severity,
             summary: &valid.summary,
             reproduction_notes: valid.reproduction_notes.as_deref(),
             contact_name: valid.contact_name.as_deref(),
             contact_email: valid.contact_email.as_deref(),
-            attachment_mode: attachment.as_str(),
+            attachment_mode: attachment,
             context,
-            external_handoff_mode: valid.handoff_mode.as_str(),
+            external_handoff_mode: valid.handoff_mode,
         },
         now,
     )
@@ -316,7 +316,7 @@ pub async fn submitted_by(
     Ok(row.filter(|r| {
         r.created_by_user_id == Some(viewer)
             && r.tenant_id == target.tenant_id()
-            && r.primary_context_type == target.context_type().as_str()
+            && r.primary_context_type == target.context_type()
             && r.operation_run_id == target.run_id()
     }))
 }
