@@ -17,7 +17,7 @@
 /// );
 /// ```
 ///
-/// The enum gets `as_str()` (the spelling), `ALL` (every variant in declaration order),
+/// The enum gets `as_str()` (the spelling), `parse()` (its inverse), `ALL` (every variant in declaration order),
 /// `FromStr`/`Display` through strum, serde and sqlx through their derives. Extra derives can
 /// follow the name in brackets: `Severity [Default] { ... }` (then mark the default variant
 /// with `#[default]`).
@@ -47,11 +47,24 @@ macro_rules! text_enum {
 
         impl $name {
             /// Every value, in declaration (display) order.
-            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+            pub const ALL: [$name; [$(stringify!($variant)),+].len()] = [$($name::$variant),+];
 
             /// The one spelling: stored, on the wire, in URLs and templates.
             pub fn as_str(self) -> &'static str {
                 self.into()
+            }
+
+            /// Reads the one spelling (exact, no trimming); `None` for anything else. Stored
+            /// values decode through sqlx instead, where an unknown one is an error.
+            pub fn parse(value: &str) -> Option<$name> {
+                <$name as ::std::str::FromStr>::from_str(value).ok()
+            }
+        }
+
+        /// Compares with a spelling, so a check reads `status == "queued"`.
+        impl PartialEq<&str> for $name {
+            fn eq(&self, other: &&str) -> bool {
+                self.as_str() == *other
             }
         }
     };
@@ -83,6 +96,6 @@ mod tests {
             Some(Sample::Dotted)
         );
         assert!(serde_json::from_str::<Sample>("\"two\"").is_err());
-        assert_eq!(Sample::ALL, &[Sample::One, Sample::Dotted]);
+        assert_eq!(Sample::ALL, [Sample::One, Sample::Dotted]);
     }
 }
