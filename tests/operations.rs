@@ -329,7 +329,7 @@ async fn verification_writes_a_report_and_it_goes_stale_after_the_window() {
             .await
             .unwrap()
             .expect("report written");
-        assert_eq!(report.reason_code.as_deref(), reason);
+        assert_eq!(report.reason_code.map(|r| r.as_str()), reason);
         assert_eq!(
             report.permissions().len(),
             providers::model::REQUIRED_PERMISSIONS.len()

@@ -404,7 +404,7 @@ fn reason_key(reason: crate::features::operations::model::ReasonCode) -> String 
 
 fn connection_view(c: &Connection) -> ConnectionView {
     ConnectionView {
-        kind_key: kind_key(&c.kind),
+        kind_key: kind_key(c.kind.as_str()),
         display_name: c.display_name.clone(),
         directory_id: c.directory_id.clone(),
         consent_key: consent_key(c.consent()),
@@ -600,7 +600,7 @@ async fn draft_page(
             saved.kind.clone()
         } else {
             connection
-                .map(|c| c.kind.clone())
+                .map(|c| c.kind.as_str().to_string())
                 .unwrap_or_else(|| "simulated".into())
         },
         directory_id: if !saved.directory_id.is_empty() {
@@ -619,7 +619,7 @@ async fn draft_page(
             saved.scenario.clone()
         } else {
             connection
-                .and_then(|c| c.simulated_scenario.clone())
+                .and_then(|c| c.simulated_scenario.map(|s| s.as_str().to_string()))
                 .unwrap_or_else(|| "healthy".into())
         },
     });
@@ -745,7 +745,7 @@ pub async fn update(
         .trim()
         .parse()
         .map_err(|_| AppError::bad_request("invalid-form", "The form has no valid version."))?;
-    let action = Action::parse(&form.action)
+    let action = Action::parse(form.action.trim())
         .ok_or_else(|| AppError::bad_request("invalid-form", "Unknown onboarding action."))?;
     let connection = ConnectionForm {
         kind: form.kind.clone(),

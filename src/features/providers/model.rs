@@ -19,141 +19,59 @@ pub const REQUIRED_PERMISSIONS: [&str; 6] = [
     "Policy.Read.All",
 ];
 
-/// Which implementation talks to the tenant.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum ProviderKind {
-    /// Deterministic, scriptable stand-in for demos and tests.
-    Simulated,
-    /// Microsoft identity platform + Graph.
-    Microsoft,
-}
-
-impl ProviderKind {
-    /// Stored form.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ProviderKind::Simulated => "simulated",
-            ProviderKind::Microsoft => "microsoft",
-        }
+crate::text_enum!(
+    /// Which implementation talks to the tenant.
+    ProviderKind [ToSchema] {
+        /// Deterministic, scriptable stand-in for demos and tests.
+        Simulated = "simulated",
+        /// Microsoft identity platform + Graph.
+        Microsoft = "microsoft",
     }
+);
 
-    /// Parses the stored form.
-    pub fn parse(s: &str) -> Option<ProviderKind> {
-        match s {
-            "simulated" => Some(ProviderKind::Simulated),
-            "microsoft" => Some(ProviderKind::Microsoft),
-            _ => None,
-        }
+
+crate::text_enum!(
+    /// The simulated provider's scripted behaviour.
+    SimulatedScenario [ToSchema] {
+        /// Consent granted, every permission granted, Graph answers.
+        Healthy = "healthy",
+        /// The tenant's administrator has not consented (AADSTS65001).
+        ConsentMissing = "consent_missing",
+        /// Consent granted but two required permissions are not.
+        PermissionsMissing = "permissions_missing",
+        /// Token works, Graph fails.
+        Unhealthy = "unhealthy",
+        /// Every call is throttled (429 with Retry-After).
+        Throttled = "throttled",
     }
-}
+);
 
-/// The simulated provider's scripted behaviour.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum SimulatedScenario {
-    /// Consent granted, every permission granted, Graph answers.
-    Healthy,
-    /// The tenant's administrator has not consented (AADSTS65001).
-    ConsentMissing,
-    /// Consent granted but two required permissions are not.
-    PermissionsMissing,
-    /// Token works, Graph fails.
-    Unhealthy,
-    /// Every call is throttled (429 with Retry-After).
-    Throttled,
-}
 
-impl SimulatedScenario {
-    /// Every scenario, in the order the UI offers them.
-    pub const ALL: [SimulatedScenario; 5] = [
-        SimulatedScenario::Healthy,
-        SimulatedScenario::ConsentMissing,
-        SimulatedScenario::PermissionsMissing,
-        SimulatedScenario::Unhealthy,
-        SimulatedScenario::Throttled,
-    ];
-
-    /// Stored form.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            SimulatedScenario::Healthy => "healthy",
-            SimulatedScenario::ConsentMissing => "consent_missing",
-            SimulatedScenario::PermissionsMissing => "permissions_missing",
-            SimulatedScenario::Unhealthy => "unhealthy",
-            SimulatedScenario::Throttled => "throttled",
-        }
+crate::text_enum!(
+    /// Admin consent as last observed.
+    ConsentState [ToSchema] {
+        /// Granted.
+        Granted = "granted",
+        /// Not granted (or revoked).
+        Missing = "missing",
+        /// Not checked yet, or the check could not tell.
+        Unknown = "unknown",
     }
+);
 
-    /// Parses the stored form.
-    pub fn parse(s: &str) -> Option<SimulatedScenario> {
-        SimulatedScenario::ALL.into_iter().find(|v| v.as_str() == s)
+
+crate::text_enum!(
+    /// Connection health as last observed.
+    Health [ToSchema] {
+        /// Calls succeed.
+        Healthy = "healthy",
+        /// Calls fail.
+        Unhealthy = "unhealthy",
+        /// Not checked yet, or the check could not tell.
+        Unknown = "unknown",
     }
-}
+);
 
-/// Admin consent as last observed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum ConsentState {
-    /// Granted.
-    Granted,
-    /// Not granted (or revoked).
-    Missing,
-    /// Not checked yet, or the check could not tell.
-    Unknown,
-}
-
-impl ConsentState {
-    /// Stored form.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ConsentState::Granted => "granted",
-            ConsentState::Missing => "missing",
-            ConsentState::Unknown => "unknown",
-        }
-    }
-
-    /// Parses the stored form.
-    pub fn parse(s: &str) -> ConsentState {
-        match s {
-            "granted" => ConsentState::Granted,
-            "missing" => ConsentState::Missing,
-            _ => ConsentState::Unknown,
-        }
-    }
-}
-
-/// Connection health as last observed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Health {
-    /// Calls succeed.
-    Healthy,
-    /// Calls fail.
-    Unhealthy,
-    /// Not checked yet, or the check could not tell.
-    Unknown,
-}
-
-impl Health {
-    /// Stored form.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Health::Healthy => "healthy",
-            Health::Unhealthy => "unhealthy",
-            Health::Unknown => "unknown",
-        }
-    }
-
-    /// Parses the stored form.
-    pub fn parse(s: &str) -> Health {
-        match s {
-            "healthy" => Health::Healthy,
-            "unhealthy" => Health::Unhealthy,
-            _ => Health::Unknown,
-        }
-    }
-}
 
 /// A tenant's provider connection as stored. Holds no secret: the client secret of the
 /// `microsoft` kind comes from configuration.
@@ -164,17 +82,17 @@ pub struct Connection {
     /// Tenant it belongs to (one connection per tenant).
     pub tenant_id: i64,
     /// Kind id.
-    pub kind: String,
+    pub kind: ProviderKind,
     /// Entra directory (tenant) id or verified domain the token is requested for.
     pub directory_id: String,
     /// Label shown to operators.
     pub display_name: String,
     /// Scenario id for the simulated kind.
-    pub simulated_scenario: Option<String>,
+    pub simulated_scenario: Option<SimulatedScenario>,
     /// Consent as last observed.
-    pub consent_state: String,
+    pub consent_state: ConsentState,
     /// Health as last observed.
-    pub health: String,
+    pub health: Health,
     /// Application permissions granted as last observed (JSON list of strings).
     pub granted_permissions: Json<Value>,
     /// Created.
@@ -184,26 +102,24 @@ pub struct Connection {
 }
 
 impl Connection {
-    /// Parsed kind.
+    /// The kind (always known: an unknown stored kind fails to decode).
     pub fn kind(&self) -> Option<ProviderKind> {
-        ProviderKind::parse(&self.kind)
+        Some(self.kind)
     }
 
-    /// Parsed consent.
+    /// Consent as last observed.
     pub fn consent(&self) -> ConsentState {
-        ConsentState::parse(&self.consent_state)
+        self.consent_state
     }
 
-    /// Parsed health.
+    /// Health as last observed.
     pub fn health(&self) -> Health {
-        Health::parse(&self.health)
+        self.health
     }
 
-    /// Parsed scenario (simulated kind only).
+    /// Scenario (simulated kind only).
     pub fn scenario(&self) -> Option<SimulatedScenario> {
         self.simulated_scenario
-            .as_deref()
-            .and_then(SimulatedScenario::parse)
     }
 
     /// Granted permissions as last observed.

@@ -103,7 +103,7 @@ pub async fn insert_report(tx: &mut Tx, report: &VerificationReport) -> Result<i
     .bind(&report.overall)
     .bind(&report.consent_state)
     .bind(&report.health)
-    .bind(report.reason_code.as_deref())
+    .bind(report.reason_code)
     .bind(&report.permissions)
     .bind(report.checked_at)
     .fetch_one(c)

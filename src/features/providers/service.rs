@@ -17,37 +17,18 @@ use serde::Serialize;
 use serde_json::{Value, json};
 use sqlx::types::Json;
 
-/// Overall verdict of a verification.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Overall {
-    /// Consent, permissions and health all fine.
-    Ready,
-    /// A conclusive blocker: consent or permissions.
-    Blocked,
-    /// No conclusion or an unhealthy connection.
-    Failed,
-}
-
-impl Overall {
-    /// Stored form.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Overall::Ready => "ready",
-            Overall::Blocked => "blocked",
-            Overall::Failed => "failed",
-        }
+crate::text_enum!(
+    /// Overall verdict of a verification.
+    Overall [utoipa::ToSchema] {
+        /// Consent, permissions and health all fine.
+        Ready = "ready",
+        /// A conclusive blocker: consent or permissions.
+        Blocked = "blocked",
+        /// No conclusion or an unhealthy connection.
+        Failed = "failed",
     }
+);
 
-    /// Parses the stored form.
-    pub fn parse(s: &str) -> Overall {
-        match s {
-            "ready" => Overall::Ready,
-            "blocked" => Overall::Blocked,
-            _ => Overall::Failed,
-        }
-    }
-}
 
 /// One required permission and whether the verification found it granted (`None`: could not tell).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
@@ -69,14 +50,14 @@ pub struct VerificationReport {
     pub connection_id: i64,
     /// The `provider.connection.verify` run that wrote it.
     pub run_id: i64,
-    /// Overall id.
-    pub overall: String,
-    /// Consent id.
-    pub consent_state: String,
-    /// Health id.
-    pub health: String,
-    /// Reason code id, when not ready.
-    pub reason_code: Option<String>,
+    /// Overall verdict.
+    pub overall: Overall,
+    /// Consent found.
+    pub consent_state: ConsentState,
+    /// Health found.
+    pub health: Health,
+    /// Reason code, when not ready.
+    pub reason_code: Option<ReasonCode>,
     /// `[{key, granted}]` for every required permission.
     pub permissions: Json<Value>,
     /// When the check ran.
@@ -84,24 +65,24 @@ pub struct VerificationReport {
 }
 
 impl VerificationReport {
-    /// Parsed verdict.
+    /// Verdict.
     pub fn overall(&self) -> Overall {
-        Overall::parse(&self.overall)
+        self.overall
     }
 
-    /// Parsed consent.
+    /// Consent found.
     pub fn consent(&self) -> ConsentState {
-        ConsentState::parse(&self.consent_state)
+        self.consent_state
     }
 
-    /// Parsed health.
+    /// Health found.
     pub fn health(&self) -> Health {
-        Health::parse(&self.health)
+        self.health
     }
 
-    /// Parsed reason.
+    /// Reason, when not ready.
     pub fn reason(&self) -> Option<ReasonCode> {
-        self.reason_code.as_deref().and_then(ReasonCode::parse)
+        self.reason_code
     }
 
     /// Fluent id of the verdict label.
@@ -375,10 +356,10 @@ pub fn judge(
         tenant_id: connection.tenant_id,
         connection_id: connection.id,
         run_id,
-        overall: overall.as_str().into(),
-        consent_state: consent.as_str().into(),
-        health: health.as_str().into(),
-        reason_code: reason.map(|r| r.as_str().to_string()),
+        overall,
+        consent_state: consent,
+        health,
+        reason_code: reason,
         permissions: Json(Value::Array(permissions)),
         checked_at: now,
     };
@@ -439,12 +420,12 @@ mod tests {
         Connection {
             id: 7,
             tenant_id: 3,
-            kind: "simulated".into(),
+            kind: crate::features::providers::model::ProviderKind::Simulated,
             directory_id: "contoso.onmicrosoft.com".into(),
             display_name: "x".into(),
-            simulated_scenario: Some("healthy".into()),
-            consent_state: "unknown".into(),
-            health: "unknown".into(),
+            simulated_scenario: Some(crate::features::providers::model::SimulatedScenario::Healthy),
+            consent_state: crate::features::providers::model::ConsentState::Unknown,
+            health: crate::features::providers::model::Health::Unknown,
             granted_permissions: Json(json!([])),
             created_at: Utc::now(),
             updated_at: Utc::now(),
