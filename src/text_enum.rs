@@ -20,11 +20,35 @@
 /// The enum gets `as_str()` (the spelling), `parse()` (its inverse), `ALL` (every variant in declaration order),
 /// `FromStr`/`Display` through strum, serde and sqlx through their derives. Extra derives can
 /// follow the name in brackets: `Severity [Default] { ... }` (then mark the default variant
-/// with `#[default]`).
+/// with `#[default]`). Starting with `custom_parse` leaves `parse` to be written by hand.
 #[macro_export]
 macro_rules! text_enum {
+    // An enum whose `parse` is written by hand beside it (a lenient reader of user input, e.g.
+    // trimming or ignoring case); everything else is generated as below.
+    (custom_parse $(#[$meta:meta])* $name:ident $([$($extra:path),* $(,)?])? {
+        $($(#[$vmeta:meta])* $variant:ident = $text:literal),+ $(,)?
+    }) => {
+        $crate::text_enum!(@define $(#[$meta])* $name [$($($extra),*)?] {
+            $($(#[$vmeta])* $variant = $text),+
+        });
+    };
     ($(#[$meta:meta])* $name:ident $([$($extra:path),* $(,)?])? {
         $($(#[$vmeta:meta])* $variant:ident = $text:literal),+ $(,)?
+    }) => {
+        $crate::text_enum!(@define $(#[$meta])* $name [$($($extra),*)?] {
+            $($(#[$vmeta])* $variant = $text),+
+        });
+
+        impl $name {
+            /// Reads the one spelling (exact, no trimming); `None` for anything else. Stored
+            /// values decode through sqlx instead, where an unknown one is an error.
+            pub fn parse(value: &str) -> Option<$name> {
+                <$name as ::std::str::FromStr>::from_str(value).ok()
+            }
+        }
+    };
+    (@define $(#[$meta:meta])* $name:ident [$($extra:path),*] {
+        $($(#[$vmeta:meta])* $variant:ident = $text:literal),+
     }) => {
         $(#[$meta])*
         #[derive(
@@ -32,7 +56,7 @@ macro_rules! text_enum {
             ::serde::Serialize, ::serde::Deserialize,
             ::sqlx::Type,
             ::strum::EnumString, ::strum::IntoStaticStr, ::strum::Display, ::strum::EnumIter
-            $($(, $extra)*)?
+            $(, $extra)*
         )]
         #[sqlx(type_name = "TEXT")]
         pub enum $name {
@@ -52,12 +76,6 @@ macro_rules! text_enum {
             /// The one spelling: stored, on the wire, in URLs and templates.
             pub fn as_str(self) -> &'static str {
                 self.into()
-            }
-
-            /// Reads the one spelling (exact, no trimming); `None` for anything else. Stored
-            /// values decode through sqlx instead, where an unknown one is an error.
-            pub fn parse(value: &str) -> Option<$name> {
-                <$name as ::std::str::FromStr>::from_str(value).ok()
             }
         }
 
@@ -90,7 +108,10 @@ mod tests {
         assert_eq!(Sample::Dotted.to_string(), "run.dotted");
         assert_eq!(Sample::from_str("run.dotted"), Ok(Sample::Dotted));
         assert!(Sample::from_str("Dotted").is_err());
-        assert_eq!(serde_json::to_string(&Sample::One).ok().as_deref(), Some("\"one\""));
+        assert_eq!(
+            serde_json::to_string(&Sample::One).ok().as_deref(),
+            Some("\"one\"")
+        );
         assert_eq!(
             serde_json::from_str::<Sample>("\"run.dotted\"").ok(),
             Some(Sample::Dotted)

@@ -1,6 +1,5 @@
 //! The role → capability table of PRODUCT.md, as one list a reader can audit.
 
-
 crate::text_enum!(
     /// A workspace member's role.
     Role [utoipa::ToSchema] {
@@ -41,9 +40,7 @@ crate::text_enum!(
     }
 );
 
-
 impl Role {
-
     /// The capabilities this role grants. This is the whole authorization policy.
     pub fn capabilities(self) -> &'static [Capability] {
         use Capability::*;
@@ -86,8 +83,6 @@ impl Role {
     pub fn can(self, cap: Capability) -> bool {
         self.capabilities().contains(&cap)
     }
-
-
 }
 
 #[cfg(test)]

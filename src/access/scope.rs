@@ -27,6 +27,7 @@ async fn path_param(parts: &mut Parts, state: &AppState, name: &str) -> Result<S
         .ok_or(AppError::NotFound)
 }
 
+/// The role of a run row: text there, because unscoped run queries leave it empty.
 fn role_of(stored: &str) -> Result<Role, AppError> {
     Role::parse(stored).ok_or_else(|| AppError::Internal(anyhow::anyhow!("unknown role {stored}")))
 }
@@ -68,7 +69,7 @@ impl FromRequestParts<AppState> for TenantScope {
             crate::features::tenants::repo::find_scoped(&state.db, identity.user.id, &external_id)
                 .await?
                 .ok_or(AppError::NotFound)?;
-        let role = role_of(&tenant.role)?;
+        let role = tenant.role;
         Ok(TenantScope {
             identity,
             tenant,
@@ -105,7 +106,7 @@ impl FromRequestParts<AppState> for WorkspaceScope {
             crate::features::workspaces::repo::find_for_user(&state.db, identity.user.id, &slug)
                 .await?
                 .ok_or(AppError::NotFound)?;
-        let role = role_of(&workspace.role)?;
+        let role = workspace.role;
         Ok(WorkspaceScope {
             identity,
             workspace,

@@ -77,7 +77,6 @@ crate::text_enum!(
 );
 
 impl TokenState {
-
     /// Fluent id of the label.
     pub fn label_key(self) -> &'static str {
         match self {

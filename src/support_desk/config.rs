@@ -25,7 +25,6 @@ crate::text_enum!(
     }
 );
 
-
 /// The support desk section.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]

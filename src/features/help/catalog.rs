@@ -17,6 +17,7 @@ pub const CATALOG_VERSION: &str = "2026-11-23.1";
 pub const SCHEMA_VERSION: u32 = 1;
 
 crate::text_enum!(
+    custom_parse
     /// Stable key of a help topic. The set is locked by spec 244 to exactly these eight; the string
     /// form appears in URLs, problem `type` URIs and the export, so it must never change.
     HelpTopicKey [ToSchema] {
@@ -40,8 +41,13 @@ crate::text_enum!(
 );
 
 impl HelpTopicKey {
-
-
+    /// Reads a key from a URL or request: trimmed, in any ASCII case.
+    pub fn parse(s: &str) -> Option<HelpTopicKey> {
+        let s = s.trim();
+        HelpTopicKey::ALL
+            .into_iter()
+            .find(|k| k.as_str().eq_ignore_ascii_case(s))
+    }
 
     /// The catalog entry of this key.
     pub fn topic(self) -> &'static HelpTopic {

@@ -21,9 +21,6 @@ crate::text_enum!(
 );
 
 impl Step {
-
-
-
     /// Fluent id of the short label in the step indicator.
     pub fn label_key(self) -> &'static str {
         match self {
@@ -54,7 +51,6 @@ crate::text_enum!(
         Completed = "completed",
     }
 );
-
 
 /// Whether the draft onboards a new tenant or re-onboards one that exists.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -134,8 +130,8 @@ pub struct Draft {
     pub workspace_slug: String,
     /// Workspace name.
     pub workspace_name: String,
-    /// Caller's role in the workspace, as stored.
-    pub role: String,
+    /// Caller's role in the workspace (an unknown stored role fails to decode).
+    pub role: crate::access::Role,
     /// Linked tenant's URL key.
     pub tenant_external_id: Option<String>,
     /// Linked tenant's name.

@@ -40,10 +40,6 @@ use serde::Deserialize;
 /// Drafts listed on the index page.
 const LIST_LIMIT: i64 = 200;
 
-fn role_of(stored: &str) -> AppResult<Role> {
-    Role::parse(stored).ok_or_else(|| AppError::Internal(anyhow::anyhow!("unknown role {stored}")))
-}
-
 fn field_error(t: Tr, errors: &[Invalid], field: &str) -> Option<String> {
     errors.iter().find(|e| e.field == field).map(|e| t.t(e.key))
 }
@@ -58,7 +54,7 @@ async fn managed_workspaces(
     }
     let mut out = Vec::new();
     for w in workspaces::repo::list_for_user(&state.db, identity.user.id).await? {
-        let role = role_of(&w.role)?;
+        let role = w.role;
         if role.can(Capability::OnboardingManage) {
             out.push((w, role));
         }
@@ -78,7 +74,7 @@ async fn draft_in_scope(state: &AppState, identity: &Identity, raw_id: &str) -> 
     let draft = repo::find_scoped(&state.db, identity.user.id, id)
         .await?
         .ok_or(AppError::NotFound)?;
-    require(role_of(&draft.role)?, Capability::OnboardingManage)?;
+    require(draft.role, Capability::OnboardingManage)?;
     Ok(draft)
 }
 
@@ -168,7 +164,7 @@ async fn index_page(
     let drafts = repo::list_visible(&state.db, identity.user.id, LIST_LIMIT)
         .await?
         .into_iter()
-        .filter(|d| Role::parse(&d.role).is_some_and(|r| r.can(Capability::OnboardingManage)))
+        .filter(|d| d.role.can(Capability::OnboardingManage))
         .map(|d| DraftRow {
             href: format!("/admin/onboarding/{}", d.id),
             name: d.display_name().to_string(),
@@ -228,7 +224,7 @@ pub async fn create(
         workspaces::repo::find_for_user(&state.db, identity.user.id, form.workspace.trim())
             .await?
             .ok_or(AppError::NotFound)?;
-    require(role_of(&workspace.role)?, Capability::OnboardingManage)?;
+    require(workspace.role, Capability::OnboardingManage)?;
     let input = IdentifyInput {
         existing_tenant: form.existing_tenant.clone(),
         tenant_name: form.tenant_name.clone(),
@@ -555,7 +551,7 @@ async fn draft_page(
     typed: Option<ConnectValues>,
 ) -> AppResult<Response> {
     let now = state.now();
-    let role = role_of(&draft.role)?;
+    let role = draft.role;
     let shell = Shell::admin(
         state,
         ctx,

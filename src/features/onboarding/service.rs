@@ -264,7 +264,6 @@ crate::text_enum!(
     }
 );
 
-
 /// Checks the connect step's fields with onboarding's messages (so `save_connection`'s own
 /// validation then always passes).
 pub fn validate_connect(form: &ConnectionForm) -> Result<(), ServiceError> {

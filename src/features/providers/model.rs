@@ -29,7 +29,6 @@ crate::text_enum!(
     }
 );
 
-
 crate::text_enum!(
     /// The simulated provider's scripted behaviour.
     SimulatedScenario [ToSchema] {
@@ -46,7 +45,6 @@ crate::text_enum!(
     }
 );
 
-
 crate::text_enum!(
     /// Admin consent as last observed.
     ConsentState [ToSchema] {
@@ -59,7 +57,6 @@ crate::text_enum!(
     }
 );
 
-
 crate::text_enum!(
     /// Connection health as last observed.
     Health [ToSchema] {
@@ -71,7 +68,6 @@ crate::text_enum!(
         Unknown = "unknown",
     }
 );
-
 
 /// A tenant's provider connection as stored. Holds no secret: the client secret of the
 /// `microsoft` kind comes from configuration.

@@ -29,7 +29,6 @@ crate::text_enum!(
     }
 );
 
-
 /// One required permission and whether the verification found it granted (`None`: could not tell).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct PermissionCheck {

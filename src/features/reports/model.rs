@@ -16,9 +16,6 @@ crate::text_enum!(
 );
 
 impl ReportKind {
-
-
-
     /// Fluent id of the kind's title.
     pub fn label_key(self) -> &'static str {
         match self {

@@ -89,8 +89,6 @@ pub const CATALOG: [ControlDefinition; 4] = [
 ];
 
 impl ControlKey {
-
-
     /// The catalog entry.
     pub fn definition(self) -> ControlDefinition {
         match self {
@@ -189,6 +187,7 @@ fn workspace_scope_key(id: i64) -> String {
 }
 
 crate::text_enum!(
+    custom_parse
     /// How long a pause lasts.
     PauseDuration {
         /// One hour.
@@ -203,8 +202,13 @@ crate::text_enum!(
 );
 
 impl PauseDuration {
-
-
+    /// Reads the form's choice: trimmed, empty meaning until resumed.
+    pub fn parse(value: &str) -> Option<PauseDuration> {
+        match value.trim() {
+            "" => Some(PauseDuration::UntilResumed),
+            v => v.parse().ok(),
+        }
+    }
 
     /// Fluent id of the choice's label.
     pub fn label_key(self) -> &'static str {

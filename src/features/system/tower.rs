@@ -53,7 +53,6 @@ impl Health {
         }
     }
 
-
     /// Fluent id of the label.
     pub fn label_key(self) -> &'static str {
         match self {

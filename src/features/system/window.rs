@@ -17,9 +17,6 @@ crate::text_enum!(
 );
 
 impl ConsoleWindow {
-
-
-
     /// The window a dashboard URL asks for. As in the seed (`SystemConsoleWindow::fromNullable`),
     /// a missing, empty or unknown value falls back to the default instead of failing: the
     /// dashboard is a read-only view and a stale bookmark should still open it.

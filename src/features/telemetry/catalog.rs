@@ -3,7 +3,6 @@
 //! kinds. Anything not listed here cannot be recorded, so the ledger cannot drift into a general
 //! analytics store or a second audit log.
 
-
 crate::text_enum!(
     /// One of the five v1 product usage events. The stored names are the seed's
     /// (`product.onboarding.checkpoint_completed`, …); the enum order is the catalog order the
@@ -112,9 +111,6 @@ impl Event {
     pub fn name(self) -> &'static str {
         self.as_str()
     }
-
-
-
 
     /// Position in [`Event::ALL`] (index of the family in summaries).
     pub fn index(self) -> usize {
