@@ -448,7 +448,7 @@ async fn demo_data_holds_every_type_outcome_and_initiator_and_the_named_provider
     .unwrap();
     let report = fabrikam.report.as_ref().unwrap();
     assert!(fabrikam.stale, "fabrikam's verification is stale");
-    assert_eq!(report.overall(), providers::service::Overall::Blocked);
+    assert_eq!(report.overall(), providers::model::Overall::Blocked);
     assert_eq!(
         fabrikam.dominant_reason().map(|r| r.as_str()),
         Some("admin_consent_required")

@@ -5,7 +5,7 @@
 
 use super::catalog::{HelpTopicKey, is_approved_docs_url};
 use crate::features::operations::model::{ReasonCode, RunOutcome};
-use crate::features::providers::service::{Overall, VerificationState};
+use crate::features::providers::model::{Overall, VerificationState};
 use crate::web::i18n::{Locale, Tr};
 use crate::web::render::PROBLEM_TYPE_BASE;
 use serde::Serialize;
@@ -257,7 +257,7 @@ pub fn topic_for_problem_type(uri: &str) -> Option<HelpTopicKey> {
 mod tests {
     use super::*;
     use crate::features::providers::model::Connection;
-    use crate::features::providers::service::VerificationReport;
+    use crate::features::providers::model::VerificationReport;
     use chrono::Utc;
     use serde_json::json;
     use sqlx::types::Json;

@@ -16,8 +16,8 @@ use crate::{
     features::{
         operations::{self, model::RunRow},
         providers::{
-            model::{Connection, ConsentState, REQUIRED_PERMISSIONS},
-            service::{self as providers, ConnectionForm, Overall, VerificationState},
+            model::{Connection, ConsentState, Overall, REQUIRED_PERMISSIONS, VerificationState},
+            service::{self as providers, ConnectionForm},
         },
         tenants,
         workspaces::{self, model::MemberWorkspace},

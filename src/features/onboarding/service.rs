@@ -18,8 +18,11 @@ use crate::features::operations::{
     service::Initiator,
 };
 use crate::features::providers::{
-    model::{ConsentState, ProviderKind, SimulatedScenario},
-    service::{self as providers, ConnectionForm, Overall, VerificationReport, VerificationState},
+    model::{
+        ConsentState, Overall, ProviderKind, SimulatedScenario, VerificationReport,
+        VerificationState,
+    },
+    service::{self as providers, ConnectionForm},
 };
 use crate::features::tenants;
 use crate::features::workspaces::model::MemberWorkspace;

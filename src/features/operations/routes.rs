@@ -134,7 +134,7 @@ struct RunPage {
     shell: Shell,
     r: RunWithTenant,
     counts: Vec<(String, i64)>,
-    report: Option<providers::service::VerificationReport>,
+    report: Option<providers::model::VerificationReport>,
     pack: Option<reports::model::ReviewPack>,
     progress_percent: i64,
     diagnostics_denied: Option<String>,

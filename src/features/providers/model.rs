@@ -2,7 +2,7 @@
 //! shapes every provider kind answers in.
 
 use crate::features::operations::model::ReasonCode;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use sqlx::types::Json;
@@ -241,3 +241,148 @@ pub const HIGH_PRIVILEGE_ROLE_TEMPLATES: [&str; 6] = [
     "29232cdf-9323-42fd-ade2-1d097af3e4de",
     "f28a1f50-f6e7-4571-818b-6a12f2af6b6c",
 ];
+
+crate::text_enum!(
+    /// Overall verdict of a verification.
+    Overall [utoipa::ToSchema] {
+        /// Consent, permissions and health all fine.
+        Ready = "ready",
+        /// A conclusive blocker: consent or permissions.
+        Blocked = "blocked",
+        /// No conclusion or an unhealthy connection.
+        Failed = "failed",
+    }
+);
+
+/// One required permission and whether the verification found it granted (`None`: could not tell).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct PermissionCheck {
+    /// Permission id, e.g. `Directory.Read.All`.
+    pub key: String,
+    /// Granted, missing, or unknown.
+    pub granted: Option<bool>,
+}
+
+/// A stored verification report.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct VerificationReport {
+    /// Id (0 before it is stored).
+    pub id: i64,
+    /// Tenant.
+    pub tenant_id: i64,
+    /// Connection checked.
+    pub connection_id: i64,
+    /// The `provider.connection.verify` run that wrote it.
+    pub run_id: i64,
+    /// Overall verdict.
+    pub overall: Overall,
+    /// Consent found.
+    pub consent_state: ConsentState,
+    /// Health found.
+    pub health: Health,
+    /// Reason code, when not ready.
+    pub reason_code: Option<ReasonCode>,
+    /// `[{key, granted}]` for every required permission.
+    pub permissions: Json<Value>,
+    /// When the check ran.
+    pub checked_at: DateTime<Utc>,
+}
+
+impl VerificationReport {
+    /// Verdict.
+    pub fn overall(&self) -> Overall {
+        self.overall
+    }
+
+    /// Consent found.
+    pub fn consent(&self) -> ConsentState {
+        self.consent_state
+    }
+
+    /// Health found.
+    pub fn health(&self) -> Health {
+        self.health
+    }
+
+    /// Reason, when not ready.
+    pub fn reason(&self) -> Option<ReasonCode> {
+        self.reason_code
+    }
+
+    /// Fluent id of the verdict label.
+    pub fn overall_key(&self) -> &'static str {
+        match self.overall() {
+            Overall::Ready => "verification-overall-ready",
+            Overall::Blocked => "verification-overall-blocked",
+            Overall::Failed => "verification-overall-failed",
+        }
+    }
+
+    /// Every required permission with its state.
+    pub fn permissions(&self) -> Vec<PermissionCheck> {
+        self.permissions
+            .0
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|p| {
+                        Some(PermissionCheck {
+                            key: p.get("key")?.as_str()?.to_string(),
+                            granted: p.get("granted").and_then(Value::as_bool),
+                        })
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// Required permissions found missing.
+    pub fn missing(&self) -> Vec<String> {
+        self.permissions()
+            .into_iter()
+            .filter(|p| p.granted == Some(false))
+            .map(|p| p.key)
+            .collect()
+    }
+
+    /// Whether the report is older than the freshness window.
+    pub fn is_stale(&self, now: DateTime<Utc>, freshness_hours: i64) -> bool {
+        now - self.checked_at > Duration::hours(freshness_hours)
+    }
+}
+
+/// The verification state of a tenant as every surface shows it.
+#[derive(Debug, Clone)]
+pub struct VerificationState {
+    /// The tenant's connection.
+    pub connection: Option<Connection>,
+    /// Its newest report.
+    pub report: Option<VerificationReport>,
+    /// Whether that report is stale.
+    pub stale: bool,
+}
+
+impl VerificationState {
+    /// The one issue that matters most: a missing connection, the report's own blocker, then
+    /// staleness. `None` when the tenant is verified and fresh, or was never verified.
+    pub fn dominant_reason(&self) -> Option<ReasonCode> {
+        if self.connection.is_none() {
+            return Some(ReasonCode::ProviderConnectionMissing);
+        }
+        let report = self.report.as_ref()?;
+        report.reason().or(if self.stale {
+            Some(ReasonCode::VerificationStale)
+        } else {
+            None
+        })
+    }
+
+    /// Whether the tenant is verified, fresh and ready.
+    pub fn is_ready(&self) -> bool {
+        self.report
+            .as_ref()
+            .is_some_and(|r| r.overall() == Overall::Ready)
+            && !self.stale
+    }
+}
+

@@ -1,7 +1,7 @@
 //! SQL for provider connections and verification reports.
 
-use super::model::{Connection, ConsentState, Health};
-use super::service::VerificationReport;
+use super::model::{Connection, ConsentState, Health, VerificationReport};
+
 use crate::db::{Db, Tx};
 use crate::{with_db, with_tx};
 use chrono::{DateTime, Utc};

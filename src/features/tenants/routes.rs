@@ -36,7 +36,7 @@ struct TenantPage {
     shell: Shell,
     tenant: super::model::ScopedTenant,
     role: &'static str,
-    verification: providers::service::VerificationState,
+    verification: providers::model::VerificationState,
     dominant: Option<ReasonCode>,
     runs: Vec<RunRow>,
     actions: Vec<reports::routes::StartAction>,
