@@ -7,8 +7,8 @@ use tenantpilot::access::Role;
 use tenantpilot::db::{Db, testing::TestDatabase};
 use tenantpilot::features::onboarding::model::{DraftStatus, Step};
 use tenantpilot::features::operations::model::{ReasonCode, RunOutcome, RunStatus};
-use tenantpilot::features::providers::model::{ConsentState, Health, ProviderKind};
 use tenantpilot::features::providers::model::Overall;
+use tenantpilot::features::providers::model::{ConsentState, Health, ProviderKind};
 use tenantpilot::features::support_requests::model::{
     AttachmentMode, HandoffMode, HandoffOutcome, PrimaryContextType, Severity,
 };

@@ -2,8 +2,8 @@
 //! check into a verification report, freshness, and the dominant issue other features key on.
 
 use super::model::{
-    AccessCheck, Connection, ConsentState, Health, Overall, ProviderFault,
-    ProviderKind, REQUIRED_PERMISSIONS, SimulatedScenario, VerificationReport, VerificationState,
+    AccessCheck, Connection, ConsentState, Health, Overall, ProviderFault, ProviderKind,
+    REQUIRED_PERMISSIONS, SimulatedScenario, VerificationReport, VerificationState,
 };
 use super::repo::{self, ConnectionInput};
 use crate::audit::{self, AuditContext, AuditEntry};

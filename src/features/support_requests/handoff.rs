@@ -6,11 +6,11 @@
 //! the internal request stands. A create cut off by a crash is recorded later by
 //! [`finalize_interrupted`] (at start-up and from the job scheduler), with the same write.
 
+use super::model::Target;
 use super::model::{
     DeskAvailability, HandoffMode, HandoffOutcome, SupportRequestRow, ValidSubmission,
 };
 use super::repo::{self, HandoffWrite};
-use super::service::Target;
 use crate::audit::{self, Actor, AuditContext, AuditEntry};
 use crate::error::ServiceError;
 use crate::state::AppState;

@@ -4,6 +4,8 @@
 //! `SupportRequestHandoffResult`, `LatestSupportRequestHandoffSummary`).
 
 use crate::error::Invalid;
+use crate::features::operations::model::RunWithTenant;
+use crate::features::tenants::model::ScopedTenant;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -512,120 +514,87 @@ pub struct SubmissionResult {
     pub latest_summary: LatestSummary,
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
+/// What the request is about.
+#[derive(Debug, Clone, Copy)]
+pub enum Target<'a> {
+    /// A tenant, from its dashboard.
+    Tenant(&'a ScopedTenant),
+    /// A run, from the run viewer.
+    Run(&'a RunWithTenant),
+}
 
-    fn base() -> Submission {
-        Submission {
-            summary: "Sync fails".into(),
-            ..Submission::default()
+impl Target<'_> {
+    /// `tenant` or `operation_run`.
+    pub fn context_type(&self) -> PrimaryContextType {
+        match self {
+            Target::Tenant(_) => PrimaryContextType::Tenant,
+            Target::Run(_) => PrimaryContextType::OperationRun,
         }
     }
 
-    #[test]
-    fn defaults_are_normal_and_internal_only() {
-        let v = base()
-            .validate(DeskAvailability::NotConfigured)
-            .expect("valid");
-        assert_eq!(v.severity, Severity::Normal);
-        assert_eq!(v.handoff_mode, HandoffMode::InternalOnly);
-        assert_eq!(v.link, None);
-    }
-
-    #[test]
-    fn every_rule_is_reported_at_once() {
-        let s = Submission {
-            severity: "urgent".into(),
-            summary: "   ".into(),
-            contact_email: Some("not-an-address".into()),
-            contact_name: Some("x".repeat(MAX_CONTACT_NAME + 1)),
-            handoff_mode: "email".into(),
-            ..Submission::default()
-        };
-        let fields: Vec<&str> = s
-            .validate(DeskAvailability::Available)
-            .unwrap_err()
-            .iter()
-            .map(|e| e.field)
-            .collect();
-        assert_eq!(
-            fields,
-            [
-                "severity",
-                "summary",
-                "contact_name",
-                "contact_email",
-                "handoff_mode"
-            ]
-        );
-    }
-
-    #[test]
-    fn create_needs_a_configured_desk() {
-        let s = Submission {
-            handoff_mode: "create_external_ticket".into(),
-            target_available: Some(true),
-            ..base()
-        };
-        let errors = s.validate(DeskAvailability::NotConfigured).unwrap_err();
-        assert_eq!(errors[0].key, "support-desk-unavailable");
-        let errors = s.validate(DeskAvailability::Paused).unwrap_err();
-        assert_eq!(errors[0].key, "support-desk-paused");
-        assert!(s.validate(DeskAvailability::Available).is_ok());
-    }
-
-    #[test]
-    fn link_needs_a_reference_and_a_web_url() {
-        let mut s = Submission {
-            handoff_mode: "link_existing_ticket".into(),
-            ..base()
-        };
-        assert_eq!(
-            s.validate(DeskAvailability::NotConfigured).unwrap_err()[0].key,
-            "support-link-reference-required"
-        );
-        s.external_ticket_reference = Some(" T-42 ".into());
-        for bad in [
-            "javascript:alert(1)",
-            "ftp://desk/1",
-            "desk.example/1",
-            "https://user:pw@desk.example/1",
-        ] {
-            s.external_ticket_url = Some(bad.into());
-            assert_eq!(
-                s.validate(DeskAvailability::NotConfigured).unwrap_err()[0].key,
-                "support-link-url-invalid",
-                "{bad}"
-            );
+    /// Owning workspace id.
+    pub fn workspace_id(&self) -> i64 {
+        match self {
+            Target::Tenant(t) => t.workspace_id,
+            Target::Run(r) => r.run.workspace_id,
         }
-        s.external_ticket_url = Some("https://desk.example/t/42".into());
-        let v = s
-            .validate(DeskAvailability::NotConfigured)
-            .expect("valid link");
-        assert_eq!(
-            v.link,
-            Some(("T-42".into(), Some("https://desk.example/t/42".into())))
-        );
     }
 
-    #[test]
-    fn notes_keep_newlines_but_not_other_control_characters() {
-        let mut s = Submission {
-            reproduction_notes: Some("1. open\n2. click\tsave".into()),
-            ..base()
-        };
-        assert!(s.validate(DeskAvailability::NotConfigured).is_ok());
-        s.reproduction_notes = Some("bell \u{7}".into());
-        assert_eq!(
-            s.validate(DeskAvailability::NotConfigured).unwrap_err()[0].key,
-            "validation-control-chars"
-        );
-        s.reproduction_notes = None;
-        s.summary = "two\nlines".into();
-        assert_eq!(
-            s.validate(DeskAvailability::NotConfigured).unwrap_err()[0].key,
-            "validation-control-chars"
-        );
+    /// Owning tenant id.
+    pub fn tenant_id(&self) -> i64 {
+        match self {
+            Target::Tenant(t) => t.id,
+            Target::Run(r) => r.run.tenant_id,
+        }
+    }
+
+    /// Tenant URL key.
+    pub fn tenant_external_id(&self) -> &str {
+        match self {
+            Target::Tenant(t) => &t.external_id,
+            Target::Run(r) => &r.tenant_external_id,
+        }
+    }
+
+    /// Tenant display name, redacted: it is free text an operator typed, and it is stored in
+    /// the request's context and sent to the desk.
+    pub fn tenant_name(&self) -> String {
+        crate::redact::text(match self {
+            Target::Tenant(t) => &t.name,
+            Target::Run(r) => &r.tenant_name,
+        })
+    }
+
+    /// Workspace URL key.
+    pub fn workspace_slug(&self) -> &str {
+        match self {
+            Target::Tenant(t) => &t.workspace_slug,
+            Target::Run(r) => &r.workspace_slug,
+        }
+    }
+
+    /// The run id, for run context.
+    pub fn run_id(&self) -> Option<i64> {
+        match self {
+            Target::Tenant(_) => None,
+            Target::Run(r) => Some(r.run.id),
+        }
+    }
+
+    /// Path of the context in the admin plane.
+    pub fn path(&self) -> String {
+        match self {
+            Target::Tenant(t) => format!("/admin/t/{}", t.external_id),
+            Target::Run(r) => format!("/admin/operations/{}", r.run.id),
+        }
+    }
+
+    /// Path of the support request form for this context.
+    pub fn form_path(&self) -> String {
+        format!("{}/support-requests/new", self.path())
     }
 }
+
+#[cfg(test)]
+#[path = "model_tests.rs"]
+mod tests;

@@ -3,11 +3,12 @@
 //! back to the form with `?submitted=<id>`, which shows the outcome banner (only to the creator,
 //! only in the same context) and the context's latest handoff summary.
 
+use super::model::Target;
 use super::model::{
     AttachmentMode, DeskAvailability, HandoffMode, HandoffOutcome, LatestSummary, Severity,
     Submission, SupportRequestRow,
 };
-use super::service::{self, Target};
+use super::service;
 use crate::{
     access::{Capability, Role, RunScope, TenantScope},
     error::{AppError, AppResult, Invalid, ServiceError},

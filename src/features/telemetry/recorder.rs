@@ -8,11 +8,11 @@
 //! a committed one always has its event. Seams call [`record_in`], which skips (and logs) an
 //! event that cannot be recorded: telemetry never makes the user's action fail.
 
+use super::catalog::Event;
 pub use super::model::{
     MAX_ID, MAX_TYPE_LEN, MetaValue, Metadata, MetadataError, TelemetryError, TenantRef,
     UsageEvent, is_canonical_type,
 };
-use super::catalog::Event;
 use super::repo;
 use crate::db::Tx;
 use chrono::{DateTime, Utc};
