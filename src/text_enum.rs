@@ -26,14 +26,14 @@ macro_rules! text_enum {
     // An enum whose `parse` is written by hand beside it (a lenient reader of user input, e.g.
     // trimming or ignoring case); everything else is generated as below.
     (custom_parse $(#[$meta:meta])* $name:ident $([$($extra:path),* $(,)?])? {
-        $($(#[$vmeta:meta])* $variant:ident = $text:literal),+ $(,)?
+        $($(#[$vmeta:meta])* $variant:ident = $text:tt),+ $(,)?
     }) => {
         $crate::text_enum!(@define $(#[$meta])* $name [$($($extra),*)?] {
             $($(#[$vmeta])* $variant = $text),+
         });
     };
     ($(#[$meta:meta])* $name:ident $([$($extra:path),* $(,)?])? {
-        $($(#[$vmeta:meta])* $variant:ident = $text:literal),+ $(,)?
+        $($(#[$vmeta:meta])* $variant:ident = $text:tt),+ $(,)?
     }) => {
         $crate::text_enum!(@define $(#[$meta])* $name [$($($extra),*)?] {
             $($(#[$vmeta])* $variant = $text),+
@@ -48,7 +48,7 @@ macro_rules! text_enum {
         }
     };
     (@define $(#[$meta:meta])* $name:ident [$($extra:path),*] {
-        $($(#[$vmeta:meta])* $variant:ident = $text:literal),+
+        $($(#[$vmeta:meta])* $variant:ident = $text:tt),+
     }) => {
         $(#[$meta])*
         #[derive(
