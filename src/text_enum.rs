@@ -8,7 +8,7 @@
 
 /// Declares a stored/wire enum whose variants each have one spelling:
 ///
-/// ```ignore
+/// ```text
 /// text_enum!(
 ///     /// How urgent it is.
 ///     Severity { /// Low.
