@@ -2,45 +2,21 @@
 //! (`?window=24h|7d|30d`) so a view can be linked and reloaded.
 
 use chrono::{DateTime, Duration, Utc};
-use serde::{Deserialize, Serialize};
 
-/// One of the three windows the console offers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema, Default)]
-pub enum ConsoleWindow {
-    /// Last 24 hours (the default).
-    #[default]
-    #[serde(rename = "24h")]
-    Last24Hours,
-    /// Last 7 days.
-    #[serde(rename = "7d")]
-    Last7Days,
-    /// Last 30 days.
-    #[serde(rename = "30d")]
-    Last30Days,
-}
+crate::text_enum!(
+    /// One of the three windows the console offers.
+    ConsoleWindow [utoipa::ToSchema, Default] {
+        /// Last 24 hours (the default).
+        #[default]
+        Last24Hours = "24h",
+        /// Last 7 days.
+        Last7Days = "7d",
+        /// Last 30 days.
+        Last30Days = "30d",
+    }
+);
 
 impl ConsoleWindow {
-    /// Every window, in selector order.
-    pub const ALL: [ConsoleWindow; 3] = [
-        ConsoleWindow::Last24Hours,
-        ConsoleWindow::Last7Days,
-        ConsoleWindow::Last30Days,
-    ];
-
-    /// URL spelling.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ConsoleWindow::Last24Hours => "24h",
-            ConsoleWindow::Last7Days => "7d",
-            ConsoleWindow::Last30Days => "30d",
-        }
-    }
-
-    /// Parses the URL spelling.
-    pub fn parse(value: &str) -> Option<ConsoleWindow> {
-        ConsoleWindow::ALL.into_iter().find(|w| w.as_str() == value)
-    }
-
     /// The window a dashboard URL asks for. As in the seed (`SystemConsoleWindow::fromNullable`),
     /// a missing, empty or unknown value falls back to the default instead of failing: the
     /// dashboard is a read-only view and a stale bookmark should still open it.

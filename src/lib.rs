@@ -24,6 +24,7 @@ pub mod secret;
 pub mod shutdown;
 pub mod state;
 pub mod support_desk;
+pub mod text_enum;
 pub mod validate;
 pub mod web;
 

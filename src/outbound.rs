@@ -81,6 +81,13 @@ pub fn client(
         .map_err(|e| OutboundError(e.to_string()))
 }
 
+/// Percent-encodes a query-string value.
+pub fn urlencode(value: &str) -> String {
+    serde_urlencoded::to_string([("v", value)])
+        .map(|s| s.trim_start_matches("v=").to_string())
+        .unwrap_or_default()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -175,11 +182,4 @@ mod tests {
             .count();
         assert_eq!(hops, 1 + MAX_REDIRECTS);
     }
-}
-
-/// Percent-encodes a query-string value.
-pub fn urlencode(value: &str) -> String {
-    serde_urlencoded::to_string([("v", value)])
-        .map(|s| s.trim_start_matches("v=").to_string())
-        .unwrap_or_default()
 }

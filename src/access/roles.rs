@@ -1,82 +1,46 @@
 //! The role → capability table of PRODUCT.md, as one list a reader can audit.
 
-use serde::{Deserialize, Serialize};
-
-/// A workspace member's role.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum Role {
-    /// Full control including members and entitlements.
-    Owner,
-    /// Everything but workspace management.
-    Manager,
-    /// Day-to-day operations; no diagnostics, reports or audit.
-    Operator,
-    /// Looks only.
-    Readonly,
-}
-
-/// Something a role allows; checked inside an already-resolved scope.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Capability {
-    /// See tenants.
-    TenantsView,
-    /// See operation runs.
-    OperationsView,
-    /// Start operation runs.
-    OperationsStart,
-    /// Run the onboarding wizard.
-    OnboardingManage,
-    /// File support requests.
-    SupportRequestsCreate,
-    /// Open support diagnostics bundles.
-    SupportDiagnosticsView,
-    /// Create stored reports.
-    ReportsCreate,
-    /// Generate review packs.
-    ReviewPacksCreate,
-    /// Read the audit log.
-    AuditView,
-    /// Manage members and entitlements.
-    WorkspaceManage,
-}
-
-impl Capability {
-    /// Every capability, for tests and documentation.
-    pub const ALL: [Capability; 10] = [
-        Capability::TenantsView,
-        Capability::OperationsView,
-        Capability::OperationsStart,
-        Capability::OnboardingManage,
-        Capability::SupportRequestsCreate,
-        Capability::SupportDiagnosticsView,
-        Capability::ReportsCreate,
-        Capability::ReviewPacksCreate,
-        Capability::AuditView,
-        Capability::WorkspaceManage,
-    ];
-
-    /// Dotted name as PRODUCT.md writes it.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Capability::TenantsView => "tenants.view",
-            Capability::OperationsView => "operations.view",
-            Capability::OperationsStart => "operations.start",
-            Capability::OnboardingManage => "onboarding.manage",
-            Capability::SupportRequestsCreate => "support_requests.create",
-            Capability::SupportDiagnosticsView => "support_diagnostics.view",
-            Capability::ReportsCreate => "reports.create",
-            Capability::ReviewPacksCreate => "review_packs.create",
-            Capability::AuditView => "audit.view",
-            Capability::WorkspaceManage => "workspace.manage",
-        }
+crate::text_enum!(
+    /// A workspace member's role.
+    Role [utoipa::ToSchema] {
+        /// Full control including members and entitlements.
+        Owner = "owner",
+        /// Everything but workspace management.
+        Manager = "manager",
+        /// Day-to-day operations; no diagnostics, reports or audit.
+        Operator = "operator",
+        /// Looks only.
+        Readonly = "readonly",
     }
-}
+);
+
+crate::text_enum!(
+    /// Something a role allows; checked inside an already-resolved scope.
+    Capability {
+        /// See tenants.
+        TenantsView = "tenants.view",
+        /// See operation runs.
+        OperationsView = "operations.view",
+        /// Start operation runs.
+        OperationsStart = "operations.start",
+        /// Run the onboarding wizard.
+        OnboardingManage = "onboarding.manage",
+        /// File support requests.
+        SupportRequestsCreate = "support_requests.create",
+        /// Open support diagnostics bundles.
+        SupportDiagnosticsView = "support_diagnostics.view",
+        /// Create stored reports.
+        ReportsCreate = "reports.create",
+        /// Generate review packs.
+        ReviewPacksCreate = "review_packs.create",
+        /// Read the audit log.
+        AuditView = "audit.view",
+        /// Manage members and entitlements.
+        WorkspaceManage = "workspace.manage",
+    }
+);
 
 impl Role {
-    /// Every role, strongest first.
-    pub const ALL: [Role; 4] = [Role::Owner, Role::Manager, Role::Operator, Role::Readonly];
-
     /// The capabilities this role grants. This is the whole authorization policy.
     pub fn capabilities(self) -> &'static [Capability] {
         use Capability::*;
@@ -118,21 +82,6 @@ impl Role {
     /// Whether the role grants `cap`.
     pub fn can(self, cap: Capability) -> bool {
         self.capabilities().contains(&cap)
-    }
-
-    /// Lowercase name as stored and as the CLI accepts it.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Owner => "owner",
-            Role::Manager => "manager",
-            Role::Operator => "operator",
-            Role::Readonly => "readonly",
-        }
-    }
-
-    /// Parses a stored or typed role name.
-    pub fn parse(s: &str) -> Option<Role> {
-        Role::ALL.into_iter().find(|r| r.as_str() == s)
     }
 }
 

@@ -12,6 +12,7 @@ use crate::{
 };
 use std::sync::Arc;
 
+/// The role of a run row: text there, because unscoped run queries leave it empty.
 fn role_of(stored: &str) -> Result<Role, AppError> {
     Role::parse(stored).ok_or_else(|| AppError::Internal(anyhow::anyhow!("unknown role {stored}")))
 }
@@ -57,7 +58,7 @@ impl TenantScope {
         )
         .await?
         .ok_or(AppError::NotFound)?;
-        let role = role_of(&tenant.role)?;
+        let role = tenant.role;
         Ok(TenantScope {
             identity,
             tenant,
@@ -95,7 +96,7 @@ impl WorkspaceScope {
             crate::features::workspaces::service::find_for_user(&state.db, identity.user.id, slug)
                 .await?
                 .ok_or(AppError::NotFound)?;
-        let role = role_of(&workspace.role)?;
+        let role = workspace.role;
         Ok(WorkspaceScope {
             identity,
             workspace,

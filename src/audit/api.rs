@@ -5,7 +5,7 @@ use super::{
     service,
 };
 use crate::{
-    access::{Capability, Role, WorkspaceScope, scope::require},
+    access::{Capability, WorkspaceScope, scope::require},
     api::{self, problem},
     error::{AppError, AppResult},
     features::workspaces,
@@ -101,7 +101,7 @@ pub async fn list(
     let workspace = workspaces::service::find_for_user(&state.db, identity.user.id, &slug)
         .await?
         .ok_or(AppError::NotFound)?;
-    let role = Role::parse(&workspace.role).unwrap_or(Role::Readonly);
+    let role = workspace.role;
     require(role, Capability::AuditView)?;
     let mut errors = Vec::new();
     api::page_number(q.page, &mut errors);

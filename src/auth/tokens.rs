@@ -10,7 +10,6 @@ use crate::db::Db;
 use crate::error::ServiceError;
 use crate::validate;
 use chrono::{DateTime, Duration, Utc};
-use serde::{Deserialize, Serialize};
 use serde_json::json;
 use utoipa::ToSchema;
 
@@ -65,28 +64,19 @@ impl Expiry {
     }
 }
 
-/// Where a token stands at a moment.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum TokenState {
-    /// Accepted by the API.
-    Active,
-    /// Past its expiry.
-    Expired,
-    /// Revoked by its owner or an operator.
-    Revoked,
-}
+crate::text_enum!(
+    /// Where a token stands at a moment.
+    TokenState [ToSchema] {
+        /// Accepted by the API.
+        Active = "active",
+        /// Past its expiry.
+        Expired = "expired",
+        /// Revoked by its owner or an operator.
+        Revoked = "revoked",
+    }
+);
 
 impl TokenState {
-    /// Stable id, as the API and CLI print it.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            TokenState::Active => "active",
-            TokenState::Expired => "expired",
-            TokenState::Revoked => "revoked",
-        }
-    }
-
     /// Fluent id of the label.
     pub fn label_key(self) -> &'static str {
         match self {

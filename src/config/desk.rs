@@ -6,38 +6,24 @@ use crate::secret::serialize_secret;
 use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 
-/// Which desk is configured; `none` leaves only internal requests and linking.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
-#[serde(rename_all = "snake_case")]
-pub enum DeskKind {
-    /// No desk: `create_external_ticket` is unavailable.
-    #[default]
-    None,
-    /// Our documented JSON webhook contract.
-    Webhook,
-    /// HaloPSA REST API.
-    Halopsa,
-    /// ConnectWise PSA (Manage) REST API.
-    Connectwise,
-    /// Datto Autotask PSA REST API.
-    Autotask,
-    /// Request Tracker 5 REST2.
-    RequestTracker,
-}
-
-impl DeskKind {
-    /// The configuration spelling.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            DeskKind::None => "none",
-            DeskKind::Webhook => "webhook",
-            DeskKind::Halopsa => "halopsa",
-            DeskKind::Connectwise => "connectwise",
-            DeskKind::Autotask => "autotask",
-            DeskKind::RequestTracker => "request_tracker",
-        }
+crate::text_enum!(
+    /// Which desk is configured; `none` leaves only internal requests and linking.
+    DeskKind [Default] {
+        /// No desk: `create_external_ticket` is unavailable.
+        #[default]
+        None = "none",
+        /// Our documented JSON webhook contract.
+        Webhook = "webhook",
+        /// HaloPSA REST API.
+        Halopsa = "halopsa",
+        /// ConnectWise PSA (Manage) REST API.
+        Connectwise = "connectwise",
+        /// Datto Autotask PSA REST API.
+        Autotask = "autotask",
+        /// Request Tracker 5 REST2.
+        RequestTracker = "request_tracker",
     }
-}
+);
 
 /// The support desk section.
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -9,7 +9,7 @@ use chrono::Duration;
 use serde_json::json;
 use std::net::SocketAddr;
 use tenantpilot::config::Config;
-use tenantpilot::features::support_requests::{handoff, repo};
+use tenantpilot::features::support_requests::{handoff, model, repo};
 use tenantpilot::jobs::{self, JobStatus, SUPPORT_HANDOFF_FINALIZE};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -55,18 +55,18 @@ async fn begun(app: &TestApp, tenant: &str, mode: &str) -> (i64, String) {
             internal_reference: &reference,
             workspace_id: t.workspace_id,
             tenant_id: t.id,
-            primary_context_type: "tenant",
+            primary_context_type: model::PrimaryContextType::Tenant,
             operation_run_id: None,
             created_by_user_id: owner.id,
             created_by_label: &owner.email,
-            severity: "high",
+            severity: model::Severity::High,
             summary: "Consent looks revoked",
             reproduction_notes: None,
             contact_name: None,
             contact_email: None,
-            attachment_mode: "canonical_context_only",
+            attachment_mode: model::AttachmentMode::CanonicalContextOnly,
             context: &context,
-            external_handoff_mode: mode,
+            external_handoff_mode: mode.parse().expect("a handoff mode"),
         },
         app.clock.now_for_tests(),
     )

@@ -19,6 +19,7 @@ mod database_outage;
 mod db_layer;
 mod diagnostics;
 mod edges;
+mod enum_decode;
 mod handoff_finalizer;
 mod help;
 mod identity;

@@ -228,7 +228,10 @@ async fn connect_creates_the_tenant_and_verify_queues_a_run() {
         .unwrap()
         .expect("connection saved");
     assert_eq!(connection.kind, "simulated");
-    assert_eq!(connection.simulated_scenario.as_deref(), Some("healthy"));
+    assert_eq!(
+        connection.simulated_scenario.map(|s| s.as_str()),
+        Some("healthy")
+    );
     assert_eq!(connection.display_name, "Tailspin sim");
 
     // Before any verification: diagnostics fallback, no evidence section.
@@ -620,7 +623,10 @@ async fn a_stale_version_is_a_conflict_and_the_first_change_stays() {
             .unwrap()
             .unwrap();
     assert_eq!(connection.display_name, "First");
-    assert_eq!(connection.simulated_scenario.as_deref(), Some("healthy"));
+    assert_eq!(
+        connection.simulated_scenario.map(|s| s.as_str()),
+        Some("healthy")
+    );
 
     // The same for a button on a page that went stale, in German.
     let r = app

@@ -892,11 +892,7 @@ async fn requests_are_immutable_and_the_handoff_is_written_once() {
     let again = tenantpilot::features::support_requests::repo::finalize_handoff(
         &mut tx,
         id,
-        &tenantpilot::features::support_requests::repo::HandoffWrite {
-            outcome: "external_handoff_failed",
-            failure_summary: Some("late"),
-            ..Default::default()
-        },
+        &tenantpilot::features::support_requests::repo::HandoffWrite::failed("late"),
         app.clock.now_for_tests(),
     )
     .await

@@ -46,7 +46,7 @@ async fn me_view(state: &AppState, user: &users::User) -> AppResult<MeView> {
         .map(|w| MembershipView {
             workspace: w.slug,
             name: w.name,
-            role: w.role,
+            role: w.role.as_str().to_string(),
         })
         .collect();
     Ok(MeView {

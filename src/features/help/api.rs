@@ -73,6 +73,11 @@ pub async fn topics(
     Ok(response)
 }
 
+/// The help topics.
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(topics))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -92,9 +97,4 @@ mod tests {
             ));
         }
     }
-}
-
-/// The help topics.
-pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(topics))
 }

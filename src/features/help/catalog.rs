@@ -6,7 +6,6 @@
 //! operations vocabulary in `operations.ftl`) so the help never drifts from the words the rest of
 //! the product uses. External links come only from the [`DocsLink`] allow-list.
 
-use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 /// Version of the catalog's content; bump it whenever a topic, text id or link changes so
@@ -17,59 +16,32 @@ pub const CATALOG_VERSION: &str = "2026-11-23.1";
 /// so consumers can refuse a shape they do not understand.
 pub const SCHEMA_VERSION: u32 = 1;
 
-/// Stable key of a help topic. The set is locked by spec 244 to exactly these eight; the string
-/// form appears in URLs, problem `type` URIs and the export, so it must never change.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "kebab-case")]
-pub enum HelpTopicKey {
-    /// The customer tenant has not consented to the provider app.
-    AdminConsentRequired,
-    /// Consent exists but required application permissions are not granted.
-    RequiredPermissionsMissing,
-    /// The provider connection is missing, degraded or unreachable.
-    ConnectionUnhealthy,
-    /// The newest verification is older than the freshness window.
-    VerificationStale,
-    /// Verification ran but reached no usable conclusion.
-    VerificationFailed,
-    /// Support diagnostics could not collect enough to conclude.
-    DiagnosticEvidenceIncomplete,
-    /// A temporary provider failure (throttling, timeout) that a retry should clear.
-    RetryableProviderFailure,
-    /// Nothing the operator can fix in the product; a person has to take the case over.
-    ManualHandoffRequired,
-}
+crate::text_enum!(
+    custom_parse
+    /// Stable key of a help topic. The set is locked by spec 244 to exactly these eight; the string
+    /// form appears in URLs, problem `type` URIs and the export, so it must never change.
+    HelpTopicKey [ToSchema] {
+        /// The customer tenant has not consented to the provider app.
+        AdminConsentRequired = "admin-consent-required",
+        /// Consent exists but required application permissions are not granted.
+        RequiredPermissionsMissing = "required-permissions-missing",
+        /// The provider connection is missing, degraded or unreachable.
+        ConnectionUnhealthy = "connection-unhealthy",
+        /// The newest verification is older than the freshness window.
+        VerificationStale = "verification-stale",
+        /// Verification ran but reached no usable conclusion.
+        VerificationFailed = "verification-failed",
+        /// Support diagnostics could not collect enough to conclude.
+        DiagnosticEvidenceIncomplete = "diagnostic-evidence-incomplete",
+        /// A temporary provider failure (throttling, timeout) that a retry should clear.
+        RetryableProviderFailure = "retryable-provider-failure",
+        /// Nothing the operator can fix in the product; a person has to take the case over.
+        ManualHandoffRequired = "manual-handoff-required",
+    }
+);
 
 impl HelpTopicKey {
-    /// Every key, in the order the catalog and the export list them.
-    pub const ALL: [HelpTopicKey; 8] = [
-        HelpTopicKey::AdminConsentRequired,
-        HelpTopicKey::RequiredPermissionsMissing,
-        HelpTopicKey::ConnectionUnhealthy,
-        HelpTopicKey::VerificationStale,
-        HelpTopicKey::VerificationFailed,
-        HelpTopicKey::DiagnosticEvidenceIncomplete,
-        HelpTopicKey::RetryableProviderFailure,
-        HelpTopicKey::ManualHandoffRequired,
-    ];
-
-    /// The stable key string; it is part of the public contract (export, problem URIs).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            HelpTopicKey::AdminConsentRequired => "admin-consent-required",
-            HelpTopicKey::RequiredPermissionsMissing => "required-permissions-missing",
-            HelpTopicKey::ConnectionUnhealthy => "connection-unhealthy",
-            HelpTopicKey::VerificationStale => "verification-stale",
-            HelpTopicKey::VerificationFailed => "verification-failed",
-            HelpTopicKey::DiagnosticEvidenceIncomplete => "diagnostic-evidence-incomplete",
-            HelpTopicKey::RetryableProviderFailure => "retryable-provider-failure",
-            HelpTopicKey::ManualHandoffRequired => "manual-handoff-required",
-        }
-    }
-
-    /// Parses a key as hosts and clients send it. Surrounding whitespace and letter case are
-    /// forgiven because keys travel through query strings and hand-written configuration;
-    /// anything else unknown is `None`, which callers turn into the neutral fallback.
+    /// Reads a key from a URL or request: trimmed, in any ASCII case.
     pub fn parse(s: &str) -> Option<HelpTopicKey> {
         let s = s.trim();
         HelpTopicKey::ALL
@@ -89,12 +61,6 @@ impl HelpTopicKey {
             HelpTopicKey::RetryableProviderFailure => &RETRYABLE_PROVIDER_FAILURE,
             HelpTopicKey::ManualHandoffRequired => &MANUAL_HANDOFF_REQUIRED,
         }
-    }
-}
-
-impl std::fmt::Display for HelpTopicKey {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
     }
 }
 

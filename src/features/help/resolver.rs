@@ -6,7 +6,7 @@
 use super::catalog::{HelpTopicKey, is_approved_docs_url};
 use crate::error::PROBLEM_TYPE_BASE;
 use crate::features::operations::model::{ReasonCode, RunOutcome};
-use crate::features::providers::service::{Overall, VerificationState};
+use crate::features::providers::model::{Overall, VerificationState};
 use crate::i18n::{Locale, Tr};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -257,7 +257,7 @@ pub fn topic_for_problem_type(uri: &str) -> Option<HelpTopicKey> {
 mod tests {
     use super::*;
     use crate::features::providers::model::Connection;
-    use crate::features::providers::service::VerificationReport;
+    use crate::features::providers::model::VerificationReport;
     use chrono::Utc;
     use serde_json::json;
     use sqlx::types::Json;
@@ -266,12 +266,12 @@ mod tests {
         Connection {
             id: 1,
             tenant_id: 1,
-            kind: "simulated".into(),
+            kind: crate::features::providers::model::ProviderKind::Simulated,
             directory_id: "example.onmicrosoft.com".into(),
             display_name: "x".into(),
-            simulated_scenario: Some("healthy".into()),
-            consent_state: "granted".into(),
-            health: "healthy".into(),
+            simulated_scenario: Some(crate::features::providers::model::SimulatedScenario::Healthy),
+            consent_state: crate::features::providers::model::ConsentState::Granted,
+            health: crate::features::providers::model::Health::Healthy,
             granted_permissions: Json(json!([])),
             created_at: Utc::now(),
             updated_at: Utc::now(),
@@ -284,10 +284,10 @@ mod tests {
             tenant_id: 1,
             connection_id: 1,
             run_id: 1,
-            overall: overall.as_str().into(),
-            consent_state: "granted".into(),
-            health: "healthy".into(),
-            reason_code: reason.map(|r| r.as_str().to_string()),
+            overall,
+            consent_state: crate::features::providers::model::ConsentState::Granted,
+            health: crate::features::providers::model::Health::Healthy,
+            reason_code: reason,
             permissions: Json(json!([])),
             checked_at: Utc::now(),
         }

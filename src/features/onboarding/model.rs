@@ -5,40 +5,22 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use sqlx::types::Json;
 
-/// A wizard step. The draft's `current_step` is the checkpoint the operator works on; the
-/// steps before it are completed checkpoints.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Step {
-    /// Name the tenant (new) or pick an existing one.
-    Identify,
-    /// Save the provider connection (creates the tenant when it is new).
-    Connect,
-    /// Run verification until the tenant is ready.
-    Verify,
-    /// Done; the draft is read-only.
-    Complete,
-}
+crate::text_enum!(
+    /// A wizard step. The draft's `current_step` is the checkpoint the operator works on; the
+    /// steps before it are completed checkpoints.
+    Step [PartialOrd, Ord] {
+        /// Name the tenant (new) or pick an existing one.
+        Identify = "identify",
+        /// Save the provider connection (creates the tenant when it is new).
+        Connect = "connect",
+        /// Run verification until the tenant is ready.
+        Verify = "verify",
+        /// Done; the draft is read-only.
+        Complete = "complete",
+    }
+);
 
 impl Step {
-    /// Every step in wizard order.
-    pub const ALL: [Step; 4] = [Step::Identify, Step::Connect, Step::Verify, Step::Complete];
-
-    /// Stored form.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Step::Identify => "identify",
-            Step::Connect => "connect",
-            Step::Verify => "verify",
-            Step::Complete => "complete",
-        }
-    }
-
-    /// Parses the stored form.
-    pub fn parse(s: &str) -> Option<Step> {
-        Step::ALL.into_iter().find(|v| v.as_str() == s)
-    }
-
     /// Fluent id of the short label in the step indicator.
     pub fn label_key(self) -> &'static str {
         match self {
@@ -60,32 +42,15 @@ impl Step {
     }
 }
 
-/// Lifecycle of a draft.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DraftStatus {
-    /// Still being worked on.
-    Draft,
-    /// Finished; immutable from now on.
-    Completed,
-}
-
-impl DraftStatus {
-    /// Stored form.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            DraftStatus::Draft => "draft",
-            DraftStatus::Completed => "completed",
-        }
+crate::text_enum!(
+    /// Lifecycle of a draft.
+    DraftStatus {
+        /// Still being worked on.
+        Draft = "draft",
+        /// Finished; immutable from now on.
+        Completed = "completed",
     }
-
-    /// Parses the stored form (anything unknown counts as completed, i.e. immutable).
-    pub fn parse(s: &str) -> DraftStatus {
-        match s {
-            "draft" => DraftStatus::Draft,
-            _ => DraftStatus::Completed,
-        }
-    }
-}
+);
 
 /// Whether the draft onboards a new tenant or re-onboards one that exists.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -144,9 +109,9 @@ pub struct Draft {
     /// Linked tenant; `None` until the connect step creates a new tenant.
     pub tenant_id: Option<i64>,
     /// Step id (see [`Step`]).
-    pub current_step: String,
+    pub current_step: Step,
     /// Status id (see [`DraftStatus`]).
-    pub status: String,
+    pub status: DraftStatus,
     /// Wizard state.
     pub state: Json<DraftState>,
     /// Optimistic-concurrency version; every change bumps it.
@@ -165,8 +130,8 @@ pub struct Draft {
     pub workspace_slug: String,
     /// Workspace name.
     pub workspace_name: String,
-    /// Caller's role in the workspace, as stored.
-    pub role: String,
+    /// Caller's role in the workspace (an unknown stored role fails to decode).
+    pub role: crate::access::Role,
     /// Linked tenant's URL key.
     pub tenant_external_id: Option<String>,
     /// Linked tenant's name.
@@ -176,14 +141,14 @@ pub struct Draft {
 }
 
 impl Draft {
-    /// Parsed step (unknown ids read as identify).
+    /// Current step.
     pub fn step(&self) -> Step {
-        Step::parse(&self.current_step).unwrap_or(Step::Identify)
+        self.current_step
     }
 
-    /// Parsed status.
+    /// Lifecycle status.
     pub fn status(&self) -> DraftStatus {
-        DraftStatus::parse(&self.status)
+        self.status
     }
 
     /// Whether it can no longer change.

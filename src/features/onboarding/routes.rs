@@ -19,7 +19,10 @@ use crate::{
     error::{AppError, AppResult, Invalid, ServiceError},
     features::{
         operations::{self, model::RunRow},
-        providers::service::{self as providers, ConnectionForm, VerificationState},
+        providers::{
+            model::VerificationState,
+            service::{self as providers, ConnectionForm},
+        },
         tenants,
         workspaces::{self, model::MemberWorkspace},
     },
@@ -38,10 +41,6 @@ use serde::Deserialize;
 /// Drafts listed on the index page.
 const LIST_LIMIT: i64 = 200;
 
-fn role_of(stored: &str) -> AppResult<Role> {
-    Role::parse(stored).ok_or_else(|| AppError::Internal(anyhow::anyhow!("unknown role {stored}")))
-}
-
 /// Workspaces where the caller may run onboarding; `404` for platform users, `403` when none.
 async fn managed_workspaces(
     state: &AppState,
@@ -52,7 +51,7 @@ async fn managed_workspaces(
     }
     let mut out = Vec::new();
     for w in workspaces::service::list_for_user(&state.db, identity.user.id).await? {
-        let role = role_of(&w.role)?;
+        let role = w.role;
         if role.can(Capability::OnboardingManage) {
             out.push((w, role));
         }
@@ -72,7 +71,7 @@ async fn draft_in_scope(state: &AppState, identity: &Identity, raw_id: &str) -> 
     let draft = service::find_scoped(&state.db, identity.user.id, id)
         .await?
         .ok_or(AppError::NotFound)?;
-    require(role_of(&draft.role)?, Capability::OnboardingManage)?;
+    require(draft.role, Capability::OnboardingManage)?;
     Ok(draft)
 }
 
@@ -125,7 +124,7 @@ async fn index_page(
     let drafts = service::list_visible(&state.db, identity.user.id, LIST_LIMIT)
         .await?
         .into_iter()
-        .filter(|d| Role::parse(&d.role).is_some_and(|r| r.can(Capability::OnboardingManage)))
+        .filter(|d| d.role.can(Capability::OnboardingManage))
         .map(|d| DraftRow {
             href: format!("/admin/onboarding/{}", d.id),
             name: d.display_name().to_string(),
@@ -185,7 +184,7 @@ pub async fn create(
         workspaces::service::find_for_user(&state.db, identity.user.id, form.workspace.trim())
             .await?
             .ok_or(AppError::NotFound)?;
-    require(role_of(&workspace.role)?, Capability::OnboardingManage)?;
+    require(workspace.role, Capability::OnboardingManage)?;
     let input = IdentifyInput {
         existing_tenant: form.existing_tenant.clone(),
         tenant_name: form.tenant_name.clone(),
@@ -220,7 +219,7 @@ async fn draft_page(
     typed: Option<ConnectValues>,
 ) -> AppResult<Response> {
     let now = state.now();
-    let role = role_of(&draft.role)?;
+    let role = draft.role;
     let shell = Shell::admin(
         state,
         ctx,
@@ -265,7 +264,7 @@ async fn draft_page(
             saved.kind.clone()
         } else {
             connection
-                .map(|c| c.kind.clone())
+                .map(|c| c.kind.as_str().to_string())
                 .unwrap_or_else(|| "simulated".into())
         },
         directory_id: if !saved.directory_id.is_empty() {
@@ -284,7 +283,7 @@ async fn draft_page(
             saved.scenario.clone()
         } else {
             connection
-                .and_then(|c| c.simulated_scenario.clone())
+                .and_then(|c| c.simulated_scenario.map(|s| s.as_str().to_string()))
                 .unwrap_or_else(|| "healthy".into())
         },
     });
@@ -410,7 +409,7 @@ pub async fn update(
         .trim()
         .parse()
         .map_err(|_| AppError::bad_request("invalid-form", "The form has no valid version."))?;
-    let action = Action::parse(&form.action)
+    let action = Action::parse(form.action.trim())
         .ok_or_else(|| AppError::bad_request("invalid-form", "Unknown onboarding action."))?;
     let connection = ConnectionForm {
         kind: form.kind.clone(),

@@ -18,8 +18,11 @@ use crate::features::operations::{
     service::Initiator,
 };
 use crate::features::providers::{
-    model::{ConsentState, ProviderKind, SimulatedScenario},
-    service::{self as providers, ConnectionForm, Overall, VerificationReport, VerificationState},
+    model::{
+        ConsentState, Overall, ProviderKind, SimulatedScenario, VerificationReport,
+        VerificationState,
+    },
+    service::{self as providers, ConnectionForm},
 };
 use crate::features::tenants;
 use crate::features::workspaces::model::MemberWorkspace;
@@ -251,31 +254,19 @@ pub async fn start(
     Ok(Started::Created(id))
 }
 
-/// What an update asks for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Action {
-    /// Save the provider connection (creating the tenant when new) and move to verify.
-    Connect,
-    /// Queue a verification run.
-    Verify,
-    /// Finish the onboarding.
-    Complete,
-    /// Go back to the connect step without losing anything.
-    Back,
-}
-
-impl Action {
-    /// Parses the submitted `action` field.
-    pub fn parse(s: &str) -> Option<Action> {
-        match s.trim() {
-            "connect" => Some(Action::Connect),
-            "verify" => Some(Action::Verify),
-            "complete" => Some(Action::Complete),
-            "back" => Some(Action::Back),
-            _ => None,
-        }
+crate::text_enum!(
+    /// What an update asks for (the submitted `action` field).
+    Action {
+        /// Save the provider connection (creating the tenant when new) and move to verify.
+        Connect = "connect",
+        /// Queue a verification run.
+        Verify = "verify",
+        /// Finish the onboarding.
+        Complete = "complete",
+        /// Go back to the connect step without losing anything.
+        Back = "back",
     }
-}
+);
 
 /// Checks the connect step's fields with onboarding's messages (so `save_connection`'s own
 /// validation then always passes).
@@ -830,6 +821,10 @@ pub fn assess(
     }
 }
 
+/// Reads with no rules of their own, offered to other features and to the web layer as they are
+/// (only a feature's own service touches its repo).
+pub use super::repo::{find_scoped, list_visible};
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -843,12 +838,12 @@ mod tests {
         Connection {
             id: 1,
             tenant_id: 1,
-            kind: "simulated".into(),
+            kind: crate::features::providers::model::ProviderKind::Simulated,
             directory_id: "contoso.onmicrosoft.com".into(),
             display_name: "x".into(),
-            simulated_scenario: Some("healthy".into()),
-            consent_state: "unknown".into(),
-            health: "unknown".into(),
+            simulated_scenario: Some(crate::features::providers::model::SimulatedScenario::Healthy),
+            consent_state: crate::features::providers::model::ConsentState::Unknown,
+            health: crate::features::providers::model::Health::Unknown,
             granted_permissions: Json(json!([])),
             created_at: Utc::now(),
             updated_at: Utc::now(),
@@ -950,7 +945,3 @@ mod tests {
         );
     }
 }
-
-/// Reads with no rules of their own, offered to other features and to the web layer as they are
-/// (only a feature's own service touches its repo).
-pub use super::repo::{find_scoped, list_visible};

@@ -9,8 +9,8 @@ use crate::{
     features::{
         operations::model::RunRow,
         providers::{
-            model::{Connection, ConsentState, REQUIRED_PERMISSIONS},
-            service::{self as providers, Overall, VerificationState},
+            model::{Connection, ConsentState, Overall, REQUIRED_PERMISSIONS, VerificationState},
+            service as providers,
         },
     },
     state::AppState,
@@ -216,7 +216,7 @@ pub(super) fn reason_key(reason: crate::features::operations::model::ReasonCode)
 
 pub(super) fn connection_view(c: &Connection) -> ConnectionView {
     ConnectionView {
-        kind_key: kind_key(&c.kind),
+        kind_key: kind_key(c.kind.as_str()),
         display_name: c.display_name.clone(),
         directory_id: c.directory_id.clone(),
         consent_key: consent_key(c.consent()),

@@ -7,52 +7,24 @@ use serde_json::{Map, Value};
 use sqlx::types::Json;
 use utoipa::ToSchema;
 
-/// What a run does. Stored as its dotted id; a stored id the code no longer knows fails the run.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
-pub enum RunType {
-    /// Checks consent, permissions and health of the tenant's provider connection.
-    #[serde(rename = "provider.connection.verify")]
-    ProviderConnectionVerify,
-    /// Counts the tenant's managed inventory.
-    #[serde(rename = "inventory.sync")]
-    InventorySync,
-    /// Stores a report of granted versus required permissions.
-    #[serde(rename = "permission_posture.report")]
-    PermissionPostureReport,
-    /// Stores a report of Entra directory roles and their members.
-    #[serde(rename = "entra_admin_roles.report")]
-    EntraAdminRolesReport,
-    /// Bundles the latest reports and recent runs into a downloadable ZIP.
-    #[serde(rename = "review_pack.generate")]
-    ReviewPackGenerate,
-}
+crate::text_enum!(
+    /// What a run does. Stored as its dotted id; a stored id the code no longer knows fails the
+    /// run (so [`RunRow::run_type`] stays text and is parsed by [`RunRow::kind`]).
+    RunType [ToSchema] {
+        /// Checks consent, permissions and health of the tenant's provider connection.
+        ProviderConnectionVerify = "provider.connection.verify",
+        /// Counts the tenant's managed inventory.
+        InventorySync = "inventory.sync",
+        /// Stores a report of granted versus required permissions.
+        PermissionPostureReport = "permission_posture.report",
+        /// Stores a report of Entra directory roles and their members.
+        EntraAdminRolesReport = "entra_admin_roles.report",
+        /// Bundles the latest reports and recent runs into a downloadable ZIP.
+        ReviewPackGenerate = "review_pack.generate",
+    }
+);
 
 impl RunType {
-    /// Every type, in the order the UI lists them.
-    pub const ALL: [RunType; 5] = [
-        RunType::ProviderConnectionVerify,
-        RunType::InventorySync,
-        RunType::PermissionPostureReport,
-        RunType::EntraAdminRolesReport,
-        RunType::ReviewPackGenerate,
-    ];
-
-    /// Stable id, as stored and as the API speaks it.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            RunType::ProviderConnectionVerify => "provider.connection.verify",
-            RunType::InventorySync => "inventory.sync",
-            RunType::PermissionPostureReport => "permission_posture.report",
-            RunType::EntraAdminRolesReport => "entra_admin_roles.report",
-            RunType::ReviewPackGenerate => "review_pack.generate",
-        }
-    }
-
-    /// Parses a stored or submitted id.
-    pub fn parse(s: &str) -> Option<RunType> {
-        RunType::ALL.into_iter().find(|t| t.as_str() == s)
-    }
-
     /// Capability a user needs to start a run of this type: reports and review packs have their
     /// own, everything else is `operations.start`.
     pub fn required_capability(self) -> Capability {
@@ -77,65 +49,31 @@ impl RunType {
     }
 }
 
-/// Lifecycle: queued → running → completed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum RunStatus {
-    /// Waiting for an executor.
-    Queued,
-    /// An executor holds it.
-    Running,
-    /// Done; see the outcome.
-    Completed,
-}
-
-impl RunStatus {
-    /// Stored form.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            RunStatus::Queued => "queued",
-            RunStatus::Running => "running",
-            RunStatus::Completed => "completed",
-        }
+crate::text_enum!(
+    /// Lifecycle: queued → running → completed.
+    RunStatus [ToSchema] {
+        /// Waiting for an executor.
+        Queued = "queued",
+        /// An executor holds it.
+        Running = "running",
+        /// Done; see the outcome.
+        Completed = "completed",
     }
+);
 
-    /// Parses the stored form.
-    pub fn parse(s: &str) -> Option<RunStatus> {
-        [RunStatus::Queued, RunStatus::Running, RunStatus::Completed]
-            .into_iter()
-            .find(|v| v.as_str() == s)
+crate::text_enum!(
+    /// How a completed run ended.
+    RunOutcome [ToSchema] {
+        /// Everything worked.
+        Succeeded = "succeeded",
+        /// Finished with gaps (e.g. some permissions missing).
+        PartiallySucceeded = "partially_succeeded",
+        /// Did not achieve its purpose; see the reason code.
+        Failed = "failed",
     }
-}
-
-/// How a completed run ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum RunOutcome {
-    /// Everything worked.
-    Succeeded,
-    /// Finished with gaps (e.g. some permissions missing).
-    PartiallySucceeded,
-    /// Did not achieve its purpose; see the reason code.
-    Failed,
-}
+);
 
 impl RunOutcome {
-    /// Every outcome (filters).
-    pub const ALL: [RunOutcome; 3] = [
-        RunOutcome::Succeeded,
-        RunOutcome::PartiallySucceeded,
-        RunOutcome::Failed,
-    ];
-
-    /// Stored form.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            RunOutcome::Succeeded => "succeeded",
-            RunOutcome::PartiallySucceeded => "partially_succeeded",
-            RunOutcome::Failed => "failed",
-        }
-    }
-
     /// Fluent id of the label.
     pub fn label_key(self) -> &'static str {
         match self {
@@ -144,76 +82,36 @@ impl RunOutcome {
             RunOutcome::Failed => "outcome-failed",
         }
     }
+}
 
-    /// Parses the stored form.
-    pub fn parse(s: &str) -> Option<RunOutcome> {
-        RunOutcome::ALL.into_iter().find(|v| v.as_str() == s)
+crate::text_enum!(
+    /// Why a run ended the way it did. The first six are the vocabulary contextual help keys
+    /// on; the rest describe faults of the run itself.
+    ReasonCode [ToSchema] {
+        /// The tenant's administrator has not consented to the app.
+        AdminConsentRequired = "admin_consent_required",
+        /// Consent exists but required application permissions are not granted.
+        RequiredPermissionsMissing = "required_permissions_missing",
+        /// The connection answers with errors (wrong app, disabled, Graph failing).
+        ConnectionUnhealthy = "connection_unhealthy",
+        /// The latest verification is older than the freshness window.
+        VerificationStale = "verification_stale",
+        /// Verification could not reach a conclusion.
+        VerificationFailed = "verification_failed",
+        /// The provider throttled or timed out; trying again later should work.
+        RetryableProviderFailure = "retryable_provider_failure",
+        /// The tenant has no provider connection to run against.
+        ProviderConnectionMissing = "provider_connection_missing",
+        /// The executor that held the run stopped before finishing it.
+        Orphaned = "orphaned",
+        /// The stored run type is not one this version knows.
+        UnknownOperationType = "unknown_operation_type",
+        /// The run hit a bug; it is logged.
+        InternalError = "internal_error",
     }
-}
-
-/// Why a run ended the way it did. The first six are the vocabulary contextual help keys on;
-/// the rest describe faults of the run itself.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum ReasonCode {
-    /// The tenant's administrator has not consented to the app.
-    AdminConsentRequired,
-    /// Consent exists but required application permissions are not granted.
-    RequiredPermissionsMissing,
-    /// The connection answers with errors (wrong app, disabled, Graph failing).
-    ConnectionUnhealthy,
-    /// The latest verification is older than the freshness window.
-    VerificationStale,
-    /// Verification could not reach a conclusion.
-    VerificationFailed,
-    /// The provider throttled or timed out; trying again later should work.
-    RetryableProviderFailure,
-    /// The tenant has no provider connection to run against.
-    ProviderConnectionMissing,
-    /// The executor that held the run stopped before finishing it.
-    Orphaned,
-    /// The stored run type is not one this version knows.
-    UnknownOperationType,
-    /// The run hit a bug; it is logged.
-    InternalError,
-}
+);
 
 impl ReasonCode {
-    /// Every code.
-    pub const ALL: [ReasonCode; 10] = [
-        ReasonCode::AdminConsentRequired,
-        ReasonCode::RequiredPermissionsMissing,
-        ReasonCode::ConnectionUnhealthy,
-        ReasonCode::VerificationStale,
-        ReasonCode::VerificationFailed,
-        ReasonCode::RetryableProviderFailure,
-        ReasonCode::ProviderConnectionMissing,
-        ReasonCode::Orphaned,
-        ReasonCode::UnknownOperationType,
-        ReasonCode::InternalError,
-    ];
-
-    /// Stored form.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ReasonCode::AdminConsentRequired => "admin_consent_required",
-            ReasonCode::RequiredPermissionsMissing => "required_permissions_missing",
-            ReasonCode::ConnectionUnhealthy => "connection_unhealthy",
-            ReasonCode::VerificationStale => "verification_stale",
-            ReasonCode::VerificationFailed => "verification_failed",
-            ReasonCode::RetryableProviderFailure => "retryable_provider_failure",
-            ReasonCode::ProviderConnectionMissing => "provider_connection_missing",
-            ReasonCode::Orphaned => "orphaned",
-            ReasonCode::UnknownOperationType => "unknown_operation_type",
-            ReasonCode::InternalError => "internal_error",
-        }
-    }
-
-    /// Parses the stored form.
-    pub fn parse(s: &str) -> Option<ReasonCode> {
-        ReasonCode::ALL.into_iter().find(|v| v.as_str() == s)
-    }
-
     /// Fluent id of the readable explanation.
     pub fn label_key(self) -> &'static str {
         match self {
@@ -289,14 +187,15 @@ pub struct RunRow {
     pub workspace_id: i64,
     /// Tenant it runs for.
     pub tenant_id: i64,
-    /// Type id (see [`RunType`]).
+    /// Type id as stored: text, because a type this version no longer knows is not a decode
+    /// error but a run that fails with `unknown_operation_type` (see [`RunRow::kind`]).
     pub run_type: String,
-    /// Status id (see [`RunStatus`]).
-    pub status: String,
-    /// Outcome id when completed.
-    pub outcome: Option<String>,
-    /// Reason code id, if any.
-    pub reason_code: Option<String>,
+    /// Status.
+    pub status: RunStatus,
+    /// Outcome when completed.
+    pub outcome: Option<RunOutcome>,
+    /// Reason code, if any.
+    pub reason_code: Option<ReasonCode>,
     /// Technical detail in English (provider messages), bounded.
     pub summary_message: Option<String>,
     /// Named counts.
@@ -324,22 +223,22 @@ pub struct RunRow {
 impl RunRow {
     /// Parsed type, `None` for ids this version does not know.
     pub fn kind(&self) -> Option<RunType> {
-        RunType::parse(&self.run_type)
+        self.run_type.parse().ok()
     }
 
-    /// Parsed status.
+    /// Status (a copy of the field, for call chains).
     pub fn status(&self) -> RunStatus {
-        RunStatus::parse(&self.status).unwrap_or(RunStatus::Completed)
+        self.status
     }
 
-    /// Parsed outcome.
+    /// Outcome (a copy of the field, for call chains).
     pub fn outcome(&self) -> Option<RunOutcome> {
-        self.outcome.as_deref().and_then(RunOutcome::parse)
+        self.outcome
     }
 
-    /// Parsed reason.
+    /// Reason (a copy of the field, for call chains).
     pub fn reason(&self) -> Option<ReasonCode> {
-        self.reason_code.as_deref().and_then(ReasonCode::parse)
+        self.reason_code
     }
 
     /// Whether the run is still going (pages refresh while it is).

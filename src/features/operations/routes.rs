@@ -80,9 +80,7 @@ pub async fn list(
         )
     };
     let workspace = workspaces::service::list_for_user(&state.db, identity.user.id).await?;
-    let ws = workspace
-        .first()
-        .and_then(|w| crate::access::Role::parse(&w.role).map(|r| (w.slug.clone(), r)));
+    let ws = workspace.first().map(|w| (w.slug.clone(), w.role));
     let shell = Shell::admin(
         &state,
         &ctx,

@@ -6,7 +6,7 @@
 use super::model::{Completion, ReasonCode, RunRow, RunType, SummaryCounts};
 use super::repo;
 use crate::features::providers::{
-    self, ProviderClient, model::ProviderFault, service::VerificationReport,
+    self, ProviderClient, model::ProviderFault, model::VerificationReport,
 };
 use crate::features::reports::{
     model::{NewReviewPack, NewStoredReport},

@@ -29,7 +29,7 @@ pub(super) struct RunPage {
     pub(super) shell: Shell,
     pub(super) r: RunWithTenant,
     pub(super) counts: Vec<(String, i64)>,
-    pub(super) report: Option<providers::service::VerificationReport>,
+    pub(super) report: Option<providers::model::VerificationReport>,
     pub(super) pack: Option<reports::model::ReviewPack>,
     pub(super) progress_percent: i64,
     pub(super) diagnostics_denied: Option<String>,

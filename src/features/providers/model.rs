@@ -2,7 +2,7 @@
 //! shapes every provider kind answers in.
 
 use crate::features::operations::model::ReasonCode;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use sqlx::types::Json;
@@ -19,141 +19,55 @@ pub const REQUIRED_PERMISSIONS: [&str; 6] = [
     "Policy.Read.All",
 ];
 
-/// Which implementation talks to the tenant.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum ProviderKind {
-    /// Deterministic, scriptable stand-in for demos and tests.
-    Simulated,
-    /// Microsoft identity platform + Graph.
-    Microsoft,
-}
-
-impl ProviderKind {
-    /// Stored form.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ProviderKind::Simulated => "simulated",
-            ProviderKind::Microsoft => "microsoft",
-        }
+crate::text_enum!(
+    /// Which implementation talks to the tenant.
+    ProviderKind [ToSchema] {
+        /// Deterministic, scriptable stand-in for demos and tests.
+        Simulated = "simulated",
+        /// Microsoft identity platform + Graph.
+        Microsoft = "microsoft",
     }
+);
 
-    /// Parses the stored form.
-    pub fn parse(s: &str) -> Option<ProviderKind> {
-        match s {
-            "simulated" => Some(ProviderKind::Simulated),
-            "microsoft" => Some(ProviderKind::Microsoft),
-            _ => None,
-        }
+crate::text_enum!(
+    /// The simulated provider's scripted behaviour.
+    SimulatedScenario [ToSchema] {
+        /// Consent granted, every permission granted, Graph answers.
+        Healthy = "healthy",
+        /// The tenant's administrator has not consented (AADSTS65001).
+        ConsentMissing = "consent_missing",
+        /// Consent granted but two required permissions are not.
+        PermissionsMissing = "permissions_missing",
+        /// Token works, Graph fails.
+        Unhealthy = "unhealthy",
+        /// Every call is throttled (429 with Retry-After).
+        Throttled = "throttled",
     }
-}
+);
 
-/// The simulated provider's scripted behaviour.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum SimulatedScenario {
-    /// Consent granted, every permission granted, Graph answers.
-    Healthy,
-    /// The tenant's administrator has not consented (AADSTS65001).
-    ConsentMissing,
-    /// Consent granted but two required permissions are not.
-    PermissionsMissing,
-    /// Token works, Graph fails.
-    Unhealthy,
-    /// Every call is throttled (429 with Retry-After).
-    Throttled,
-}
-
-impl SimulatedScenario {
-    /// Every scenario, in the order the UI offers them.
-    pub const ALL: [SimulatedScenario; 5] = [
-        SimulatedScenario::Healthy,
-        SimulatedScenario::ConsentMissing,
-        SimulatedScenario::PermissionsMissing,
-        SimulatedScenario::Unhealthy,
-        SimulatedScenario::Throttled,
-    ];
-
-    /// Stored form.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            SimulatedScenario::Healthy => "healthy",
-            SimulatedScenario::ConsentMissing => "consent_missing",
-            SimulatedScenario::PermissionsMissing => "permissions_missing",
-            SimulatedScenario::Unhealthy => "unhealthy",
-            SimulatedScenario::Throttled => "throttled",
-        }
+crate::text_enum!(
+    /// Admin consent as last observed.
+    ConsentState [ToSchema] {
+        /// Granted.
+        Granted = "granted",
+        /// Not granted (or revoked).
+        Missing = "missing",
+        /// Not checked yet, or the check could not tell.
+        Unknown = "unknown",
     }
+);
 
-    /// Parses the stored form.
-    pub fn parse(s: &str) -> Option<SimulatedScenario> {
-        SimulatedScenario::ALL.into_iter().find(|v| v.as_str() == s)
+crate::text_enum!(
+    /// Connection health as last observed.
+    Health [ToSchema] {
+        /// Calls succeed.
+        Healthy = "healthy",
+        /// Calls fail.
+        Unhealthy = "unhealthy",
+        /// Not checked yet, or the check could not tell.
+        Unknown = "unknown",
     }
-}
-
-/// Admin consent as last observed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum ConsentState {
-    /// Granted.
-    Granted,
-    /// Not granted (or revoked).
-    Missing,
-    /// Not checked yet, or the check could not tell.
-    Unknown,
-}
-
-impl ConsentState {
-    /// Stored form.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ConsentState::Granted => "granted",
-            ConsentState::Missing => "missing",
-            ConsentState::Unknown => "unknown",
-        }
-    }
-
-    /// Parses the stored form.
-    pub fn parse(s: &str) -> ConsentState {
-        match s {
-            "granted" => ConsentState::Granted,
-            "missing" => ConsentState::Missing,
-            _ => ConsentState::Unknown,
-        }
-    }
-}
-
-/// Connection health as last observed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Health {
-    /// Calls succeed.
-    Healthy,
-    /// Calls fail.
-    Unhealthy,
-    /// Not checked yet, or the check could not tell.
-    Unknown,
-}
-
-impl Health {
-    /// Stored form.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Health::Healthy => "healthy",
-            Health::Unhealthy => "unhealthy",
-            Health::Unknown => "unknown",
-        }
-    }
-
-    /// Parses the stored form.
-    pub fn parse(s: &str) -> Health {
-        match s {
-            "healthy" => Health::Healthy,
-            "unhealthy" => Health::Unhealthy,
-            _ => Health::Unknown,
-        }
-    }
-}
+);
 
 /// A tenant's provider connection as stored. Holds no secret: the client secret of the
 /// `microsoft` kind comes from configuration.
@@ -164,17 +78,17 @@ pub struct Connection {
     /// Tenant it belongs to (one connection per tenant).
     pub tenant_id: i64,
     /// Kind id.
-    pub kind: String,
+    pub kind: ProviderKind,
     /// Entra directory (tenant) id or verified domain the token is requested for.
     pub directory_id: String,
     /// Label shown to operators.
     pub display_name: String,
     /// Scenario id for the simulated kind.
-    pub simulated_scenario: Option<String>,
+    pub simulated_scenario: Option<SimulatedScenario>,
     /// Consent as last observed.
-    pub consent_state: String,
+    pub consent_state: ConsentState,
     /// Health as last observed.
-    pub health: String,
+    pub health: Health,
     /// Application permissions granted as last observed (JSON list of strings).
     pub granted_permissions: Json<Value>,
     /// Created.
@@ -184,26 +98,24 @@ pub struct Connection {
 }
 
 impl Connection {
-    /// Parsed kind.
+    /// The kind (always known: an unknown stored kind fails to decode).
     pub fn kind(&self) -> Option<ProviderKind> {
-        ProviderKind::parse(&self.kind)
+        Some(self.kind)
     }
 
-    /// Parsed consent.
+    /// Consent as last observed.
     pub fn consent(&self) -> ConsentState {
-        ConsentState::parse(&self.consent_state)
+        self.consent_state
     }
 
-    /// Parsed health.
+    /// Health as last observed.
     pub fn health(&self) -> Health {
-        Health::parse(&self.health)
+        self.health
     }
 
-    /// Parsed scenario (simulated kind only).
+    /// Scenario (simulated kind only).
     pub fn scenario(&self) -> Option<SimulatedScenario> {
         self.simulated_scenario
-            .as_deref()
-            .and_then(SimulatedScenario::parse)
     }
 
     /// Granted permissions as last observed.
@@ -329,3 +241,147 @@ pub const HIGH_PRIVILEGE_ROLE_TEMPLATES: [&str; 6] = [
     "29232cdf-9323-42fd-ade2-1d097af3e4de",
     "f28a1f50-f6e7-4571-818b-6a12f2af6b6c",
 ];
+
+crate::text_enum!(
+    /// Overall verdict of a verification.
+    Overall [utoipa::ToSchema] {
+        /// Consent, permissions and health all fine.
+        Ready = "ready",
+        /// A conclusive blocker: consent or permissions.
+        Blocked = "blocked",
+        /// No conclusion or an unhealthy connection.
+        Failed = "failed",
+    }
+);
+
+/// One required permission and whether the verification found it granted (`None`: could not tell).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct PermissionCheck {
+    /// Permission id, e.g. `Directory.Read.All`.
+    pub key: String,
+    /// Granted, missing, or unknown.
+    pub granted: Option<bool>,
+}
+
+/// A stored verification report.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct VerificationReport {
+    /// Id (0 before it is stored).
+    pub id: i64,
+    /// Tenant.
+    pub tenant_id: i64,
+    /// Connection checked.
+    pub connection_id: i64,
+    /// The `provider.connection.verify` run that wrote it.
+    pub run_id: i64,
+    /// Overall verdict.
+    pub overall: Overall,
+    /// Consent found.
+    pub consent_state: ConsentState,
+    /// Health found.
+    pub health: Health,
+    /// Reason code, when not ready.
+    pub reason_code: Option<ReasonCode>,
+    /// `[{key, granted}]` for every required permission.
+    pub permissions: Json<Value>,
+    /// When the check ran.
+    pub checked_at: DateTime<Utc>,
+}
+
+impl VerificationReport {
+    /// Verdict.
+    pub fn overall(&self) -> Overall {
+        self.overall
+    }
+
+    /// Consent found.
+    pub fn consent(&self) -> ConsentState {
+        self.consent_state
+    }
+
+    /// Health found.
+    pub fn health(&self) -> Health {
+        self.health
+    }
+
+    /// Reason, when not ready.
+    pub fn reason(&self) -> Option<ReasonCode> {
+        self.reason_code
+    }
+
+    /// Fluent id of the verdict label.
+    pub fn overall_key(&self) -> &'static str {
+        match self.overall() {
+            Overall::Ready => "verification-overall-ready",
+            Overall::Blocked => "verification-overall-blocked",
+            Overall::Failed => "verification-overall-failed",
+        }
+    }
+
+    /// Every required permission with its state.
+    pub fn permissions(&self) -> Vec<PermissionCheck> {
+        self.permissions
+            .0
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|p| {
+                        Some(PermissionCheck {
+                            key: p.get("key")?.as_str()?.to_string(),
+                            granted: p.get("granted").and_then(Value::as_bool),
+                        })
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// Required permissions found missing.
+    pub fn missing(&self) -> Vec<String> {
+        self.permissions()
+            .into_iter()
+            .filter(|p| p.granted == Some(false))
+            .map(|p| p.key)
+            .collect()
+    }
+
+    /// Whether the report is older than the freshness window.
+    pub fn is_stale(&self, now: DateTime<Utc>, freshness_hours: i64) -> bool {
+        now - self.checked_at > Duration::hours(freshness_hours)
+    }
+}
+
+/// The verification state of a tenant as every surface shows it.
+#[derive(Debug, Clone)]
+pub struct VerificationState {
+    /// The tenant's connection.
+    pub connection: Option<Connection>,
+    /// Its newest report.
+    pub report: Option<VerificationReport>,
+    /// Whether that report is stale.
+    pub stale: bool,
+}
+
+impl VerificationState {
+    /// The one issue that matters most: a missing connection, the report's own blocker, then
+    /// staleness. `None` when the tenant is verified and fresh, or was never verified.
+    pub fn dominant_reason(&self) -> Option<ReasonCode> {
+        if self.connection.is_none() {
+            return Some(ReasonCode::ProviderConnectionMissing);
+        }
+        let report = self.report.as_ref()?;
+        report.reason().or(if self.stale {
+            Some(ReasonCode::VerificationStale)
+        } else {
+            None
+        })
+    }
+
+    /// Whether the tenant is verified, fresh and ready.
+    pub fn is_ready(&self) -> bool {
+        self.report
+            .as_ref()
+            .is_some_and(|r| r.overall() == Overall::Ready)
+            && !self.stale
+    }
+}

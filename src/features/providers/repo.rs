@@ -1,7 +1,7 @@
 //! SQL for provider connections and verification reports.
 
-use super::model::{Connection, ConsentState, Health};
-use super::service::VerificationReport;
+use super::model::{Connection, ConsentState, Health, VerificationReport};
+
 use crate::db::{Db, Tx};
 use crate::{with_db, with_tx};
 use chrono::{DateTime, Utc};
@@ -113,10 +113,10 @@ pub async fn insert_report(tx: &mut Tx, report: &VerificationReport) -> Result<i
         .bind(report.tenant_id)
         .bind(report.connection_id)
         .bind(report.run_id)
-        .bind(&report.overall)
-        .bind(&report.consent_state)
-        .bind(&report.health)
-        .bind(report.reason_code.as_deref())
+        .bind(report.overall)
+        .bind(report.consent_state)
+        .bind(report.health)
+        .bind(report.reason_code)
         .bind(&report.permissions)
         .bind(report.checked_at)
         .fetch_one(c)

@@ -2,8 +2,8 @@
 //! check into a verification report, freshness, and the dominant issue other features key on.
 
 use super::model::{
-    AccessCheck, Connection, ConsentState, Health, ProviderFault, ProviderKind,
-    REQUIRED_PERMISSIONS, SimulatedScenario,
+    AccessCheck, Connection, ConsentState, Health, Overall, ProviderFault, ProviderKind,
+    REQUIRED_PERMISSIONS, SimulatedScenario, VerificationReport, VerificationState,
 };
 use super::repo::{self, ConnectionInput};
 use crate::audit::{self, AuditContext, AuditEntry};
@@ -12,174 +12,9 @@ use crate::db::{Db, Tx};
 use crate::error::ServiceError;
 use crate::features::operations::model::{Completion, ReasonCode, RunOutcome, SummaryCounts};
 use crate::validate;
-use chrono::{DateTime, Duration, Utc};
-use serde::Serialize;
+use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 use sqlx::types::Json;
-
-/// Overall verdict of a verification.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Overall {
-    /// Consent, permissions and health all fine.
-    Ready,
-    /// A conclusive blocker: consent or permissions.
-    Blocked,
-    /// No conclusion or an unhealthy connection.
-    Failed,
-}
-
-impl Overall {
-    /// Stored form.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Overall::Ready => "ready",
-            Overall::Blocked => "blocked",
-            Overall::Failed => "failed",
-        }
-    }
-
-    /// Parses the stored form.
-    pub fn parse(s: &str) -> Overall {
-        match s {
-            "ready" => Overall::Ready,
-            "blocked" => Overall::Blocked,
-            _ => Overall::Failed,
-        }
-    }
-}
-
-/// One required permission and whether the verification found it granted (`None`: could not tell).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
-pub struct PermissionCheck {
-    /// Permission id, e.g. `Directory.Read.All`.
-    pub key: String,
-    /// Granted, missing, or unknown.
-    pub granted: Option<bool>,
-}
-
-/// A stored verification report.
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct VerificationReport {
-    /// Id (0 before it is stored).
-    pub id: i64,
-    /// Tenant.
-    pub tenant_id: i64,
-    /// Connection checked.
-    pub connection_id: i64,
-    /// The `provider.connection.verify` run that wrote it.
-    pub run_id: i64,
-    /// Overall id.
-    pub overall: String,
-    /// Consent id.
-    pub consent_state: String,
-    /// Health id.
-    pub health: String,
-    /// Reason code id, when not ready.
-    pub reason_code: Option<String>,
-    /// `[{key, granted}]` for every required permission.
-    pub permissions: Json<Value>,
-    /// When the check ran.
-    pub checked_at: DateTime<Utc>,
-}
-
-impl VerificationReport {
-    /// Parsed verdict.
-    pub fn overall(&self) -> Overall {
-        Overall::parse(&self.overall)
-    }
-
-    /// Parsed consent.
-    pub fn consent(&self) -> ConsentState {
-        ConsentState::parse(&self.consent_state)
-    }
-
-    /// Parsed health.
-    pub fn health(&self) -> Health {
-        Health::parse(&self.health)
-    }
-
-    /// Parsed reason.
-    pub fn reason(&self) -> Option<ReasonCode> {
-        self.reason_code.as_deref().and_then(ReasonCode::parse)
-    }
-
-    /// Fluent id of the verdict label.
-    pub fn overall_key(&self) -> &'static str {
-        match self.overall() {
-            Overall::Ready => "verification-overall-ready",
-            Overall::Blocked => "verification-overall-blocked",
-            Overall::Failed => "verification-overall-failed",
-        }
-    }
-
-    /// Every required permission with its state.
-    pub fn permissions(&self) -> Vec<PermissionCheck> {
-        self.permissions
-            .0
-            .as_array()
-            .map(|a| {
-                a.iter()
-                    .filter_map(|p| {
-                        Some(PermissionCheck {
-                            key: p.get("key")?.as_str()?.to_string(),
-                            granted: p.get("granted").and_then(Value::as_bool),
-                        })
-                    })
-                    .collect()
-            })
-            .unwrap_or_default()
-    }
-
-    /// Required permissions found missing.
-    pub fn missing(&self) -> Vec<String> {
-        self.permissions()
-            .into_iter()
-            .filter(|p| p.granted == Some(false))
-            .map(|p| p.key)
-            .collect()
-    }
-
-    /// Whether the report is older than the freshness window.
-    pub fn is_stale(&self, now: DateTime<Utc>, freshness_hours: i64) -> bool {
-        now - self.checked_at > Duration::hours(freshness_hours)
-    }
-}
-
-/// The verification state of a tenant as every surface shows it.
-#[derive(Debug, Clone)]
-pub struct VerificationState {
-    /// The tenant's connection.
-    pub connection: Option<Connection>,
-    /// Its newest report.
-    pub report: Option<VerificationReport>,
-    /// Whether that report is stale.
-    pub stale: bool,
-}
-
-impl VerificationState {
-    /// The one issue that matters most: a missing connection, the report's own blocker, then
-    /// staleness. `None` when the tenant is verified and fresh, or was never verified.
-    pub fn dominant_reason(&self) -> Option<ReasonCode> {
-        if self.connection.is_none() {
-            return Some(ReasonCode::ProviderConnectionMissing);
-        }
-        let report = self.report.as_ref()?;
-        report.reason().or(if self.stale {
-            Some(ReasonCode::VerificationStale)
-        } else {
-            None
-        })
-    }
-
-    /// Whether the tenant is verified, fresh and ready.
-    pub fn is_ready(&self) -> bool {
-        self.report
-            .as_ref()
-            .is_some_and(|r| r.overall() == Overall::Ready)
-            && !self.stale
-    }
-}
 
 /// Loads the connection and newest report of a tenant and judges freshness.
 pub async fn state_for_tenant(
@@ -375,10 +210,10 @@ pub fn judge(
         tenant_id: connection.tenant_id,
         connection_id: connection.id,
         run_id,
-        overall: overall.as_str().into(),
-        consent_state: consent.as_str().into(),
-        health: health.as_str().into(),
-        reason_code: reason.map(|r| r.as_str().to_string()),
+        overall,
+        consent_state: consent,
+        health,
+        reason_code: reason,
         permissions: Json(Value::Array(permissions)),
         checked_at: now,
     };
@@ -430,6 +265,10 @@ pub fn admin_consent_url(config: &Config, connection: &Connection) -> String {
     )
 }
 
+/// Reads with no rules of their own, offered to other features and to the web layer as they are
+/// (only a feature's own service touches its repo).
+pub use super::repo::{find_for_tenant, latest_report, report_for_run};
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -439,12 +278,12 @@ mod tests {
         Connection {
             id: 7,
             tenant_id: 3,
-            kind: "simulated".into(),
+            kind: crate::features::providers::model::ProviderKind::Simulated,
             directory_id: "contoso.onmicrosoft.com".into(),
             display_name: "x".into(),
-            simulated_scenario: Some("healthy".into()),
-            consent_state: "unknown".into(),
-            health: "unknown".into(),
+            simulated_scenario: Some(crate::features::providers::model::SimulatedScenario::Healthy),
+            consent_state: crate::features::providers::model::ConsentState::Unknown,
+            health: crate::features::providers::model::Health::Unknown,
             granted_permissions: Json(json!([])),
             created_at: Utc::now(),
             updated_at: Utc::now(),
@@ -501,7 +340,7 @@ mod tests {
             detail: None,
         };
         let (mut report, _) = judge(&c, 1, Ok(ok), now);
-        report.checked_at = now - Duration::hours(25);
+        report.checked_at = now - chrono::Duration::hours(25);
         assert!(report.is_stale(now, 24));
         assert!(!report.is_stale(now, 48));
         let state = VerificationState {
@@ -535,7 +374,3 @@ mod tests {
         assert!(!validate::is_directory_id("a..b"));
     }
 }
-
-/// Reads with no rules of their own, offered to other features and to the web layer as they are
-/// (only a feature's own service touches its repo).
-pub use super::repo::{find_for_tenant, latest_report, report_for_run};

@@ -1,38 +1,21 @@
 //! Stored reports and review packs: what report runs leave behind for a tenant.
 
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use sqlx::types::Json;
 use utoipa::ToSchema;
 
-/// Kinds of stored report.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum ReportKind {
-    /// Granted versus required application permissions.
-    PermissionPosture,
-    /// Entra directory roles and their members.
-    EntraAdminRoles,
-}
+crate::text_enum!(
+    /// Kinds of stored report.
+    ReportKind [ToSchema] {
+        /// Granted versus required application permissions.
+        PermissionPosture = "permission_posture",
+        /// Entra directory roles and their members.
+        EntraAdminRoles = "entra_admin_roles",
+    }
+);
 
 impl ReportKind {
-    /// Both kinds.
-    pub const ALL: [ReportKind; 2] = [ReportKind::PermissionPosture, ReportKind::EntraAdminRoles];
-
-    /// Stored form.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ReportKind::PermissionPosture => "permission_posture",
-            ReportKind::EntraAdminRoles => "entra_admin_roles",
-        }
-    }
-
-    /// Parses the stored form.
-    pub fn parse(s: &str) -> Option<ReportKind> {
-        ReportKind::ALL.into_iter().find(|k| k.as_str() == s)
-    }
-
     /// Fluent id of the kind's title.
     pub fn label_key(self) -> &'static str {
         match self {

@@ -3,8 +3,9 @@
 //! type `no-support-request` when the context has none). Scope first (`404`), then
 //! `support_requests.create` (`403`) — the latest summary follows the same boundary.
 
+use super::model::Target;
 use super::model::{LatestSummary, Submission, SubmissionResult};
-use super::service::{self, Target};
+use super::service;
 use crate::{
     access::{Capability, RunScope, TenantScope},
     api::{ApiJson, problem},

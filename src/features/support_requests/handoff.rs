@@ -6,11 +6,11 @@
 //! the internal request stands. A create cut off by a crash is recorded later by
 //! [`finalize_interrupted`] (at start-up and from the job scheduler), with the same write.
 
+use super::model::Target;
 use super::model::{
     DeskAvailability, HandoffMode, HandoffOutcome, SupportRequestRow, ValidSubmission,
 };
 use super::repo::{self, HandoffWrite};
-use super::service::Target;
 use crate::audit::{self, Actor, AuditContext, AuditEntry};
 use crate::error::ServiceError;
 use crate::state::AppState;
@@ -51,12 +51,12 @@ pub fn draft_for(
 ) -> TicketDraft {
     TicketDraft {
         internal_reference: row.internal_reference.clone(),
-        severity: row.severity.clone(),
+        severity: row.severity.as_str().to_string(),
         summary: row.summary.clone(),
         reproduction_notes: row.reproduction_notes.clone(),
         contact_name: row.contact_name.clone(),
         contact_email: row.contact_email.clone(),
-        primary_context_type: row.primary_context_type.clone(),
+        primary_context_type: row.primary_context_type.as_str().to_string(),
         tenant: target.tenant_external_id().to_string(),
         tenant_name: target.tenant_name().to_string(),
         workspace: target.workspace_slug().to_string(),
@@ -87,10 +87,9 @@ pub async fn perform(
                 return Ok(row);
             };
             let write = HandoffWrite {
-                outcome: HandoffOutcome::ExternalTicketLinked.as_str(),
                 external_ticket_reference: Some(reference),
                 external_ticket_url: url.as_deref(),
-                ..HandoffWrite::default()
+                ..HandoffWrite::new(HandoffOutcome::ExternalTicketLinked)
             };
             let metadata = json!({
                 "internal_reference": row.internal_reference,
@@ -149,7 +148,7 @@ async fn create_ticket(
         Ok(ticket) => {
             let url = ticket.url.clone();
             let write = HandoffWrite {
-                outcome: HandoffOutcome::ExternalTicketCreated.as_str(),
+                outcome: HandoffOutcome::ExternalTicketCreated,
                 external_ticket_id: Some(&ticket.external_id),
                 external_ticket_number: ticket.number.as_deref(),
                 external_ticket_reference: Some(ticket.reference()),

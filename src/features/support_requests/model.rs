@@ -4,6 +4,8 @@
 //! `SupportRequestHandoffResult`, `LatestSupportRequestHandoffSummary`).
 
 use crate::error::Invalid;
+use crate::features::operations::model::RunWithTenant;
+use crate::features::tenants::model::ScopedTenant;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -18,33 +20,9 @@ pub const MAX_EXTERNAL_REFERENCE: usize = 200;
 /// Longest external ticket URL, in bytes.
 pub const MAX_EXTERNAL_URL: usize = 2000;
 
-macro_rules! string_enum {
-    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident = $text:literal),+ $(,)? }) => {
-        $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
-        #[serde(rename_all = "snake_case")]
-        pub enum $name { $($(#[$vmeta])* $variant),+ }
-
-        impl $name {
-            /// Every value, in display order.
-            pub const ALL: &'static [$name] = &[$($name::$variant),+];
-
-            /// Stored and wire spelling.
-            pub fn as_str(self) -> &'static str {
-                match self { $($name::$variant => $text),+ }
-            }
-
-            /// Parses the stored or wire spelling.
-            pub fn parse(value: &str) -> Option<$name> {
-                $name::ALL.iter().copied().find(|v| v.as_str() == value)
-            }
-        }
-    };
-}
-
-string_enum!(
+crate::text_enum!(
     /// How urgent the requester says it is.
-    Severity {
+    Severity [utoipa::ToSchema] {
         /// Low.
         Low = "low",
         /// Normal (the default).
@@ -68,9 +46,9 @@ impl Severity {
     }
 }
 
-string_enum!(
+crate::text_enum!(
     /// What the requester asked to happen beyond TenantPilot.
-    HandoffMode {
+    HandoffMode [utoipa::ToSchema] {
         /// Keep the request inside TenantPilot.
         InternalOnly = "internal_only",
         /// Also open a ticket at the configured desk.
@@ -91,9 +69,9 @@ impl HandoffMode {
     }
 }
 
-string_enum!(
+crate::text_enum!(
     /// What actually happened with the handoff.
-    HandoffOutcome {
+    HandoffOutcome [utoipa::ToSchema] {
         /// No handoff was asked for.
         InternalOnly = "internal_only",
         /// The desk created a ticket.
@@ -105,9 +83,9 @@ string_enum!(
     }
 );
 
-string_enum!(
+crate::text_enum!(
     /// What context the request carries.
-    AttachmentMode {
+    AttachmentMode [utoipa::ToSchema] {
         /// The redacted diagnostics bundle (creator may view diagnostics).
         DiagnosticSnapshotAttached = "diagnostic_snapshot_attached",
         /// Only safe canonical references (creator may not view diagnostics).
@@ -115,9 +93,9 @@ string_enum!(
     }
 );
 
-string_enum!(
+crate::text_enum!(
     /// Where the request was filed from.
-    PrimaryContextType {
+    PrimaryContextType [utoipa::ToSchema] {
         /// The tenant dashboard.
         Tenant = "tenant",
         /// The run viewer.
@@ -283,7 +261,7 @@ impl Submission {
         let mut errors = Vec::new();
         let severity = match self.severity.trim() {
             "" => Some(Severity::Normal),
-            s => Severity::parse(s),
+            s => s.parse().ok(),
         };
         if severity.is_none() {
             errors.push(Invalid {
@@ -314,7 +292,7 @@ impl Submission {
         }
         let mode = match self.handoff_mode.trim() {
             "" => Some(HandoffMode::InternalOnly),
-            m => HandoffMode::parse(m),
+            m => m.parse().ok(),
         };
         // A reference or URL sent with another mode is unused but still checked, so the API
         // refuses what its document refuses whatever the mode.
@@ -390,16 +368,16 @@ pub struct SupportRequestRow {
     pub workspace_id: i64,
     /// Owning tenant.
     pub tenant_id: i64,
-    /// `tenant` or `operation_run`.
-    pub primary_context_type: String,
+    /// Where it was filed from.
+    pub primary_context_type: PrimaryContextType,
     /// The run, for run-context requests.
     pub operation_run_id: Option<i64>,
     /// The creator (null once the account is gone).
     pub created_by_user_id: Option<i64>,
     /// The creator's address at the time.
     pub created_by_label: String,
-    /// Severity as stored.
-    pub severity: String,
+    /// Severity.
+    pub severity: Severity,
     /// Summary.
     pub summary: String,
     /// Notes.
@@ -408,16 +386,16 @@ pub struct SupportRequestRow {
     pub contact_name: Option<String>,
     /// Contact e-mail.
     pub contact_email: Option<String>,
-    /// Attachment mode as stored.
-    pub attachment_mode: String,
+    /// Attachment mode.
+    pub attachment_mode: AttachmentMode,
     /// The stored context (bundle or canonical references).
     pub context: sqlx::types::Json<serde_json::Value>,
     /// When it was filed.
     pub created_at: DateTime<Utc>,
     /// Requested handoff mode.
-    pub external_handoff_mode: String,
+    pub external_handoff_mode: HandoffMode,
     /// What came of it; `None` until the handoff write (or for internal-only requests).
-    pub handoff_outcome: Option<String>,
+    pub handoff_outcome: Option<HandoffOutcome>,
     /// The desk's id for a created ticket.
     pub external_ticket_id: Option<String>,
     /// The desk's ticket number, where it has one.
@@ -437,26 +415,12 @@ pub const UNFINISHED_HANDOFF: &str =
     "The external handoff did not finish; check the support desk before filing again.";
 
 impl SupportRequestRow {
-    /// Requested mode (unknown stored values read as internal-only).
-    pub fn mode(&self) -> HandoffMode {
-        HandoffMode::parse(&self.external_handoff_mode).unwrap_or(HandoffMode::InternalOnly)
-    }
-
-    /// Severity (unknown stored values read as normal).
-    pub fn severity(&self) -> Severity {
-        Severity::parse(&self.severity).unwrap_or(Severity::Normal)
-    }
-
     /// The outcome, deriving the two cases that have no stored value: internal-only requests,
     /// and create requests whose handoff write never happened (reported as failed).
     pub fn outcome(&self) -> HandoffOutcome {
-        match self
-            .handoff_outcome
-            .as_deref()
-            .and_then(HandoffOutcome::parse)
-        {
+        match self.handoff_outcome {
             Some(o) => o,
-            None => match self.mode() {
+            None => match self.external_handoff_mode {
                 HandoffMode::InternalOnly => HandoffOutcome::InternalOnly,
                 HandoffMode::CreateExternalTicket => HandoffOutcome::ExternalHandoffFailed,
                 HandoffMode::LinkExistingTicket => HandoffOutcome::ExternalHandoffFailed,
@@ -481,10 +445,10 @@ impl SupportRequestRow {
         let failure = self.failure_summary();
         LatestSummary {
             internal_reference: self.internal_reference.clone(),
-            primary_context_type: self.primary_context_type.clone(),
+            primary_context_type: self.primary_context_type.as_str().to_string(),
             primary_context_id: self.operation_run_id,
             submitted_at: self.created_at,
-            handoff_mode: self.mode(),
+            handoff_mode: self.external_handoff_mode,
             handoff_outcome: self.outcome(),
             external_ticket_reference: self.external_ticket_reference.clone(),
             external_ticket_url: self.external_ticket_url.clone(),
@@ -550,120 +514,87 @@ pub struct SubmissionResult {
     pub latest_summary: LatestSummary,
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
+/// What the request is about.
+#[derive(Debug, Clone, Copy)]
+pub enum Target<'a> {
+    /// A tenant, from its dashboard.
+    Tenant(&'a ScopedTenant),
+    /// A run, from the run viewer.
+    Run(&'a RunWithTenant),
+}
 
-    fn base() -> Submission {
-        Submission {
-            summary: "Sync fails".into(),
-            ..Submission::default()
+impl Target<'_> {
+    /// `tenant` or `operation_run`.
+    pub fn context_type(&self) -> PrimaryContextType {
+        match self {
+            Target::Tenant(_) => PrimaryContextType::Tenant,
+            Target::Run(_) => PrimaryContextType::OperationRun,
         }
     }
 
-    #[test]
-    fn defaults_are_normal_and_internal_only() {
-        let v = base()
-            .validate(DeskAvailability::NotConfigured)
-            .expect("valid");
-        assert_eq!(v.severity, Severity::Normal);
-        assert_eq!(v.handoff_mode, HandoffMode::InternalOnly);
-        assert_eq!(v.link, None);
-    }
-
-    #[test]
-    fn every_rule_is_reported_at_once() {
-        let s = Submission {
-            severity: "urgent".into(),
-            summary: "   ".into(),
-            contact_email: Some("not-an-address".into()),
-            contact_name: Some("x".repeat(MAX_CONTACT_NAME + 1)),
-            handoff_mode: "email".into(),
-            ..Submission::default()
-        };
-        let fields: Vec<&str> = s
-            .validate(DeskAvailability::Available)
-            .unwrap_err()
-            .iter()
-            .map(|e| e.field)
-            .collect();
-        assert_eq!(
-            fields,
-            [
-                "severity",
-                "summary",
-                "contact_name",
-                "contact_email",
-                "handoff_mode"
-            ]
-        );
-    }
-
-    #[test]
-    fn create_needs_a_configured_desk() {
-        let s = Submission {
-            handoff_mode: "create_external_ticket".into(),
-            target_available: Some(true),
-            ..base()
-        };
-        let errors = s.validate(DeskAvailability::NotConfigured).unwrap_err();
-        assert_eq!(errors[0].key, "support-desk-unavailable");
-        let errors = s.validate(DeskAvailability::Paused).unwrap_err();
-        assert_eq!(errors[0].key, "support-desk-paused");
-        assert!(s.validate(DeskAvailability::Available).is_ok());
-    }
-
-    #[test]
-    fn link_needs_a_reference_and_a_web_url() {
-        let mut s = Submission {
-            handoff_mode: "link_existing_ticket".into(),
-            ..base()
-        };
-        assert_eq!(
-            s.validate(DeskAvailability::NotConfigured).unwrap_err()[0].key,
-            "support-link-reference-required"
-        );
-        s.external_ticket_reference = Some(" T-42 ".into());
-        for bad in [
-            "javascript:alert(1)",
-            "ftp://desk/1",
-            "desk.example/1",
-            "https://user:pw@desk.example/1",
-        ] {
-            s.external_ticket_url = Some(bad.into());
-            assert_eq!(
-                s.validate(DeskAvailability::NotConfigured).unwrap_err()[0].key,
-                "support-link-url-invalid",
-                "{bad}"
-            );
+    /// Owning workspace id.
+    pub fn workspace_id(&self) -> i64 {
+        match self {
+            Target::Tenant(t) => t.workspace_id,
+            Target::Run(r) => r.run.workspace_id,
         }
-        s.external_ticket_url = Some("https://desk.example/t/42".into());
-        let v = s
-            .validate(DeskAvailability::NotConfigured)
-            .expect("valid link");
-        assert_eq!(
-            v.link,
-            Some(("T-42".into(), Some("https://desk.example/t/42".into())))
-        );
     }
 
-    #[test]
-    fn notes_keep_newlines_but_not_other_control_characters() {
-        let mut s = Submission {
-            reproduction_notes: Some("1. open\n2. click\tsave".into()),
-            ..base()
-        };
-        assert!(s.validate(DeskAvailability::NotConfigured).is_ok());
-        s.reproduction_notes = Some("bell \u{7}".into());
-        assert_eq!(
-            s.validate(DeskAvailability::NotConfigured).unwrap_err()[0].key,
-            "validation-control-chars"
-        );
-        s.reproduction_notes = None;
-        s.summary = "two\nlines".into();
-        assert_eq!(
-            s.validate(DeskAvailability::NotConfigured).unwrap_err()[0].key,
-            "validation-control-chars"
-        );
+    /// Owning tenant id.
+    pub fn tenant_id(&self) -> i64 {
+        match self {
+            Target::Tenant(t) => t.id,
+            Target::Run(r) => r.run.tenant_id,
+        }
+    }
+
+    /// Tenant URL key.
+    pub fn tenant_external_id(&self) -> &str {
+        match self {
+            Target::Tenant(t) => &t.external_id,
+            Target::Run(r) => &r.tenant_external_id,
+        }
+    }
+
+    /// Tenant display name, redacted: it is free text an operator typed, and it is stored in
+    /// the request's context and sent to the desk.
+    pub fn tenant_name(&self) -> String {
+        crate::redact::text(match self {
+            Target::Tenant(t) => &t.name,
+            Target::Run(r) => &r.tenant_name,
+        })
+    }
+
+    /// Workspace URL key.
+    pub fn workspace_slug(&self) -> &str {
+        match self {
+            Target::Tenant(t) => &t.workspace_slug,
+            Target::Run(r) => &r.workspace_slug,
+        }
+    }
+
+    /// The run id, for run context.
+    pub fn run_id(&self) -> Option<i64> {
+        match self {
+            Target::Tenant(_) => None,
+            Target::Run(r) => Some(r.run.id),
+        }
+    }
+
+    /// Path of the context in the admin plane.
+    pub fn path(&self) -> String {
+        match self {
+            Target::Tenant(t) => format!("/admin/t/{}", t.external_id),
+            Target::Run(r) => format!("/admin/operations/{}", r.run.id),
+        }
+    }
+
+    /// Path of the support request form for this context.
+    pub fn form_path(&self) -> String {
+        format!("{}/support-requests/new", self.path())
     }
 }
+
+#[cfg(test)]
+#[path = "model_tests.rs"]
+mod tests;

@@ -2,7 +2,9 @@
 //! reads, and the finalizer's scan for create handoffs that never finished. Each query is
 //! written once for both databases.
 
-use super::model::{HandoffOutcome, SupportRequestRow};
+use super::model::{
+    AttachmentMode, HandoffMode, HandoffOutcome, PrimaryContextType, Severity, SupportRequestRow,
+};
 use crate::db::{Db, Tx};
 use crate::{with_db, with_tx};
 use chrono::{DateTime, Utc};
@@ -25,8 +27,8 @@ pub struct NewRequest<'a> {
     pub workspace_id: i64,
     /// Owning tenant.
     pub tenant_id: i64,
-    /// `tenant` or `operation_run`.
-    pub primary_context_type: &'a str,
+    /// Where it is filed from.
+    pub primary_context_type: PrimaryContextType,
     /// The run, for run context.
     pub operation_run_id: Option<i64>,
     /// Creator.
@@ -34,7 +36,7 @@ pub struct NewRequest<'a> {
     /// Creator's address.
     pub created_by_label: &'a str,
     /// Severity.
-    pub severity: &'a str,
+    pub severity: Severity,
     /// Summary.
     pub summary: &'a str,
     /// Notes.
@@ -44,11 +46,11 @@ pub struct NewRequest<'a> {
     /// Contact e-mail.
     pub contact_email: Option<&'a str>,
     /// Attachment mode.
-    pub attachment_mode: &'a str,
+    pub attachment_mode: AttachmentMode,
     /// Stored context.
     pub context: &'a Value,
     /// Requested handoff mode.
-    pub external_handoff_mode: &'a str,
+    pub external_handoff_mode: HandoffMode,
 }
 
 /// SQL of [`insert`].
@@ -91,10 +93,10 @@ pub async fn insert(
 }
 
 /// The handoff fields, written once.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct HandoffWrite<'a> {
     /// `external_ticket_created`, `external_ticket_linked` or `external_handoff_failed`.
-    pub outcome: &'a str,
+    pub outcome: HandoffOutcome,
     /// The desk's id.
     pub external_ticket_id: Option<&'a str>,
     /// The desk's number.
@@ -108,12 +110,23 @@ pub struct HandoffWrite<'a> {
 }
 
 impl<'a> HandoffWrite<'a> {
+    /// A write of `outcome` alone; the ticket fields follow with struct-update syntax.
+    pub fn new(outcome: HandoffOutcome) -> Self {
+        HandoffWrite {
+            outcome,
+            external_ticket_id: None,
+            external_ticket_number: None,
+            external_ticket_reference: None,
+            external_ticket_url: None,
+            failure_summary: None,
+        }
+    }
+
     /// An `external_handoff_failed` write with its summary.
     pub fn failed(summary: &'a str) -> Self {
         HandoffWrite {
-            outcome: HandoffOutcome::ExternalHandoffFailed.as_str(),
             failure_summary: Some(summary),
-            ..HandoffWrite::default()
+            ..HandoffWrite::new(HandoffOutcome::ExternalHandoffFailed)
         }
     }
 }

@@ -3,8 +3,8 @@
 //! back to the form with `?submitted=<id>`, which shows the outcome banner (only to the creator,
 //! only in the same context) and the context's latest handoff summary.
 
-use super::model::{HandoffMode, Severity, Submission};
-use super::service::{self, Target};
+use super::model::{HandoffMode, Severity, Submission, Target};
+use super::service;
 use super::views::FormPage;
 use crate::web::routing::Routes;
 use crate::{

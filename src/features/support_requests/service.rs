@@ -6,8 +6,8 @@
 
 use super::handoff;
 use super::model::{
-    AttachmentMode, DeskAvailability, HandoffMode, LatestSummary, PrimaryContextType, Submission,
-    SubmissionResult, SupportRequestRow, ValidSubmission,
+    AttachmentMode, DeskAvailability, HandoffMode, LatestSummary, Submission, SubmissionResult,
+    SupportRequestRow, Target, ValidSubmission,
 };
 use super::repo::{self, NewRequest};
 use crate::access::{Capability, Role};
@@ -15,99 +15,17 @@ use crate::audit::{self, AuditContext, AuditEntry};
 use crate::auth::users::User;
 use crate::error::ServiceError;
 use crate::features::diagnostics::service as diagnostics;
-use crate::features::operations::model::RunWithTenant;
-use crate::features::tenants::model::ScopedTenant;
 use crate::state::AppState;
 use serde_json::{Value, json};
 
 /// Version of the stored context layout.
 pub const CONTEXT_SCHEMA_VERSION: u32 = 1;
 
-/// What the request is about.
-#[derive(Debug, Clone, Copy)]
-pub enum Target<'a> {
-    /// A tenant, from its dashboard.
-    Tenant(&'a ScopedTenant),
-    /// A run, from the run viewer.
-    Run(&'a RunWithTenant),
-}
-
-impl Target<'_> {
-    /// `tenant` or `operation_run`.
-    pub fn context_type(&self) -> PrimaryContextType {
-        match self {
-            Target::Tenant(_) => PrimaryContextType::Tenant,
-            Target::Run(_) => PrimaryContextType::OperationRun,
-        }
-    }
-
-    /// Owning workspace id.
-    pub fn workspace_id(&self) -> i64 {
-        match self {
-            Target::Tenant(t) => t.workspace_id,
-            Target::Run(r) => r.run.workspace_id,
-        }
-    }
-
-    /// Owning tenant id.
-    pub fn tenant_id(&self) -> i64 {
-        match self {
-            Target::Tenant(t) => t.id,
-            Target::Run(r) => r.run.tenant_id,
-        }
-    }
-
-    /// Tenant URL key.
-    pub fn tenant_external_id(&self) -> &str {
-        match self {
-            Target::Tenant(t) => &t.external_id,
-            Target::Run(r) => &r.tenant_external_id,
-        }
-    }
-
-    /// Tenant display name, redacted: it is free text an operator typed, and it is stored in
-    /// the request's context and sent to the desk.
-    pub fn tenant_name(&self) -> String {
-        crate::redact::text(match self {
-            Target::Tenant(t) => &t.name,
-            Target::Run(r) => &r.tenant_name,
-        })
-    }
-
-    /// Workspace URL key.
-    pub fn workspace_slug(&self) -> &str {
-        match self {
-            Target::Tenant(t) => &t.workspace_slug,
-            Target::Run(r) => &r.workspace_slug,
-        }
-    }
-
-    /// The run id, for run context.
-    pub fn run_id(&self) -> Option<i64> {
-        match self {
-            Target::Tenant(_) => None,
-            Target::Run(r) => Some(r.run.id),
-        }
-    }
-
-    /// Path of the context in the admin plane.
-    pub fn path(&self) -> String {
-        match self {
-            Target::Tenant(t) => format!("/admin/t/{}", t.external_id),
-            Target::Run(r) => format!("/admin/operations/{}", r.run.id),
-        }
-    }
-
-    /// Path of the support request form for this context.
-    pub fn form_path(&self) -> String {
-        format!("{}/support-requests/new", self.path())
-    }
-
-    fn diagnostics_context(&self) -> diagnostics::Context<'_> {
-        match self {
-            Target::Tenant(t) => diagnostics::Context::Tenant(t),
-            Target::Run(r) => diagnostics::Context::Run(r),
-        }
+/// The diagnostics context of `target` (what its bundle is built from).
+fn diagnostics_context<'a>(target: &Target<'a>) -> diagnostics::Context<'a> {
+    match *target {
+        Target::Tenant(t) => diagnostics::Context::Tenant(t),
+        Target::Run(r) => diagnostics::Context::Run(r),
     }
 }
 
@@ -171,7 +89,7 @@ pub async fn build_context(
 ) -> Result<Value, ServiceError> {
     Ok(match mode {
         AttachmentMode::DiagnosticSnapshotAttached => {
-            let bundle = diagnostics::build(state, target.diagnostics_context()).await?;
+            let bundle = diagnostics::build(state, diagnostics_context(target)).await?;
             json!({
                 "schema_version": CONTEXT_SCHEMA_VERSION,
                 "kind": "diagnostic_snapshot",
@@ -213,9 +131,9 @@ pub async fn submit(
     Ok(SubmissionResult {
         support_request_id: row.id,
         internal_reference: row.internal_reference.clone(),
-        primary_context_type: row.primary_context_type.clone(),
+        primary_context_type: row.primary_context_type.as_str().to_string(),
         primary_context_id: row.operation_run_id,
-        handoff_mode: row.mode(),
+        handoff_mode: row.external_handoff_mode,
         handoff_outcome: row.outcome(),
         attachment_mode: attachment,
         external_ticket_reference: row.external_ticket_reference.clone(),
@@ -244,18 +162,18 @@ async fn create_internal(
             internal_reference: &reference,
             workspace_id: target.workspace_id(),
             tenant_id: target.tenant_id(),
-            primary_context_type: target.context_type().as_str(),
+            primary_context_type: target.context_type(),
             operation_run_id: target.run_id(),
             created_by_user_id: creator.id,
             created_by_label: &creator.email,
-            severity: valid.severity.as_str(),
+            severity: valid.severity,
             summary: &valid.summary,
             reproduction_notes: valid.reproduction_notes.as_deref(),
             contact_name: valid.contact_name.as_deref(),
             contact_email: valid.contact_email.as_deref(),
-            attachment_mode: attachment.as_str(),
+            attachment_mode: attachment,
             context,
-            external_handoff_mode: valid.handoff_mode.as_str(),
+            external_handoff_mode: valid.handoff_mode,
         },
         now,
     )
@@ -316,7 +234,7 @@ pub async fn submitted_by(
     Ok(row.filter(|r| {
         r.created_by_user_id == Some(viewer)
             && r.tenant_id == target.tenant_id()
-            && r.primary_context_type == target.context_type().as_str()
+            && r.primary_context_type == target.context_type()
             && r.operation_run_id == target.run_id()
     }))
 }

@@ -30,18 +30,19 @@ pub const MAX_REASON_CHARS: usize = 500;
 /// Upper bound on the pauses the controls page lists (controls × scopes in effect).
 pub const MAX_LISTED_PAUSES: i64 = 500;
 
-/// The controls of the catalog; stored and posted as [`ControlKey::as_str`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum ControlKey {
-    /// Users starting operation runs (pages, API, onboarding verification).
-    OperationStarts,
-    /// Users requesting review packs (`review_pack.generate` runs) only.
-    ReviewPackGeneration,
-    /// Executors claiming queued runs, on every instance.
-    RunExecution,
-    /// Creating tickets in the external support desk from support requests.
-    SupportDeskHandoff,
-}
+crate::text_enum!(
+    /// The controls of the catalog; stored and posted as [`ControlKey::as_str`].
+    ControlKey {
+        /// Users starting operation runs (pages, API, onboarding verification).
+        OperationStarts = "operation_starts",
+        /// Users requesting review packs (`review_pack.generate` runs) only.
+        ReviewPackGeneration = "review_pack_generation",
+        /// Executors claiming queued runs, on every instance.
+        RunExecution = "run_execution",
+        /// Creating tickets in the external support desk from support requests.
+        SupportDeskHandoff = "support_desk_handoff",
+    }
+);
 
 /// Where a control can be paused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -88,21 +89,6 @@ pub const CATALOG: [ControlDefinition; 4] = [
 ];
 
 impl ControlKey {
-    /// Stable id: URL segment, stored key, audit target id.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ControlKey::OperationStarts => "operation_starts",
-            ControlKey::ReviewPackGeneration => "review_pack_generation",
-            ControlKey::RunExecution => "run_execution",
-            ControlKey::SupportDeskHandoff => "support_desk_handoff",
-        }
-    }
-
-    /// Parses a URL segment or stored key; unknown keys are `None` (the page answers `404`).
-    pub fn parse(value: &str) -> Option<ControlKey> {
-        CATALOG.iter().map(|d| d.key).find(|k| k.as_str() == value)
-    }
-
     /// The catalog entry.
     pub fn definition(self) -> ControlDefinition {
         match self {
@@ -200,43 +186,27 @@ fn workspace_scope_key(id: i64) -> String {
     format!("workspace:{id}")
 }
 
-/// How long a pause lasts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PauseDuration {
-    /// One hour.
-    OneHour,
-    /// 24 hours.
-    OneDay,
-    /// Seven days.
-    OneWeek,
-    /// Until someone resumes it (the default).
-    UntilResumed,
-}
+crate::text_enum!(
+    custom_parse
+    /// How long a pause lasts.
+    PauseDuration {
+        /// One hour.
+        OneHour = "1h",
+        /// 24 hours.
+        OneDay = "24h",
+        /// Seven days.
+        OneWeek = "7d",
+        /// Until someone resumes it (the default).
+        UntilResumed = "until_resumed",
+    }
+);
 
 impl PauseDuration {
-    /// Every choice, in the order the form offers them.
-    pub const ALL: [PauseDuration; 4] = [
-        PauseDuration::UntilResumed,
-        PauseDuration::OneHour,
-        PauseDuration::OneDay,
-        PauseDuration::OneWeek,
-    ];
-
-    /// Form value.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            PauseDuration::OneHour => "1h",
-            PauseDuration::OneDay => "24h",
-            PauseDuration::OneWeek => "7d",
-            PauseDuration::UntilResumed => "until_resumed",
-        }
-    }
-
-    /// Parses a form value; empty means the default.
+    /// Reads the form's choice: trimmed, empty meaning until resumed.
     pub fn parse(value: &str) -> Option<PauseDuration> {
         match value.trim() {
             "" => Some(PauseDuration::UntilResumed),
-            v => PauseDuration::ALL.into_iter().find(|d| d.as_str() == v),
+            v => v.parse().ok(),
         }
     }
 

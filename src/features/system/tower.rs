@@ -29,16 +29,17 @@ pub const TOP_OFFENDERS: i64 = 10;
 /// A run queued longer than this has not been picked up by any executor.
 pub const STUCK_QUEUED_AFTER: Duration = Duration::minutes(15);
 
-/// Overall state the health indicator shows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Health {
-    /// Nothing failed, nothing stuck.
-    Healthy,
-    /// Some runs failed.
-    Degraded,
-    /// Runs are stuck, or at least half of the completed runs failed.
-    Critical,
-}
+crate::text_enum!(
+    /// Overall state the health indicator shows.
+    Health {
+        /// Nothing failed, nothing stuck.
+        Healthy = "healthy",
+        /// Some runs failed.
+        Degraded = "degraded",
+        /// Runs are stuck, or at least half of the completed runs failed.
+        Critical = "critical",
+    }
+);
 
 impl Health {
     /// Derives the state from the counts (see the module docs).
@@ -49,15 +50,6 @@ impl Health {
             Health::Degraded
         } else {
             Health::Healthy
-        }
-    }
-
-    /// Stable id (CSS modifier, `data-health`).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Health::Healthy => "healthy",
-            Health::Degraded => "degraded",
-            Health::Critical => "critical",
         }
     }
 

@@ -61,6 +61,11 @@ pub async fn summary(
     ))
 }
 
+/// The telemetry summary for platform operators.
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(summary))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -89,9 +94,4 @@ mod tests {
             Err(AppError::Validation(v)) if v[0].key == "telemetry-validation-window"
         ));
     }
-}
-
-/// The telemetry summary for platform operators.
-pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(summary))
 }

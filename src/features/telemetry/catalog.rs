@@ -3,24 +3,23 @@
 //! kinds. Anything not listed here cannot be recorded, so the ledger cannot drift into a general
 //! analytics store or a second audit log.
 
-use serde::Serialize;
-
-/// One of the five v1 product usage events. The stored names are the seed's
-/// (`product.onboarding.checkpoint_completed`, …); the enum order is the catalog order the
-/// console shows the families in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
-pub enum Event {
-    /// An onboarding draft that already has a tenant completed a step.
-    OnboardingCheckpointCompleted,
-    /// A user explicitly opened a support diagnostics bundle (tenant or run).
-    SupportDiagnosticsOpened,
-    /// A user started a tenant-bound operation run.
-    OperationsStarted,
-    /// A user-started report run stored its report.
-    StoredReportCreated,
-    /// A user requested a review pack (queued a `review_pack.generate` run).
-    ReviewPackRequested,
-}
+crate::text_enum!(
+    /// One of the five v1 product usage events. The stored names are the seed's
+    /// (`product.onboarding.checkpoint_completed`, …); the enum order is the catalog order the
+    /// console shows the families in.
+    Event [PartialOrd, Ord] {
+        /// An onboarding draft that already has a tenant completed a step.
+        OnboardingCheckpointCompleted = "product.onboarding.checkpoint_completed",
+        /// A user explicitly opened a support diagnostics bundle (tenant or run).
+        SupportDiagnosticsOpened = "product.support_diagnostics.opened",
+        /// A user started a tenant-bound operation run.
+        OperationsStarted = "product.operations.started",
+        /// A user-started report run stored its report.
+        StoredReportCreated = "product.stored_report.created",
+        /// A user requested a review pack (queued a `review_pack.generate` run).
+        ReviewPackRequested = "product.review_pack.requested",
+    }
+);
 
 /// What a metadata value may be. There is deliberately no free-text, object or array kind.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -108,29 +107,9 @@ const REVIEW_PACK_KEYS: &[KeySpec] = &[KeySpec {
 }];
 
 impl Event {
-    /// Every event, in catalog (and console) order.
-    pub const ALL: [Event; 5] = [
-        Event::OnboardingCheckpointCompleted,
-        Event::SupportDiagnosticsOpened,
-        Event::OperationsStarted,
-        Event::StoredReportCreated,
-        Event::ReviewPackRequested,
-    ];
-
-    /// The stored event name (the seed's).
+    /// The stored event name (the seed's): its one spelling.
     pub fn name(self) -> &'static str {
-        match self {
-            Event::OnboardingCheckpointCompleted => "product.onboarding.checkpoint_completed",
-            Event::SupportDiagnosticsOpened => "product.support_diagnostics.opened",
-            Event::OperationsStarted => "product.operations.started",
-            Event::StoredReportCreated => "product.stored_report.created",
-            Event::ReviewPackRequested => "product.review_pack.requested",
-        }
-    }
-
-    /// The event with stored name `name`; `None` for anything outside the catalog.
-    pub fn parse(name: &str) -> Option<Event> {
-        Event::ALL.into_iter().find(|e| e.name() == name)
+        self.as_str()
     }
 
     /// Position in [`Event::ALL`] (index of the family in summaries).

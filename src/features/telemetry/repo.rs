@@ -10,8 +10,7 @@
 //! Both rollups are written in the same transaction as the ledger row and trimmed by the same
 //! cutoff as the ledger, so they always describe exactly the rows the ledger holds.
 
-use super::model::{day_start, hour_floor};
-use super::recorder::UsageEvent;
+use super::model::{UsageEvent, day_start, hour_floor};
 use crate::db::{Db, Tx};
 use crate::{with_db, with_tx};
 use chrono::{DateTime, Duration, NaiveDate, Utc};

@@ -32,7 +32,7 @@ pub struct TenantView {
 impl TenantView {
     fn from(t: ScopedTenant) -> Self {
         TenantView {
-            role: Role::parse(&t.role).unwrap_or(Role::Readonly),
+            role: t.role,
             external_id: t.external_id,
             name: t.name,
             workspace: t.workspace_slug,

@@ -34,6 +34,6 @@ pub struct ScopedTenant {
     pub workspace_slug: String,
     /// Workspace display name.
     pub workspace_name: String,
-    /// Caller's role, as stored.
-    pub role: String,
+    /// Caller's role (an unknown stored role fails to decode).
+    pub role: crate::access::Role,
 }

@@ -28,7 +28,7 @@ pub(super) struct TenantPage {
     pub(super) shell: Shell,
     pub(super) tenant: super::model::ScopedTenant,
     pub(super) role: &'static str,
-    pub(super) verification: providers::service::VerificationState,
+    pub(super) verification: providers::model::VerificationState,
     pub(super) dominant: Option<ReasonCode>,
     pub(super) runs: Vec<RunRow>,
     pub(super) actions: Vec<reports::views::StartAction>,

@@ -25,8 +25,8 @@ pub struct MemberWorkspace {
     pub slug: String,
     /// Display name.
     pub name: String,
-    /// Caller's role, as stored.
-    pub role: String,
+    /// Caller's role (an unknown stored role fails to decode).
+    pub role: crate::access::Role,
 }
 
 /// Which tenants of the workspace a new member may see.
