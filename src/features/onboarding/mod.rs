@@ -6,6 +6,7 @@
 //! the draft. Every change is optimistic-concurrency checked against the draft's version.
 
 pub mod model;
+pub mod readiness;
 pub mod repo;
 pub mod routes;
 pub mod service;

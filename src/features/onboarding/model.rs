@@ -1,6 +1,7 @@
 //! Onboarding drafts: the wizard's steps, the draft row and the JSON state it carries between
 //! steps.
 
+use crate::features::operations::model::ReasonCode;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use sqlx::types::Json;
@@ -192,3 +193,155 @@ mod tests {
         assert!(s.connection.is_none());
     }
 }
+
+/// The identify step's fields as submitted.
+#[derive(Debug, Clone, Default)]
+pub struct IdentifyInput {
+    /// External id of an existing tenant to re-onboard; empty for a new tenant.
+    pub existing_tenant: String,
+    /// New tenant's display name.
+    pub tenant_name: String,
+    /// New tenant's URL key.
+    pub external_id: String,
+    /// New tenant's Entra directory id or domain.
+    pub directory_id: String,
+}
+
+/// Result of the identify step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Started {
+    /// A new draft.
+    Created(i64),
+    /// The tenant already had an open draft; continue that one.
+    Resumed(i64),
+}
+
+impl Started {
+    /// The draft to go to.
+    pub fn id(self) -> i64 {
+        match self {
+            Started::Created(id) | Started::Resumed(id) => id,
+        }
+    }
+}
+
+/// One completed checkpoint of a draft.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Checkpoint {
+    /// The draft.
+    pub draft_id: i64,
+    /// Its workspace.
+    pub workspace_id: i64,
+    /// Its tenant, once linked.
+    pub tenant_id: Option<i64>,
+    /// The step that was completed.
+    pub from: Step,
+    /// The step the draft moved on to.
+    pub to: Step,
+}
+
+/// The verification status the verify step leads with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VerificationStatus {
+    /// No verification since the connection was saved.
+    NotRun,
+    /// The draft's verification run is queued or running.
+    Running,
+    /// Consent, permissions and health fine.
+    Ready,
+    /// A conclusive blocker (consent or permissions).
+    Blocked,
+    /// No conclusion, or an unhealthy connection.
+    Failed,
+}
+
+impl VerificationStatus {
+    /// Fluent id of the label.
+    pub fn label_key(self) -> &'static str {
+        match self {
+            VerificationStatus::NotRun => "onboarding-status-not-run",
+            VerificationStatus::Running => "onboarding-status-running",
+            VerificationStatus::Ready => "onboarding-status-ready",
+            VerificationStatus::Blocked => "onboarding-status-blocked",
+            VerificationStatus::Failed => "onboarding-status-failed",
+        }
+    }
+
+    /// CSS modifier.
+    pub fn class(self) -> &'static str {
+        match self {
+            VerificationStatus::NotRun | VerificationStatus::Running => "neutral",
+            VerificationStatus::Ready => "ok",
+            VerificationStatus::Blocked => "warn",
+            VerificationStatus::Failed => "bad",
+        }
+    }
+}
+
+/// The one action the verify step puts first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NextAction {
+    /// No connection yet: go to the connect step.
+    ConnectProvider,
+    /// Verification is running: watch it.
+    WaitForVerification,
+    /// Never ran, stale, outdated, failed or retryable: run it (again).
+    RunVerification,
+    /// Admin consent is the dominant blocker.
+    GrantAdminConsent,
+    /// Required permissions are missing.
+    ReviewPermissions,
+    /// The connection is unhealthy.
+    ReviewConnection,
+    /// Ready and fresh.
+    CompleteOnboarding,
+}
+
+impl NextAction {
+    /// Fluent id of the button label.
+    pub fn label_key(self) -> &'static str {
+        match self {
+            NextAction::ConnectProvider => "onboarding-action-connect-provider",
+            NextAction::WaitForVerification => "onboarding-action-view-run",
+            NextAction::RunVerification => "onboarding-action-run-verification",
+            NextAction::GrantAdminConsent => "onboarding-action-grant-consent",
+            NextAction::ReviewPermissions => "onboarding-action-review-permissions",
+            NextAction::ReviewConnection => "onboarding-action-review-connection",
+            NextAction::CompleteOnboarding => "onboarding-action-complete",
+        }
+    }
+}
+
+/// What the verify step shows first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Readiness {
+    /// Lead status.
+    pub status: VerificationStatus,
+    /// The report describes the connection as saved (it came from a run queued after the
+    /// connect step saved it).
+    pub report_current: bool,
+    /// The newest report predates the saved connection.
+    pub report_outdated: bool,
+    /// The report is older than the freshness window.
+    pub stale: bool,
+    /// The blocker the next action addresses, when there is one.
+    pub reason: Option<ReasonCode>,
+    /// Primary next action.
+    pub next: NextAction,
+    /// Fluent id of the one-sentence safe next step.
+    pub safe_next_key: &'static str,
+}
+
+crate::text_enum!(
+    /// What an update asks for (the submitted `action` field).
+    Action {
+        /// Save the provider connection (creating the tenant when new) and move to verify.
+        Connect = "connect",
+        /// Queue a verification run.
+        Verify = "verify",
+        /// Finish the onboarding.
+        Complete = "complete",
+        /// Go back to the connect step without losing anything.
+        Back = "back",
+    }
+);

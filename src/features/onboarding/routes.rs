@@ -6,8 +6,8 @@
 //! for a caller who is a member of its workspace and, once a tenant is linked, may see that
 //! tenant; anything else is `404`. Inside scope, a role without `onboarding.manage` is `403`.
 
-use super::model::{Draft, Step};
-use super::service::{self, Action, IdentifyInput};
+use super::model::{Action, Draft, IdentifyInput, Step};
+use super::service;
 use super::views::{
     CompletedView, ConnectValues, DraftPage, DraftRow, IndexPage, StepItem, TenantOption,
     connection_view, verify_view,

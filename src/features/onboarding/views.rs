@@ -1,8 +1,8 @@
 //! Page views of this feature: askama structs and the mapping from service data to them.
 
-use super::model::{Draft, Step};
+use super::model::{Draft, NextAction, Readiness, Step};
 use super::routes::IdentifyForm;
-use super::service::{self, NextAction, Readiness};
+use super::service;
 use crate::i18n::Tr;
 use crate::{
     error::Invalid,
