@@ -133,7 +133,7 @@ pub fn app(state: AppState) -> Router {
         .layer(web::csrf::cross_origin_layer(&state.config.public_url))
         .layer(middleware::from_fn_with_state(
             state.clone(),
-            web::context::layer,
+            web::middleware::layer,
         ))
         .layer(middleware::from_fn(web::metrics::track))
         .layer(middleware::from_fn(web::no_store))

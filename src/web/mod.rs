@@ -6,6 +6,7 @@ pub mod context;
 pub mod csrf;
 pub mod flash;
 pub mod metrics;
+pub mod middleware;
 pub mod render;
 pub mod routing;
 pub mod scope;

@@ -4,7 +4,8 @@
 //!
 //! Layers, lowest first (imports point down or stay level, never up):
 //! 1. core: `config`, `error`, `clock`, `secret`, `redact`, `outbound`, `db`, `i18n`,
-//!    `validate`, `shutdown`, `console_window`, the `with_db!` macro;
+//!    `validate`, `shutdown`, `console_window`, `text_enum` and the `db` macros
+//!    (`with_db!`, `with_tx!`, `with_exec!`, `execute!`);
 //! 2. domain: `auth`, `access`, `audit`, `state`, `support_desk`, `features/*` except their web
 //!    files;
 //! 3. web: `web`, `api`, every `routes`, `api`, `views` and `*_api` / `*_routes` file;
@@ -56,6 +57,7 @@ const CORE: &[&str] = &[
     "with_tx",
     "with_exec",
     "execute",
+    "text_enum",
 ];
 const DOMAIN: &[&str] = &[
     "auth",
@@ -432,23 +434,10 @@ fn source_files(dir: &Path, out: &mut Vec<PathBuf>) {
     }
 }
 
-/// Imports of one file's source, judged. `is_module` answers for module paths under `src/`.
-fn check_source(
-    file: &str,
-    module: &[String],
-    source: &str,
-    is_module: &dyn Fn(&[String]) -> bool,
-) -> Vec<Violation> {
-    let parsed = match syn::parse_file(source) {
-        Ok(f) => f,
-        Err(e) => {
-            return vec![Violation {
-                file: file.to_owned(),
-                import: String::new(),
-                rule: format!("cannot be parsed: {e}"),
-            }];
-        }
-    };
+/// Every crate path one file's source names, resolved to absolute module paths, with the text
+/// shown in a failure; `Err` when the file does not parse.
+fn imports_of(module: &[String], source: &str) -> Result<BTreeSet<(Vec<String>, String)>, String> {
+    let parsed = syn::parse_file(source).map_err(|e| format!("cannot be parsed: {e}"))?;
     let mut imports = Imports {
         module,
         found: BTreeSet::new(),
@@ -458,16 +447,42 @@ fn check_source(
     };
     imports.visit_file(&parsed);
     imports.finish();
+    Ok(imports.found)
+}
+
+/// The module file a path lands in: its longest prefix that is a module.
+fn module_file_of(target: &[String], is_module: &dyn Fn(&[String]) -> bool) -> Vec<String> {
+    let mut module_target = target.to_vec();
+    while !module_target.is_empty() && !is_module(&module_target) {
+        module_target.pop();
+    }
+    module_target
+}
+
+/// Imports of one file's source, judged. `is_module` answers for module paths under `src/`.
+fn check_source(
+    file: &str,
+    module: &[String],
+    source: &str,
+    is_module: &dyn Fn(&[String]) -> bool,
+) -> Vec<Violation> {
+    let found = match imports_of(module, source) {
+        Ok(found) => found,
+        Err(rule) => {
+            return vec![Violation {
+                file: file.to_owned(),
+                import: String::new(),
+                rule,
+            }];
+        }
+    };
     let mut out = Vec::new();
     let mut seen = BTreeSet::new();
-    for (target, shown) in imports.found {
-        // Judge the module the path names, not the item inside it.
-        let mut module_target = target.clone();
-        while module_target.len() > 1 && !is_module(&module_target) {
-            module_target.pop();
-        }
+    for (target, shown) in found {
+        // One failure per module and rule, not one per item imported from it.
+        let module_target = module_file_of(&target, is_module);
         if let Some(rule) = judge(module, &target, is_module)
-            && seen.insert((module_target.clone(), rule.clone()))
+            && seen.insert((module_target, rule.clone()))
         {
             out.push(Violation {
                 file: file.to_owned(),
@@ -477,6 +492,59 @@ fn check_source(
         }
     }
     out
+}
+
+/// Import circles between module files: strongly connected groups of more than one file in the
+/// graph of "file A names something in file B". A folder's `mod.rs` and the files below it are
+/// one unit (a `mod.rs` declares and re-exports its children), so edges between a module and
+/// its own ancestors or descendants do not count.
+fn import_circles(
+    graph: &std::collections::BTreeMap<Vec<String>, BTreeSet<Vec<String>>>,
+) -> Vec<Vec<String>> {
+    let nodes: Vec<&Vec<String>> = graph.keys().collect();
+    let index_of = |m: &Vec<String>| nodes.iter().position(|n| *n == m);
+    let edges: Vec<Vec<usize>> = nodes
+        .iter()
+        .map(|from| {
+            graph[*from]
+                .iter()
+                .filter(|to| !to.starts_with(from) && !from.starts_with(to))
+                .filter_map(index_of)
+                .collect()
+        })
+        .collect();
+    // Reachability by depth-first search from each node: small graph (about 150 files).
+    let reach = |start: usize| {
+        let mut seen = vec![false; nodes.len()];
+        let mut stack = vec![start];
+        while let Some(n) = stack.pop() {
+            for &next in &edges[n] {
+                if !seen[next] {
+                    seen[next] = true;
+                    stack.push(next);
+                }
+            }
+        }
+        seen
+    };
+    let reachable: Vec<Vec<bool>> = (0..nodes.len()).map(reach).collect();
+    let mut assigned = vec![false; nodes.len()];
+    let mut circles = Vec::new();
+    for a in 0..nodes.len() {
+        if assigned[a] || !reachable[a][a] {
+            continue;
+        }
+        let group: Vec<usize> = (0..nodes.len())
+            .filter(|&b| reachable[a][b] && reachable[b][a])
+            .collect();
+        for &b in &group {
+            assigned[b] = true;
+        }
+        if group.len() > 1 {
+            circles.push(group.iter().map(|&n| nodes[n].join("::")).collect());
+        }
+    }
+    circles
 }
 
 fn src_dir() -> PathBuf {
@@ -504,6 +572,7 @@ fn every_import_in_src_points_down_the_layers() {
     );
     let is_module = |m: &[String]| module_exists(&src, m);
     let mut violations = Vec::new();
+    let mut graph = std::collections::BTreeMap::new();
     for path in &files {
         let rel = path.strip_prefix(&src).expect("under src");
         let stem = rel.file_stem().and_then(|s| s.to_str()).unwrap_or_default();
@@ -512,8 +581,24 @@ fn every_import_in_src_points_down_the_layers() {
         }
         let source = std::fs::read_to_string(path).expect("readable source file");
         let file = format!("src/{}", rel.display());
-        violations.extend(check_source(&file, &module_path(rel), &source, &is_module));
+        let module = module_path(rel);
+        violations.extend(check_source(&file, &module, &source, &is_module));
+        let targets: BTreeSet<Vec<String>> = imports_of(&module, &source)
+            .unwrap_or_default()
+            .into_iter()
+            .map(|(target, _)| module_file_of(&target, &is_module))
+            .collect();
+        graph.insert(module, targets);
     }
+    let circles = import_circles(&graph);
+    assert!(
+        circles.is_empty(),
+        "import circles between source files (each group names the others):\n{}",
+        circles
+            .iter()
+            .map(|c| format!("  {}\n", c.join(" <-> ")))
+            .collect::<String>()
+    );
     assert!(
         violations.is_empty(),
         "{} import(s) break the layers of ARCHITECTURE.md:\n{}",
@@ -522,6 +607,24 @@ fn every_import_in_src_points_down_the_layers() {
             .iter()
             .map(|v| format!("  {v}\n"))
             .collect::<String>()
+    );
+}
+
+#[test]
+fn the_circle_finder_sees_a_circle_and_ignores_a_folder_and_its_children() {
+    let mut graph = std::collections::BTreeMap::new();
+    let set = |items: &[&str]| items.iter().map(|p| m(p)).collect::<BTreeSet<_>>();
+    graph.insert(m("features::x::service"), set(&["features::x::repo"]));
+    graph.insert(m("features::x::repo"), set(&["features::x::service"]));
+    graph.insert(m("features::y"), set(&["features::y::model"]));
+    graph.insert(m("features::y::model"), set(&["features::y"]));
+    graph.insert(m("features::y::service"), set(&["features::y::model"]));
+    assert_eq!(
+        import_circles(&graph),
+        vec![vec![
+            "features::x::repo".to_owned(),
+            "features::x::service".to_owned()
+        ]]
     );
 }
 

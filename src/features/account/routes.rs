@@ -2,6 +2,7 @@
 //! `POST /account/tokens`, `GET/POST /account/tokens/{id}/revoke`.
 
 use super::views::{AccountPage, NewSecret, RevokePage, token_item, when};
+use super::views::{ExpiryChoice, TokenForm};
 use crate::web::routing::Routes;
 use crate::{
     auth::{
@@ -32,46 +33,6 @@ pub struct AccountForm {
     display_name: String,
     #[serde(default)]
     locale: String,
-}
-
-/// Which lifetime the create form chose.
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ExpiryChoice {
-    /// `api_tokens.default_days`.
-    #[default]
-    Default,
-    /// The number in `expires_in_days`.
-    Days,
-    /// No expiry.
-    Never,
-}
-
-/// Posted token form.
-#[derive(Debug, Default, Deserialize)]
-pub struct TokenForm {
-    #[serde(default)]
-    pub(super) name: String,
-    #[serde(default)]
-    pub(super) expiry: ExpiryChoice,
-    #[serde(default)]
-    pub(super) expires_in_days: String,
-}
-
-impl TokenForm {
-    fn expiry(&self, state: &AppState) -> Result<Expiry, ServiceError> {
-        let cfg = &state.config.api_tokens;
-        match self.expiry {
-            ExpiryChoice::Default => Expiry::choose(None, false, cfg),
-            ExpiryChoice::Never => Expiry::choose(None, true, cfg),
-            ExpiryChoice::Days => {
-                let days = self.expires_in_days.trim().parse::<i64>().map_err(|_| {
-                    ServiceError::invalid("expires_in_days", "validation-token-days-range")
-                })?;
-                Expiry::choose(Some(days), false, cfg)
-            }
-        }
-    }
 }
 
 async fn shell_for(state: &AppState, ctx: &RequestContext, is_platform: bool) -> AppResult<Shell> {
@@ -269,4 +230,20 @@ pub fn router() -> Routes {
         .post("/account/tokens", create_token)
         .get("/account/tokens/{id}/revoke", confirm_revoke)
         .post("/account/tokens/{id}/revoke", revoke_token)
+}
+
+impl TokenForm {
+    fn expiry(&self, state: &AppState) -> Result<Expiry, ServiceError> {
+        let cfg = &state.config.api_tokens;
+        match self.expiry {
+            ExpiryChoice::Default => Expiry::choose(None, false, cfg),
+            ExpiryChoice::Never => Expiry::choose(None, true, cfg),
+            ExpiryChoice::Days => {
+                let days = self.expires_in_days.trim().parse::<i64>().map_err(|_| {
+                    ServiceError::invalid("expires_in_days", "validation-token-days-range")
+                })?;
+                Expiry::choose(Some(days), false, cfg)
+            }
+        }
+    }
 }

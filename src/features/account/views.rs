@@ -1,10 +1,10 @@
 //! Page views of this feature: askama structs and the mapping from service data to them.
 
-use super::routes::{ExpiryChoice, TokenForm};
 use crate::i18n::{Locale, Tr};
 use crate::{auth::tokens::ApiToken, error::Invalid, web::shell::Shell};
 use askama::Template;
 use chrono::{DateTime, Utc};
+use serde::Deserialize;
 
 /// A token row of the account page.
 pub(super) struct TokenItem {
@@ -89,4 +89,28 @@ pub(super) fn token_item(locale: Locale, now: DateTime<Utc>, t: ApiToken) -> Tok
 pub(super) struct RevokePage {
     pub(super) shell: Shell,
     pub(super) token: TokenItem,
+}
+
+/// Which lifetime the create form chose.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ExpiryChoice {
+    /// `api_tokens.default_days`.
+    #[default]
+    Default,
+    /// The number in `expires_in_days`.
+    Days,
+    /// No expiry.
+    Never,
+}
+
+/// Posted token form.
+#[derive(Debug, Default, Deserialize)]
+pub struct TokenForm {
+    #[serde(default)]
+    pub(super) name: String,
+    #[serde(default)]
+    pub(super) expiry: ExpiryChoice,
+    #[serde(default)]
+    pub(super) expires_in_days: String,
 }

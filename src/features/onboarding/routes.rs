@@ -8,6 +8,7 @@
 
 use super::model::{Action, Draft, IdentifyInput, Step};
 use super::service;
+use super::views::IdentifyForm;
 use super::views::{
     CompletedView, ConnectValues, DraftPage, DraftRow, IndexPage, StepItem, TenantOption,
     connection_view, verify_view,
@@ -78,21 +79,6 @@ async fn draft_in_scope(state: &AppState, identity: &Identity, raw_id: &str) -> 
 // ---------------------------------------------------------------------------------------------
 // Index and identify
 // ---------------------------------------------------------------------------------------------
-
-/// The identify form's values.
-#[derive(Debug, Default, Deserialize)]
-pub struct IdentifyForm {
-    #[serde(default)]
-    pub(super) workspace: String,
-    #[serde(default)]
-    pub(super) existing_tenant: String,
-    #[serde(default)]
-    pub(super) tenant_name: String,
-    #[serde(default)]
-    pub(super) external_id: String,
-    #[serde(default)]
-    pub(super) directory_id: String,
-}
 
 async fn index_page(
     state: &AppState,

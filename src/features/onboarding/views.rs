@@ -1,7 +1,6 @@
 //! Page views of this feature: askama structs and the mapping from service data to them.
 
 use super::model::{Draft, NextAction, Readiness, Step};
-use super::routes::IdentifyForm;
 use super::service;
 use crate::i18n::Tr;
 use crate::{
@@ -18,6 +17,7 @@ use crate::{
 };
 use askama::Template;
 use chrono::{DateTime, Utc};
+use serde::Deserialize;
 
 pub(super) fn field_error(t: Tr, errors: &[Invalid], field: &str) -> Option<String> {
     errors.iter().find(|e| e.field == field).map(|e| t.t(e.key))
@@ -350,4 +350,19 @@ pub(super) fn verify_view(
         report,
         permissions,
     }
+}
+
+/// The identify form's values.
+#[derive(Debug, Default, Deserialize)]
+pub struct IdentifyForm {
+    #[serde(default)]
+    pub(super) workspace: String,
+    #[serde(default)]
+    pub(super) existing_tenant: String,
+    #[serde(default)]
+    pub(super) tenant_name: String,
+    #[serde(default)]
+    pub(super) external_id: String,
+    #[serde(default)]
+    pub(super) directory_id: String,
 }

@@ -6,6 +6,7 @@
 use super::model::{HandoffMode, Severity, Submission, Target};
 use super::service;
 use super::views::FormPage;
+use super::views::RequestForm;
 use crate::web::routing::Routes;
 use crate::{
     access::{Capability, Role, RunScope, TenantScope},
@@ -15,44 +16,6 @@ use crate::{
 };
 use axum::{extract::State, http::StatusCode, response::Response};
 use serde::Deserialize;
-
-/// The posted form (the CSRF field is checked by the middleware and ignored here).
-#[derive(Debug, Default, Deserialize)]
-pub struct RequestForm {
-    #[serde(default)]
-    pub(super) severity: String,
-    #[serde(default)]
-    pub(super) summary: String,
-    #[serde(default)]
-    pub(super) reproduction_notes: String,
-    #[serde(default)]
-    pub(super) contact_name: String,
-    #[serde(default)]
-    pub(super) contact_email: String,
-    #[serde(default)]
-    pub(super) handoff_mode: String,
-    #[serde(default)]
-    pub(super) external_ticket_reference: String,
-    #[serde(default)]
-    pub(super) external_ticket_url: String,
-}
-
-impl RequestForm {
-    fn submission(&self) -> Submission {
-        let some = |v: &str| (!v.trim().is_empty()).then(|| v.to_string());
-        Submission {
-            severity: self.severity.clone(),
-            summary: self.summary.clone(),
-            reproduction_notes: some(&self.reproduction_notes),
-            contact_name: some(&self.contact_name),
-            contact_email: some(&self.contact_email),
-            handoff_mode: self.handoff_mode.clone(),
-            external_ticket_reference: some(&self.external_ticket_reference),
-            external_ticket_url: some(&self.external_ticket_url),
-            target_available: None,
-        }
-    }
-}
 
 /// `?submitted=<id>` after a submit.
 #[derive(Debug, Default, Deserialize)]
@@ -272,4 +235,21 @@ pub fn router() -> Routes {
             "/system/support-desk/test-ticket",
             super::desk_console_routes::send_test_ticket,
         )
+}
+
+impl RequestForm {
+    fn submission(&self) -> Submission {
+        let some = |v: &str| (!v.trim().is_empty()).then(|| v.to_string());
+        Submission {
+            severity: self.severity.clone(),
+            summary: self.summary.clone(),
+            reproduction_notes: some(&self.reproduction_notes),
+            contact_name: some(&self.contact_name),
+            contact_email: some(&self.contact_email),
+            handoff_mode: self.handoff_mode.clone(),
+            external_ticket_reference: some(&self.external_ticket_reference),
+            external_ticket_url: some(&self.external_ticket_url),
+            target_available: None,
+        }
+    }
 }

@@ -4,9 +4,9 @@ use super::model::{
     AttachmentMode, DeskAvailability, HandoffMode, HandoffOutcome, LatestSummary, Severity,
     SupportRequestRow,
 };
-use super::routes::RequestForm;
 use crate::{error::Invalid, web::shell::Shell};
 use askama::Template;
+use serde::Deserialize;
 
 #[derive(Template)]
 #[template(path = "support_request.html")]
@@ -47,4 +47,25 @@ impl FormPage {
             m => m == value,
         }
     }
+}
+
+/// The posted form (the CSRF field is checked by the middleware and ignored here).
+#[derive(Debug, Default, Deserialize)]
+pub struct RequestForm {
+    #[serde(default)]
+    pub(super) severity: String,
+    #[serde(default)]
+    pub(super) summary: String,
+    #[serde(default)]
+    pub(super) reproduction_notes: String,
+    #[serde(default)]
+    pub(super) contact_name: String,
+    #[serde(default)]
+    pub(super) contact_email: String,
+    #[serde(default)]
+    pub(super) handoff_mode: String,
+    #[serde(default)]
+    pub(super) external_ticket_reference: String,
+    #[serde(default)]
+    pub(super) external_ticket_url: String,
 }

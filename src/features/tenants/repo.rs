@@ -174,6 +174,17 @@ pub async fn find_by_id(db: &Db, id: i64) -> Result<Option<Tenant>, sqlx::Error>
         .await)
 }
 
+pub const WORKSPACE_ID_BY_SLUG: &str = "SELECT id FROM workspaces WHERE slug = $1";
+
+/// The id of the workspace a new tenant joins. Read here rather than through the workspaces
+/// service, which itself reads tenants (entitlements): one direction between the two.
+pub async fn workspace_id_by_slug(db: &Db, slug: &str) -> Result<Option<i64>, sqlx::Error> {
+    with_db!(db, |p| sqlx::query_scalar(WORKSPACE_ID_BY_SLUG)
+        .bind(slug)
+        .fetch_optional(p)
+        .await)
+}
+
 /// Every statement above by name, for the test that prepares each on both databases and for
 /// the EXPLAIN pass.
 pub fn statements() -> Vec<(&'static str, &'static str)> {
@@ -185,5 +196,6 @@ pub fn statements() -> Vec<(&'static str, &'static str)> {
         ("INSERT", INSERT),
         ("FIND_BY_EXTERNAL_ID", FIND_BY_EXTERNAL_ID),
         ("FIND_BY_ID", FIND_BY_ID),
+        ("WORKSPACE_ID_BY_SLUG", WORKSPACE_ID_BY_SLUG),
     ]
 }

@@ -4,7 +4,6 @@ use super::{model::Tenant, repo};
 use crate::audit::{self, AuditContext, AuditEntry};
 use crate::db::Db;
 use crate::error::ServiceError;
-use crate::features::workspaces;
 use crate::validate;
 use chrono::{DateTime, Utc};
 use serde_json::json;
@@ -22,11 +21,11 @@ pub async fn create(
     validate::slug("external_id", external_id, &mut errors);
     validate::text("name", name, 120, &mut errors);
     validate::finish(errors)?;
-    let workspace = workspaces::service::find_by_slug(db, workspace_slug)
+    let workspace_id = repo::workspace_id_by_slug(db, workspace_slug)
         .await?
         .ok_or(ServiceError::NotFound("workspace"))?;
     let mut tx = db.begin().await?;
-    let tenant = repo::insert(&mut tx, workspace.id, external_id, name.trim(), now)
+    let tenant = repo::insert(&mut tx, workspace_id, external_id, name.trim(), now)
         .await
         .map_err(ServiceError::unique_as(
             "external_id",
@@ -38,7 +37,7 @@ pub async fn create(
         now,
         AuditEntry {
             action: "tenant.created",
-            workspace_id: Some(workspace.id),
+            workspace_id: Some(workspace_id),
             tenant_id: Some(tenant.id),
             target_type: "tenant",
             target_id: tenant.external_id.clone(),
