@@ -1,8 +1,11 @@
 //! Unit tests of `microsoft.rs`.
 
 use super::*;
+use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::TimeZone;
+use chrono::Utc;
+use reqwest::StatusCode;
 
 fn jwt(payload: &str) -> String {
     format!(
