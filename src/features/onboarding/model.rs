@@ -345,3 +345,10 @@ crate::text_enum!(
         Back = "back",
     }
 );
+
+/// What the draft page reads besides the draft: its tenant's verification state (once a tenant
+/// is linked) and the verification run it queued last.
+pub struct DraftPageData {
+    pub verification: Option<crate::features::providers::model::VerificationState>,
+    pub run: Option<crate::features::operations::model::RunRow>,
+}

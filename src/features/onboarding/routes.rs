@@ -6,24 +6,17 @@
 //! for a caller who is a member of its workspace and, once a tenant is linked, may see that
 //! tenant; anything else is `404`. Inside scope, a role without `onboarding.manage` is `403`.
 
-use super::model::{Action, Draft, IdentifyInput, Step};
+use super::model::{Action, Draft, IdentifyInput};
 use super::service;
 use super::views::IdentifyForm;
-use super::views::{
-    CompletedView, ConnectValues, DraftPage, DraftRow, IndexPage, StepItem, TenantOption,
-    connection_view, verify_view,
-};
+use super::views::{self, ConnectValues, DraftRow, IndexPage, TenantOption};
 use crate::web::routing::Routes;
 use crate::{
     access::{Capability, Role, scope::require},
     auth::Identity,
     error::{AppError, AppResult, Invalid, ServiceError},
     features::{
-        operations::{self, model::RunRow},
-        providers::{
-            model::VerificationState,
-            service::{self as providers, ConnectionForm},
-        },
+        providers::service::ConnectionForm,
         tenants,
         workspaces::{self, model::MemberWorkspace},
     },
@@ -204,146 +197,22 @@ async fn draft_page(
     errors: Vec<Invalid>,
     typed: Option<ConnectValues>,
 ) -> AppResult<Response> {
-    let now = state.now();
-    let role = draft.role;
     let shell = Shell::admin(
         state,
         ctx,
-        Some((&draft.workspace_slug, role)),
+        Some((&draft.workspace_slug, draft.role)),
         draft.tenant_external_id.as_deref(),
         "onboarding",
     )
     .await?;
-    let step = draft.step();
-    let verification = match draft.tenant_id {
-        Some(id) => Some(providers::state_for_tenant(&state.db, &state.config, id, now).await?),
-        None => None,
-    };
-    let connection = verification.as_ref().and_then(|v| v.connection.as_ref());
-    let run = match draft.state.0.verification_run_id {
-        Some(id) => operations::service::find(&state.db, id).await?,
-        None => None,
-    };
-    let view: &'static str = if draft.is_completed() {
-        "complete"
-    } else if step == Step::Verify && requested != Some("connect") {
-        "verify"
-    } else {
-        "connect"
-    };
-    let steps = Step::ALL
-        .into_iter()
-        .map(|s| StepItem {
-            label_key: s.label_key(),
-            state: if draft.is_completed() || s < step {
-                "done"
-            } else if s == step {
-                "current"
-            } else {
-                "todo"
-            },
-        })
-        .collect();
-    let saved = draft.state.0.connection.clone().unwrap_or_default();
-    let connect = typed.unwrap_or_else(|| ConnectValues {
-        kind: if !saved.kind.is_empty() {
-            saved.kind.clone()
-        } else {
-            connection
-                .map(|c| c.kind.as_str().to_string())
-                .unwrap_or_else(|| "simulated".into())
-        },
-        directory_id: if !saved.directory_id.is_empty() {
-            saved.directory_id.clone()
-        } else {
-            draft.state.0.directory_id.clone()
-        },
-        display_name: if !saved.display_name.is_empty() {
-            saved.display_name.clone()
-        } else {
-            connection
-                .map(|c| c.display_name.clone())
-                .unwrap_or_default()
-        },
-        scenario: if !saved.scenario.is_empty() {
-            saved.scenario.clone()
-        } else {
-            connection
-                .and_then(|c| c.simulated_scenario.map(|s| s.as_str().to_string()))
-                .unwrap_or_else(|| "healthy".into())
-        },
-    });
-    let verify = match (&verification, view) {
-        (Some(v), "verify") => Some(verify_view(state, draft, v, run.as_ref())),
-        (None, "verify") => Some(verify_view(
-            state,
-            draft,
-            &VerificationState {
-                connection: None,
-                report: None,
-                stale: false,
-            },
-            run.as_ref(),
-        )),
-        _ => None,
-    };
-    let completed = draft.is_completed().then(|| CompletedView {
-        completed_at: draft.completed_at,
-        tenant_href: draft
-            .tenant_external_id
-            .as_ref()
-            .map(|e| format!("/admin/t/{e}")),
-        connection: connection.map(connection_view),
-        run_id: draft.state.0.verification_run_id,
-    });
-    let refresh = view == "verify" && run.as_ref().is_some_and(RunRow::is_active);
-    let t = shell.t;
-    let help = match (&verification, view) {
-        (Some(v), "verify") => {
-            crate::features::help::topic_for_onboarding(v, run.as_ref().and_then(RunRow::outcome))
-                .map(|k| crate::features::help::resolve_key(k, t.0))
-        }
-        _ => None,
-    };
+    let data = service::draft_page_data(state, draft).await?;
     let status = if errors.is_empty() {
         StatusCode::OK
     } else {
         StatusCode::UNPROCESSABLE_ENTITY
     };
-    let mut r = html(&DraftPage {
-        help,
-        draft_id: draft.id,
-        version: draft.version,
-        name: draft.display_name().to_string(),
-        external_id: draft.display_external_id().to_string(),
-        workspace_name: draft.workspace_name.clone(),
-        tenant_href: draft
-            .tenant_external_id
-            .as_ref()
-            .map(|e| format!("/admin/t/{e}")),
-        steps,
-        view,
-        revisiting: draft.state.0.connection.is_some() || connection.is_some(),
-        can_return: !draft.is_completed() && step == Step::Verify,
-        errors,
-        connect,
-        scenarios: crate::features::providers::model::SimulatedScenario::ALL
-            .into_iter()
-            .map(|s| {
-                (
-                    s.as_str(),
-                    t.t(&format!(
-                        "onboarding-scenario-{}",
-                        s.as_str().replace('_', "-")
-                    )),
-                )
-            })
-            .collect(),
-        verify,
-        completed,
-        refresh,
-        shell,
-    });
+    let page = views::draft_page(state, shell, draft, data, requested, errors, typed);
+    let mut r = html(&page);
     if r.status().is_success() {
         *r.status_mut() = status;
     }

@@ -7,7 +7,7 @@
 //! status, one primary next action and one safe next step, in a fixed order of precedence.
 
 use super::model::{Action, Checkpoint, IdentifyInput, NextAction, Started};
-use super::model::{ConnectState, Draft, DraftState, Mode, Step};
+use super::model::{ConnectState, Draft, DraftPageData, DraftState, Mode, Step};
 pub use super::readiness::{assess, report_is_current};
 use super::repo::{self, DraftChange, NewDraft};
 use crate::audit::{self, AuditContext, AuditEntry};
@@ -533,6 +533,24 @@ async fn complete(
     .await?;
     tx.commit().await?;
     Ok(())
+}
+
+/// The draft page's data: the linked tenant's verification state and the last verification run.
+pub async fn draft_page_data(
+    state: &AppState,
+    draft: &Draft,
+) -> Result<DraftPageData, ServiceError> {
+    let verification = match draft.tenant_id {
+        Some(id) => {
+            Some(providers::state_for_tenant(&state.db, &state.config, id, state.now()).await?)
+        }
+        None => None,
+    };
+    let run = match draft.state.0.verification_run_id {
+        Some(id) => operations::service::find(&state.db, id).await?,
+        None => None,
+    };
+    Ok(DraftPageData { verification, run })
 }
 
 /// Reads with no rules of their own, offered to other features and to the web layer as they are

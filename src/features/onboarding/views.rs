@@ -1,6 +1,6 @@
 //! Page views of this feature: askama structs and the mapping from service data to them.
 
-use super::model::{Draft, NextAction, Readiness, Step};
+use super::model::{Draft, DraftPageData, NextAction, Readiness, Step};
 use super::service;
 use crate::i18n::Tr;
 use crate::{
@@ -365,4 +365,136 @@ pub struct IdentifyForm {
     pub(super) external_id: String,
     #[serde(default)]
     pub(super) directory_id: String,
+}
+
+/// The draft page from the draft and what the service read for it: the step indicator, the
+/// connect form's values (what was typed, else what was saved, else the connection's), the
+/// verify step's decision or the completed summary.
+pub(super) fn draft_page(
+    state: &AppState,
+    shell: Shell,
+    draft: &Draft,
+    data: DraftPageData,
+    requested: Option<&str>,
+    errors: Vec<Invalid>,
+    typed: Option<ConnectValues>,
+) -> DraftPage {
+    let step = draft.step();
+    let DraftPageData { verification, run } = data;
+    let connection = verification.as_ref().and_then(|v| v.connection.as_ref());
+    let view: &'static str = if draft.is_completed() {
+        "complete"
+    } else if step == Step::Verify && requested != Some("connect") {
+        "verify"
+    } else {
+        "connect"
+    };
+    let steps = Step::ALL
+        .into_iter()
+        .map(|s| StepItem {
+            label_key: s.label_key(),
+            state: if draft.is_completed() || s < step {
+                "done"
+            } else if s == step {
+                "current"
+            } else {
+                "todo"
+            },
+        })
+        .collect();
+    let saved = draft.state.0.connection.clone().unwrap_or_default();
+    let connect = typed.unwrap_or_else(|| ConnectValues {
+        kind: if !saved.kind.is_empty() {
+            saved.kind.clone()
+        } else {
+            connection
+                .map(|c| c.kind.as_str().to_string())
+                .unwrap_or_else(|| "simulated".into())
+        },
+        directory_id: if !saved.directory_id.is_empty() {
+            saved.directory_id.clone()
+        } else {
+            draft.state.0.directory_id.clone()
+        },
+        display_name: if !saved.display_name.is_empty() {
+            saved.display_name.clone()
+        } else {
+            connection
+                .map(|c| c.display_name.clone())
+                .unwrap_or_default()
+        },
+        scenario: if !saved.scenario.is_empty() {
+            saved.scenario.clone()
+        } else {
+            connection
+                .and_then(|c| c.simulated_scenario.map(|s| s.as_str().to_string()))
+                .unwrap_or_else(|| "healthy".into())
+        },
+    });
+    let verify = match (&verification, view) {
+        (Some(v), "verify") => Some(verify_view(state, draft, v, run.as_ref())),
+        (None, "verify") => Some(verify_view(
+            state,
+            draft,
+            &VerificationState {
+                connection: None,
+                report: None,
+                stale: false,
+            },
+            run.as_ref(),
+        )),
+        _ => None,
+    };
+    let completed = draft.is_completed().then(|| CompletedView {
+        completed_at: draft.completed_at,
+        tenant_href: draft
+            .tenant_external_id
+            .as_ref()
+            .map(|e| format!("/admin/t/{e}")),
+        connection: connection.map(connection_view),
+        run_id: draft.state.0.verification_run_id,
+    });
+    let refresh = view == "verify" && run.as_ref().is_some_and(RunRow::is_active);
+    let t = shell.t;
+    let help = match (&verification, view) {
+        (Some(v), "verify") => {
+            crate::features::help::topic_for_onboarding(v, run.as_ref().and_then(RunRow::outcome))
+                .map(|k| crate::features::help::resolve_key(k, t.0))
+        }
+        _ => None,
+    };
+    DraftPage {
+        help,
+        draft_id: draft.id,
+        version: draft.version,
+        name: draft.display_name().to_string(),
+        external_id: draft.display_external_id().to_string(),
+        workspace_name: draft.workspace_name.clone(),
+        tenant_href: draft
+            .tenant_external_id
+            .as_ref()
+            .map(|e| format!("/admin/t/{e}")),
+        steps,
+        view,
+        revisiting: draft.state.0.connection.is_some() || connection.is_some(),
+        can_return: !draft.is_completed() && step == Step::Verify,
+        errors,
+        connect,
+        scenarios: crate::features::providers::model::SimulatedScenario::ALL
+            .into_iter()
+            .map(|s| {
+                (
+                    s.as_str(),
+                    t.t(&format!(
+                        "onboarding-scenario-{}",
+                        s.as_str().replace('_', "-")
+                    )),
+                )
+            })
+            .collect(),
+        verify,
+        completed,
+        refresh,
+        shell,
+    }
 }
