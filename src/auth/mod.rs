@@ -4,6 +4,7 @@
 pub mod passwords;
 pub mod routes;
 pub mod sessions;
+pub mod sign_in;
 pub mod throttle;
 pub mod tokens;
 pub mod tokens_repo;

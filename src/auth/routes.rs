@@ -1,14 +1,14 @@
 //! Sign-in and sign-out pages.
 
+use super::sign_in::{self, Refusal};
 use super::views::LoginPage;
-use super::{passwords, sessions, throttle, users::User};
+use super::{sessions, users::User};
 use crate::i18n::Tr;
 use crate::web::routing::Routes;
 use crate::{
     audit::{self, AuditEntry},
     error::AppResult,
     state::AppState,
-    validate,
     web::{
         CsrfForm, Q, context::RequestContext, csrf, flash, found, html, safe_next, see_other,
         shell::Shell,
@@ -100,86 +100,50 @@ pub async fn login(
     CsrfForm(form): CsrfForm<LoginForm>,
 ) -> AppResult<Response> {
     let t = Tr(ctx.locale);
-    let now = state.now();
-    let email = validate::normalize_email(&form.email);
     let next = safe_next(Some(&form.next), &state.config.public_url).unwrap_or_default();
     let typed_email = form.email.trim().chars().take(254).collect::<String>();
-    if email.is_empty() || form.password.is_empty() {
-        let msg = t.t("login-missing-fields");
-        return Ok(page(
-            &state,
-            &ctx,
-            jar,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            typed_email,
-            next,
-            Some(msg),
-        ));
-    }
-    let cfg = &state.config.login_throttle;
-    if let Some(wait) = throttle::check(&state.db, &email, &ctx.client_ip, now, cfg).await? {
-        let msg = t.t1("login-throttled", "minutes", wait.div_ceil(60).max(1));
-        let mut r = page(
-            &state,
-            &ctx,
-            jar,
-            StatusCode::TOO_MANY_REQUESTS,
-            typed_email,
-            next,
-            Some(msg),
-        );
-        if let Ok(v) = wait.to_string().parse() {
-            r.headers_mut().insert(axum::http::header::RETRY_AFTER, v);
-        }
-        return Ok(r);
-    }
-    let credentials = super::users::find_credentials(&state.db, &email).await?;
-    let user_id = credentials.as_ref().map(|(id, _)| *id);
-    let verified = passwords::verify(form.password, credentials.map(|(_, hash)| hash)).await;
-    let user = match (verified, user_id) {
-        (true, Some(id)) => super::users::find_by_id(&state.db, id).await?,
-        _ => None,
-    };
-    let Some(user) = user else {
-        throttle::record_failure(&state.db, &email, &ctx.client_ip, now, cfg).await?;
-        let msg = t.t("login-invalid");
-        return Ok(page(
-            &state,
-            &ctx,
-            jar,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            typed_email,
-            next,
-            Some(msg),
-        ));
-    };
-    throttle::clear_account(&state.db, &email).await?;
-    if let Some(old) = jar.get(sessions::COOKIE) {
-        sessions::delete(&state.db, &super::token_hash(old.value())).await?;
-    }
-    let mut tx = state.db.begin().await?;
-    let session = sessions::create(&mut tx, user.id, now, &state.config.session).await?;
-    let mut actx = ctx.audit();
-    actx.actor = audit::Actor::User {
-        id: user.id,
-        label: user.email.clone(),
-    };
-    audit::record(
-        &mut tx,
-        &actx,
-        now,
-        AuditEntry {
-            action: "auth.login",
-            workspace_id: None,
-            tenant_id: None,
-            target_type: "user",
-            target_id: user.id.to_string(),
-            metadata: json!({}),
-        },
+    let previous = jar.get(sessions::COOKIE).map(|c| c.value().to_owned());
+    let outcome = sign_in::sign_in(
+        &state,
+        ctx.audit(),
+        &form.email,
+        form.password,
+        &ctx.client_ip,
+        previous.as_deref(),
     )
     .await?;
-    tx.commit().await?;
-    let cookie = Cookie::build((sessions::COOKIE, session.token))
+    let signed_in = match outcome {
+        Ok(signed_in) => signed_in,
+        Err(refusal) => {
+            let (status, msg) = match refusal {
+                Refusal::MissingFields => (
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    t.t("login-missing-fields"),
+                ),
+                Refusal::Invalid => (StatusCode::UNPROCESSABLE_ENTITY, t.t("login-invalid")),
+                Refusal::Throttled {
+                    retry_after_seconds,
+                } => (
+                    StatusCode::TOO_MANY_REQUESTS,
+                    t.t1(
+                        "login-throttled",
+                        "minutes",
+                        retry_after_seconds.div_ceil(60).max(1),
+                    ),
+                ),
+            };
+            let mut r = page(&state, &ctx, jar, status, typed_email, next, Some(msg));
+            if let Refusal::Throttled {
+                retry_after_seconds,
+            } = refusal
+                && let Ok(v) = retry_after_seconds.to_string().parse()
+            {
+                r.headers_mut().insert(axum::http::header::RETRY_AFTER, v);
+            }
+            return Ok(r);
+        }
+    };
+    let cookie = Cookie::build((sessions::COOKIE, signed_in.session_token))
         .path("/")
         .http_only(true)
         .secure(state.config.secure_cookies())
@@ -189,7 +153,7 @@ pub async fn login(
         .add(cookie)
         .remove(Cookie::build(csrf::PRE_SESSION_COOKIE).path("/"));
     let target = if next.is_empty() {
-        home_for(&user).to_string()
+        home_for(&signed_in.user).to_string()
     } else {
         next
     };
