@@ -2,15 +2,15 @@
 //! from a tenant's dashboard.
 
 use super::api::{PAGE_SIZE, check_filters};
-use super::model::{RunOutcome, RunType};
+use super::model::RunType;
 use super::service;
-use super::views::{ListPage, RunPage};
+use super::views::{self, RunPage};
 use crate::outbound::urlencode;
 use crate::web::routing::Routes;
 use crate::{
     access::{Capability, RunScope, TenantScope},
     error::{AppError, AppResult},
-    features::{providers, reports, tenants, workspaces},
+    features::{providers, reports, workspaces},
     state::AppState,
     web::{
         CsrfForm, Q, context::CurrentUser, context::RequestContext, html, see_other, shell::Shell,
@@ -45,40 +45,26 @@ pub async fn list(
     }
     check_filters(q.run_type.as_deref(), q.outcome.as_deref())?;
     let page = i64::from(q.page.unwrap_or(1).clamp(1, 100_000));
-    let visible = tenants::service::list_all_visible(&state.db, identity.user.id).await?;
     let tenant = q.tenant.clone().unwrap_or_default();
-    let tenant_id = match tenant.as_str() {
-        "" => None,
-        ext => match visible.iter().find(|t| t.external_id == ext) {
-            Some(t) => Some(t.id),
-            // A tenant the caller cannot see filters to nothing, saying nothing about it.
-            None => Some(-1),
-        },
-    };
     let run_type = q.run_type.clone().unwrap_or_default();
     let outcome = q.outcome.clone().unwrap_or_default();
-    let mut rows = service::list_visible(
+    let data = service::list_page(
         &state.db,
         identity.user.id,
-        &service::RunFilter {
-            tenant_id,
-            run_type: (!run_type.is_empty()).then(|| run_type.clone()),
-            outcome: (!outcome.is_empty()).then(|| outcome.clone()),
-            offset: (page - 1) * PAGE_SIZE,
-            limit: PAGE_SIZE,
-        },
+        &tenant,
+        &run_type,
+        &outcome,
+        page,
+        PAGE_SIZE,
     )
     .await?;
-    let has_next = rows.len() as i64 > PAGE_SIZE;
-    rows.truncate(PAGE_SIZE as usize);
-    let href = |p: i64| {
-        format!(
-            "/admin/operations?tenant={}&type={}&outcome={}&page={p}",
-            urlencode(&tenant),
-            urlencode(&run_type),
-            urlencode(&outcome)
-        )
-    };
+    let filters = format!(
+        "tenant={}&type={}&outcome={}",
+        urlencode(&tenant),
+        urlencode(&run_type),
+        urlencode(&outcome)
+    );
+    let href = move |p: i64| format!("/admin/operations?{filters}&page={p}");
     let workspace = workspaces::service::list_for_user(&state.db, identity.user.id).await?;
     let ws = workspace.first().map(|w| (w.slug.clone(), w.role));
     let shell = Shell::admin(
@@ -89,28 +75,9 @@ pub async fn list(
         "operations",
     )
     .await?;
-    Ok(html(&ListPage {
-        shell,
-        tenants: visible
-            .iter()
-            .map(|t| (t.external_id.clone(), t.name.clone()))
-            .collect(),
-        types: RunType::ALL
-            .iter()
-            .map(|t| (t.as_str(), t.label_key()))
-            .collect(),
-        outcomes: RunOutcome::ALL
-            .iter()
-            .map(|o| (o.as_str(), o.label_key()))
-            .collect(),
-        prev_href: (page > 1).then(|| href(page - 1)),
-        next_href: has_next.then(|| href(page + 1)),
-        rows,
-        tenant,
-        run_type,
-        outcome,
-        page,
-    }))
+    Ok(html(&views::list_page(
+        shell, data, tenant, run_type, outcome, page, href,
+    )))
 }
 
 /// `GET /admin/operations/{run}`: one run; refreshes itself while the run is active.

@@ -235,6 +235,57 @@ pub async fn start_in_scope(
     .await?)
 }
 
+/// One page of the run list: the tenants the user may filter by, the page's runs, and whether
+/// another page follows.
+pub struct RunListPage {
+    pub visible_tenants: Vec<crate::features::tenants::model::ScopedTenant>,
+    pub rows: Vec<super::model::RunWithTenant>,
+    pub has_next: bool,
+}
+
+/// Runs the user may see, filtered by tenant external id, run type and outcome (empty: any),
+/// `page_size` per 1-based `page`. A tenant the user cannot see filters to nothing, saying
+/// nothing about whether it exists.
+pub async fn list_page(
+    db: &crate::db::Db,
+    user_id: i64,
+    tenant: &str,
+    run_type: &str,
+    outcome: &str,
+    page: i64,
+    page_size: i64,
+) -> Result<RunListPage, sqlx::Error> {
+    let visible_tenants = crate::features::tenants::service::list_all_visible(db, user_id).await?;
+    let tenant_id = match tenant {
+        "" => None,
+        ext => Some(
+            visible_tenants
+                .iter()
+                .find(|t| t.external_id == ext)
+                .map_or(-1, |t| t.id),
+        ),
+    };
+    let mut rows = repo::list_visible(
+        db,
+        user_id,
+        &repo::RunFilter {
+            tenant_id,
+            run_type: (!run_type.is_empty()).then(|| run_type.to_owned()),
+            outcome: (!outcome.is_empty()).then(|| outcome.to_owned()),
+            offset: (page - 1) * page_size,
+            limit: page_size,
+        },
+    )
+    .await?;
+    let has_next = rows.len() as i64 > page_size;
+    rows.truncate(usize::try_from(page_size).unwrap_or(0));
+    Ok(RunListPage {
+        visible_tenants,
+        rows,
+        has_next,
+    })
+}
+
 /// Reads with no rules of their own, offered to other features and to the web layer as they are
 /// (only a feature's own service touches its repo).
 pub use super::repo::{

@@ -1,6 +1,7 @@
 //! Page views of this feature: askama structs and the mapping from service data to them.
 
-use super::model::RunWithTenant;
+use super::model::{RunOutcome, RunType, RunWithTenant};
+use super::service::RunListPage;
 use crate::{
     features::{providers, reports},
     web::shell::Shell,
@@ -34,4 +35,40 @@ pub(super) struct RunPage {
     pub(super) progress_percent: i64,
     pub(super) diagnostics_denied: Option<String>,
     pub(super) support_denied: Option<String>,
+}
+
+/// The run list page from one page of runs; `href` builds the link to another page with the
+/// same filters.
+pub(super) fn list_page(
+    shell: Shell,
+    data: RunListPage,
+    tenant: String,
+    run_type: String,
+    outcome: String,
+    page: i64,
+    href: impl Fn(i64) -> String,
+) -> ListPage {
+    ListPage {
+        shell,
+        tenants: data
+            .visible_tenants
+            .iter()
+            .map(|t| (t.external_id.clone(), t.name.clone()))
+            .collect(),
+        types: RunType::ALL
+            .iter()
+            .map(|t| (t.as_str(), t.label_key()))
+            .collect(),
+        outcomes: RunOutcome::ALL
+            .iter()
+            .map(|o| (o.as_str(), o.label_key()))
+            .collect(),
+        prev_href: (page > 1).then(|| href(page - 1)),
+        next_href: data.has_next.then(|| href(page + 1)),
+        rows: data.rows,
+        tenant,
+        run_type,
+        outcome,
+        page,
+    }
 }
