@@ -1,9 +1,16 @@
 //! TenantPilot: a multi-tenant operations console for MSPs. [`app`] builds the whole HTTP
-//! surface from one route list: each feature registers its browser routes in its `routes()`
-//! ([`web::routing::Routes`]) and its API routes in its `api()` (a `utoipa_axum`
+//! surface from one route list: each feature registers its browser routes in
+//! `routes::router()` ([`web::routing::Routes`]) and its API routes in `api::router()` (a `utoipa_axum`
 //! [`OpenApiRouter`], whose `routes!` registers the handler and its OpenAPI operation together).
 //! The served OpenAPI document (`/api/v1/openapi.json`) and [`route_table`] (which the
 //! access-matrix test reads) are both derived from those same registrations.
+//!
+//! Where things live, by layer (imports point down only; `tests/it/layering.rs` checks it):
+//! core (`config`, `db`, `error`, `clock`, `secret`, `redact`, `outbound`, `i18n`,
+//! `text_enum`, `console_window`, `validate`, `shutdown`) → domain (`auth`, `access`, `audit`,
+//! `state`, `support_desk`, each feature's `model`/`repo`/`service`) → web (`web`, `api`, each
+//! feature's `routes`/`api`/`views`) → app (this file, the CLI in the binary's `cli/`, `jobs`,
+//! `demo`, the run executor). Benchmarks are not here: they are `tools/bench`.
 
 pub mod access;
 pub mod api;
