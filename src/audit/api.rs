@@ -72,6 +72,36 @@ pub struct AuditPageView {
     pub next_page: Option<i64>,
 }
 
+/// The caller's workspace when `?workspace=` is left out: their only one; `404` with none, and
+/// a clear `400` with several.
+async fn only_workspace(state: &AppState, user_id: i64) -> AppResult<String> {
+    let mine = workspaces::service::list_for_user(&state.db, user_id).await?;
+    match mine.as_slice() {
+        [only] => Ok(only.slug.clone()),
+        [] => Err(AppError::NotFound),
+        _ => Err(AppError::bad_request(
+            "workspace-required",
+            "You belong to several workspaces: add ?workspace=<slug>.",
+        )),
+    }
+}
+
+impl From<service::AuditRow> for AuditEventView {
+    fn from(r: service::AuditRow) -> Self {
+        AuditEventView {
+            id: r.id,
+            occurred_at: r.occurred_at,
+            actor: r.actor_label,
+            action: r.action,
+            tenant: r.tenant,
+            target_type: r.target_type,
+            target_id: r.target_id,
+            metadata: r.metadata.0,
+            request_id: r.request_id,
+        }
+    }
+}
+
 /// A workspace's audit log, newest first; requires `audit.view`.
 #[utoipa::path(get, path = "/api/v1/audit", operation_id = "list_audit_events", tag = "audit", params(AuditApiQuery),
     responses((status = 200, description = "A page of events", body = AuditPageView), problem::Common, problem::InScope,
@@ -84,19 +114,7 @@ pub async fn list(
 ) -> AppResult<Json<AuditPageView>> {
     let slug = match q.workspace.clone() {
         Some(s) => s,
-        None => {
-            let mine = workspaces::service::list_for_user(&state.db, identity.user.id).await?;
-            match mine.as_slice() {
-                [only] => only.slug.clone(),
-                [] => return Err(AppError::NotFound),
-                _ => {
-                    return Err(AppError::bad_request(
-                        "workspace-required",
-                        "You belong to several workspaces: add ?workspace=<slug>.",
-                    ));
-                }
-            }
-        }
+        None => only_workspace(&state, identity.user.id).await?,
     };
     let workspace = workspaces::service::find_for_user(&state.db, identity.user.id, &slug)
         .await?
@@ -136,20 +154,7 @@ pub async fn list(
     let has_next = rows.len() as i64 > per_page;
     rows.truncate(per_page as usize);
     Ok(Json(AuditPageView {
-        items: rows
-            .into_iter()
-            .map(|r| AuditEventView {
-                id: r.id,
-                occurred_at: r.occurred_at,
-                actor: r.actor_label,
-                action: r.action,
-                tenant: r.tenant,
-                target_type: r.target_type,
-                target_id: r.target_id,
-                metadata: r.metadata.0,
-                request_id: r.request_id,
-            })
-            .collect(),
+        items: rows.into_iter().map(AuditEventView::from).collect(),
         page,
         next_page: has_next.then_some(page + 1),
     }))
