@@ -2,20 +2,15 @@
 //! `POST /system/controls/{control}`. Every handler takes [`PlatformUser`] first, so anyone but
 //! a platform user gets `404` before anything else is looked at.
 
-use super::chart::{self};
 use super::controls::{self, ActivePause, Applied, ControlForm, ControlKey, PauseDuration};
 use super::service;
 use super::tower::{self};
-use super::views::{
-    ControlView, ControlsPage, DashboardPage, DurationChoice, FamilyView, WindowLink, change_view,
-    failure_view, offender_view, pause_view, telemetry_note, tn, tower_kpis, when,
-};
+use super::views::{self, ControlView, ControlsPage, DurationChoice, change_view, pause_view, tn};
 use crate::console_window::ConsoleWindow;
 use crate::web::routing::Routes;
 use crate::{
     access::PlatformUser,
     error::{AppError, AppResult, Invalid, ServiceError},
-    features::telemetry::service::catalog,
     features::telemetry::service::summary::{self},
     state::AppState,
     web::{CsrfForm, Q, context::RequestContext, flash, html, see_other, shell::Shell},
@@ -51,12 +46,10 @@ pub async fn overview(
     let window = ConsoleWindow::from_query(q.window.as_deref());
     let now = state.now();
     let mut shell = Shell::system(&ctx, "overview");
-    let t = shell.t;
     // The side navigation's link to this page keeps the chosen window.
     for item in shell.nav.iter_mut().filter(|n| n.href == "/system") {
         item.href = format!("/system?window={}", window.as_str());
     }
-    let window_label = t.t(window.label_key());
     let tower = tower::load(
         &state.db,
         window,
@@ -66,56 +59,9 @@ pub async fn overview(
     .await?;
     let telemetry = summary::summarize(&state.db, window, now).await?;
     let totals = service::totals(&state.db).await?;
-    Ok(html(&DashboardPage {
-        window: window.as_str(),
-        range: tn(
-            t,
-            "system-window-range",
-            &[
-                ("from", when(window.start(now)).into()),
-                ("to", when(now).into()),
-            ],
-        ),
-        windows: ConsoleWindow::ALL
-            .into_iter()
-            .map(|w| WindowLink {
-                value: w.as_str(),
-                label: t.t(w.label_key()),
-                current: w == window,
-            })
-            .collect(),
-        health_id: tower.health.as_str(),
-        health_class: tower.health.pill_class(),
-        health_label: t.t(tower.health.label_key()),
-        tower_kpis: tower_kpis(t, &tower, &window_label),
-        failures: tower
-            .recent_failures
-            .into_iter()
-            .map(|r| failure_view(t, r))
-            .collect(),
-        offenders: tower
-            .top_offenders
-            .into_iter()
-            .map(|o| offender_view(t, o))
-            .collect(),
-        telemetry_empty: telemetry.is_empty(),
-        telemetry_note: telemetry_note(t, &telemetry, &window_label),
-        active_workspaces: telemetry.active_workspaces,
-        families: telemetry
-            .families
-            .iter()
-            .map(|f| FamilyView {
-                event: f.event.clone(),
-                label: t.t(&f.label_key),
-                count: f.count,
-            })
-            .collect(),
-        chart: chart::build(&telemetry, t),
-        active_workspaces_label: t.t(catalog::ACTIVE_WORKSPACES_LABEL_KEY),
-        window_label,
-        totals,
-        shell,
-    }))
+    Ok(html(&views::dashboard_page(
+        shell, window, now, tower, telemetry, totals,
+    )))
 }
 
 /// Builds the controls page; `failed` carries the control whose form failed, its typed

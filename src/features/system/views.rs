@@ -1,9 +1,10 @@
 //! Page views of this feature: askama structs and the mapping from service data to them.
 
-use super::chart::Chart;
+use super::chart::{self, Chart};
 use super::controls::{ActivePause, ControlForm, ControlKey};
 use super::service::{self, ControlChange, FailedRun, Offender, WorkspaceChoice};
 use super::tower::ControlTower;
+use crate::console_window::ConsoleWindow;
 use crate::i18n::{CATALOG, Tr};
 use crate::{
     features::operations::model::{ReasonCode, RunType},
@@ -337,5 +338,69 @@ pub(super) fn change_view(t: Tr, c: ControlChange) -> ChangeView {
             .unwrap_or(c.target_id),
         scope_label: scope_label(t, text("scope")),
         reason: text("reason").to_string(),
+    }
+}
+
+/// The system console's overview for one window, from the control tower, the telemetry
+/// summary and the platform totals.
+pub(super) fn dashboard_page(
+    shell: Shell,
+    window: ConsoleWindow,
+    now: DateTime<Utc>,
+    tower: ControlTower,
+    telemetry: TelemetrySummary,
+    totals: service::Totals,
+) -> DashboardPage {
+    let t = shell.t;
+    let window_label = t.t(window.label_key());
+    DashboardPage {
+        window: window.as_str(),
+        range: tn(
+            t,
+            "system-window-range",
+            &[
+                ("from", when(window.start(now)).into()),
+                ("to", when(now).into()),
+            ],
+        ),
+        windows: ConsoleWindow::ALL
+            .into_iter()
+            .map(|w| WindowLink {
+                value: w.as_str(),
+                label: t.t(w.label_key()),
+                current: w == window,
+            })
+            .collect(),
+        health_id: tower.health.as_str(),
+        health_class: tower.health.pill_class(),
+        health_label: t.t(tower.health.label_key()),
+        tower_kpis: tower_kpis(t, &tower, &window_label),
+        failures: tower
+            .recent_failures
+            .into_iter()
+            .map(|r| failure_view(t, r))
+            .collect(),
+        offenders: tower
+            .top_offenders
+            .into_iter()
+            .map(|o| offender_view(t, o))
+            .collect(),
+        telemetry_empty: telemetry.is_empty(),
+        telemetry_note: telemetry_note(t, &telemetry, &window_label),
+        active_workspaces: telemetry.active_workspaces,
+        families: telemetry
+            .families
+            .iter()
+            .map(|f| FamilyView {
+                event: f.event.clone(),
+                label: t.t(&f.label_key),
+                count: f.count,
+            })
+            .collect(),
+        chart: chart::build(&telemetry, t),
+        active_workspaces_label: t.t(catalog::ACTIVE_WORKSPACES_LABEL_KEY),
+        window_label,
+        totals,
+        shell,
     }
 }
