@@ -2,10 +2,10 @@
 //! `POST /system/controls/{control}`. Every handler takes [`PlatformUser`] first, so anyone but
 //! a platform user gets `404` before anything else is looked at.
 
-use super::controls::{self, ActivePause, Applied, ControlForm, ControlKey, PauseDuration};
+use super::controls::{self, Applied, ControlForm, ControlKey, PauseDuration};
 use super::service;
 use super::tower::{self};
-use super::views::{self, ControlView, ControlsPage, DurationChoice, change_view, pause_view, tn};
+use super::views::{self, ControlsPage, DurationChoice, change_view};
 use crate::console_window::ConsoleWindow;
 use crate::web::routing::Routes;
 use crate::{
@@ -75,52 +75,7 @@ async fn controls_page(
     let t = shell.t;
     let now = state.now();
     let pauses = controls::active(&state.db, now).await?;
-    let controls = controls::CATALOG
-        .iter()
-        .map(|d| {
-            let mine: Vec<&ActivePause> = pauses
-                .iter()
-                .filter(|p| p.control_key == d.key.as_str())
-                .collect();
-            let global = mine.iter().any(|p| p.workspace_id.is_none());
-            let (state_id, class, label) = if global {
-                ("paused", "bad", t.t("system-controls-state-paused-global"))
-            } else if !mine.is_empty() {
-                (
-                    "partially-paused",
-                    "warn",
-                    tn(
-                        t,
-                        "system-controls-state-paused-workspaces",
-                        &[("count", (mine.len() as i64).into())],
-                    ),
-                )
-            } else {
-                ("running", "ok", t.t("system-controls-state-running"))
-            };
-            let (form, errors) = match &failed {
-                Some((key, form, errors)) if *key == d.key => (
-                    form.clone(),
-                    errors.iter().map(|e| (e.field, t.t(e.key))).collect(),
-                ),
-                _ => (ControlForm::default(), Vec::new()),
-            };
-            ControlView {
-                key: d.key.as_str(),
-                label: t.t(d.key.label_key()),
-                description: t.t(d.key.description_key()),
-                effect: t.t(d.key.effect_key()),
-                enforced_at: d.enforced_at,
-                workspace_scope: d.scopes == controls::ScopeSupport::GlobalOrWorkspace,
-                state: state_id,
-                state_class: class,
-                state_label: label,
-                pauses: mine.iter().map(|p| pause_view(t, p)).collect(),
-                form,
-                errors,
-            }
-        })
-        .collect();
+    let controls = views::control_views(t, &pauses, failed.as_ref());
     let workspaces = service::workspace_choices(&state.db, WORKSPACE_CHOICES).await?;
     let history = service::control_changes(&state.db, HISTORY_ROWS)
         .await?

@@ -1,10 +1,11 @@
 //! Page views of this feature: askama structs and the mapping from service data to them.
 
 use super::chart::{self, Chart};
-use super::controls::{ActivePause, ControlForm, ControlKey};
+use super::controls::{self, ActivePause, ControlForm, ControlKey};
 use super::service::{self, ControlChange, FailedRun, Offender, WorkspaceChoice};
 use super::tower::ControlTower;
 use crate::console_window::ConsoleWindow;
+use crate::error::Invalid;
 use crate::i18n::{CATALOG, Tr};
 use crate::{
     features::operations::model::{ReasonCode, RunType},
@@ -403,4 +404,59 @@ pub(super) fn dashboard_page(
         totals,
         shell,
     }
+}
+
+/// One view per catalog control: its state from the active pauses (paused everywhere, in some
+/// workspaces, or running), and the form that failed, if it is this control's, with its errors.
+pub(super) fn control_views(
+    t: Tr,
+    pauses: &[ActivePause],
+    failed: Option<&(ControlKey, ControlForm, Vec<Invalid>)>,
+) -> Vec<ControlView> {
+    controls::CATALOG
+        .iter()
+        .map(|d| {
+            let mine: Vec<&ActivePause> = pauses
+                .iter()
+                .filter(|p| p.control_key == d.key.as_str())
+                .collect();
+            let global = mine.iter().any(|p| p.workspace_id.is_none());
+            let (state_id, class, label) = if global {
+                ("paused", "bad", t.t("system-controls-state-paused-global"))
+            } else if !mine.is_empty() {
+                (
+                    "partially-paused",
+                    "warn",
+                    tn(
+                        t,
+                        "system-controls-state-paused-workspaces",
+                        &[("count", (mine.len() as i64).into())],
+                    ),
+                )
+            } else {
+                ("running", "ok", t.t("system-controls-state-running"))
+            };
+            let (form, errors) = match failed {
+                Some((key, form, errors)) if *key == d.key => (
+                    form.clone(),
+                    errors.iter().map(|e| (e.field, t.t(e.key))).collect(),
+                ),
+                _ => (ControlForm::default(), Vec::new()),
+            };
+            ControlView {
+                key: d.key.as_str(),
+                label: t.t(d.key.label_key()),
+                description: t.t(d.key.description_key()),
+                effect: t.t(d.key.effect_key()),
+                enforced_at: d.enforced_at,
+                workspace_scope: d.scopes == controls::ScopeSupport::GlobalOrWorkspace,
+                state: state_id,
+                state_class: class,
+                state_label: label,
+                pauses: mine.iter().map(|p| pause_view(t, p)).collect(),
+                form,
+                errors,
+            }
+        })
+        .collect()
 }
