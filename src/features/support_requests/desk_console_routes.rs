@@ -3,20 +3,17 @@
 //! outcome is audited (`support_desk.test_ticket`), and the page shows the last one, so the
 //! result survives the redirect without echoing anything from the URL.
 
+use super::service;
 use crate::{
     access::PlatformUser,
-    audit::{self, AuditEntry, service::AuditRow},
+    audit::{self, service::AuditRow},
     error::AppResult,
     state::AppState,
-    support_desk::{DeskKind, TicketDraft},
+    support_desk::DeskKind,
     web::{context::RequestContext, html, see_other, shell::Shell},
 };
 use askama::Template;
 use axum::{extract::State, response::Response};
-use serde_json::json;
-
-/// Audit action of a test ticket attempt.
-pub const TEST_ACTION: &str = "support_desk.test_ticket";
 
 #[derive(Template)]
 #[template(path = "system_support_desk.html")]
@@ -67,7 +64,7 @@ pub async fn page(
     _platform: PlatformUser,
 ) -> AppResult<Response> {
     let cfg = &state.config.support_desk;
-    let last = audit::service::latest_global(&state.db, TEST_ACTION).await?;
+    let last = audit::service::latest_global(&state.db, service::TEST_ACTION).await?;
     Ok(html(&DeskPage {
         shell: Shell::system(&ctx, "support-desk"),
         kind: cfg.kind,
@@ -86,65 +83,7 @@ pub async fn send_test_ticket(
     _platform: PlatformUser,
     _csrf: crate::web::CsrfForm,
 ) -> AppResult<Response> {
-    let reference = format!("SR-TEST-{}", ulid::Ulid::generate());
-    let (kind, result) = match state.support_desk() {
-        Some(desk) => {
-            let draft = TicketDraft {
-                internal_reference: reference.clone(),
-                severity: "low".into(),
-                summary: "TenantPilot test ticket (safe to close)".into(),
-                reproduction_notes: Some(
-                    "Sent by a platform operator from the TenantPilot system console to verify the support desk configuration.".into(),
-                ),
-                contact_name: None,
-                contact_email: None,
-                primary_context_type: "tenant".into(),
-                tenant: "tenantpilot-test".into(),
-                tenant_name: "TenantPilot configuration test".into(),
-                workspace: "system".into(),
-                operation_run_id: None,
-                context_url: format!(
-                    "{}/system/support-desk",
-                    state.config.public_url.trim_end_matches('/')
-                ),
-                context: json!({"kind": "configuration_test"}),
-            };
-            (desk.kind(), desk.create_ticket(&draft).await)
-        }
-        None => (
-            DeskKind::None,
-            Err(crate::support_desk::DeskError::NotConfigured),
-        ),
-    };
-    let metadata = match &result {
-        Ok(ticket) => json!({
-            "desk": kind.as_str(),
-            "test_reference": reference,
-            "external_ticket_reference": ticket.reference(),
-        }),
-        Err(e) => json!({
-            "desk": kind.as_str(),
-            "test_reference": reference,
-            "failure_code": e.code(),
-            "failure_summary": e.summary(),
-        }),
-    };
-    let mut tx = state.db.begin().await?;
-    audit::record(
-        &mut tx,
-        &ctx.audit(),
-        state.now(),
-        AuditEntry {
-            action: TEST_ACTION,
-            workspace_id: None,
-            tenant_id: None,
-            target_type: "support_desk",
-            target_id: kind.as_str().to_string(),
-            metadata,
-        },
-    )
-    .await?;
-    tx.commit().await?;
+    service::send_test_ticket(&state, &ctx.audit()).await?;
     Ok(see_other("/system/support-desk"))
 }
 

@@ -16,6 +16,7 @@ use crate::auth::users::User;
 use crate::error::ServiceError;
 use crate::features::diagnostics::service as diagnostics;
 use crate::state::AppState;
+use crate::support_desk::{DeskKind, TicketDraft};
 use serde_json::{Value, json};
 
 /// Version of the stored context layout.
@@ -237,4 +238,73 @@ pub async fn submitted_by(
             && r.primary_context_type == target.context_type()
             && r.operation_run_id == target.run_id()
     }))
+}
+
+/// Audit action of a test ticket attempt.
+pub const TEST_ACTION: &str = "support_desk.test_ticket";
+
+/// Sends a harmless test ticket to the configured desk (a platform operator checking the
+/// configuration) and audits the attempt with its outcome: the desk's reference, or the
+/// failure code and the desk's redacted summary. A desk failure is an outcome, not an error.
+pub async fn send_test_ticket(state: &AppState, actx: &AuditContext) -> Result<(), ServiceError> {
+    let reference = format!("SR-TEST-{}", ulid::Ulid::generate());
+    let (kind, result) = match state.support_desk() {
+        Some(desk) => {
+            let draft = TicketDraft {
+                internal_reference: reference.clone(),
+                severity: "low".into(),
+                summary: "TenantPilot test ticket (safe to close)".into(),
+                reproduction_notes: Some(
+                    "Sent by a platform operator from the TenantPilot system console to verify the support desk configuration.".into(),
+                ),
+                contact_name: None,
+                contact_email: None,
+                primary_context_type: "tenant".into(),
+                tenant: "tenantpilot-test".into(),
+                tenant_name: "TenantPilot configuration test".into(),
+                workspace: "system".into(),
+                operation_run_id: None,
+                context_url: format!(
+                    "{}/system/support-desk",
+                    state.config.public_url.trim_end_matches('/')
+                ),
+                context: json!({"kind": "configuration_test"}),
+            };
+            (desk.kind(), desk.create_ticket(&draft).await)
+        }
+        None => (
+            DeskKind::None,
+            Err(crate::support_desk::DeskError::NotConfigured),
+        ),
+    };
+    let metadata = match &result {
+        Ok(ticket) => json!({
+            "desk": kind.as_str(),
+            "test_reference": reference,
+            "external_ticket_reference": ticket.reference(),
+        }),
+        Err(e) => json!({
+            "desk": kind.as_str(),
+            "test_reference": reference,
+            "failure_code": e.code(),
+            "failure_summary": e.summary(),
+        }),
+    };
+    let mut tx = state.db.begin().await?;
+    audit::record(
+        &mut tx,
+        actx,
+        state.now(),
+        AuditEntry {
+            action: TEST_ACTION,
+            workspace_id: None,
+            tenant_id: None,
+            target_type: "support_desk",
+            target_id: kind.as_str().to_string(),
+            metadata,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
 }
