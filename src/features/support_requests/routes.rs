@@ -3,9 +3,9 @@
 //! back to the form with `?submitted=<id>`, which shows the outcome banner (only to the creator,
 //! only in the same context) and the context's latest handoff summary.
 
-use super::model::{HandoffMode, Severity, Submission, Target};
+use super::model::{Submission, Target};
 use super::service;
-use super::views::FormPage;
+use super::views;
 use super::views::RequestForm;
 use crate::web::routing::Routes;
 use crate::{
@@ -35,22 +35,6 @@ async fn render(
     form: RequestForm,
     errors: Vec<Invalid>,
 ) -> AppResult<Response> {
-    let t = shell.t;
-    let (heading, context_line) = match &target {
-        Target::Tenant(tenant) => (
-            t.t("support-request-title"),
-            t.t1("support-context-tenant", "tenant", &tenant.name),
-        ),
-        Target::Run(r) => (
-            t.t("support-request-title"),
-            format!(
-                "{} · {} #{}",
-                t.t1("support-context-tenant", "tenant", &r.tenant_name),
-                t.t(r.run.type_label_key()),
-                r.run.id
-            ),
-        ),
-    };
     let submitted = match submitted {
         Some(id) => service::submitted_by(state, &target, viewer, id).await?,
         None => None,
@@ -61,27 +45,12 @@ async fn render(
     } else {
         StatusCode::UNPROCESSABLE_ENTITY
     };
-    let mut response = html(&FormPage {
-        heading,
-        context_line,
-        back_href: target.path(),
-        action: format!("{}/support-requests", target.path()),
-        attachment: service::attachment_mode_for(role),
-        desk: super::handoff::availability(state, target.workspace_id()).await?,
-        latest,
-        submitted,
-        form,
-        errors,
-        severities: Severity::ALL
-            .iter()
-            .map(|s| (s.as_str(), s.label_key()))
-            .collect(),
-        modes: HandoffMode::ALL
-            .iter()
-            .map(|m| (m.as_str(), m.label_key()))
-            .collect(),
-        shell,
-    });
+    let attachment = service::attachment_mode_for(role);
+    let desk = super::handoff::availability(state, target.workspace_id()).await?;
+    let page = views::form_page(
+        shell, &target, attachment, desk, latest, submitted, form, errors,
+    );
+    let mut response = html(&page);
     *response.status_mut() = status;
     Ok(response)
 }

@@ -2,7 +2,7 @@
 
 use super::model::{
     AttachmentMode, DeskAvailability, HandoffMode, HandoffOutcome, LatestSummary, Severity,
-    SupportRequestRow,
+    SupportRequestRow, Target,
 };
 use crate::{error::Invalid, web::shell::Shell};
 use askama::Template;
@@ -68,4 +68,57 @@ pub struct RequestForm {
     pub(super) external_ticket_reference: String,
     #[serde(default)]
     pub(super) external_ticket_url: String,
+}
+
+/// The support request form for a tenant or a run: its heading and context line, the
+/// attachment mode the caller's role gets, the desk's availability, the latest request's
+/// summary and the one just submitted.
+#[allow(clippy::too_many_arguments)]
+pub(super) fn form_page(
+    shell: Shell,
+    target: &Target<'_>,
+    attachment: AttachmentMode,
+    desk: DeskAvailability,
+    latest: Option<LatestSummary>,
+    submitted: Option<SupportRequestRow>,
+    form: RequestForm,
+    errors: Vec<Invalid>,
+) -> FormPage {
+    let t = shell.t;
+    let (heading, context_line) = match target {
+        Target::Tenant(tenant) => (
+            t.t("support-request-title"),
+            t.t1("support-context-tenant", "tenant", &tenant.name),
+        ),
+        Target::Run(r) => (
+            t.t("support-request-title"),
+            format!(
+                "{} · {} #{}",
+                t.t1("support-context-tenant", "tenant", &r.tenant_name),
+                t.t(r.run.type_label_key()),
+                r.run.id
+            ),
+        ),
+    };
+    FormPage {
+        heading,
+        context_line,
+        back_href: target.path(),
+        action: format!("{}/support-requests", target.path()),
+        attachment,
+        desk,
+        latest,
+        submitted,
+        form,
+        errors,
+        severities: Severity::ALL
+            .iter()
+            .map(|s| (s.as_str(), s.label_key()))
+            .collect(),
+        modes: HandoffMode::ALL
+            .iter()
+            .map(|m| (m.as_str(), m.label_key()))
+            .collect(),
+        shell,
+    }
 }
