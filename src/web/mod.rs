@@ -51,6 +51,16 @@ pub fn html<T: askama::Template>(template: &T) -> Response {
     }
 }
 
+/// A form page: `422` when the submission had errors (so tests and assistive tools see the
+/// refusal), `200` otherwise; a page that fails to render keeps its error status.
+pub fn form_html<T: askama::Template>(template: &T, has_errors: bool) -> Response {
+    let mut response = html(template);
+    if has_errors && response.status().is_success() {
+        *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    response
+}
+
 /// A `302 Found` redirect (GET navigation, e.g. to the login page).
 pub fn found(location: &str) -> Response {
     redirect(StatusCode::FOUND, location)

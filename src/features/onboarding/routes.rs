@@ -9,7 +9,7 @@
 use super::model::{Action, Draft, IdentifyInput};
 use super::service;
 use super::views::IdentifyForm;
-use super::views::{self, ConnectValues, DraftRow, IndexPage, TenantOption};
+use super::views::{self, ConnectValues, IndexPage, TenantOption};
 use crate::web::routing::Routes;
 use crate::{
     access::{Capability, Role, scope::require},
@@ -22,12 +22,12 @@ use crate::{
     },
     state::AppState,
     web::{
-        CsrfForm, Q, context::CurrentUser, context::RequestContext, html, see_other, shell::Shell,
+        CsrfForm, Q, context::CurrentUser, context::RequestContext, form_html, see_other,
+        shell::Shell,
     },
 };
 use axum::{
     extract::{Path, State},
-    http::StatusCode,
     response::Response,
 };
 use serde::Deserialize;
@@ -102,40 +102,25 @@ async fn index_page(
     }
     let drafts = service::list_visible(&state.db, identity.user.id, LIST_LIMIT)
         .await?
-        .into_iter()
+        .iter()
         .filter(|d| d.role.can(Capability::OnboardingManage))
-        .map(|d| DraftRow {
-            href: format!("/admin/onboarding/{}", d.id),
-            name: d.display_name().to_string(),
-            external_id: d.display_external_id().to_string(),
-            workspace_name: d.workspace_name.clone(),
-            step_key: d.step().label_key(),
-            completed: d.is_completed(),
-            tenant_linked: d.tenant_id.is_some(),
-            updated_at: d.updated_at,
-            started_by: d.started_by_label.clone().unwrap_or_default(),
-        })
+        .map(views::draft_row)
         .collect();
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
-    let mut r = html(&IndexPage {
-        shell,
-        workspaces: managed
-            .iter()
-            .map(|(w, _)| (w.slug.clone(), w.name.clone()))
-            .collect(),
-        tenants,
-        drafts,
-        form,
-        errors,
-    });
-    if r.status().is_success() {
-        *r.status_mut() = status;
-    }
-    Ok(r)
+    let has_errors = !errors.is_empty();
+    Ok(form_html(
+        &IndexPage {
+            shell,
+            workspaces: managed
+                .iter()
+                .map(|(w, _)| (w.slug.clone(), w.name.clone()))
+                .collect(),
+            tenants,
+            drafts,
+            form,
+            errors,
+        },
+        has_errors,
+    ))
 }
 
 /// `GET /admin/onboarding`: drafts of every workspace where the caller may onboard, and the
@@ -206,17 +191,9 @@ async fn draft_page(
     )
     .await?;
     let data = service::draft_page_data(state, draft).await?;
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let has_errors = !errors.is_empty();
     let page = views::draft_page(state, shell, draft, data, requested, errors, typed);
-    let mut r = html(&page);
-    if r.status().is_success() {
-        *r.status_mut() = status;
-    }
-    Ok(r)
+    Ok(form_html(&page, has_errors))
 }
 
 /// `GET /admin/onboarding/{draft}`.

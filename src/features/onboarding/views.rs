@@ -498,3 +498,18 @@ pub(super) fn draft_page(
         shell,
     }
 }
+
+/// One row of the draft list.
+pub(super) fn draft_row(d: &Draft) -> DraftRow {
+    DraftRow {
+        href: format!("/admin/onboarding/{}", d.id),
+        name: d.display_name().to_string(),
+        external_id: d.display_external_id().to_string(),
+        workspace_name: d.workspace_name.clone(),
+        step_key: d.step().label_key(),
+        completed: d.is_completed(),
+        tenant_linked: d.tenant_id.is_some(),
+        updated_at: d.updated_at,
+        started_by: d.started_by_label.clone().unwrap_or_default(),
+    }
+}
