@@ -92,6 +92,45 @@ pub async fn login_form(
     page(&state, &ctx, jar, StatusCode::OK, String::new(), next, None)
 }
 
+/// The login page again after a refused sign-in: the reason in the caller's language, the
+/// typed e-mail kept, and `Retry-After` when throttled.
+fn refused(
+    state: &AppState,
+    ctx: &RequestContext,
+    jar: CookieJar,
+    typed_email: String,
+    next: String,
+    refusal: Refusal,
+) -> Response {
+    let t = Tr(ctx.locale);
+    let (status, msg) = match refusal {
+        Refusal::MissingFields => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            t.t("login-missing-fields"),
+        ),
+        Refusal::Invalid => (StatusCode::UNPROCESSABLE_ENTITY, t.t("login-invalid")),
+        Refusal::Throttled {
+            retry_after_seconds,
+        } => (
+            StatusCode::TOO_MANY_REQUESTS,
+            t.t1(
+                "login-throttled",
+                "minutes",
+                retry_after_seconds.div_ceil(60).max(1),
+            ),
+        ),
+    };
+    let mut r = page(state, ctx, jar, status, typed_email, next, Some(msg));
+    if let Refusal::Throttled {
+        retry_after_seconds,
+    } = refusal
+        && let Ok(v) = retry_after_seconds.to_string().parse()
+    {
+        r.headers_mut().insert(axum::http::header::RETRY_AFTER, v);
+    }
+    r
+}
+
 /// `POST /login`: throttled, enumeration-safe sign-in that rotates the session id.
 pub async fn login(
     State(state): State<AppState>,
@@ -99,7 +138,6 @@ pub async fn login(
     jar: CookieJar,
     CsrfForm(form): CsrfForm<LoginForm>,
 ) -> AppResult<Response> {
-    let t = Tr(ctx.locale);
     let next = safe_next(Some(&form.next), &state.config.public_url).unwrap_or_default();
     let typed_email = form.email.trim().chars().take(254).collect::<String>();
     let previous = jar.get(sessions::COOKIE).map(|c| c.value().to_owned());
@@ -114,34 +152,7 @@ pub async fn login(
     .await?;
     let signed_in = match outcome {
         Ok(signed_in) => signed_in,
-        Err(refusal) => {
-            let (status, msg) = match refusal {
-                Refusal::MissingFields => (
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    t.t("login-missing-fields"),
-                ),
-                Refusal::Invalid => (StatusCode::UNPROCESSABLE_ENTITY, t.t("login-invalid")),
-                Refusal::Throttled {
-                    retry_after_seconds,
-                } => (
-                    StatusCode::TOO_MANY_REQUESTS,
-                    t.t1(
-                        "login-throttled",
-                        "minutes",
-                        retry_after_seconds.div_ceil(60).max(1),
-                    ),
-                ),
-            };
-            let mut r = page(&state, &ctx, jar, status, typed_email, next, Some(msg));
-            if let Refusal::Throttled {
-                retry_after_seconds,
-            } = refusal
-                && let Ok(v) = retry_after_seconds.to_string().parse()
-            {
-                r.headers_mut().insert(axum::http::header::RETRY_AFTER, v);
-            }
-            return Ok(r);
-        }
+        Err(refusal) => return Ok(refused(&state, &ctx, jar, typed_email, next, refusal)),
     };
     let cookie = Cookie::build((sessions::COOKIE, signed_in.session_token))
         .path("/")
