@@ -16,7 +16,7 @@
 //! The zone lookup's answer decides where the credentials go next, so only `https` hosts under
 //! `autotask.net` (or the configured `url`'s own origin, e.g. a proxy) are accepted.
 
-use super::webhook::wire;
+use super::wire;
 use super::{CreatedTicket, DeskError, SupportDeskConfig, TicketDraft};
 use reqwest::header::ACCEPT;
 use serde_json::{Map, Value, json};

@@ -9,7 +9,7 @@
 //! Errors come as `{code, message, errors: [{code, message, resource, field}]}`; the detail we
 //! keep is the message plus the field-level messages, cleaned and cut.
 
-use super::webhook::wire;
+use super::wire;
 use super::{CreatedTicket, DeskError, SupportDeskConfig, TicketDraft};
 use reqwest::header::ACCEPT;
 use serde_json::{Map, Value, json};

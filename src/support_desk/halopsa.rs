@@ -11,7 +11,7 @@
 //! also the ticket number people see. Halo has no idempotency key, so a retry after a lost
 //! answer can still open a second ticket; the reference makes the duplicate findable.
 
-use super::webhook::wire;
+use super::wire;
 use super::{CreatedTicket, DeskError, SupportDeskConfig, TicketDraft};
 use reqwest::header::ACCEPT;
 use serde_json::{Map, Value, json};

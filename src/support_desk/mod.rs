@@ -9,6 +9,7 @@ pub mod connectwise;
 pub mod halopsa;
 pub mod request_tracker;
 pub mod webhook;
+pub(crate) mod wire;
 
 pub use crate::config::desk::{DeskKind, SupportDeskConfig};
 

@@ -25,7 +25,7 @@
 //! detail). Note that RT answers 403 both for missing rights and for a queue that does not
 //! exist; [`check`] tells the two apart.
 
-use super::webhook::wire;
+use super::wire;
 use super::{CreatedTicket, DeskError, SupportDeskConfig, TicketDraft};
 use reqwest::header::{ACCEPT, AUTHORIZATION, HeaderValue};
 use serde_json::{Map, Value, json};

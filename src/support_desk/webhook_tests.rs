@@ -1,7 +1,7 @@
 //! Unit tests of `webhook.rs`.
 
-use super::wire::*;
 use super::*;
+use crate::support_desk::wire::*;
 use serde_json::json;
 
 #[test]
