@@ -21,7 +21,13 @@ async function onboardExisting(page: Page, tenant: string, scenario: string): Pr
 async function runVerification(page: Page): Promise<void> {
   const next = page.getByTestId('primary-next-action');
   await expect(next).toHaveText('Run verification');
-  await next.click();
+  // Wait for the POST's answer, so the checks below read the page it leads to, not the one
+  // before the click (on a slow machine the old page would satisfy them).
+  await Promise.all([
+    page.waitForResponse((r) => r.request().method() === 'POST' && r.url().includes('/admin/onboarding/')),
+    next.click(),
+  ]);
+  await page.waitForLoadState();
   await expect(page.getByTestId('stored-verification-details')).toBeVisible({ timeout: 20_000 });
   await expect(page.getByTestId('verification-running')).toHaveCount(0);
 }
