@@ -72,6 +72,25 @@ pub struct AuditPageView {
     pub next_page: Option<i64>,
 }
 
+/// The page size asked for (default 50), checked with the page number: both wrong at once
+/// are reported together.
+fn per_page(q: &AuditApiQuery) -> AppResult<i64> {
+    let mut errors = Vec::new();
+    api::page_number(q.page, &mut errors);
+    let per_page = api::in_range(
+        "per_page",
+        "validation-per-page-range",
+        q.per_page,
+        50,
+        api::MAX_PER_PAGE,
+        &mut errors,
+    );
+    if !errors.is_empty() {
+        return Err(AppError::Validation(errors));
+    }
+    Ok(per_page)
+}
+
 /// The caller's workspace when `?workspace=` is left out: their only one; `404` with none, and
 /// a clear `400` with several.
 async fn only_workspace(state: &AppState, user_id: i64) -> AppResult<String> {
@@ -121,19 +140,7 @@ pub async fn list(
         .ok_or(AppError::NotFound)?;
     let role = workspace.role;
     require(role, Capability::AuditView)?;
-    let mut errors = Vec::new();
-    api::page_number(q.page, &mut errors);
-    let per_page = api::in_range(
-        "per_page",
-        "validation-per-page-range",
-        q.per_page,
-        50,
-        api::MAX_PER_PAGE,
-        &mut errors,
-    );
-    if !errors.is_empty() {
-        return Err(AppError::Validation(errors));
-    }
+    let per_page = per_page(&q)?;
     let scope = WorkspaceScope {
         identity,
         workspace,

@@ -236,19 +236,8 @@ pub async fn update(
     CsrfForm(form): CsrfForm<UpdateForm>,
 ) -> AppResult<Response> {
     let draft = draft_in_scope(&state, &identity, &raw_id).await?;
-    let version: i64 = form
-        .version
-        .trim()
-        .parse()
-        .map_err(|_| AppError::bad_request("invalid-form", "The form has no valid version."))?;
-    let action = Action::parse(form.action.trim())
-        .ok_or_else(|| AppError::bad_request("invalid-form", "Unknown onboarding action."))?;
-    let connection = ConnectionForm {
-        kind: form.kind.clone(),
-        directory_id: form.directory_id.clone(),
-        display_name: form.display_name.clone(),
-        scenario: form.scenario.clone(),
-    };
+    let (version, action) = form.version_and_action()?;
+    let connection = form.connection();
     match service::update(
         &state,
         &ctx.audit(),
@@ -263,15 +252,7 @@ pub async fn update(
         Ok(()) => Ok(see_other(&format!("/admin/onboarding/{}", draft.id))),
         Err(ServiceError::Invalid(errors)) => {
             let (requested, typed) = if action == Action::Connect {
-                (
-                    Some("connect"),
-                    Some(ConnectValues {
-                        kind: form.kind,
-                        directory_id: form.directory_id,
-                        display_name: form.display_name,
-                        scenario: form.scenario,
-                    }),
-                )
+                (Some("connect"), Some(form.typed()))
             } else {
                 (None, None)
             };
@@ -288,4 +269,37 @@ pub fn router() -> Routes {
         .post("/admin/onboarding", create)
         .get("/admin/onboarding/{draft}", show)
         .post("/admin/onboarding/{draft}", update)
+}
+
+impl UpdateForm {
+    /// The draft version the form was rendered from and the action asked for; a tampered or
+    /// stale form is a `400` that says which.
+    fn version_and_action(&self) -> AppResult<(i64, Action)> {
+        let version =
+            self.version.trim().parse().map_err(|_| {
+                AppError::bad_request("invalid-form", "The form has no valid version.")
+            })?;
+        let action = Action::parse(self.action.trim())
+            .ok_or_else(|| AppError::bad_request("invalid-form", "Unknown onboarding action."))?;
+        Ok((version, action))
+    }
+
+    fn connection(&self) -> ConnectionForm {
+        ConnectionForm {
+            kind: self.kind.clone(),
+            directory_id: self.directory_id.clone(),
+            display_name: self.display_name.clone(),
+            scenario: self.scenario.clone(),
+        }
+    }
+
+    /// What was typed into the connect form, shown again with its errors.
+    fn typed(self) -> ConnectValues {
+        ConnectValues {
+            kind: self.kind,
+            directory_id: self.directory_id,
+            display_name: self.display_name,
+            scenario: self.scenario,
+        }
+    }
 }

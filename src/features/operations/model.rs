@@ -221,6 +221,15 @@ pub struct RunRow {
 }
 
 impl RunRow {
+    /// Share of the run's items done, 0–100 (0 while the total is unknown).
+    pub fn progress_percent(&self) -> i64 {
+        if self.progress_total > 0 {
+            i64::from(self.progress_done) * 100 / i64::from(self.progress_total)
+        } else {
+            0
+        }
+    }
+
     /// Parsed type, `None` for ids this version does not know.
     pub fn kind(&self) -> Option<RunType> {
         self.run_type.parse().ok()

@@ -108,11 +108,6 @@ pub async fn show(
         }
         _ => None,
     };
-    let progress_percent = if r.run.progress_total > 0 {
-        i64::from(r.run.progress_done) * 100 / i64::from(r.run.progress_total)
-    } else {
-        0
-    };
     let denied = |cap| crate::access::missing_capability_reason(scope.role, cap, shell.t);
     let diagnostics_denied = denied(Capability::SupportDiagnosticsView);
     let support_denied = denied(Capability::SupportRequestsCreate);
@@ -123,7 +118,7 @@ pub async fn show(
         counts: r.run.counts().0.into_iter().collect(),
         report,
         pack,
-        progress_percent,
+        progress_percent: r.run.progress_percent(),
         r,
     }))
 }
