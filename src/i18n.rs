@@ -71,6 +71,10 @@ macro_rules! ftl_files {
             include_str!(concat!("../locales/", $lang, "/support.ftl")),
             include_str!(concat!("../locales/", $lang, "/system.ftl")),
             include_str!(concat!("../locales/", $lang, "/tokens.ftl")),
+            include_str!(concat!("../locales/", $lang, "/consent.ftl")),
+            include_str!(concat!("../locales/", $lang, "/fleet.ftl")),
+            include_str!(concat!("../locales/", $lang, "/dashboard.ftl")),
+            include_str!(concat!("../locales/", $lang, "/runs.ftl")),
         ]
     };
 }

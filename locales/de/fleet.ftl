@@ -1,0 +1,1 @@
+# Text of the fleet area (issue 13).

@@ -1,0 +1,1 @@
+# Text of the runs area (issue 13).

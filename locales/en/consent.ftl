@@ -1,0 +1,1 @@
+# Text of the consent area (issue 13).
