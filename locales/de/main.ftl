@@ -125,3 +125,8 @@ validation-page-range = Verwenden Sie eine Seitenzahl von 1 bis 100000.
 validation-per-page-range = Verwenden Sie 1 bis 200 Zeilen pro Seite.
 error-invalid-query-title = Ungültige Abfrageparameter
 error-invalid-query-detail = Einige Abfrageparameter entsprechen nicht dem API-Dokument; siehe die Feldfehler.
+
+verdict-ready = Bereit
+verdict-blocked = Blockiert
+verdict-stale = Veraltet
+verdict-not-verified = Nicht überprüft

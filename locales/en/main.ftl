@@ -125,3 +125,8 @@ validation-page-range = Use a page number from 1 to 100000.
 validation-per-page-range = Use 1 to 200 rows per page.
 error-invalid-query-title = Invalid query parameters
 error-invalid-query-detail = Some query parameters do not match the API document; see the field errors.
+
+verdict-ready = Ready
+verdict-blocked = Blocked
+verdict-stale = Stale
+verdict-not-verified = Not verified

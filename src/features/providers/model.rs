@@ -1,7 +1,7 @@
 //! Provider connections: how TenantPilot reaches a managed tenant's Microsoft cloud, and the
 //! shapes every provider kind answers in.
 
-use crate::features::operations::model::ReasonCode;
+use crate::features::operations::model::{ReasonCode, RunType};
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -351,6 +351,43 @@ impl VerificationReport {
     }
 }
 
+crate::text_enum!(
+    /// A tenant's verdict as the fleet list, the dashboard and onboarding show it: one word and
+    /// one colour per verdict on every page (CSS class `verdict-pill verdict-{value}`).
+    TenantVerdict [utoipa::ToSchema] {
+        /// Verified, fresh and ready.
+        Ready = "ready",
+        /// The newest verification found a blocker (consent, permissions) or no conclusion.
+        Blocked = "blocked",
+        /// The newest verification was ready but is older than the freshness window.
+        Stale = "stale",
+        /// No connection, or never verified.
+        NotVerified = "not_verified",
+    }
+);
+
+impl TenantVerdict {
+    /// Position in the default fleet order: what needs attention first.
+    pub fn attention_rank(self) -> i64 {
+        match self {
+            TenantVerdict::Blocked => 0,
+            TenantVerdict::Stale => 1,
+            TenantVerdict::NotVerified => 2,
+            TenantVerdict::Ready => 3,
+        }
+    }
+
+    /// Fluent id of the verdict's label.
+    pub fn label_key(self) -> &'static str {
+        match self {
+            TenantVerdict::Ready => "verdict-ready",
+            TenantVerdict::Blocked => "verdict-blocked",
+            TenantVerdict::Stale => "verdict-stale",
+            TenantVerdict::NotVerified => "verdict-not-verified",
+        }
+    }
+}
+
 /// The verification state of a tenant as every surface shows it.
 #[derive(Debug, Clone)]
 pub struct VerificationState {
@@ -375,6 +412,34 @@ impl VerificationState {
         } else {
             None
         })
+    }
+
+    /// The tenant's verdict: a blocked or inconclusive report stays blocked however old it is.
+    pub fn verdict(&self) -> TenantVerdict {
+        match (&self.connection, &self.report) {
+            (None, _) | (_, None) => TenantVerdict::NotVerified,
+            (Some(_), Some(r)) if r.overall() != Overall::Ready => TenantVerdict::Blocked,
+            _ if self.stale => TenantVerdict::Stale,
+            _ => TenantVerdict::Ready,
+        }
+    }
+
+    /// Why a run of `run_type` cannot succeed now, said before it starts: verification needs a
+    /// connection; every other type also needs admin consent not known to be missing.
+    pub fn start_blocker(&self, run_type: RunType) -> Option<ReasonCode> {
+        let Some(connection) = &self.connection else {
+            return Some(ReasonCode::ProviderConnectionMissing);
+        };
+        let consent_missing = match connection.consent() {
+            ConsentState::Missing => true,
+            ConsentState::Granted => false,
+            ConsentState::Unknown => self
+                .report
+                .as_ref()
+                .is_some_and(|r| r.reason() == Some(ReasonCode::AdminConsentRequired)),
+        };
+        (run_type != RunType::ProviderConnectionVerify && consent_missing)
+            .then_some(ReasonCode::AdminConsentRequired)
     }
 
     /// Whether the tenant is verified, fresh and ready.
