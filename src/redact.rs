@@ -377,12 +377,32 @@ fn bearer(s: &str, lower: &str, spans: &mut Vec<Span>) {
     }
 }
 
+/// Asks `secret_end` at each occurrence of `needle` where a secret starting there ends; a found
+/// secret becomes a span of `rule` and the scan goes on after it.
+fn each_secret(
+    s: &str,
+    needle: &str,
+    rule: Rule,
+    spans: &mut Vec<Span>,
+    secret_end: impl Fn(usize) -> Option<usize>,
+) {
+    let mut from = 0;
+    while let Some(found) = s[from..].find(needle) {
+        let start = from + found;
+        match secret_end(start) {
+            Some(end) => {
+                push(spans, start, end, rule);
+                from = end;
+            }
+            None => from = start + needle.len(),
+        }
+    }
+}
+
 /// `eyJ…` followed by base64url parts joined by dots (JWS, JWE), or a long bare `eyJ…` part.
 fn jwts(s: &str, spans: &mut Vec<Span>) {
     let bytes = s.as_bytes();
-    let mut from = 0;
-    while let Some(found) = s[from..].find("eyJ") {
-        let start = from + found;
+    each_secret(s, "eyJ", Rule::Jwt, spans, |start| {
         let first = skip(bytes, start, is_b64url);
         let mut end = first;
         let mut dots = 0;
@@ -397,22 +417,15 @@ fn jwts(s: &str, spans: &mut Vec<Span>) {
             end = next;
         }
         let is_jwt = (first - start >= 5 && dots >= 2 && end - first > 2) || first - start >= 20;
-        if is_jwt {
-            push(spans, start, end, Rule::Jwt);
-            from = end;
-        } else {
-            from = start + 3;
-        }
-    }
+        is_jwt.then_some(end)
+    });
 }
 
 /// `tp_<random>`, our own API tokens: at the start of a word, or glued to a word when the
 /// random part looks random (long, mixed case and digits), so `smtp_server_name` stays.
 fn api_tokens(s: &str, spans: &mut Vec<Span>) {
     let bytes = s.as_bytes();
-    let mut from = 0;
-    while let Some(found) = s[from..].find("tp_") {
-        let start = from + found;
+    each_secret(s, "tp_", Rule::BearerToken, spans, |start| {
         let at_word_start = start == 0 || !bytes[start - 1].is_ascii_alphanumeric();
         let end = skip(bytes, start + 3, is_b64url);
         let random = &bytes[start + 3..end];
@@ -420,13 +433,8 @@ fn api_tokens(s: &str, spans: &mut Vec<Span>) {
             && random.iter().any(u8::is_ascii_uppercase)
             && random.iter().any(u8::is_ascii_lowercase)
             && random.iter().any(u8::is_ascii_digit);
-        if (at_word_start && random.len() >= 9) || looks_random {
-            push(spans, start, end, Rule::BearerToken);
-            from = end;
-        } else {
-            from = start + 3;
-        }
-    }
+        ((at_word_start && random.len() >= 9) || looks_random).then_some(end)
+    });
 }
 
 /// The hex of `sha256=<hex>` and its siblings: a signature over something of ours.

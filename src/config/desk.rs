@@ -101,6 +101,12 @@ impl PriorityIds {
             _ => self.normal,
         }
     }
+
+    /// The configured id for `severity`, else the desk's built-in one.
+    pub fn or_builtin(&self, severity: &str, builtin: fn(&str) -> i64) -> i64 {
+        self.for_severity(severity)
+            .unwrap_or_else(|| builtin(severity))
+    }
 }
 
 /// `halopsa`: OAuth client credentials, then `POST {url}/Tickets` with an array body. `url` is

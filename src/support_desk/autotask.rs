@@ -43,8 +43,7 @@ pub fn priority(config: &SupportDeskConfig, severity: &str) -> i64 {
     config
         .autotask
         .priority_ids
-        .for_severity(severity)
-        .unwrap_or_else(|| default_priority(severity))
+        .or_builtin(severity, default_priority)
 }
 
 /// `<summary> [SR-…]`, cut so the reference always survives the title limit.
@@ -189,16 +188,7 @@ pub async fn create(
     if !answer.is_success() {
         return Err(failure(config, &answer));
     }
-    let value = answer.json_object()?;
-    let id = wire::id_of(value.get("itemId"))
-        .filter(|id| id != "0")
-        .ok_or_else(|| DeskError::Malformed("the answer has no itemId".into()))?;
-    let url = super::ticket_url(&config.ticket_url_template, &id, None);
-    Ok(CreatedTicket {
-        external_id: id,
-        number: None,
-        url,
-    })
+    wire::created_by_id(config, answer.json_object()?.get("itemId"))
 }
 
 /// Checks the zone lookup, the API user's credentials and the configured company with
@@ -240,19 +230,8 @@ mod tests {
 
     fn draft(summary: &str) -> TicketDraft {
         TicketDraft {
-            internal_reference: "SR-01TEST".into(),
             severity: "blocking".into(),
-            summary: summary.into(),
-            reproduction_notes: None,
-            contact_name: None,
-            contact_email: None,
-            primary_context_type: "tenant".into(),
-            tenant: "contoso".into(),
-            tenant_name: "Contoso".into(),
-            workspace: "w".into(),
-            operation_run_id: None,
-            context_url: "https://tp.example/x".into(),
-            context: serde_json::json!({}),
+            ..crate::support_desk::sample_draft(summary)
         }
     }
 

@@ -131,16 +131,7 @@ pub async fn create(
     if !answer.is_success() {
         return Err(failure(config, &answer));
     }
-    let value = answer.json_object()?;
-    let id = wire::id_of(value.get("id"))
-        .filter(|id| id != "0")
-        .ok_or_else(|| DeskError::Malformed("the answer has no ticket id".into()))?;
-    let url = super::ticket_url(&config.ticket_url_template, &id, None);
-    Ok(CreatedTicket {
-        external_id: id,
-        number: None,
-        url,
-    })
+    wire::created_by_id(config, answer.json_object()?.get("id"))
 }
 
 /// Checks credentials and reachability with `GET {url}/system/info`; no ticket is created.

@@ -34,8 +34,7 @@ pub fn priority_id(config: &SupportDeskConfig, severity: &str) -> i64 {
     config
         .halopsa
         .priority_ids
-        .for_severity(severity)
-        .unwrap_or_else(|| default_priority_id(severity))
+        .or_builtin(severity, default_priority_id)
 }
 
 /// The one ticket object sent (inside the array).
@@ -159,15 +158,7 @@ pub async fn create(
             ));
         }
     };
-    let id = wire::id_of(created.get("id"))
-        .filter(|id| id != "0")
-        .ok_or_else(|| DeskError::Malformed("the answer has no ticket id".into()))?;
-    let url = super::ticket_url(&config.ticket_url_template, &id, None);
-    Ok(CreatedTicket {
-        external_id: id,
-        number: None,
-        url,
-    })
+    wire::created_by_id(config, created.get("id"))
 }
 
 /// Checks the client credentials by fetching a token; no ticket is created and the API itself
@@ -190,19 +181,8 @@ mod tests {
 
     fn draft() -> TicketDraft {
         TicketDraft {
-            internal_reference: "SR-01TEST".into(),
-            severity: "high".into(),
-            summary: "s".repeat(300),
-            reproduction_notes: None,
             contact_name: Some("Ada".into()),
-            contact_email: None,
-            primary_context_type: "tenant".into(),
-            tenant: "contoso".into(),
-            tenant_name: "Contoso".into(),
-            workspace: "w".into(),
-            operation_run_id: None,
-            context_url: "https://tp.example/x".into(),
-            context: serde_json::json!({}),
+            ..crate::support_desk::sample_draft(&"s".repeat(300))
         }
     }
 

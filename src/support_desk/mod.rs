@@ -84,6 +84,26 @@ impl TicketDraft {
     }
 }
 
+/// A draft for the connectors' unit tests; each test overrides what it is about.
+#[cfg(test)]
+pub(crate) fn sample_draft(summary: &str) -> TicketDraft {
+    TicketDraft {
+        internal_reference: "SR-01TEST".into(),
+        severity: "high".into(),
+        summary: summary.into(),
+        reproduction_notes: None,
+        contact_name: None,
+        contact_email: None,
+        primary_context_type: "tenant".into(),
+        tenant: "contoso".into(),
+        tenant_name: "Contoso".into(),
+        workspace: "w".into(),
+        operation_run_id: None,
+        context_url: "https://tp.example/x".into(),
+        context: serde_json::json!({}),
+    }
+}
+
 /// A ticket the desk created.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CreatedTicket {

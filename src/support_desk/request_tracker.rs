@@ -51,8 +51,7 @@ pub fn priority(config: &SupportDeskConfig, severity: &str) -> i64 {
     config
         .request_tracker
         .priorities
-        .for_severity(severity)
-        .unwrap_or_else(|| default_priority(severity))
+        .or_builtin(severity, default_priority)
 }
 
 /// `[SR-…] <summary>` on one line, cut so the reference always survives RT's subject limit.
@@ -354,19 +353,8 @@ mod tests {
 
     fn draft(summary: &str) -> TicketDraft {
         TicketDraft {
-            internal_reference: "SR-01TEST".into(),
-            severity: "high".into(),
-            summary: summary.into(),
-            reproduction_notes: None,
-            contact_name: None,
             contact_email: Some("ops@example.com".into()),
-            primary_context_type: "tenant".into(),
-            tenant: "contoso".into(),
-            tenant_name: "Contoso".into(),
-            workspace: "w".into(),
-            operation_run_id: None,
-            context_url: "https://tp.example/x".into(),
-            context: json!({}),
+            ..crate::support_desk::sample_draft(summary)
         }
     }
 

@@ -371,6 +371,23 @@ pub fn error_list(errors: &Value) -> Vec<String> {
 }
 
 /// A ticket id or number: a non-empty string (at most 200 characters) or an integer.
+/// The ticket a create answer names by `id` (a missing or `0` id is a malformed answer), with its
+/// link from `ticket_url_template`.
+pub fn created_by_id(
+    config: &SupportDeskConfig,
+    id: Option<&Value>,
+) -> Result<super::CreatedTicket, DeskError> {
+    let id = id_of(id)
+        .filter(|id| id != "0")
+        .ok_or_else(|| DeskError::Malformed("the answer has no ticket id".into()))?;
+    let url = super::ticket_url(&config.ticket_url_template, &id, None);
+    Ok(super::CreatedTicket {
+        external_id: id,
+        number: None,
+        url,
+    })
+}
+
 pub fn id_of(value: Option<&Value>) -> Option<String> {
     match value? {
         Value::String(s) => {

@@ -144,34 +144,23 @@ async fn create_ticket(
         None => Err(DeskError::NotConfigured),
     };
     let elapsed_ms = started.elapsed().as_millis() as u64;
-    match result {
-        Ok(ticket) => {
-            let url = ticket.url.clone();
-            let write = HandoffWrite {
+    let failure_summary;
+    let (write, action, mut metadata) = match &result {
+        Ok(ticket) => (
+            HandoffWrite {
                 outcome: HandoffOutcome::ExternalTicketCreated,
                 external_ticket_id: Some(&ticket.external_id),
                 external_ticket_number: ticket.number.as_deref(),
                 external_ticket_reference: Some(ticket.reference()),
-                external_ticket_url: url.as_deref(),
+                external_ticket_url: ticket.url.as_deref(),
                 failure_summary: None,
-            };
-            let metadata = json!({
-                "internal_reference": row.internal_reference,
-                "desk": kind,
+            },
+            "support_request.external_ticket_created",
+            json!({
                 "external_ticket_reference": ticket.reference(),
-                "has_external_ticket_url": url.is_some(),
-                "duration_ms": elapsed_ms,
-            });
-            finalize(
-                state,
-                actx,
-                &row,
-                &write,
-                "support_request.external_ticket_created",
-                metadata,
-            )
-            .await
-        }
+                "has_external_ticket_url": ticket.url.is_some(),
+            }),
+        ),
         Err(error) => {
             tracing::warn!(
                 reference = %row.internal_reference,
@@ -179,29 +168,26 @@ async fn create_ticket(
                 code = error.code(),
                 "external support desk handoff failed"
             );
-            let summary = error.summary();
-            let write = HandoffWrite::failed(&summary);
-            let metadata = json!({
-                "internal_reference": row.internal_reference,
-                "desk": kind,
-                "failure_code": error.code(),
-                "http_status": match &error {
-                    DeskError::Rejected { status, .. } | DeskError::Unauthorized(status) => Some(*status),
-                    _ => None,
-                },
-                "duration_ms": elapsed_ms,
-            });
-            finalize(
-                state,
-                actx,
-                &row,
-                &write,
+            failure_summary = error.summary();
+            let http_status = match error {
+                DeskError::Rejected { status, .. } | DeskError::Unauthorized(status) => {
+                    Some(*status)
+                }
+                _ => None,
+            };
+            (
+                HandoffWrite::failed(&failure_summary),
                 "support_request.external_handoff_failed",
-                metadata,
+                json!({ "failure_code": error.code(), "http_status": http_status }),
             )
-            .await
         }
+    };
+    if let Value::Object(fields) = &mut metadata {
+        fields.insert("internal_reference".into(), json!(row.internal_reference));
+        fields.insert("desk".into(), json!(kind));
+        fields.insert("duration_ms".into(), json!(elapsed_ms));
     }
+    finalize(state, actx, &row, &write, action, metadata).await
 }
 
 /// The one handoff write plus its audit row, then the row as it now stands.

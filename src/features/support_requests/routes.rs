@@ -24,17 +24,62 @@ pub struct FormQuery {
     pub submitted: Option<i64>,
 }
 
-#[allow(clippy::too_many_arguments)]
-async fn render(
-    state: &AppState,
+/// Where a request is filed from and by whom: the page chrome, the context, the filer's role.
+struct Filing<'a> {
     shell: Shell,
-    target: Target<'_>,
+    target: Target<'a>,
     role: Role,
     viewer: i64,
+}
+
+impl<'a> Filing<'a> {
+    async fn tenant(
+        state: &AppState,
+        ctx: &RequestContext,
+        scope: &'a TenantScope,
+    ) -> AppResult<Self> {
+        scope.require(Capability::SupportRequestsCreate)?;
+        Ok(Filing {
+            shell: Shell::for_tenant(state, ctx, scope, "tenants").await?,
+            target: Target::Tenant(&scope.tenant),
+            role: scope.role,
+            viewer: scope.identity.user.id,
+        })
+    }
+
+    async fn run(state: &AppState, ctx: &RequestContext, scope: &'a RunScope) -> AppResult<Self> {
+        scope.require(Capability::SupportRequestsCreate)?;
+        let r = &scope.run;
+        let shell = Shell::admin_known(
+            state,
+            ctx,
+            Some((&r.workspace_slug, scope.role)),
+            Some((&r.tenant_external_id, Some(&r.tenant_name))),
+            "operations",
+        )
+        .await?;
+        Ok(Filing {
+            shell,
+            target: Target::Run(&scope.run),
+            role: scope.role,
+            viewer: scope.identity.user.id,
+        })
+    }
+}
+
+async fn render(
+    state: &AppState,
+    filing: Filing<'_>,
     submitted: Option<i64>,
     form: RequestForm,
     errors: Vec<Invalid>,
 ) -> AppResult<Response> {
+    let Filing {
+        shell,
+        target,
+        role,
+        viewer,
+    } = filing;
     let submitted = match submitted {
         Some(id) => service::submitted_by(state, &target, viewer, id).await?,
         None => None,
@@ -58,40 +103,27 @@ async fn render(
 async fn submit(
     state: &AppState,
     ctx: &RequestContext,
-    shell: Shell,
-    target: Target<'_>,
-    role: Role,
+    filing: Filing<'_>,
     form: RequestForm,
 ) -> AppResult<Response> {
     let identity = ctx.identity.as_ref().ok_or(AppError::Unauthenticated)?;
-    match service::submit(
+    let submission = form.submission();
+    let audit = ctx.audit();
+    let filed = service::submit(
         state,
-        &ctx.audit(),
+        &audit,
         &identity.user,
-        role,
-        target,
-        &form.submission(),
-    )
-    .await
-    {
+        filing.role,
+        filing.target,
+        &submission,
+    );
+    match filed.await {
         Ok(result) => Ok(see_other(&format!(
             "{}?submitted={}",
-            target.form_path(),
+            filing.target.form_path(),
             result.support_request_id
         ))),
-        Err(ServiceError::Invalid(errors)) => {
-            render(
-                state,
-                shell,
-                target,
-                role,
-                identity.user.id,
-                None,
-                form,
-                errors,
-            )
-            .await
-        }
+        Err(ServiceError::Invalid(errors)) => render(state, filing, None, form, errors).await,
         Err(e) => Err(e.into()),
     }
 }
@@ -103,19 +135,8 @@ pub async fn tenant_form(
     scope: TenantScope,
     Q(q): Q<FormQuery>,
 ) -> AppResult<Response> {
-    scope.require(Capability::SupportRequestsCreate)?;
-    let shell = Shell::for_tenant(&state, &ctx, &scope, "tenants").await?;
-    render(
-        &state,
-        shell,
-        Target::Tenant(&scope.tenant),
-        scope.role,
-        scope.identity.user.id,
-        q.submitted,
-        RequestForm::default(),
-        Vec::new(),
-    )
-    .await
+    let filing = Filing::tenant(&state, &ctx, &scope).await?;
+    render(&state, filing, q.submitted, RequestForm::default(), vec![]).await
 }
 
 /// `POST /admin/t/{tenant}/support-requests`.
@@ -125,27 +146,11 @@ pub async fn tenant_submit(
     scope: TenantScope,
     CsrfForm(form): CsrfForm<RequestForm>,
 ) -> AppResult<Response> {
-    scope.require(Capability::SupportRequestsCreate)?;
-    let shell = Shell::for_tenant(&state, &ctx, &scope, "tenants").await?;
     submit(
         &state,
         &ctx,
-        shell,
-        Target::Tenant(&scope.tenant),
-        scope.role,
+        Filing::tenant(&state, &ctx, &scope).await?,
         form,
-    )
-    .await
-}
-
-async fn run_shell(state: &AppState, ctx: &RequestContext, scope: &RunScope) -> AppResult<Shell> {
-    let r = &scope.run;
-    Shell::admin_known(
-        state,
-        ctx,
-        Some((&r.workspace_slug, scope.role)),
-        Some((&r.tenant_external_id, Some(&r.tenant_name))),
-        "operations",
     )
     .await
 }
@@ -157,19 +162,8 @@ pub async fn run_form(
     scope: RunScope,
     Q(q): Q<FormQuery>,
 ) -> AppResult<Response> {
-    scope.require(Capability::SupportRequestsCreate)?;
-    let shell = run_shell(&state, &ctx, &scope).await?;
-    render(
-        &state,
-        shell,
-        Target::Run(&scope.run),
-        scope.role,
-        scope.identity.user.id,
-        q.submitted,
-        RequestForm::default(),
-        Vec::new(),
-    )
-    .await
+    let filing = Filing::run(&state, &ctx, &scope).await?;
+    render(&state, filing, q.submitted, RequestForm::default(), vec![]).await
 }
 
 /// `POST /admin/operations/{run}/support-requests`.
@@ -179,17 +173,7 @@ pub async fn run_submit(
     scope: RunScope,
     CsrfForm(form): CsrfForm<RequestForm>,
 ) -> AppResult<Response> {
-    scope.require(Capability::SupportRequestsCreate)?;
-    let shell = run_shell(&state, &ctx, &scope).await?;
-    submit(
-        &state,
-        &ctx,
-        shell,
-        Target::Run(&scope.run),
-        scope.role,
-        form,
-    )
-    .await
+    submit(&state, &ctx, Filing::run(&state, &ctx, &scope).await?, form).await
 }
 
 /// Filing a support request from a tenant or a run, and the system plane's desk console.

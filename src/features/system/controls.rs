@@ -347,6 +347,27 @@ async fn resolve_scope(
     }
 }
 
+/// The audit row of a pause or resume: `metadata` plus the control and its scope.
+fn control_entry(
+    control: ControlKey,
+    scope: &ControlScope,
+    action: &'static str,
+    mut metadata: serde_json::Value,
+) -> AuditEntry {
+    if let serde_json::Value::Object(fields) = &mut metadata {
+        fields.insert("control".into(), json!(control.as_str()));
+        fields.insert("scope".into(), json!(scope.audit_label()));
+    }
+    AuditEntry {
+        action,
+        workspace_id: scope.workspace_id(),
+        tenant_id: None,
+        target_type: "operational_control",
+        target_id: control.as_str().to_string(),
+        metadata,
+    }
+}
+
 /// Validates and applies a posted form to `control`: every field problem at once as
 /// [`ServiceError::Invalid`] (`422`), a resume of nothing as
 /// [`ServiceError::Conflict`] (`409`), else the change and its audit row in one transaction.
@@ -409,27 +430,18 @@ pub async fn apply(
             },
         )
         .await?;
-        audit::record(
-            &mut tx,
-            actx,
-            now,
-            AuditEntry {
-                action: "operational_control.paused",
-                workspace_id: scope.workspace_id(),
-                tenant_id: None,
-                target_type: "operational_control",
-                target_id: control.as_str().to_string(),
-                metadata: json!({
-                    "control": control.as_str(),
-                    "scope": scope.audit_label(),
-                    "reason": reason,
-                    "duration": duration.as_str(),
-                    "expires_at": expires_at.map(|t| t.to_rfc3339()),
-                    "replaced_active_pause": replaced,
-                }),
-            },
-        )
-        .await?;
+        let entry = control_entry(
+            control,
+            &scope,
+            "operational_control.paused",
+            json!({
+                        "reason": reason,
+                        "duration": duration.as_str(),
+                        "expires_at": expires_at.map(|t| t.to_rfc3339()),
+                        "replaced_active_pause": replaced,
+            }),
+        );
+        audit::record(&mut tx, actx, now, entry).await?;
         if replaced {
             Applied::PauseUpdated
         } else {
@@ -442,27 +454,18 @@ pub async fn apply(
             tx.rollback().await?;
             return Err(ServiceError::Conflict("system-controls-not-paused"));
         };
-        audit::record(
-            &mut tx,
-            actx,
-            now,
-            AuditEntry {
-                action: "operational_control.resumed",
-                workspace_id: scope.workspace_id(),
-                tenant_id: None,
-                target_type: "operational_control",
-                target_id: control.as_str().to_string(),
-                metadata: json!({
-                    "control": control.as_str(),
-                    "scope": scope.audit_label(),
-                    "reason": (!reason.is_empty()).then_some(reason),
-                    "paused_reason": ended.reason,
-                    "paused_by": ended.paused_by_label,
-                    "paused_at": ended.paused_at.to_rfc3339(),
-                }),
-            },
-        )
-        .await?;
+        let entry = control_entry(
+            control,
+            &scope,
+            "operational_control.resumed",
+            json!({
+                        "reason": (!reason.is_empty()).then_some(reason),
+                        "paused_reason": ended.reason,
+                        "paused_by": ended.paused_by_label,
+                        "paused_at": ended.paused_at.to_rfc3339(),
+            }),
+        );
+        audit::record(&mut tx, actx, now, entry).await?;
         Applied::Resumed
     };
     tx.commit().await?;
