@@ -5,35 +5,17 @@ use fluent_bundle::{FluentArgs, FluentResource, FluentValue, concurrent::FluentB
 use std::sync::LazyLock;
 use unic_langid::LanguageIdentifier;
 
-/// A language we ship text for.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema,
-)]
-#[serde(rename_all = "lowercase")]
-pub enum Locale {
-    /// English (default).
-    En,
-    /// German.
-    De,
-}
+crate::text_enum!(
+    /// A language we ship text for; its spelling is the BCP 47 tag (`<html lang>`, storage).
+    Locale [utoipa::ToSchema] {
+        /// English (default).
+        En = "en",
+        /// German.
+        De = "de",
+    }
+);
 
 impl Locale {
-    /// Every supported language.
-    pub const ALL: [Locale; 2] = [Locale::En, Locale::De];
-
-    /// BCP 47 tag, for `<html lang>` and storage.
-    pub fn tag(self) -> &'static str {
-        match self {
-            Locale::En => "en",
-            Locale::De => "de",
-        }
-    }
-
-    /// Parses a stored tag.
-    pub fn parse(tag: &str) -> Option<Locale> {
-        Locale::ALL.into_iter().find(|l| l.tag() == tag)
-    }
-
     /// Best supported language from an `Accept-Language` header; English when nothing matches.
     pub fn from_accept_language(header: &str) -> Locale {
         let mut best: Option<(f32, Locale)> = None;
@@ -180,7 +162,7 @@ impl Tr {
 
     /// The request's language tag.
     pub fn lang(&self) -> &'static str {
-        self.0.tag()
+        self.0.as_str()
     }
 }
 

@@ -246,19 +246,11 @@ impl Redactor {
                 Rule::UrlCredentials => out.push_str(CREDENTIALS),
                 Rule::Signature => out.push_str(SIGNATURE),
                 Rule::Email => {
-                    let next = self.emails.len() + 1;
-                    let n = *self
-                        .emails
-                        .entry(found.to_ascii_lowercase())
-                        .or_insert(next);
+                    let n = number_of(&mut self.emails, found);
                     out.push_str(&format!("<email-{n}>"));
                 }
                 Rule::Guid => {
-                    let next = self.guid_numbers.len() + 1;
-                    let n = *self
-                        .guid_numbers
-                        .entry(found.to_ascii_lowercase())
-                        .or_insert(next);
+                    let n = number_of(&mut self.guid_numbers, found);
                     out.push_str(&format!("<guid-{n}>"));
                 }
             }
@@ -375,6 +367,13 @@ fn bearer(s: &str, lower: &str, spans: &mut Vec<Span>) {
             from = after;
         }
     }
+}
+
+/// The number `found` (case-insensitively) carries in `numbers`: the same value keeps its number
+/// across one redaction, a new value takes the next.
+fn number_of(numbers: &mut BTreeMap<String, usize>, found: &str) -> usize {
+    let next = numbers.len() + 1;
+    *numbers.entry(found.to_ascii_lowercase()).or_insert(next)
 }
 
 /// Asks `secret_end` at each occurrence of `needle` where a secret starting there ends; a found

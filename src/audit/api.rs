@@ -1,9 +1,6 @@
 //! `GET /api/v1/audit`.
 
-use super::{
-    routes::{AuditQuery, resolve_filter},
-    service,
-};
+use super::service::{self, AuditQuery};
 use crate::{
     access::{Capability, WorkspaceScope, scope::require},
     api::{self, problem},
@@ -151,19 +148,19 @@ pub async fn list(
         tenant: q.tenant,
         page: q.page,
     };
-    let (mut rows, page) = match resolve_filter(&state, &scope, &filter_query, per_page).await? {
-        Some((filter, page)) => (
-            service::list(&state.db, scope.workspace.id, &filter).await?,
-            page,
-        ),
-        None => (Vec::new(), 1),
-    };
-    let has_next = rows.len() as i64 > per_page;
-    rows.truncate(per_page as usize);
+    let user_id = scope.identity.user.id;
+    let events = service::events_page(
+        &state.db,
+        user_id,
+        scope.workspace.id,
+        &filter_query,
+        per_page,
+    )
+    .await?;
     Ok(Json(AuditPageView {
-        items: rows.into_iter().map(AuditEventView::from).collect(),
-        page,
-        next_page: has_next.then_some(page + 1),
+        items: events.rows.into_iter().map(AuditEventView::from).collect(),
+        page: events.page,
+        next_page: events.has_next.then_some(events.page + 1),
     }))
 }
 

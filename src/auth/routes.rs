@@ -202,7 +202,7 @@ pub async fn logout(
     }
     let jar = jar
         .remove(Cookie::build(sessions::COOKIE).path("/"))
-        .add(flash::set("flash-signed-out"));
+        .add(flash::set(flash::Flash::SignedOut));
     Ok((jar, see_other("/login")).into_response())
 }
 

@@ -220,7 +220,7 @@ pub async fn update_profile(
     let mut tx = db.begin().await?;
     let user: Option<User> = with_tx!(&mut tx, |c| sqlx::query_as(UPDATE_PROFILE.as_str())
         .bind(display_name.trim())
-        .bind(locale.map(|l| l.tag()))
+        .bind(locale.map(|l| l.as_str()))
         .bind(user_id)
         .fetch_optional(c)
         .await)?;

@@ -6,56 +6,44 @@ use axum_extra::extract::cookie::{Cookie, SameSite};
 /// Cookie name.
 pub const COOKIE: &str = "tp_flash";
 
-/// Messages a redirect can announce.
-const KNOWN: [(&str, Level); 7] = [
-    ("flash-signed-out", Level::Info),
-    ("flash-profile-saved", Level::Success),
-    ("flash-control-paused", Level::Success),
-    ("flash-control-pause-updated", Level::Success),
-    ("flash-control-resumed", Level::Success),
-    ("flash-token-revoked", Level::Success),
-    ("flash-token-already-revoked", Level::Info),
-];
-
-/// How a flash is styled.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Level {
-    /// Neutral.
-    Info,
-    /// Something worked.
-    Success,
-}
-
-/// A notification to show once.
-#[derive(Debug, Clone, Copy)]
-pub struct Flash {
-    /// Message id.
-    pub key: &'static str,
-    /// Style.
-    pub level: Level,
-}
+crate::text_enum!(
+    /// The messages a redirect can announce; each spelling is its Fluent id.
+    Flash {
+        /// After sign-out.
+        SignedOut = "flash-signed-out",
+        /// Account page saved.
+        ProfileSaved = "flash-profile-saved",
+        /// A platform control paused.
+        ControlPaused = "flash-control-paused",
+        /// An active pause changed.
+        ControlPauseUpdated = "flash-control-pause-updated",
+        /// A platform control resumed.
+        ControlResumed = "flash-control-resumed",
+        /// An API token revoked.
+        TokenRevoked = "flash-token-revoked",
+        /// A revoke of a token that was revoked already.
+        TokenAlreadyRevoked = "flash-token-already-revoked",
+    }
+);
 
 impl Flash {
-    /// Reads a cookie value; unknown ids are ignored.
-    pub fn parse(value: &str) -> Option<Flash> {
-        KNOWN
-            .iter()
-            .find(|(k, _)| *k == value)
-            .map(|(key, level)| Flash { key, level: *level })
+    /// Fluent id of the message.
+    pub fn key(self) -> &'static str {
+        self.as_str()
     }
 
-    /// CSS class for the level.
-    pub fn class(&self) -> &'static str {
-        match self.level {
-            Level::Info => "flash-info",
-            Level::Success => "flash-success",
+    /// CSS class: news of something done, or neutral information.
+    pub fn class(self) -> &'static str {
+        match self {
+            Flash::SignedOut | Flash::TokenAlreadyRevoked => "flash-info",
+            _ => "flash-success",
         }
     }
 }
 
 /// Cookie that sets the flash for the next page.
-pub fn set(key: &'static str) -> Cookie<'static> {
-    Cookie::build((COOKIE, key))
+pub fn set(flash: Flash) -> Cookie<'static> {
+    Cookie::build((COOKIE, flash.as_str()))
         .path("/")
         .http_only(true)
         .same_site(SameSite::Lax)

@@ -231,8 +231,8 @@ fn the_export_is_versioned_json_without_tenant_data() {
     for locale in Locale::ALL {
         let one: Value = serde_json::from_str(&help::export_json(Some(locale))).unwrap();
         assert_eq!(one["schema_version"], SCHEMA_VERSION);
-        assert_eq!(one["locale"], locale.tag());
-        assert_eq!(one["topics"], doc["locales"][locale.tag()]);
+        assert_eq!(one["locale"], locale.as_str());
+        assert_eq!(one["topics"], doc["locales"][locale.as_str()]);
     }
     assert_no_tenant_data(&raw);
 }

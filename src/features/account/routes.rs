@@ -14,7 +14,7 @@ use crate::{
     web::{
         CsrfForm,
         context::{CurrentUser, RequestContext},
-        flash, html, see_other,
+        flash, form_html, html, see_other,
         shell::Shell,
     },
 };
@@ -103,7 +103,7 @@ pub async fn save(
     };
     match result {
         Ok(_) => Ok((
-            jar.add(flash::set("flash-profile-saved")),
+            jar.add(flash::set(flash::Flash::ProfileSaved)),
             see_other("/account"),
         )
             .into_response()),
@@ -130,23 +130,17 @@ pub async fn create_token(
     CurrentUser(identity): CurrentUser,
     CsrfForm(form): CsrfForm<TokenForm>,
 ) -> AppResult<Response> {
-    let result = match form.expiry(&state) {
+    let created = match form.expiry(&state) {
         Ok(expiry) => {
-            tokens::create(
-                &state.db,
-                &ctx.audit(),
-                state.now(),
-                identity.user.id,
-                &form.name,
-                expiry,
-            )
-            .await
+            let audit = ctx.audit();
+            let user_id = identity.user.id;
+            tokens::create(&state.db, &audit, state.now(), user_id, &form.name, expiry).await
         }
         Err(e) => Err(e),
     };
-    match result {
+    let mut page = account_page(&state, &ctx, &identity.user).await?;
+    match created {
         Ok(created) => {
-            let mut page = account_page(&state, &ctx, &identity.user).await?;
             page.new_secret = Some(NewSecret {
                 secret: created.secret,
                 name: created.token.name,
@@ -158,12 +152,8 @@ pub async fn create_token(
             Ok(r)
         }
         Err(ServiceError::Invalid(errors)) => {
-            let mut page = account_page(&state, &ctx, &identity.user).await?;
-            page.token_form = form;
-            page.token_errors = errors;
-            let mut r = html(&page);
-            *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-            Ok(r)
+            (page.token_form, page.token_errors) = (form, errors);
+            Ok(form_html(&page, true))
         }
         Err(e) => Err(AppError::from(e)),
     }
@@ -186,7 +176,7 @@ pub async fn confirm_revoke(
     .ok_or(AppError::NotFound)?;
     if token.revoked_at.is_some() {
         return Ok((
-            jar.add(flash::set("flash-token-already-revoked")),
+            jar.add(flash::set(flash::Flash::TokenAlreadyRevoked)),
             see_other("/account"),
         )
             .into_response());
@@ -216,8 +206,8 @@ pub async fn revoke_token(
     )
     .await?;
     let key = match outcome {
-        tokens::Revoked::Now(_) => "flash-token-revoked",
-        tokens::Revoked::Already(_) => "flash-token-already-revoked",
+        tokens::Revoked::Now(_) => flash::Flash::TokenRevoked,
+        tokens::Revoked::Already(_) => flash::Flash::TokenAlreadyRevoked,
     };
     Ok((jar.add(flash::set(key)), see_other("/account")).into_response())
 }

@@ -36,7 +36,7 @@ pub struct TopicsQuery {
 }
 
 fn locale_schema() -> utoipa::openapi::Object {
-    crate::validate::schema::filter(Locale::ALL.iter().map(|l| l.tag()))
+    crate::validate::schema::filter(Locale::ALL.iter().map(|l| l.as_str()))
 }
 
 /// Parses the requested language; empty means "not given" (like the list filters), anything
@@ -68,7 +68,7 @@ pub async fn topics(
     let mut response = Json(catalog_doc(locale)).into_response();
     response.headers_mut().insert(
         header::CONTENT_LANGUAGE,
-        HeaderValue::from_static(locale.tag()),
+        HeaderValue::from_static(locale.as_str()),
     );
     Ok(response)
 }

@@ -96,15 +96,9 @@ pub async fn perform(
                 "external_ticket_reference": reference,
                 "has_external_ticket_url": url.is_some(),
             });
-            finalize(
-                state,
-                actx,
-                &row,
-                &write,
-                "support_request.external_ticket_linked",
-                metadata,
-            )
-            .await
+            let action = "support_request.external_ticket_linked";
+            write_once(state, actx, &row, &write, action, metadata).await?;
+            reread(state, row.id).await
         }
         HandoffMode::CreateExternalTicket => {
             let draft = draft_for(state, target, &row, context);
@@ -119,9 +113,7 @@ pub async fn perform(
                 Ok(result) => result,
                 Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
                 // Only a runtime shutting down cancels it; the finalizer records it later.
-                Err(_) => repo::find(&state.db, id)
-                    .await?
-                    .ok_or(ServiceError::NotFound("support request")),
+                Err(_) => reread(state, id).await,
             }
         }
     }
@@ -187,20 +179,13 @@ async fn create_ticket(
         fields.insert("desk".into(), json!(kind));
         fields.insert("duration_ms".into(), json!(elapsed_ms));
     }
-    finalize(state, actx, &row, &write, action, metadata).await
+    write_once(state, actx, &row, &write, action, metadata).await?;
+    reread(state, row.id).await
 }
 
-/// The one handoff write plus its audit row, then the row as it now stands.
-async fn finalize(
-    state: &AppState,
-    actx: &AuditContext,
-    row: &SupportRequestRow,
-    write: &HandoffWrite<'_>,
-    action: &'static str,
-    metadata: Value,
-) -> Result<SupportRequestRow, ServiceError> {
-    write_once(state, actx, row, write, action, metadata).await?;
-    repo::find(&state.db, row.id)
+/// The row as it now stands, after its handoff was written (by this call or a concurrent one).
+async fn reread(state: &AppState, id: i64) -> Result<SupportRequestRow, ServiceError> {
+    repo::find(&state.db, id)
         .await?
         .ok_or(ServiceError::NotFound("support request"))
 }

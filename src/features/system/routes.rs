@@ -122,9 +122,9 @@ pub async fn update_control(
     match controls::apply(&state.db, &ctx.audit(), state.now(), key, &form).await {
         Ok(applied) => {
             let message = match applied {
-                Applied::Paused => "flash-control-paused",
-                Applied::PauseUpdated => "flash-control-pause-updated",
-                Applied::Resumed => "flash-control-resumed",
+                Applied::Paused => flash::Flash::ControlPaused,
+                Applied::PauseUpdated => flash::Flash::ControlPauseUpdated,
+                Applied::Resumed => flash::Flash::ControlResumed,
             };
             Ok((jar.add(flash::set(message)), see_other("/system/controls")).into_response())
         }
