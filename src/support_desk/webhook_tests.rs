@@ -46,6 +46,11 @@ fn clean_removes_secrets_and_bounds_length() {
         "x".repeat(400)
     );
     let cleaned = clean(&text, &["hunter2secret"]).unwrap();
+    // Control: the desk's own words stay, so the secrets went by redaction, not by losing text.
+    assert!(
+        cleaned.contains(" failed for [redacted:secret] at "),
+        "{cleaned}"
+    );
     assert!(!cleaned.contains("abc123"), "{cleaned}");
     assert!(!cleaned.contains("hunter2secret"), "{cleaned}");
     assert!(!cleaned.contains("u:p@"), "{cleaned}");

@@ -723,6 +723,8 @@ async fn fault_details_never_contain_the_client_secret() {
     assert!(matches!(fault, ProviderFault::Unhealthy(_)), "{fault:?}");
     assert_secret_free(&fault);
     assert!(!fault.detail().contains(&token));
+    // Control: Graph's message itself reached the detail, with the secrets cut out of it.
+    assert!(fault.detail().contains("is bad"), "{}", fault.detail());
 }
 
 #[tokio::test]

@@ -41,6 +41,19 @@ fn leaky_sentence(lead: &str) -> String {
     )
 }
 
+/// The control for every check below: what the peer says does carry each secret, so a sink
+/// that stored it unredacted would fail them.
+#[test]
+fn the_leaky_sentence_carries_every_fixed_secret() {
+    let sentence = leaky_sentence("Sync failed");
+    for secret in fixed_secrets() {
+        assert!(
+            sentence.contains(secret),
+            "{secret} missing from {sentence}"
+        );
+    }
+}
+
 fn assert_none_of(secrets: &[&str], text: &str, sink: &str) {
     for secret in secrets {
         assert!(!text.contains(secret), "{secret} reached {sink}: {text}");
