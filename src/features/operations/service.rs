@@ -215,6 +215,14 @@ pub async fn start_in_scope(
 ) -> crate::error::AppResult<RunRow> {
     let run_type = parse_type(requested_type)?;
     scope.require(run_type.required_capability())?;
+    crate::features::providers::service::refuse_start_that_cannot_succeed(
+        &state.db,
+        &state.config,
+        scope.tenant.id,
+        run_type,
+        state.now(),
+    )
+    .await?;
     // Browser sessions start runs from the admin UI, tokens through the API.
     let surface = match scope.identity.via {
         crate::auth::Via::Session { .. } => "admin",

@@ -374,3 +374,20 @@ mod tests {
         assert!(!validate::is_directory_id("a..b"));
     }
 }
+
+/// Refuses a start that cannot succeed (a sync or report on a tenant without admin consent,
+/// anything without a connection) with a `409` that says why in words, instead of queueing a
+/// run that must fail. Verification itself is refused only without a connection.
+pub async fn refuse_start_that_cannot_succeed(
+    db: &Db,
+    config: &Config,
+    tenant_id: i64,
+    run_type: crate::features::operations::model::RunType,
+    now: DateTime<Utc>,
+) -> Result<(), crate::error::ServiceError> {
+    let state = state_for_tenant(db, config, tenant_id, now).await?;
+    match state.start_blocker_key(run_type) {
+        Some(key) => Err(crate::error::ServiceError::Conflict(key)),
+        None => Ok(()),
+    }
+}
