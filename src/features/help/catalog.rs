@@ -381,7 +381,10 @@ static CONNECTION_UNHEALTHY: HelpTopic = HelpTopic {
         GlossaryTerm::Verification,
     ],
     docs_links: &[DocsLink::EntraErrorCodes, DocsLink::GraphErrors],
-    actions: &[ActionResolver::RerunVerification, ActionResolver::ProviderConnection],
+    actions: &[
+        ActionResolver::RerunVerification,
+        ActionResolver::ProviderConnection,
+    ],
     surfaces: ALL_SURFACES,
 };
 
@@ -486,7 +489,10 @@ static MANUAL_HANDOFF_REQUIRED: HelpTopic = HelpTopic {
     ],
     docs_links: &[],
     actions: &[],
-    surfaces: &[SurfaceFamily::SupportDiagnostics, SurfaceFamily::TenantDashboard],
+    surfaces: &[
+        SurfaceFamily::SupportDiagnostics,
+        SurfaceFamily::TenantDashboard,
+    ],
 };
 
 #[cfg(test)]

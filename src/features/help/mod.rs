@@ -121,8 +121,14 @@ mod template_tests {
                 "contoso",
             )),
         );
-        assert!(stale.contains(r#"<form method="post" action="/admin/t/contoso/operations" class="inline">"#));
-        assert!(stale.contains(r#"<input type="hidden" name="type" value="provider.connection.verify">"#));
+        assert!(stale.contains(
+            r#"<form method="post" action="/admin/t/contoso/operations" class="inline">"#
+        ));
+        assert!(
+            stale.contains(
+                r#"<input type="hidden" name="type" value="provider.connection.verify">"#
+            )
+        );
         assert!(stale.contains(r#"name="_csrf" value="token""#));
     }
 

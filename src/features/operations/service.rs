@@ -216,11 +216,9 @@ pub async fn start_in_scope(
     let run_type = parse_type(requested_type)?;
     scope.require(run_type.required_capability())?;
     crate::features::providers::service::refuse_start_that_cannot_succeed(
-        &state.db,
-        &state.config,
+        state,
         scope.tenant.id,
         run_type,
-        state.now(),
     )
     .await?;
     // Browser sessions start runs from the admin UI, tokens through the API.

@@ -463,7 +463,10 @@ impl VerificationState {
             .iter()
             .map(|key| PermissionCheck {
                 key: key.to_string(),
-                granted: checks.iter().find(|p| p.key == *key).and_then(|p| p.granted),
+                granted: checks
+                    .iter()
+                    .find(|p| p.key == *key)
+                    .and_then(|p| p.granted),
             })
             .collect()
     }

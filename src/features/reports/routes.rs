@@ -36,9 +36,13 @@ pub async fn index(
         RunType::ReviewPackGenerate.as_str(),
     )
     .await?;
-    let verification =
-        providers::service::state_for_tenant(&state.db, &state.config, scope.tenant.id, state.now())
-            .await?;
+    let verification = providers::service::state_for_tenant(
+        &state.db,
+        &state.config,
+        scope.tenant.id,
+        state.now(),
+    )
+    .await?;
     Ok(html(&IndexPage {
         actions: start_actions(&scope, &shell, &super::views::REPORT_TYPES, &verification),
         shell,

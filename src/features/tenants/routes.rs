@@ -2,7 +2,9 @@
 
 use super::service;
 use super::views::{self, NoWorkspacePage, WorkspacePage};
-use crate::features::{operations::service as runs, providers};
+use crate::features::{
+    operations::service as runs, providers, providers::model::VerificationState,
+};
 use crate::web::routing::Routes;
 use crate::{
     access::{TenantScope, WorkspaceScope},
@@ -49,20 +51,25 @@ pub async fn workspace_home(
     }))
 }
 
+/// The shell of a tenant page and the tenant's verification state, which every tenant page
+/// here decides from.
+async fn tenant_context(
+    state: &AppState,
+    ctx: &RequestContext,
+    scope: &TenantScope,
+) -> AppResult<(Shell, VerificationState)> {
+    let shell = Shell::for_tenant(state, ctx, scope, "tenants").await?;
+    let verification = providers::service::current_state(state, scope.tenant.id).await?;
+    Ok((shell, verification))
+}
+
 /// `GET /admin/t/{tenant}`: the tenant dashboard, decision first.
 pub async fn dashboard(
     State(state): State<AppState>,
     ctx: RequestContext,
     scope: TenantScope,
 ) -> AppResult<Response> {
-    let shell = Shell::for_tenant(&state, &ctx, &scope, "tenants").await?;
-    let verification = providers::service::state_for_tenant(
-        &state.db,
-        &state.config,
-        scope.tenant.id,
-        state.now(),
-    )
-    .await?;
+    let (shell, verification) = tenant_context(&state, &ctx, &scope).await?;
     let runs = runs::recent_for_tenant(&state.db, scope.tenant.id, DASHBOARD_RUNS).await?;
     Ok(html(&views::tenant_page(shell, scope, verification, runs)))
 }
@@ -74,14 +81,7 @@ pub async fn permissions(
     ctx: RequestContext,
     scope: TenantScope,
 ) -> AppResult<Response> {
-    let shell = Shell::for_tenant(&state, &ctx, &scope, "tenants").await?;
-    let verification = providers::service::state_for_tenant(
-        &state.db,
-        &state.config,
-        scope.tenant.id,
-        state.now(),
-    )
-    .await?;
+    let (shell, verification) = tenant_context(&state, &ctx, &scope).await?;
     Ok(html(&views::permissions_page(shell, scope, verification)))
 }
 
