@@ -110,6 +110,10 @@ async fn queue_from(
     let (user_id, label) = initiator.parts();
     if user_id.is_some() {
         refuse_if_paused(state, workspace_id, run_type).await?;
+        crate::features::providers::service::refuse_start_that_cannot_succeed(
+            state, tenant_id, run_type,
+        )
+        .await?;
     }
     let id = repo::insert(
         tx,
@@ -215,12 +219,6 @@ pub async fn start_in_scope(
 ) -> crate::error::AppResult<RunRow> {
     let run_type = parse_type(requested_type)?;
     scope.require(run_type.required_capability())?;
-    crate::features::providers::service::refuse_start_that_cannot_succeed(
-        state,
-        scope.tenant.id,
-        run_type,
-    )
-    .await?;
     // Browser sessions start runs from the admin UI, tokens through the API.
     let surface = match scope.identity.via {
         crate::auth::Via::Session { .. } => "admin",
