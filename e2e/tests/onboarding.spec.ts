@@ -42,7 +42,10 @@ test('fabrikam: verification from the wizard puts Grant admin consent first', as
   await expect(readiness).not.toContainText('Current checkpoint');
   await expect(page.getByTestId('onboarding-step')).toHaveText('Verify access');
   await expect(page.getByTestId('primary-next-action')).toHaveText('Grant admin consent');
-  await expect(page.getByTestId('safe-next-action')).toContainText('Grant admin consent and re-run verification.');
+  // "Safe next action" once per page: the help card beside readiness says it.
+  await expect(page.getByTestId('help-safe-next-action')).toContainText('Grant admin consent and re-run verification.');
+  await expect(page.getByText('Safe next action')).toHaveCount(1);
+  await expect(page.getByTestId('rerun-verification')).toHaveText('Re-run verification');
   await expect(page.getByRole('heading', { name: 'Stored verification details', exact: true })).toHaveCount(1);
   await expect(page.getByTestId('permission-diagnostics')).toHaveCount(0);
   const evidence = page.getByTestId('supporting-evidence');

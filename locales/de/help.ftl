@@ -116,3 +116,10 @@ help-term-operation-run = Vorgang
 help-term-operation-run-definition = Ein mandantengebundener Auftrag mit Status, Ergebnis und Grundcode.
 help-term-support-request = Supportanfrage
 help-term-support-request-definition = Ein unveränderlicher Eingangsdatensatz mit SR-Referenz, der an Ihren Support-Desk übergeben werden kann.
+
+## Mandantenbezogene Aktionen der Themen
+help-actions = Aktionen
+help-action-grant-admin-consent = Administratorzustimmung erteilen
+help-action-open-required-permissions = Erforderliche Berechtigungen öffnen
+help-action-rerun-verification = Überprüfung erneut ausführen
+help-action-review-connection = Anbieterverbindung prüfen

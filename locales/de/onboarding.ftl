@@ -98,6 +98,7 @@ onboarding-status-failed = Fehlgeschlagen
 onboarding-action-connect-provider = Anbieter verbinden
 onboarding-action-view-run = Fortschritt der Prüfung ansehen
 onboarding-action-run-verification = Prüfung ausführen
+onboarding-action-rerun-verification = Überprüfung erneut ausführen
 onboarding-action-grant-consent = Administratorzustimmung erteilen
 onboarding-action-review-permissions = Berechtigungen prüfen
 onboarding-action-review-connection = Anbieterverbindung prüfen

@@ -116,3 +116,10 @@ help-term-operation-run = Operation run
 help-term-operation-run-definition = One tenant-bound job with a status, an outcome and a reason code.
 help-term-support-request = Support request
 help-term-support-request-definition = An immutable intake record with an SR reference that can be handed off to your support desk.
+
+## Tenant-aware topic actions
+help-actions = Actions
+help-action-grant-admin-consent = Grant admin consent
+help-action-open-required-permissions = Open required permissions
+help-action-rerun-verification = Re-run verification
+help-action-review-connection = Review provider connection

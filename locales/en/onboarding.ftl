@@ -98,6 +98,7 @@ onboarding-status-failed = Failed
 onboarding-action-connect-provider = Connect provider
 onboarding-action-view-run = View verification progress
 onboarding-action-run-verification = Run verification
+onboarding-action-rerun-verification = Re-run verification
 onboarding-action-grant-consent = Grant admin consent
 onboarding-action-review-permissions = Review permissions
 onboarding-action-review-connection = Review provider connection

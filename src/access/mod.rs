@@ -9,11 +9,12 @@ pub use roles::{Capability, Role};
 pub use scope::{PlatformUser, RunScope, TenantScope, WorkspaceScope};
 
 /// Why a disabled action is disabled: `None` when `role` grants `cap`, else the translated
-/// "requires capability" reason shown beside the disabled button.
+/// reason in words shown beside the disabled button, naming the least role that may do it
+/// ("Needs the manager role — ask a workspace owner."), never the capability id.
 pub fn missing_capability_reason(
     role: Role,
     cap: Capability,
     t: crate::i18n::Tr,
 ) -> Option<String> {
-    (!role.can(cap)).then(|| t.t1("reason-missing-capability", "capability", cap.as_str()))
+    (!role.can(cap)).then(|| t.t(cap.missing_reason_key()))
 }

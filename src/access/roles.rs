@@ -85,6 +85,26 @@ impl Role {
     }
 }
 
+impl Capability {
+    /// The least role that grants this capability (roles widen from read-only to owner).
+    pub fn least_role(self) -> Role {
+        [Role::Readonly, Role::Operator, Role::Manager, Role::Owner]
+            .into_iter()
+            .find(|r| r.can(self))
+            .unwrap_or(Role::Owner)
+    }
+
+    /// Fluent id of the words a disabled action shows when a role lacks this capability:
+    /// which role it needs and whom to ask.
+    pub fn missing_reason_key(self) -> &'static str {
+        match self.least_role() {
+            Role::Readonly | Role::Operator => "reason-needs-role-operator",
+            Role::Manager => "reason-needs-role-manager",
+            Role::Owner => "reason-needs-role-owner",
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::{Capability::*, Role};
@@ -107,6 +127,22 @@ mod tests {
         expect(ReviewPacksCreate, true, true, false, false);
         expect(AuditView, true, true, false, false);
         expect(WorkspaceManage, true, false, false, false);
+    }
+
+    #[test]
+    fn missing_capabilities_name_the_least_role() {
+        assert_eq!(OperationsStart.least_role(), Role::Operator);
+        assert_eq!(ReportsCreate.least_role(), Role::Manager);
+        assert_eq!(WorkspaceManage.least_role(), Role::Owner);
+        assert_eq!(
+            ReviewPacksCreate.missing_reason_key(),
+            "reason-needs-role-manager"
+        );
+        for role in Role::ALL {
+            for cap in role.capabilities() {
+                assert!(cap.least_role().can(*cap));
+            }
+        }
     }
 
     #[test]

@@ -111,9 +111,15 @@ fn matrix() -> Vec<Row> {
             "/admin/t/{tenant}/operations",
             Form(
                 "/admin/t/fabrikam/operations",
-                &[("type", "inventory.sync")],
+                &[("type", "provider.connection.verify")],
             ),
             [303, 303, 303, 404, 404, 302, 404],
+        ),
+        row(
+            "GET",
+            "/admin/t/{tenant}/permissions",
+            Get("/admin/t/fabrikam/permissions"),
+            [200, 200, 200, 404, 404, 302, 404],
         ),
         row(
             "GET",
@@ -349,7 +355,7 @@ fn matrix() -> Vec<Row> {
             Api(
                 Method::POST,
                 "/api/v1/tenants/fabrikam/operations",
-                Some(r#"{"type":"inventory.sync"}"#),
+                Some(r#"{"type":"provider.connection.verify"}"#),
             ),
             [202, 202, 202, 404, 404, 401, 404],
         ),

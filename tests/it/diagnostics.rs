@@ -330,7 +330,12 @@ async fn operators_see_the_action_disabled_and_get_403() {
     let app = TestApp::new().await;
     let operator = app.session_for("operator@contoso.test").await;
     let page = app.get("/admin/t/contoso", Some(&operator)).await;
-    assert!(page.body.contains("support_diagnostics.view"));
+    // The reason is in words beside the disabled button, never the capability id.
+    assert!(
+        page.body
+            .contains("Needs the manager role — ask a workspace owner.")
+    );
+    assert!(!page.body.contains("support_diagnostics.view"));
     let denied = app
         .post_form("/admin/t/contoso/support-diagnostics", &operator, &[])
         .await;

@@ -15,6 +15,7 @@ mod support;
 
 mod access_matrix;
 mod api_tokens;
+mod dashboard;
 mod database_outage;
 mod db_layer;
 mod diagnostics;
@@ -22,6 +23,7 @@ mod edges;
 mod enum_decode;
 mod handoff_finalizer;
 mod help;
+mod help_actions;
 mod identity;
 mod jobs;
 mod layering;

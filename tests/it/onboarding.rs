@@ -152,14 +152,7 @@ async fn draft_row(app: &TestApp, id: i64) -> (Option<i64>, String, String, i64,
 }
 
 async fn get_de(app: &TestApp, path: &str, s: &Session) -> Resp {
-    let request = Request::builder()
-        .uri(path)
-        .header(header::HOST, "localhost")
-        .header(header::COOKIE, &s.cookie)
-        .header(header::ACCEPT_LANGUAGE, "de-DE,de;q=0.9")
-        .body(Body::empty())
-        .unwrap();
-    app.send(request).await
+    app.get_de(path, s).await
 }
 
 #[tokio::test]
@@ -309,12 +302,17 @@ async fn consent_missing_puts_grant_admin_consent_first() {
     assert!(tag.contains("class=\"button primary\""));
     assert!(tag.contains("data-testid=\"primary-next-action\""));
     assert!(
-        tag.contains(&format!("href=\"{path}?step=connect\"")),
-        "simulated consent goes to the connect step: {tag}"
+        tag.contains("href=\"/admin/t/tailspin/consent\""),
+        "consent goes to the tenant's consent flow for every kind: {tag}"
     );
+    // A blocked step re-verifies without going back through Connect.
+    assert!(body.contains("data-testid=\"rerun-verification\">Re-run verification</button>"));
+    assert!(body.contains("<input type=\"hidden\" name=\"action\" value=\"verify\">"));
 
-    assert!(body.contains("data-testid=\"safe-next-action\""));
-    assert!(body.contains("Safe next action"));
+    // "Safe next action" once per page: the help card says it, the readiness card does not.
+    assert_eq!(body.matches("Safe next action").count(), 1, "{body}");
+    assert!(body.contains("data-testid=\"help-safe-next-action\""));
+    assert!(!body.contains("data-testid=\"safe-next-action\""));
     assert!(body.contains("Grant admin consent and re-run verification."));
 
     assert_eq!(body.matches(">Stored verification details</h2>").count(), 1);
@@ -412,7 +410,7 @@ async fn permissions_missing_and_unhealthy_lead_to_their_own_actions() {
 }
 
 #[tokio::test]
-async fn microsoft_consent_links_to_the_admin_consent_url() {
+async fn microsoft_consent_links_to_the_tenants_consent_flow() {
     let app = TestApp::new().await;
     let s = app.login("owner@contoso.test").await;
     let path = start_new(&app, &s, "msft", "Msft Ltd").await;
@@ -462,13 +460,11 @@ async fn microsoft_consent_links_to_the_admin_consent_url() {
     let page = app.get(&path, Some(&s)).await;
     let (tag, text) = primary_next_action(&page.body);
     assert_eq!(text, "Grant admin consent");
+    assert!(tag.contains("href=\"/admin/t/msft/consent\""), "{tag}");
     assert!(
-        tag.contains(
-            "href=\"https://login.microsoftonline.com/msft.onmicrosoft.com/adminconsent?client_id="
-        ),
-        "{tag}"
+        !tag.contains("target=\"_blank\""),
+        "the consent flow is ours: {tag}"
     );
-    assert!(tag.contains("rel=\"noopener noreferrer\""));
 }
 
 #[tokio::test]

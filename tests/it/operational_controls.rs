@@ -65,11 +65,12 @@ async fn paused_operation_starts_are_refused_in_their_scope_only() {
     assert_eq!(other.status, StatusCode::ACCEPTED);
     // The pause expires after its hour.
     app.clock.advance(chrono::Duration::minutes(61));
+    // (Verification: fabrikam lacks admin consent, so a sync would be refused for that.)
     let later = app
         .post_form(
             "/admin/t/fabrikam/operations",
             &owner,
-            &[("type", "inventory.sync")],
+            &[("type", "provider.connection.verify")],
         )
         .await;
     assert_eq!(later.status, StatusCode::SEE_OTHER);
@@ -104,7 +105,7 @@ async fn a_paused_review_pack_control_refuses_review_packs_only() {
             Method::POST,
             "/api/v1/tenants/fabrikam/operations",
             Some(&token),
-            Some(r#"{"type":"inventory.sync"}"#),
+            Some(r#"{"type":"provider.connection.verify"}"#),
         )
         .await;
     assert_eq!(sync.status, StatusCode::ACCEPTED);

@@ -134,7 +134,8 @@ async fn bad_input_and_faults_end_in_failed_runs_or_clear_errors_never_500() {
         before
     );
 
-    // A tenant without a connection: the run fails with a reason and a readable summary.
+    // A tenant without a connection: a user's start is refused before it queues, saying why;
+    // a run queued anyway (by the system) fails with a reason and a readable summary.
     tenantpilot::features::tenants::service::create(
         app.db(),
         &tenantpilot::audit::AuditContext::cli(),
@@ -145,9 +146,24 @@ async fn bad_input_and_faults_end_in_failed_runs_or_clear_errors_never_500() {
     )
     .await
     .unwrap();
-    let id = app.start_api(&token, "bare", "inventory.sync").await["id"]
-        .as_i64()
-        .unwrap();
+    let refused = app.try_start_api(&token, "bare", "inventory.sync").await;
+    assert_eq!(refused.status, StatusCode::CONFLICT);
+    assert_eq!(
+        refused.json()["detail"],
+        "Needs a provider connection — connect the tenant first."
+    );
+    let bare = app.tenant("bare").await;
+    let id = tenantpilot::features::operations::service::start(
+        &app.state,
+        &tenantpilot::audit::AuditContext::cli(),
+        bare.workspace_id,
+        bare.id,
+        tenantpilot::features::operations::model::RunType::InventorySync,
+        &tenantpilot::features::operations::service::Initiator::System,
+    )
+    .await
+    .unwrap()
+    .id;
     runner::drain(&app.state).await.unwrap();
     let run = run_json(&app, &token, id).await;
     assert_eq!(run["outcome"], "failed");
@@ -352,7 +368,10 @@ async fn verification_writes_a_report_and_it_goes_stale_after_the_window() {
     );
     let page = app.get("/admin/t/contoso", Some(&owner)).await;
     assert!(page.body.contains("data-testid=\"verification-stale\""));
-    assert!(page.body.contains("verification_stale"));
+    assert!(
+        page.body
+            .contains("<strong>Verification is out of date</strong>")
+    );
 }
 
 #[tokio::test]
@@ -729,7 +748,11 @@ async fn dashboard_actions_start_runs_and_respect_roles() {
             Some(&app.session_for("owner@contoso.test").await),
         )
         .await;
-    assert!(fabrikam.body.contains("admin_consent_required"));
+    assert!(
+        fabrikam
+            .body
+            .contains("<strong>Admin consent required</strong>")
+    );
     assert!(fabrikam.body.contains("data-testid=\"verification-stale\""));
 }
 

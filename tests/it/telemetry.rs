@@ -565,21 +565,19 @@ async fn stored_reports_and_review_pack_requests_are_recorded() {
         "recorded when the report was stored"
     );
 
-    // A run that fails stores no report and records nothing more (fabrikam lacks consent).
+    // A start that cannot succeed (fabrikam lacks consent) is refused before it queues, so it
+    // stores no report and records nothing.
     let before = last_id(&app).await;
-    let failing = start_form(&app, &manager, "fabrikam", "permission_posture.report").await;
-    runner::drain(&app.state).await.unwrap();
-    assert_eq!(
-        app.int(
-            "SELECT COUNT(*) FROM stored_reports WHERE run_id = $1",
-            &[failing.into()]
+    let refused = app
+        .post_form(
+            "/admin/t/fabrikam/operations",
+            &manager,
+            &[("type", "permission_posture.report")],
         )
-        .await,
-        0
-    );
-    let rows = rows_after(&app, before).await;
-    assert_eq!(rows.len(), 1);
-    assert_eq!(rows[0].event_name, Event::OperationsStarted.name());
+        .await;
+    assert_eq!(refused.status, StatusCode::CONFLICT);
+    runner::drain(&app.state).await.unwrap();
+    assert!(rows_after(&app, before).await.is_empty());
 }
 
 #[tokio::test]

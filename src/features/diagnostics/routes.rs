@@ -39,6 +39,30 @@ pub struct PreviewQuery {
     pub format: Option<String>,
 }
 
+/// Records an audited opening of `context` (after the capability check) and redirects to its
+/// preview under `preview_base`.
+async fn open(
+    state: &AppState,
+    ctx: &RequestContext,
+    (workspace_id, tenant_id): (i64, i64),
+    context: &Context<'_>,
+    surface: &'static str,
+    preview_base: String,
+) -> AppResult<Response> {
+    let id = service::record_open(
+        state,
+        &ctx.audit(),
+        workspace_id,
+        tenant_id,
+        context,
+        surface,
+    )
+    .await?;
+    Ok(see_other(&format!(
+        "{preview_base}/support-diagnostics/{id}"
+    )))
+}
+
 /// `POST /admin/t/{tenant}/support-diagnostics`: the explicit open from the tenant dashboard.
 pub async fn open_tenant(
     State(state): State<AppState>,
@@ -47,19 +71,18 @@ pub async fn open_tenant(
     _csrf: crate::web::CsrfForm,
 ) -> AppResult<Response> {
     scope.require(Capability::SupportDiagnosticsView)?;
-    let id = service::record_open(
+    let t = &scope.tenant;
+    let base = format!("/admin/t/{}", t.external_id);
+    let ids = (t.workspace_id, t.id);
+    open(
         &state,
-        &ctx.audit(),
-        scope.tenant.workspace_id,
-        scope.tenant.id,
-        &Context::Tenant(&scope.tenant),
+        &ctx,
+        ids,
+        &Context::Tenant(t),
         "tenant_dashboard",
+        base,
     )
-    .await?;
-    Ok(see_other(&format!(
-        "/admin/t/{}/support-diagnostics/{id}",
-        scope.tenant.external_id
-    )))
+    .await
 }
 
 /// `POST /admin/operations/{run}/support-diagnostics`: the explicit open from the run viewer.
@@ -70,19 +93,18 @@ pub async fn open_run(
     _csrf: crate::web::CsrfForm,
 ) -> AppResult<Response> {
     scope.require(Capability::SupportDiagnosticsView)?;
-    let id = service::record_open(
+    let run = &scope.run;
+    let base = format!("/admin/operations/{}", run.run.id);
+    let ids = (run.run.workspace_id, run.run.tenant_id);
+    open(
         &state,
-        &ctx.audit(),
-        scope.run.run.workspace_id,
-        scope.run.run.tenant_id,
-        &Context::Run(&scope.run),
+        &ctx,
+        ids,
+        &Context::Run(run),
         "operation_run_viewer",
+        base,
     )
-    .await?;
-    Ok(see_other(&format!(
-        "/admin/operations/{}/support-diagnostics/{id}",
-        scope.run.run.id
-    )))
+    .await
 }
 
 async fn check_opening(
@@ -102,14 +124,24 @@ async fn check_opening(
     Ok(())
 }
 
-fn render(
-    shell: Shell,
+/// Where a preview sits: its title, the page it came from, its own address, and the tenant and
+/// role its help actions are for.
+struct Preview {
     title: String,
     back_href: String,
     base_href: String,
-    bundle: Bundle,
-    format: Option<&str>,
-) -> Response {
+    tenant_ext: String,
+    role: crate::access::Role,
+}
+
+fn render(shell: Shell, preview: Preview, bundle: Bundle, format: Option<&str>) -> Response {
+    let Preview {
+        title,
+        back_href,
+        base_href,
+        tenant_ext,
+        role,
+    } = preview;
     if format == Some("json") {
         let body = serde_json::to_vec_pretty(&bundle.json).unwrap_or_default();
         let mut r = body.into_response();
@@ -165,7 +197,7 @@ fn render(
         bundle.dominant.evidence_incomplete,
         run_outcome,
     )
-    .map(|k| crate::features::help::resolve_key(k, shell.t.0));
+    .map(|k| crate::features::help::resolve_for_tenant(k, shell.t.0, &tenant_ext).for_role(role));
     let mut response = html(&PreviewPage {
         help,
         shell,
@@ -206,15 +238,14 @@ pub async fn show_tenant(
     .await?;
     let bundle = service::build(&state, Context::Tenant(&scope.tenant)).await?;
     let shell = Shell::for_tenant(&state, &ctx, &scope, "tenants").await?;
-    let title = format!("{} · {}", shell.t.t("diagnostics-title"), scope.tenant.name);
-    Ok(render(
-        shell,
-        title,
-        format!("/admin/t/{ext}"),
-        format!("/admin/t/{ext}/support-diagnostics/{}", path.opening),
-        bundle,
-        q.format.as_deref(),
-    ))
+    let preview = Preview {
+        title: format!("{} · {}", shell.t.t("diagnostics-title"), scope.tenant.name),
+        back_href: format!("/admin/t/{ext}"),
+        base_href: format!("/admin/t/{ext}/support-diagnostics/{}", path.opening),
+        tenant_ext: ext,
+        role: scope.role,
+    };
+    Ok(render(shell, preview, bundle, q.format.as_deref()))
 }
 
 /// `GET /admin/operations/{run}/support-diagnostics/{opening}`: the read-only preview.
@@ -244,18 +275,17 @@ pub async fn show_run(
         "operations",
     )
     .await?;
-    let title = format!("{} · #{run_id}", shell.t.t("diagnostics-title"));
-    Ok(render(
-        shell,
-        title,
-        format!("/admin/operations/{run_id}"),
-        format!(
+    let preview = Preview {
+        title: format!("{} · #{run_id}", shell.t.t("diagnostics-title")),
+        back_href: format!("/admin/operations/{run_id}"),
+        base_href: format!(
             "/admin/operations/{run_id}/support-diagnostics/{}",
             path.opening
         ),
-        bundle,
-        q.format.as_deref(),
-    ))
+        tenant_ext: scope.run.tenant_external_id.clone(),
+        role: scope.role,
+    };
+    Ok(render(shell, preview, bundle, q.format.as_deref()))
 }
 
 /// Opening and previewing support diagnostics of a tenant or a run.

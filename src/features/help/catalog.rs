@@ -10,7 +10,7 @@ use utoipa::ToSchema;
 
 /// Version of the catalog's content; bump it whenever a topic, text id or link changes so
 /// consumers of the exported knowledge source can tell two exports apart.
-pub const CATALOG_VERSION: &str = "2026-11-23.1";
+pub const CATALOG_VERSION: &str = "2026-12-01.1";
 
 /// Version of the export's JSON shape; bump it only when fields are removed or change meaning,
 /// so consumers can refuse a shape they do not understand.
@@ -60,6 +60,74 @@ impl HelpTopicKey {
             HelpTopicKey::DiagnosticEvidenceIncomplete => &DIAGNOSTIC_EVIDENCE_INCOMPLETE,
             HelpTopicKey::RetryableProviderFailure => &RETRYABLE_PROVIDER_FAILURE,
             HelpTopicKey::ManualHandoffRequired => &MANUAL_HANDOFF_REQUIRED,
+        }
+    }
+}
+
+crate::text_enum!(
+    /// A family of pages that shows help (the seed's `surface_families`): which hosts a topic
+    /// is written for, so a reviewer of a topic knows where its text appears.
+    SurfaceFamily [ToSchema] {
+        /// The onboarding wizard's verify step.
+        Onboarding = "onboarding",
+        /// The support-diagnostics previews (tenant and run).
+        SupportDiagnostics = "support_diagnostics",
+        /// The tenant dashboard's decision card.
+        TenantDashboard = "tenant_dashboard",
+    }
+);
+
+crate::text_enum!(
+    /// How a topic's tenant-aware action resolves to an address (the seed's link `resolver`).
+    /// Without a tenant (API, export) an action has no address; on a tenant page it gets one.
+    ActionResolver [ToSchema] {
+        /// The tenant's admin-consent flow: `GET /admin/t/{tenant}/consent`.
+        AdminConsentPrimary = "admin_consent_primary",
+        /// The tenant's required-permissions view: `GET /admin/t/{tenant}/permissions`.
+        RequiredPermissions = "required_permissions",
+        /// Queue a new verification: `POST /admin/t/{tenant}/operations`
+        /// with `type=provider.connection.verify`.
+        RerunVerification = "rerun_verification",
+        /// Review or replace the provider connection: the onboarding wizard.
+        ProviderConnection = "provider_connection",
+    }
+);
+
+impl ActionResolver {
+    /// Fluent id of the action's label.
+    pub fn label_id(self) -> &'static str {
+        match self {
+            ActionResolver::AdminConsentPrimary => "help-action-grant-admin-consent",
+            ActionResolver::RequiredPermissions => "help-action-open-required-permissions",
+            ActionResolver::RerunVerification => "help-action-rerun-verification",
+            ActionResolver::ProviderConnection => "help-action-review-connection",
+        }
+    }
+
+    /// The capability the action needs, so a page can disable it with the reason in words.
+    pub fn required_capability(self) -> crate::access::Capability {
+        use crate::access::Capability;
+        match self {
+            ActionResolver::AdminConsentPrimary | ActionResolver::ProviderConnection => {
+                Capability::OnboardingManage
+            }
+            ActionResolver::RequiredPermissions => Capability::TenantsView,
+            ActionResolver::RerunVerification => Capability::OperationsStart,
+        }
+    }
+
+    /// Whether the action changes something (a `POST` form) rather than opening a page.
+    pub fn is_post(self) -> bool {
+        self == ActionResolver::RerunVerification
+    }
+
+    /// The address for the tenant with external id `tenant`.
+    pub fn href(self, tenant: &str) -> String {
+        match self {
+            ActionResolver::AdminConsentPrimary => format!("/admin/t/{tenant}/consent"),
+            ActionResolver::RequiredPermissions => format!("/admin/t/{tenant}/permissions"),
+            ActionResolver::RerunVerification => format!("/admin/t/{tenant}/operations"),
+            ActionResolver::ProviderConnection => "/admin/onboarding".to_string(),
         }
     }
 }
@@ -237,7 +305,19 @@ pub struct HelpTopic {
     pub glossary: &'static [GlossaryTerm],
     /// Approved documentation, most useful first.
     pub docs_links: &'static [DocsLink],
+    /// Tenant-aware actions, most useful first.
+    pub actions: &'static [ActionResolver],
+    /// Page families that show the topic.
+    pub surfaces: &'static [SurfaceFamily],
 }
+
+/// The topics every host family shows (onboarding, diagnostics and the dashboard all map the
+/// provider reasons to them).
+const ALL_SURFACES: &[SurfaceFamily] = &[
+    SurfaceFamily::Onboarding,
+    SurfaceFamily::SupportDiagnostics,
+    SurfaceFamily::TenantDashboard,
+];
 
 static ADMIN_CONSENT_REQUIRED: HelpTopic = HelpTopic {
     key: HelpTopicKey::AdminConsentRequired,
@@ -256,6 +336,8 @@ static ADMIN_CONSENT_REQUIRED: HelpTopic = HelpTopic {
         GlossaryTerm::Tenant,
     ],
     docs_links: &[DocsLink::GrantAdminConsent, DocsLink::EntraErrorCodes],
+    actions: &[ActionResolver::AdminConsentPrimary],
+    surfaces: ALL_SURFACES,
 };
 
 static REQUIRED_PERMISSIONS_MISSING: HelpTopic = HelpTopic {
@@ -278,6 +360,8 @@ static REQUIRED_PERMISSIONS_MISSING: HelpTopic = HelpTopic {
         DocsLink::GraphPermissionsReference,
         DocsLink::PermissionsConsentOverview,
     ],
+    actions: &[ActionResolver::RequiredPermissions],
+    surfaces: ALL_SURFACES,
 };
 
 static CONNECTION_UNHEALTHY: HelpTopic = HelpTopic {
@@ -297,6 +381,11 @@ static CONNECTION_UNHEALTHY: HelpTopic = HelpTopic {
         GlossaryTerm::Verification,
     ],
     docs_links: &[DocsLink::EntraErrorCodes, DocsLink::GraphErrors],
+    actions: &[
+        ActionResolver::RerunVerification,
+        ActionResolver::ProviderConnection,
+    ],
+    surfaces: ALL_SURFACES,
 };
 
 static VERIFICATION_STALE: HelpTopic = HelpTopic {
@@ -315,6 +404,8 @@ static VERIFICATION_STALE: HelpTopic = HelpTopic {
         GlossaryTerm::ProviderConnection,
     ],
     docs_links: &[],
+    actions: &[ActionResolver::RerunVerification],
+    surfaces: ALL_SURFACES,
 };
 
 static VERIFICATION_FAILED: HelpTopic = HelpTopic {
@@ -334,6 +425,8 @@ static VERIFICATION_FAILED: HelpTopic = HelpTopic {
         GlossaryTerm::ProviderConnection,
     ],
     docs_links: &[DocsLink::EntraErrorCodes, DocsLink::GraphErrors],
+    actions: &[ActionResolver::RerunVerification],
+    surfaces: ALL_SURFACES,
 };
 
 static DIAGNOSTIC_EVIDENCE_INCOMPLETE: HelpTopic = HelpTopic {
@@ -353,6 +446,8 @@ static DIAGNOSTIC_EVIDENCE_INCOMPLETE: HelpTopic = HelpTopic {
         GlossaryTerm::OperationRun,
     ],
     docs_links: &[],
+    actions: &[],
+    surfaces: &[SurfaceFamily::SupportDiagnostics],
 };
 
 static RETRYABLE_PROVIDER_FAILURE: HelpTopic = HelpTopic {
@@ -372,6 +467,8 @@ static RETRYABLE_PROVIDER_FAILURE: HelpTopic = HelpTopic {
         GlossaryTerm::OperationRun,
     ],
     docs_links: &[DocsLink::GraphThrottling, DocsLink::ServiceHealth],
+    actions: &[ActionResolver::RerunVerification],
+    surfaces: ALL_SURFACES,
 };
 
 static MANUAL_HANDOFF_REQUIRED: HelpTopic = HelpTopic {
@@ -391,6 +488,11 @@ static MANUAL_HANDOFF_REQUIRED: HelpTopic = HelpTopic {
         GlossaryTerm::Workspace,
     ],
     docs_links: &[],
+    actions: &[],
+    surfaces: &[
+        SurfaceFamily::SupportDiagnostics,
+        SurfaceFamily::TenantDashboard,
+    ],
 };
 
 #[cfg(test)]
@@ -412,6 +514,7 @@ mod tests {
             ids.push(term.definition_id());
         }
         ids.extend(topic.docs_links.iter().map(|l| l.label_id().to_string()));
+        ids.extend(topic.actions.iter().map(|a| a.label_id().to_string()));
         ids
     }
 

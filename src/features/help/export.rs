@@ -4,7 +4,7 @@
 //! tenant, user, token or secret can reach it. The API and `tenantpilot help export` share
 //! these shapes so both consumers see one contract.
 
-use super::catalog::{CATALOG_VERSION, SCHEMA_VERSION};
+use super::catalog::{CATALOG_VERSION, HelpTopicKey, SCHEMA_VERSION};
 use super::resolver::{ResolvedTopic, all_topics};
 use crate::i18n::Locale;
 use serde::Serialize;
@@ -19,7 +19,11 @@ pub struct HelpCatalogDoc {
     pub catalog_version: String,
     /// Language of the text.
     pub locale: Locale,
-    /// Every topic, in catalog order.
+    /// Number of topics (the seed's `topic_count`).
+    pub topic_count: usize,
+    /// Every topic, in catalog order: `topic_key`, the `surface_families` it serves, its text,
+    /// `docs_links` (`kind: docs`, fixed `url`, no `resolver`) and `actions` (`kind: action`,
+    /// a `resolver` naming how a tenant page addresses it, no `href` here).
     pub topics: Vec<ResolvedTopic>,
 }
 
@@ -39,6 +43,8 @@ pub struct HelpCatalogExport {
     pub schema_version: u32,
     /// Version of the catalog's content.
     pub catalog_version: String,
+    /// Number of topics (per language; the seed's `topic_count`).
+    pub topic_count: usize,
     /// Every topic per language, in catalog order.
     pub locales: HelpTopicsByLocale,
 }
@@ -49,6 +55,7 @@ pub fn catalog_doc(locale: Locale) -> HelpCatalogDoc {
         schema_version: SCHEMA_VERSION,
         catalog_version: CATALOG_VERSION.to_string(),
         locale,
+        topic_count: HelpTopicKey::ALL.len(),
         topics: all_topics(locale),
     }
 }
@@ -58,6 +65,7 @@ pub fn catalog_export() -> HelpCatalogExport {
     HelpCatalogExport {
         schema_version: SCHEMA_VERSION,
         catalog_version: CATALOG_VERSION.to_string(),
+        topic_count: HelpTopicKey::ALL.len(),
         locales: HelpTopicsByLocale {
             en: all_topics(Locale::En),
             de: all_topics(Locale::De),
@@ -97,5 +105,39 @@ mod tests {
         assert_eq!(de["topics"].as_array().unwrap().len(), 8);
         assert_eq!(de["topics"], all["locales"]["de"]);
         assert!(de["topics"][0]["is_fallback"] == false);
+        assert_eq!(all["topic_count"], 8);
+        assert_eq!(de["topic_count"], 8);
+    }
+
+    #[test]
+    fn the_knowledge_source_carries_the_seed_fields() {
+        let en: Value = serde_json::from_str(&export_json(Some(Locale::En))).unwrap();
+        let consent = &en["topics"][0];
+        assert_eq!(consent["topic_key"], "admin-consent-required");
+        assert_eq!(
+            consent["surface_families"],
+            serde_json::json!(["onboarding", "support_diagnostics", "tenant_dashboard"])
+        );
+        assert_eq!(consent["actions"][0]["kind"], "action");
+        assert_eq!(consent["actions"][0]["resolver"], "admin_consent_primary");
+        assert_eq!(consent["actions"][0]["label"], "Grant admin consent");
+        assert_eq!(
+            consent["actions"][0]["href"],
+            Value::Null,
+            "no tenant in the export"
+        );
+        assert_eq!(consent["docs_links"][0]["kind"], "docs");
+        assert_eq!(consent["docs_links"][0]["resolver"], Value::Null);
+        let perms = &en["topics"][1];
+        assert_eq!(perms["actions"][0]["resolver"], "required_permissions");
+        let evidence = &en["topics"][5];
+        assert_eq!(
+            evidence["surface_families"],
+            serde_json::json!(["support_diagnostics"])
+        );
+        let text = export_json(None);
+        for forbidden in ["tenant_id", "/admin/t/", "secret", "\"locale\": null"] {
+            assert!(!text.contains(forbidden), "{forbidden}");
+        }
     }
 }

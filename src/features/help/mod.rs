@@ -6,18 +6,25 @@
 //! checks passed, resolve it with [`resolve_key`] in the request's language, put it in an
 //! `help: Option<ResolvedTopic>` template field, and include the partial:
 //! `{% if let Some(help) = help %}{% include "help_topic.html" %}{% endif %}`.
+//! On a tenant's page use [`resolve_for_tenant`] instead, chained with
+//! [`ResolvedTopic::for_role`], so the topic's actions ("Grant admin consent", "Open required
+//! permissions", "Re-run verification") point at that tenant and say why a role cannot take them.
 
 pub mod api;
 pub mod catalog;
 pub mod export;
 pub mod resolver;
 
-pub use catalog::{CATALOG_VERSION, HelpTopicKey, SCHEMA_VERSION, is_approved_docs_url};
+pub use catalog::{
+    ActionResolver, CATALOG_VERSION, HelpTopicKey, SCHEMA_VERSION, SurfaceFamily,
+    is_approved_docs_url,
+};
 pub use export::{HelpCatalogDoc, HelpCatalogExport, catalog_doc, export_json};
 pub use resolver::{
-    GlossaryEntry, HELP_TYPE_BASE, ResolvedLink, ResolvedTopic, all_topics, fallback,
-    problem_type_for, resolve, resolve_key, topic_for_onboarding, topic_for_problem_type,
-    topic_for_reason, topic_for_support_diagnostics, topic_type_uri,
+    GlossaryEntry, HELP_TYPE_BASE, LinkKind, ResolvedLink, ResolvedTopic, TopicAction,
+    action_for_reason, all_topics, fallback, problem_type_for, resolve, resolve_for_tenant,
+    resolve_key, topic_for_onboarding, topic_for_problem_type, topic_for_reason,
+    topic_for_support_diagnostics, topic_type_uri,
 };
 
 #[cfg(test)]
@@ -29,6 +36,7 @@ mod template_tests {
     /// Stands in for a page's `Shell`: the partial only needs `shell.t`.
     struct FakeShell {
         t: Tr,
+        csrf: String,
     }
 
     /// A host page reduced to the documented include pattern.
@@ -44,7 +52,10 @@ mod template_tests {
 
     fn render(locale: Locale, help: Option<ResolvedTopic>) -> String {
         Host {
-            shell: FakeShell { t: Tr(locale) },
+            shell: FakeShell {
+                t: Tr(locale),
+                csrf: "token".into(),
+            },
             help,
         }
         .render()
@@ -75,6 +86,50 @@ mod template_tests {
             !html.contains(">help-") && !html.contains('…'),
             "no raw Fluent id or missing translation on screen"
         );
+    }
+
+    #[test]
+    fn partial_renders_tenant_actions_only_with_an_address() {
+        let without = render(
+            Locale::En,
+            Some(resolve_key(HelpTopicKey::AdminConsentRequired, Locale::En)),
+        );
+        assert!(!without.contains("data-testid=\"help-actions\""));
+        let with = render(
+            Locale::En,
+            Some(resolve_for_tenant(
+                HelpTopicKey::AdminConsentRequired,
+                Locale::En,
+                "contoso",
+            )),
+        );
+        assert!(with.contains(r#"<a class="button" href="/admin/t/contoso/consent" data-testid="help-action-admin_consent_primary">Grant admin consent</a>"#), "{with}");
+        let stale = render(
+            Locale::De,
+            Some(
+                resolve_for_tenant(HelpTopicKey::VerificationStale, Locale::De, "contoso")
+                    .for_role(crate::access::Role::Readonly),
+            ),
+        );
+        assert!(stale.contains("disabled aria-disabled=\"true\" data-testid=\"help-action-rerun_verification\">Überprüfung erneut ausführen</button>"), "{stale}");
+        assert!(stale.contains("Erfordert die Rolle Operator"));
+        let stale = render(
+            Locale::En,
+            Some(resolve_for_tenant(
+                HelpTopicKey::VerificationStale,
+                Locale::En,
+                "contoso",
+            )),
+        );
+        assert!(stale.contains(
+            r#"<form method="post" action="/admin/t/contoso/operations" class="inline">"#
+        ));
+        assert!(
+            stale.contains(
+                r#"<input type="hidden" name="type" value="provider.connection.verify">"#
+            )
+        );
+        assert!(stale.contains(r#"name="_csrf" value="token""#));
     }
 
     #[test]

@@ -3,7 +3,7 @@
 //! of a page's own truth, so it must never turn a working page into an error, and an unknown
 //! topic degrades to a neutral block instead of showing a raw key.
 
-use super::catalog::{HelpTopicKey, is_approved_docs_url};
+use super::catalog::{ActionResolver, HelpTopicKey, SurfaceFamily, is_approved_docs_url};
 use crate::error::PROBLEM_TYPE_BASE;
 use crate::features::operations::model::{ReasonCode, RunOutcome};
 use crate::features::providers::model::{Overall, VerificationState};
@@ -21,13 +21,76 @@ use utoipa::ToSchema;
 /// `https` URL because the catalog is served per deployment, not from one public host.
 pub const HELP_TYPE_BASE: &str = "urn:tenantpilot:help:";
 
+crate::text_enum!(
+    /// What a link of a topic is (the seed's link `kind`).
+    LinkKind [ToSchema] {
+        /// A static, approved documentation page (`url` set, no `resolver`).
+        Docs = "docs",
+        /// A tenant-aware action (`resolver` set; an address only on a tenant page).
+        Action = "action",
+    }
+);
+
 /// A documentation link as a page or the export shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 pub struct ResolvedLink {
     /// Link text in the requested language.
     pub label: String,
+    /// Always `docs`.
+    pub kind: LinkKind,
     /// Approved `https://learn.microsoft.com/…` address.
     pub url: String,
+    /// Always `null`: a docs link resolves to its fixed `url`.
+    pub resolver: Option<ActionResolver>,
+}
+
+/// A tenant-aware action of a topic: "Grant admin consent" opens the tenant's consent flow,
+/// "Open required permissions" its permission view, "Re-run verification" queues a check.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct TopicAction {
+    /// Button text in the requested language.
+    pub label: String,
+    /// Always `action`.
+    pub kind: LinkKind,
+    /// How the address is found.
+    pub resolver: ActionResolver,
+    /// The address on a tenant page; `null` without a tenant (API, export).
+    pub href: Option<String>,
+    /// Whether the action is a `POST` form (it starts a run) rather than a link.
+    pub post: bool,
+    /// For a `POST`: the run type the form starts.
+    pub run_type: Option<String>,
+    /// Why the caller's role cannot take the action, in words; `null` when it can.
+    pub disabled_reason: Option<String>,
+}
+
+impl TopicAction {
+    /// The action `resolver` in `locale`, addressed for the tenant `tenant` when given.
+    pub fn new(resolver: ActionResolver, locale: Locale, tenant: Option<&str>) -> TopicAction {
+        TopicAction {
+            label: Tr(locale).t(resolver.label_id()),
+            kind: LinkKind::Action,
+            resolver,
+            href: tenant.map(|t| resolver.href(t)),
+            post: resolver.is_post(),
+            run_type: resolver.is_post().then(|| {
+                crate::features::operations::model::RunType::ProviderConnectionVerify
+                    .as_str()
+                    .to_string()
+            }),
+            disabled_reason: None,
+        }
+    }
+
+    /// The same action, disabled with the reason in words when `role` cannot take it.
+    pub fn for_role(mut self, role: crate::access::Role, locale: Locale) -> TopicAction {
+        self.disabled_reason = crate::access::missing_capability_reason(
+            role,
+            self.resolver.required_capability(),
+            Tr(locale),
+        );
+        self
+    }
 }
 
 /// A glossary entry in the requested language.
@@ -46,6 +109,10 @@ pub struct ResolvedTopic {
     /// Stable topic key (`admin-consent-required`, …); `null` for the neutral fallback, which
     /// is not a topic and must not be linked to as one.
     pub key: Option<String>,
+    /// The same key under the seed's knowledge-source name.
+    pub topic_key: Option<String>,
+    /// Page families that show the topic (empty for the fallback).
+    pub surface_families: Vec<SurfaceFamily>,
     /// Title of the help block.
     pub headline: String,
     /// Short label of the underlying reason, shared with run and verification pages; `null`
@@ -59,10 +126,15 @@ pub struct ResolvedTopic {
     pub safe_next_action: String,
     /// Approved documentation, most useful first.
     pub docs_links: Vec<ResolvedLink>,
+    /// Tenant-aware actions, most useful first (addresses only on a tenant page).
+    pub actions: Vec<TopicAction>,
     /// Terms the text relies on.
     pub glossary: Vec<GlossaryEntry>,
     /// Whether this is the neutral fallback rather than a catalog topic.
     pub is_fallback: bool,
+    /// Language of the text (actions added later use it).
+    #[serde(skip)]
+    pub locale: Locale,
 }
 
 impl ResolvedTopic {
@@ -73,14 +145,63 @@ impl ResolvedTopic {
             .as_deref()
             .filter(|r| !r.trim().eq_ignore_ascii_case(self.headline.trim()))
     }
+
+    /// Whether any action has an address (only then the page shows the actions row).
+    pub fn has_addressed_actions(&self) -> bool {
+        self.actions.iter().any(|a| a.href.is_some())
+    }
+
+    /// The topic with its actions disabled, with the reason in words, where `role` cannot take
+    /// them.
+    pub fn for_role(mut self, role: crate::access::Role) -> ResolvedTopic {
+        let locale = self.locale;
+        self.actions = self
+            .actions
+            .into_iter()
+            .map(|a| a.for_role(role, locale))
+            .collect();
+        self
+    }
+
+    /// The topic without the actions `skip` (a page that already offers one as its primary
+    /// action, or that does it its own way).
+    pub fn without_actions(mut self, skip: &[ActionResolver]) -> ResolvedTopic {
+        self.actions.retain(|a| !skip.contains(&a.resolver));
+        self
+    }
 }
 
-/// The topic `key` in `locale`.
+/// The topic `key` in `locale`, its actions without an address (API, export).
 pub fn resolve_key(key: HelpTopicKey, locale: Locale) -> ResolvedTopic {
+    resolve_topic(key, locale, None)
+}
+
+/// The topic `key` in `locale` on a page of the tenant with external id `tenant_external_id`:
+/// its actions carry the tenant's addresses ("Grant admin consent" →
+/// `/admin/t/{tenant}/consent`, "Open required permissions" → `/admin/t/{tenant}/permissions`,
+/// "Re-run verification" → a `POST` to `/admin/t/{tenant}/operations`). Chain
+/// [`ResolvedTopic::for_role`] to disable what the caller's role cannot do.
+pub fn resolve_for_tenant(
+    key: HelpTopicKey,
+    locale: Locale,
+    tenant_external_id: &str,
+) -> ResolvedTopic {
+    resolve_topic(key, locale, Some(tenant_external_id))
+}
+
+fn resolve_topic(key: HelpTopicKey, locale: Locale, tenant: Option<&str>) -> ResolvedTopic {
     let t = Tr(locale);
     let topic = key.topic();
     ResolvedTopic {
         key: Some(key.as_str().to_string()),
+        topic_key: Some(key.as_str().to_string()),
+        surface_families: topic.surfaces.to_vec(),
+        actions: topic
+            .actions
+            .iter()
+            .map(|a| TopicAction::new(*a, locale, tenant))
+            .collect(),
+        locale,
         headline: t.t(topic.headline_id),
         reason_label: Some(t.t(topic.reason_label_id)),
         short_explanation: t.t(topic.short_explanation_id),
@@ -92,7 +213,9 @@ pub fn resolve_key(key: HelpTopicKey, locale: Locale) -> ResolvedTopic {
             .filter(|l| is_approved_docs_url(l.url()))
             .map(|l| ResolvedLink {
                 label: t.t(l.label_id()),
+                kind: LinkKind::Docs,
                 url: l.url().to_string(),
+                resolver: None,
             })
             .collect(),
         glossary: topic
@@ -113,6 +236,10 @@ pub fn fallback(locale: Locale) -> ResolvedTopic {
     let t = Tr(locale);
     ResolvedTopic {
         key: None,
+        topic_key: None,
+        surface_families: Vec::new(),
+        actions: Vec::new(),
+        locale,
         headline: t.t("help-fallback-headline"),
         reason_label: None,
         short_explanation: t.t("help-fallback-explanation"),
@@ -160,6 +287,18 @@ pub fn topic_for_reason(reason: ReasonCode) -> Option<HelpTopicKey> {
             HelpTopicKey::ManualHandoffRequired
         }
     })
+}
+
+/// The one action that addresses a tenant's dominant issue `reason`, as the dashboard offers
+/// it first: consent → the consent flow, permissions → the permission view, no connection →
+/// the onboarding wizard, anything else (stale, failed, unhealthy, retryable) → verify again.
+pub fn action_for_reason(reason: ReasonCode) -> ActionResolver {
+    match reason {
+        ReasonCode::AdminConsentRequired => ActionResolver::AdminConsentPrimary,
+        ReasonCode::RequiredPermissionsMissing => ActionResolver::RequiredPermissions,
+        ReasonCode::ProviderConnectionMissing => ActionResolver::ProviderConnection,
+        _ => ActionResolver::RerunVerification,
+    }
 }
 
 fn is_failure(outcome: Option<RunOutcome>) -> bool {

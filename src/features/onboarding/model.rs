@@ -240,6 +240,19 @@ pub struct Checkpoint {
     pub to: Step,
 }
 
+impl Checkpoint {
+    /// `draft` (linked to `tenant_id`) completed `from` and moved on to `to`.
+    pub fn of(draft: &Draft, tenant_id: Option<i64>, from: Step, to: Step) -> Checkpoint {
+        Checkpoint {
+            draft_id: draft.id,
+            workspace_id: draft.workspace_id,
+            tenant_id,
+            from,
+            to,
+        }
+    }
+}
+
 /// The verification status the verify step leads with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum VerificationStatus {

@@ -9,7 +9,7 @@
 use super::model::{Action, Draft, IdentifyInput};
 use super::service;
 use super::views::IdentifyForm;
-use super::views::{self, ConnectValues, IndexPage, TenantOption};
+use super::views::{self, ConnectValues};
 use crate::web::routing::Routes;
 use crate::{
     access::{Capability, Role, scope::require},
@@ -17,7 +17,6 @@ use crate::{
     error::{AppError, AppResult, Invalid, ServiceError},
     features::{
         providers::service::ConnectionForm,
-        tenants,
         workspaces::{self, model::MemberWorkspace},
     },
     state::AppState,
@@ -90,37 +89,12 @@ async fn index_page(
         "onboarding",
     )
     .await?;
-    let mut tenants = Vec::new();
-    for (w, _) in &managed {
-        for t in tenants::service::list_visible(&state.db, identity.user.id, &w.slug).await? {
-            tenants.push(TenantOption {
-                external_id: t.external_id,
-                name: t.name,
-                workspace_name: w.name.clone(),
-            });
-        }
-    }
-    let drafts = service::list_visible(&state.db, identity.user.id, LIST_LIMIT)
-        .await?
-        .iter()
-        .filter(|d| d.role.can(Capability::OnboardingManage))
-        .map(views::draft_row)
-        .collect();
+    let user_id = identity.user.id;
+    let tenants = service::offered_tenants(&state.db, user_id, &managed).await?;
+    let drafts = service::list_visible(&state.db, user_id, LIST_LIMIT).await?;
     let has_errors = !errors.is_empty();
-    Ok(form_html(
-        &IndexPage {
-            shell,
-            workspaces: managed
-                .iter()
-                .map(|(w, _)| (w.slug.clone(), w.name.clone()))
-                .collect(),
-            tenants,
-            drafts,
-            form,
-            errors,
-        },
-        has_errors,
-    ))
+    let page = views::index_page(shell, &managed, tenants, &drafts, form, errors);
+    Ok(form_html(&page, has_errors))
 }
 
 /// `GET /admin/onboarding`: drafts of every workspace where the caller may onboard, and the
@@ -192,7 +166,7 @@ async fn draft_page(
     .await?;
     let data = service::draft_page_data(state, draft).await?;
     let has_errors = !errors.is_empty();
-    let page = views::draft_page(state, shell, draft, data, requested, errors, typed);
+    let page = views::draft_page(shell, draft, data, requested, errors, typed);
     Ok(form_html(&page, has_errors))
 }
 

@@ -231,16 +231,16 @@ pub fn validate_connect(form: &ConnectionForm) -> Result<(), ServiceError> {
     validate::finish(errors)
 }
 
-/// Claims the draft inside `tx`, or explains why not (the transaction is rolled back then).
+/// Opens a transaction and claims the draft in it, or explains why not (the transaction is
+/// rolled back then).
 async fn claim(
     state: &AppState,
-    tx: Tx,
     draft: &Draft,
     version: i64,
     user: &User,
     now: DateTime<Utc>,
 ) -> Result<Tx, ServiceError> {
-    let mut tx = tx;
+    let mut tx = state.db.begin().await?;
     if repo::claim(&mut tx, draft.id, version, user.id, now).await? {
         return Ok(tx);
     }
@@ -250,6 +250,28 @@ async fn claim(
         Some((_, status)) if status != "draft" => ServiceError::Conflict(IMMUTABLE),
         _ => ServiceError::Conflict(CONFLICT),
     })
+}
+
+/// Stores the draft's next step and state inside `tx` (the draft was claimed before).
+async fn save(
+    tx: &mut Tx,
+    draft: &Draft,
+    tenant_id: Option<i64>,
+    current_step: Step,
+    completed_at: Option<DateTime<Utc>>,
+    state: &DraftState,
+) -> Result<(), sqlx::Error> {
+    repo::save(
+        tx,
+        draft.id,
+        &DraftChange {
+            tenant_id,
+            current_step,
+            completed_at,
+            state,
+        },
+    )
+    .await
 }
 
 /// Applies `action` to `draft` (already resolved in the caller's scope, with the capability
@@ -295,17 +317,14 @@ pub async fn update(
                 return Err(wrong_step());
             }
             let now = state.now();
-            let tx = state.db.begin().await?;
-            let mut tx = claim(state, tx, draft, version, user, now).await?;
-            repo::save(
+            let mut tx = claim(state, draft, version, user, now).await?;
+            save(
                 &mut tx,
-                draft.id,
-                &DraftChange {
-                    tenant_id: draft.tenant_id,
-                    current_step: Step::Connect,
-                    completed_at: None,
-                    state: &draft.state.0,
-                },
+                draft,
+                draft.tenant_id,
+                Step::Connect,
+                None,
+                &draft.state.0,
             )
             .await?;
             tx.commit().await?;
@@ -324,8 +343,7 @@ async fn connect(
 ) -> Result<(), ServiceError> {
     validate_connect(form)?;
     let now = state.now();
-    let tx = state.db.begin().await?;
-    let mut tx = claim(state, tx, draft, version, user, now).await?;
+    let mut tx = claim(state, draft, version, user, now).await?;
     let mut next = draft.state.0.clone();
     let tenant_id = match draft.tenant_id {
         Some(id) => id,
@@ -380,29 +398,13 @@ async fn connect(
         saved_at: Some(now),
     });
     next.verification_run_id = None;
-    repo::save(
-        &mut tx,
-        draft.id,
-        &DraftChange {
-            tenant_id: Some(tenant_id),
-            current_step: Step::Verify,
-            completed_at: None,
-            state: &next,
-        },
-    )
-    .await?;
+    save(&mut tx, draft, Some(tenant_id), Step::Verify, None, &next).await?;
     if draft.step() == Step::Connect {
         record_checkpoint(
             &mut tx,
             actx,
             now,
-            Checkpoint {
-                draft_id: draft.id,
-                workspace_id: draft.workspace_id,
-                tenant_id: Some(tenant_id),
-                from: Step::Connect,
-                to: Step::Verify,
-            },
+            Checkpoint::of(draft, Some(tenant_id), Step::Connect, Step::Verify),
         )
         .await?;
     }
@@ -434,8 +436,7 @@ async fn verify(
         return Ok(());
     }
     let now = state.now();
-    let tx = state.db.begin().await?;
-    let mut tx = claim(state, tx, draft, version, user, now).await?;
+    let mut tx = claim(state, draft, version, user, now).await?;
     let run_id = operations::service::queue_in(
         &mut tx,
         actx,
@@ -452,17 +453,7 @@ async fn verify(
     .await?;
     let mut next = draft.state.0.clone();
     next.verification_run_id = Some(run_id);
-    repo::save(
-        &mut tx,
-        draft.id,
-        &DraftChange {
-            tenant_id: Some(tenant_id),
-            current_step: Step::Verify,
-            completed_at: None,
-            state: &next,
-        },
-    )
-    .await?;
+    save(&mut tx, draft, Some(tenant_id), Step::Verify, None, &next).await?;
     tx.commit().await?;
     operations::service::wake(state);
     Ok(())
@@ -488,17 +479,14 @@ async fn complete(
     if readiness.next != NextAction::CompleteOnboarding {
         return Err(not_ready());
     }
-    let tx = state.db.begin().await?;
-    let mut tx = claim(state, tx, draft, version, user, now).await?;
-    repo::save(
+    let mut tx = claim(state, draft, version, user, now).await?;
+    save(
         &mut tx,
-        draft.id,
-        &DraftChange {
-            tenant_id: Some(tenant_id),
-            current_step: Step::Complete,
-            completed_at: Some(now),
-            state: &draft.state.0,
-        },
+        draft,
+        Some(tenant_id),
+        Step::Complete,
+        Some(now),
+        &draft.state.0,
     )
     .await?;
     audit::record(
@@ -522,13 +510,7 @@ async fn complete(
         &mut tx,
         actx,
         now,
-        Checkpoint {
-            draft_id: draft.id,
-            workspace_id: draft.workspace_id,
-            tenant_id: Some(tenant_id),
-            from: Step::Verify,
-            to: Step::Complete,
-        },
+        Checkpoint::of(draft, Some(tenant_id), Step::Verify, Step::Complete),
     )
     .await?;
     tx.commit().await?;
@@ -551,6 +533,22 @@ pub async fn draft_page_data(
         None => None,
     };
     Ok(DraftPageData { verification, run })
+}
+
+/// Tenants of `workspaces` the user may see, each with its workspace's name, offered for
+/// onboarding again.
+pub async fn offered_tenants(
+    db: &crate::db::Db,
+    user_id: i64,
+    workspaces: &[(MemberWorkspace, crate::access::Role)],
+) -> Result<Vec<(tenants::model::Tenant, String)>, ServiceError> {
+    let mut out = Vec::new();
+    for (w, _) in workspaces {
+        for t in tenants::service::list_visible(db, user_id, &w.slug).await? {
+            out.push((t, w.name.clone()));
+        }
+    }
+    Ok(out)
 }
 
 /// Reads with no rules of their own, offered to other features and to the web layer as they are

@@ -2,17 +2,18 @@
 
 use super::model::{Draft, DraftPageData, NextAction, Readiness, Step};
 use super::service;
+use crate::features::{tenants::model::Tenant, workspaces::model::MemberWorkspace};
 use crate::i18n::Tr;
 use crate::{
+    access::{Capability, Role},
     error::Invalid,
     features::{
+        help::{self, ActionResolver, ResolvedTopic},
         operations::model::RunRow,
-        providers::{
-            model::{Connection, ConsentState, Overall, REQUIRED_PERMISSIONS, VerificationState},
-            service as providers,
+        providers::model::{
+            Connection, ConsentState, Overall, REQUIRED_PERMISSIONS, VerificationState,
         },
     },
-    state::AppState,
     web::shell::Shell,
 };
 use askama::Template;
@@ -52,6 +53,40 @@ pub(super) struct IndexPage {
     pub(super) drafts: Vec<DraftRow>,
     pub(super) form: IdentifyForm,
     pub(super) errors: Vec<Invalid>,
+}
+
+/// The index page: the identify form for the `managed` workspaces, the tenants offered again and
+/// the drafts whose workspace role may onboard.
+pub(super) fn index_page(
+    shell: Shell,
+    managed: &[(MemberWorkspace, Role)],
+    tenants: Vec<(Tenant, String)>,
+    drafts: &[Draft],
+    form: IdentifyForm,
+    errors: Vec<Invalid>,
+) -> IndexPage {
+    IndexPage {
+        shell,
+        workspaces: managed
+            .iter()
+            .map(|(w, _)| (w.slug.clone(), w.name.clone()))
+            .collect(),
+        tenants: tenants
+            .into_iter()
+            .map(|(t, workspace_name)| TenantOption {
+                external_id: t.external_id,
+                name: t.name,
+                workspace_name,
+            })
+            .collect(),
+        drafts: drafts
+            .iter()
+            .filter(|d| d.role.can(Capability::OnboardingManage))
+            .map(draft_row)
+            .collect(),
+        form,
+        errors,
+    }
 }
 
 impl IndexPage {
@@ -122,6 +157,8 @@ pub(super) struct VerifyView {
     pub(super) checkpoint_key: &'static str,
     pub(super) connection: Option<ConnectionView>,
     pub(super) next: NextView,
+    /// "Re-run verification" is offered beside a blocker's own next action.
+    pub(super) offer_rerun: bool,
     pub(super) safe_next_key: &'static str,
     pub(super) reason_key: Option<String>,
     pub(super) run_id: Option<i64>,
@@ -162,7 +199,7 @@ pub(super) struct DraftPage {
     pub(super) completed: Option<CompletedView>,
     pub(super) refresh: bool,
     /// Contextual help for the verification's dominant issue (spec 244), after authorization.
-    pub(super) help: Option<crate::features::help::ResolvedTopic>,
+    pub(super) help: Option<ResolvedTopic>,
 }
 
 impl DraftPage {
@@ -237,13 +274,7 @@ pub(super) fn permission_view(key: &str, granted: Option<bool>) -> PermissionVie
     }
 }
 
-pub(super) fn next_view(
-    state: &AppState,
-    draft: &Draft,
-    readiness: &Readiness,
-    connection: Option<&Connection>,
-    run_id: Option<i64>,
-) -> NextView {
+pub(super) fn next_view(draft: &Draft, readiness: &Readiness, run_id: Option<i64>) -> NextView {
     let draft_href = format!("/admin/onboarding/{}", draft.id);
     let link = |href: String| (Some(href), None, false);
     let (href, post_action, external) = match readiness.next {
@@ -257,14 +288,10 @@ pub(super) fn next_view(
         NextAction::RunVerification => (None, Some("verify"), false),
         NextAction::CompleteOnboarding => (None, Some("complete"), false),
         NextAction::ReviewPermissions => link("#required-permissions".to_string()),
-        NextAction::GrantAdminConsent => match connection {
-            Some(c) if c.kind == "microsoft" => (
-                Some(providers::admin_consent_url(&state.config, c)),
-                None,
-                true,
-            ),
-            // The simulated kind has no consent page: change its scenario on the connect step.
-            _ => link(format!("{draft_href}?step=connect")),
+        // The tenant's consent flow, for every provider kind (it explains the simulated one).
+        NextAction::GrantAdminConsent => match &draft.tenant_external_id {
+            Some(ext) => link(ActionResolver::AdminConsentPrimary.href(ext)),
+            None => link(format!("{draft_href}?step=connect")),
         },
     };
     NextView {
@@ -275,16 +302,52 @@ pub(super) fn next_view(
     }
 }
 
+/// The tenant's verification as this draft may show it: the newest report only when it checked
+/// the connection the draft saved (it came from the draft's own verification run or a later one,
+/// for the same connection); after a connection change or a reset the old report is gone
+/// from the page, so its blocker cannot sit beside "Verification has not run yet".
+pub(super) fn draft_verification(
+    draft: &Draft,
+    verification: &VerificationState,
+) -> VerificationState {
+    let current = verification.report.as_ref().filter(|r| {
+        service::report_is_current(&draft.state.0, r)
+            && verification
+                .connection
+                .as_ref()
+                .is_some_and(|c| c.id == r.connection_id)
+    });
+    VerificationState {
+        connection: verification.connection.clone(),
+        report: current.cloned(),
+        stale: current.is_some() && verification.stale,
+    }
+}
+
+/// Whether the verify step offers "Re-run verification" beside a blocker's own next action, so
+/// a fix made elsewhere (consent granted, permissions added) is checked without going back
+/// through Connect.
+fn offers_rerun(readiness: &Readiness, has_connection: bool) -> bool {
+    has_connection
+        && !matches!(
+            readiness.next,
+            NextAction::RunVerification
+                | NextAction::WaitForVerification
+                | NextAction::CompleteOnboarding
+                | NextAction::ConnectProvider
+        )
+}
+
 pub(super) fn verify_view(
-    state: &AppState,
     draft: &Draft,
     verification: &VerificationState,
     run: Option<&RunRow>,
 ) -> VerifyView {
     let readiness = service::assess(&draft.state.0, verification, run);
+    let shown = draft_verification(draft, verification);
     let connection = verification.connection.as_ref();
     let run_id = draft.state.0.verification_run_id;
-    let report = verification.report.as_ref().map(|r| {
+    let report = shown.report.as_ref().map(|r| {
         let (overall_key, overall_class) = match r.overall() {
             Overall::Ready => ("onboarding-status-ready", "ok"),
             Overall::Blocked => ("onboarding-status-blocked", "warn"),
@@ -308,20 +371,12 @@ pub(super) fn verify_view(
             run_id: r.run_id,
         }
     });
-    let permissions = match &verification.report {
-        Some(r) => {
-            let checks = r.permissions();
-            REQUIRED_PERMISSIONS
-                .iter()
-                .map(|key| {
-                    let granted = checks
-                        .iter()
-                        .find(|p| p.key == *key)
-                        .and_then(|p| p.granted);
-                    permission_view(key, granted)
-                })
-                .collect()
-        }
+    let permissions = match &shown.report {
+        Some(_) => shown
+            .required_permissions()
+            .into_iter()
+            .map(|p| permission_view(&p.key, p.granted))
+            .collect(),
         None => {
             // No report: what the connection last observed, if it observed anything.
             let observed = connection
@@ -342,7 +397,8 @@ pub(super) fn verify_view(
         outdated: readiness.report_outdated,
         checkpoint_key: Step::Verify.checkpoint_key(),
         connection: connection.map(connection_view),
-        next: next_view(state, draft, &readiness, connection, run_id),
+        next: next_view(draft, &readiness, run_id),
+        offer_rerun: offers_rerun(&readiness, connection.is_some()),
         safe_next_key: readiness.safe_next_key,
         reason_key: readiness.reason.map(reason_key),
         run_id: run_id.or(verification.report.as_ref().map(|r| r.run_id)),
@@ -371,7 +427,6 @@ pub struct IdentifyForm {
 /// connect form's values (what was typed, else what was saved, else the connection's), the
 /// verify step's decision or the completed summary.
 pub(super) fn draft_page(
-    state: &AppState,
     shell: Shell,
     draft: &Draft,
     data: DraftPageData,
@@ -432,9 +487,8 @@ pub(super) fn draft_page(
         },
     });
     let verify = match (&verification, view) {
-        (Some(v), "verify") => Some(verify_view(state, draft, v, run.as_ref())),
+        (Some(v), "verify") => Some(verify_view(draft, v, run.as_ref())),
         (None, "verify") => Some(verify_view(
-            state,
             draft,
             &VerificationState {
                 connection: None,
@@ -457,10 +511,7 @@ pub(super) fn draft_page(
     let refresh = view == "verify" && run.as_ref().is_some_and(RunRow::is_active);
     let t = shell.t;
     let help = match (&verification, view) {
-        (Some(v), "verify") => {
-            crate::features::help::topic_for_onboarding(v, run.as_ref().and_then(RunRow::outcome))
-                .map(|k| crate::features::help::resolve_key(k, t.0))
-        }
+        (Some(v), "verify") => onboarding_help(draft, v, run.as_ref(), t),
         _ => None,
     };
     DraftPage {
@@ -497,6 +548,24 @@ pub(super) fn draft_page(
         refresh,
         shell,
     }
+}
+
+/// The verify step's help card: from the draft's own verification (not the tenant's newest
+/// report), its actions pointed at the draft's tenant; "Re-run verification" is left to the
+/// readiness card, whose button re-verifies for this draft.
+fn onboarding_help(
+    draft: &Draft,
+    verification: &VerificationState,
+    run: Option<&RunRow>,
+    t: Tr,
+) -> Option<ResolvedTopic> {
+    let shown = draft_verification(draft, verification);
+    let key = help::topic_for_onboarding(&shown, run.and_then(RunRow::outcome))?;
+    let topic = match &draft.tenant_external_id {
+        Some(ext) => help::resolve_for_tenant(key, t.0, ext).for_role(draft.role),
+        None => help::resolve_key(key, t.0),
+    };
+    Some(topic.without_actions(&[ActionResolver::RerunVerification]))
 }
 
 /// One row of the draft list.

@@ -110,6 +110,10 @@ async fn queue_from(
     let (user_id, label) = initiator.parts();
     if user_id.is_some() {
         refuse_if_paused(state, workspace_id, run_type).await?;
+        crate::features::providers::service::refuse_start_that_cannot_succeed(
+            state, tenant_id, run_type,
+        )
+        .await?;
     }
     let id = repo::insert(
         tx,

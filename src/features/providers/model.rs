@@ -442,6 +442,35 @@ impl VerificationState {
             .then_some(ReasonCode::AdminConsentRequired)
     }
 
+    /// Fluent id of the words that say why a run of `run_type` cannot succeed now
+    /// ([`Self::start_blocker`]), shown beside the disabled start and in the server's refusal.
+    pub fn start_blocker_key(&self, run_type: RunType) -> Option<&'static str> {
+        self.start_blocker(run_type).map(|reason| match reason {
+            ReasonCode::ProviderConnectionMissing => "start-blocked-provider-connection-missing",
+            _ => "start-blocked-admin-consent-required",
+        })
+    }
+
+    /// Every required permission with what the newest report found (`None`: could not tell,
+    /// or no report), in [`REQUIRED_PERMISSIONS`] order.
+    pub fn required_permissions(&self) -> Vec<PermissionCheck> {
+        let checks = self
+            .report
+            .as_ref()
+            .map(VerificationReport::permissions)
+            .unwrap_or_default();
+        REQUIRED_PERMISSIONS
+            .iter()
+            .map(|key| PermissionCheck {
+                key: key.to_string(),
+                granted: checks
+                    .iter()
+                    .find(|p| p.key == *key)
+                    .and_then(|p| p.granted),
+            })
+            .collect()
+    }
+
     /// Whether the tenant is verified, fresh and ready.
     pub fn is_ready(&self) -> bool {
         self.report

@@ -374,3 +374,28 @@ mod tests {
         assert!(!validate::is_directory_id("a..b"));
     }
 }
+
+/// [`state_for_tenant`] now, with the configured freshness window: what pages decide from.
+pub async fn current_state(
+    state: &crate::state::AppState,
+    tenant_id: i64,
+) -> Result<VerificationState, sqlx::Error> {
+    state_for_tenant(&state.db, &state.config, tenant_id, state.now()).await
+}
+
+/// Refuses a start that cannot succeed (a sync or report on a tenant without admin consent,
+/// anything without a connection) with a `409` that says why in words, instead of queueing a
+/// run that must fail. Verification itself is refused only without a connection.
+pub async fn refuse_start_that_cannot_succeed(
+    state: &crate::state::AppState,
+    tenant_id: i64,
+    run_type: crate::features::operations::model::RunType,
+) -> Result<(), crate::error::ServiceError> {
+    match current_state(state, tenant_id)
+        .await?
+        .start_blocker_key(run_type)
+    {
+        Some(key) => Err(crate::error::ServiceError::Conflict(key)),
+        None => Ok(()),
+    }
+}

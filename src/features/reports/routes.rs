@@ -8,6 +8,7 @@ use crate::{
     access::{Capability, TenantScope},
     error::{AppError, AppResult},
     features::operations::{model::RunType, service as runs},
+    features::providers,
     state::AppState,
     web::{context::RequestContext, html, shell::Shell},
 };
@@ -35,16 +36,15 @@ pub async fn index(
         RunType::ReviewPackGenerate.as_str(),
     )
     .await?;
+    let verification = providers::service::state_for_tenant(
+        &state.db,
+        &state.config,
+        scope.tenant.id,
+        state.now(),
+    )
+    .await?;
     Ok(html(&IndexPage {
-        actions: start_actions(
-            &scope,
-            &shell,
-            &[
-                RunType::PermissionPostureReport,
-                RunType::EntraAdminRolesReport,
-                RunType::ReviewPackGenerate,
-            ],
-        ),
+        actions: start_actions(&scope, &shell, &super::views::REPORT_TYPES, &verification),
         shell,
         reports: service::list_reports(&state.db, scope.tenant.id, LIST_LIMIT).await?,
         packs: service::list_packs(&state.db, scope.tenant.id, LIST_LIMIT).await?,

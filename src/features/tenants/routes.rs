@@ -1,9 +1,9 @@
 //! Admin-plane pages: the entry point, a workspace's tenant list, and the tenant dashboard.
 
 use super::service;
-use super::views::{NoWorkspacePage, TenantPage, WorkspacePage};
+use super::views::{self, NoWorkspacePage, WorkspacePage};
 use crate::features::{
-    operations::model::RunType, operations::service as runs, providers, reports,
+    operations::service as runs, providers, providers::model::VerificationState,
 };
 use crate::web::routing::Routes;
 use crate::{
@@ -51,45 +51,38 @@ pub async fn workspace_home(
     }))
 }
 
-/// `GET /admin/t/{tenant}`: the tenant dashboard.
+/// The shell of a tenant page and the tenant's verification state, which every tenant page
+/// here decides from.
+async fn tenant_context(
+    state: &AppState,
+    ctx: &RequestContext,
+    scope: &TenantScope,
+) -> AppResult<(Shell, VerificationState)> {
+    let shell = Shell::for_tenant(state, ctx, scope, "tenants").await?;
+    let verification = providers::service::current_state(state, scope.tenant.id).await?;
+    Ok((shell, verification))
+}
+
+/// `GET /admin/t/{tenant}`: the tenant dashboard, decision first.
 pub async fn dashboard(
     State(state): State<AppState>,
     ctx: RequestContext,
     scope: TenantScope,
 ) -> AppResult<Response> {
-    let shell = Shell::for_tenant(&state, &ctx, &scope, "tenants").await?;
-    let verification = providers::service::state_for_tenant(
-        &state.db,
-        &state.config,
-        scope.tenant.id,
-        state.now(),
-    )
-    .await?;
+    let (shell, verification) = tenant_context(&state, &ctx, &scope).await?;
     let runs = runs::recent_for_tenant(&state.db, scope.tenant.id, DASHBOARD_RUNS).await?;
-    let actions = reports::views::start_actions(
-        &scope,
-        &shell,
-        &[RunType::ProviderConnectionVerify, RunType::InventorySync],
-    );
-    let denied = |cap| crate::access::missing_capability_reason(scope.role, cap, shell.t);
-    let diagnostics_denied = denied(crate::access::Capability::SupportDiagnosticsView);
-    let support_denied = denied(crate::access::Capability::SupportRequestsCreate);
-    Ok(html(&TenantPage {
-        diagnostics_denied,
-        support_denied,
-        shell,
-        dominant: verification.dominant_reason(),
-        verification,
-        runs,
-        actions,
-        role: match scope.role {
-            crate::access::Role::Owner => "role-owner",
-            crate::access::Role::Manager => "role-manager",
-            crate::access::Role::Operator => "role-operator",
-            crate::access::Role::Readonly => "role-readonly",
-        },
-        tenant: scope.tenant,
-    }))
+    Ok(html(&views::tenant_page(shell, scope, verification, runs)))
+}
+
+/// `GET /admin/t/{tenant}/permissions`: the tenant's required permissions as the newest
+/// verification found them, with the run that produced them.
+pub async fn permissions(
+    State(state): State<AppState>,
+    ctx: RequestContext,
+    scope: TenantScope,
+) -> AppResult<Response> {
+    let (shell, verification) = tenant_context(&state, &ctx, &scope).await?;
+    Ok(html(&views::permissions_page(shell, scope, verification)))
 }
 
 /// The admin start page, the workspace home and the tenant dashboard.
@@ -98,4 +91,5 @@ pub fn router() -> Routes {
         .get("/admin", admin_home)
         .get("/admin/w/{workspace}", workspace_home)
         .get("/admin/t/{tenant}", dashboard)
+        .get("/admin/t/{tenant}/permissions", permissions)
 }

@@ -394,16 +394,32 @@ impl TestApp {
 
     /// Starts a run of `run_type` for `tenant` through the API; returns the accepted body.
     pub async fn start_api(&self, token: &str, tenant: &str, run_type: &str) -> serde_json::Value {
-        let r = self
-            .api(
-                Method::POST,
-                &format!("/api/v1/tenants/{tenant}/operations"),
-                Some(token),
-                Some(&serde_json::json!({ "type": run_type }).to_string()),
-            )
-            .await;
+        let r = self.try_start_api(token, tenant, run_type).await;
         assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.body);
         r.json()
+    }
+
+    /// Asks the API to start a run of `run_type` on `tenant`, whatever the answer.
+    pub async fn try_start_api(&self, token: &str, tenant: &str, run_type: &str) -> Resp {
+        self.api(
+            Method::POST,
+            &format!("/api/v1/tenants/{tenant}/operations"),
+            Some(token),
+            Some(&serde_json::json!({ "type": run_type }).to_string()),
+        )
+        .await
+    }
+
+    /// `GET path` as `session` with a German `Accept-Language`.
+    pub async fn get_de(&self, path: &str, session: &Session) -> Resp {
+        let request = Request::builder()
+            .uri(path)
+            .header(header::HOST, "localhost")
+            .header(header::COOKIE, &session.cookie)
+            .header(header::ACCEPT_LANGUAGE, "de-DE,de;q=0.9")
+            .body(Body::empty())
+            .expect("request");
+        self.send(request).await
     }
 
     /// A second instance: its own pool on the same database, the same clock and configuration.
