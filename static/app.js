@@ -25,3 +25,43 @@ for (const button of document.querySelectorAll("button[data-copy]")) {
     }
   });
 }
+// Live run progress: while a run is active its viewer polls the run's progress fragment every
+// 2 s and swaps each changed part in place (no reload, so scroll and focus stay; the status and
+// counts parts are aria-live regions). Without JavaScript the viewer's Refresh link reloads.
+const liveRun = document.querySelector("[data-run-progress]");
+if (liveRun) {
+  const POLL_MS = 2000;
+  const swap = (html) => {
+    const doc = new DOMParser().parseFromString(html, "text/html");
+    const next = doc.querySelector("[data-run-progress]");
+    if (!next) return false;
+    for (const part of next.querySelectorAll("[data-run-part]")) {
+      const here = liveRun.querySelector(`[data-run-part="${part.dataset.runPart}"]`);
+      if (here && here.innerHTML !== part.innerHTML) here.innerHTML = part.innerHTML;
+    }
+    liveRun.dataset.runActive = next.dataset.runActive;
+    return next.dataset.runActive === "true";
+  };
+  const poll = async () => {
+    let again = true;
+    let wait = POLL_MS;
+    try {
+      const response = await fetch(liveRun.dataset.runProgress, {
+        headers: { Accept: "text/html" },
+        credentials: "same-origin",
+        cache: "no-store",
+      });
+      if (response.ok) {
+        again = swap(await response.text());
+      } else {
+        // Signed out or no longer in scope: stop; the Refresh link shows why.
+        again = response.status >= 500;
+        wait = POLL_MS * 3;
+      }
+    } catch {
+      wait = POLL_MS * 3; // offline for a moment: try again a little later
+    }
+    if (again) setTimeout(poll, wait);
+  };
+  if (liveRun.dataset.runActive === "true") setTimeout(poll, POLL_MS);
+}

@@ -11,7 +11,7 @@ test('start a verification from the dashboard and watch the run complete', async
   // The viewer refreshes itself until the background executor has finished the run.
   await expect(page.getByTestId('run-state')).toHaveText('Succeeded', { timeout: 20_000 });
   await expect(page.getByTestId('run-verification')).toContainText('Ready');
-  await expect(page.getByTestId('run-counts')).toContainText('permissions_granted');
+  await expect(page.getByTestId('run-counts')).toContainText('Permissions granted');
   await page.screenshot({ path: shot('run-viewer-verify.png'), fullPage: true });
 });
 

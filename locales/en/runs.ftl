@@ -1,1 +1,47 @@
 # Text of the runs area (issue 13).
+
+## Named counts of runs and stored reports (count-<key>).
+count-managed_devices = Managed devices
+count-configuration_profiles = Configuration profiles
+count-permissions_required = Permissions required
+count-permissions_granted = Permissions granted
+count-permissions_missing = Permissions missing
+count-roles = Directory roles
+count-high_privilege_roles = High-privilege roles
+count-high_privilege_members = Members of high-privilege roles
+count-members = Role members
+count-files = Files
+count-bytes = Size (bytes)
+count-required = Required
+count-granted = Granted
+count-missing = Missing
+count-additional = Granted beyond required
+
+## Live progress.
+run-elapsed = Elapsed
+run-elapsed-minutes = { $minutes } min
+run-elapsed-seconds = { $seconds } s
+run-refresh = Refresh
+run-live-hint = This operation is still in progress; its status updates on this page.
+run-waiting-worker = Waiting for a worker to pick it up.
+run-waiting-paused = Run execution is paused by the platform operators. The operation starts when they resume it.
+
+## What next.
+run-next-title = What next
+run-next-reason = Why
+run-next-action = Action
+run-retry = Retry run
+run-retry-hint = Starts a new run of the same type for this tenant.
+run-grant-consent = Grant admin consent
+run-grant-consent-hint = Admin consent is missing for this tenant; grant it, then verify again.
+run-retry-not-retryable = Only a completed run that failed or partially succeeded can be retried.
+run-retry-unknown-type = This version does not know this run's type, so it cannot be retried.
+run-retry-blocked-connection = This tenant has no provider connection; a retry cannot succeed. Connect a provider first.
+run-retry-blocked-consent = Admin consent is missing for this tenant; a retry cannot succeed. Grant admin consent first.
+
+## Permission legend.
+run-permission-legend = Legend
+run-permission-granted = Granted
+run-permission-missing = Missing
+run-permission-unknown = Unknown
+run-permission-unknown-hint = the provider did not say whether it is granted; verify again to find out.

@@ -197,6 +197,19 @@ fn matrix() -> Vec<Row> {
         ),
         row(
             "GET",
+            "/admin/operations/{run}/progress",
+            Get("/admin/operations/$run/progress"),
+            [200, 200, 200, 404, 404, 302, 404],
+        ),
+        // $run is fabrikam's failed verification: a retry needs operations.start.
+        row(
+            "POST",
+            "/admin/operations/{run}/retry",
+            Form("/admin/operations/$run/retry", &[]),
+            [303, 303, 303, 404, 404, 302, 404],
+        ),
+        row(
+            "GET",
             "/admin/operations/{run}/support-requests/new",
             Get("/admin/operations/$run/support-requests/new"),
             [200, 200, 200, 404, 404, 302, 404],
@@ -364,6 +377,12 @@ fn matrix() -> Vec<Row> {
             "/api/v1/operations/{run}",
             Api(Method::GET, "/api/v1/operations/$run", None),
             [200, 200, 200, 404, 404, 401, 404],
+        ),
+        row(
+            "POST",
+            "/api/v1/operations/{run}/retry",
+            Api(Method::POST, "/api/v1/operations/$run/retry", None),
+            [202, 202, 202, 404, 404, 401, 404],
         ),
         row(
             "POST",

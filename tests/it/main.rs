@@ -37,6 +37,7 @@ mod platform;
 mod problem_bodies;
 mod redaction_sinks;
 mod request_tracker_live;
+mod run_retry;
 mod shutdown;
 mod sigterm;
 mod support_desk_connectors;

@@ -13,17 +13,7 @@ async fn runs(app: &TestApp) -> i64 {
 #[tokio::test]
 async fn paused_operation_starts_are_refused_in_their_scope_only() {
     let app = TestApp::new().await;
-    app.control(
-        "operation_starts",
-        &[
-            ("action", "pause"),
-            ("reason", "Provider incident"),
-            ("scope", "workspace"),
-            ("workspace", "contoso-msp"),
-            ("duration", "1h"),
-        ],
-    )
-    .await;
+    app.pause_contoso_starts().await;
     let before = runs(&app).await;
     let owner = app.session_for("owner@contoso.test").await;
     let r = app

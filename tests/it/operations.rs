@@ -26,31 +26,6 @@ async fn run_json(app: &TestApp, token: &str, id: i64) -> Value {
     r.json()
 }
 
-async fn set_scenario(app: &TestApp, ext: &str, scenario: &str) {
-    let tid = app.tenant_id(ext).await;
-    let tenant = tenantpilot::features::tenants::repo::find_by_id(app.db(), tid)
-        .await
-        .unwrap()
-        .unwrap();
-    let mut tx = app.db().begin().await.unwrap();
-    providers::service::save_connection(
-        &mut tx,
-        &tenantpilot::audit::AuditContext::cli(),
-        app.clock.now_for_tests(),
-        tenant.workspace_id,
-        tid,
-        &ConnectionForm {
-            kind: "simulated".into(),
-            directory_id: format!("{ext}.onmicrosoft.com"),
-            display_name: String::new(),
-            scenario: scenario.into(),
-        },
-    )
-    .await
-    .unwrap();
-    tx.commit().await.unwrap();
-}
-
 #[tokio::test]
 async fn a_started_run_is_queued_then_executed_and_completed() {
     let app = TestApp::new().await;
@@ -62,13 +37,20 @@ async fn a_started_run_is_queued_then_executed_and_completed() {
     assert!(run["outcome"].is_null());
     let id = run["id"].as_i64().unwrap();
 
-    // The viewer refreshes itself while the run is active.
+    // While the run is active the viewer polls its progress fragment (no meta refresh, which
+    // resets scroll and focus); a Refresh link serves browsers without JavaScript.
     let owner = app.session_for("owner@contoso.test").await;
     let page = app
         .get(&format!("/admin/operations/{id}"), Some(&owner))
         .await;
     assert_eq!(page.status, StatusCode::OK);
-    assert!(page.body.contains(r#"http-equiv="refresh""#));
+    assert!(!page.body.contains(r#"http-equiv="refresh""#));
+    assert!(
+        page.body.contains(r#"data-run-active="true""#),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains(r#"data-testid="run-refresh""#));
 
     assert_eq!(runner::drain(&app.state).await.unwrap(), 1);
     let done = run_json(&app, &token, id).await;
@@ -80,8 +62,9 @@ async fn a_started_run_is_queued_then_executed_and_completed() {
     let page = app
         .get(&format!("/admin/operations/{id}"), Some(&owner))
         .await;
-    assert!(!page.body.contains(r#"http-equiv="refresh""#));
-    assert!(page.body.contains("managed_devices"));
+    assert!(page.body.contains(r#"data-run-active="false""#));
+    assert!(!page.body.contains(r#"data-testid="run-refresh""#));
+    assert!(page.body.contains("Managed devices"));
     assert_eq!(
         app.int("SELECT COUNT(*) FROM audit_events WHERE action = 'operation.started' AND target_id = $1", &[(&id.to_string()).into()])
         .await,
@@ -212,7 +195,7 @@ async fn bad_input_and_faults_end_in_failed_runs_or_clear_errors_never_500() {
     assert_eq!(page.status, StatusCode::OK);
 
     // Throttling: failed as retryable with the provider's wait time in the summary.
-    set_scenario(&app, "contoso", "throttled").await;
+    app.set_scenario("contoso", "throttled").await;
     let id = app.start_api(&token, "contoso", "inventory.sync").await["id"]
         .as_i64()
         .unwrap();
@@ -311,7 +294,7 @@ async fn verification_writes_a_report_and_it_goes_stale_after_the_window() {
         ("consent_missing", "failed", Some("admin_consent_required")),
         ("healthy", "succeeded", None),
     ] {
-        set_scenario(&app, "contoso", scenario).await;
+        app.set_scenario("contoso", scenario).await;
         let id = app
             .start_api(&token, "contoso", "provider.connection.verify")
             .await["id"]
@@ -590,7 +573,7 @@ async fn reports_and_review_packs_need_their_capabilities_and_produce_artifacts(
             .contains("disabled aria-disabled=\"true\"")
     );
 
-    set_scenario(&app, "contoso", "permissions_missing").await;
+    app.set_scenario("contoso", "permissions_missing").await;
     let manager = app.token_for("manager@contoso.test").await;
     let posture = app
         .start_api(&manager, "contoso", "permission_posture.report")

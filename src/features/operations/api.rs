@@ -1,4 +1,4 @@
-//! `/api/v1` operation endpoints: list a tenant's runs, start one, read one.
+//! `/api/v1` operation endpoints: list a tenant's runs, start one, read one, retry one.
 
 use super::model::{ReasonCode, RunOutcome, RunRow, RunStatus, RunType, RunWithTenant};
 use super::service;
@@ -247,9 +247,32 @@ pub async fn get(scope: RunScope) -> AppResult<Json<RunView>> {
     Ok(Json(RunView::of_scoped(&scope.run)))
 }
 
-/// A tenant's runs, starting one, and one run.
+/// Retries a run that completed as `failed` or `partially_succeeded`: starts a new run of the
+/// same type for the same tenant, exactly like `POST /api/v1/tenants/{tenant}/operations`
+/// (same capability, same refusal while the platform paused starts), its audit row naming
+/// `retry_of`. `409` for a run still going or succeeded, or one that cannot succeed now
+/// (no provider connection, admin consent missing).
+#[utoipa::path(post, path = "/api/v1/operations/{run}/retry", operation_id = "retry_run", tag = "operations",
+    params(("run" = i64, Path, description = "Id of the run to retry")),
+    responses((status = 202, description = "The new, queued run", body = RunView), problem::Common, problem::InScope,
+        problem::Capability, problem::Conflict),
+    security(("bearer" = [])))]
+pub async fn retry(
+    State(state): State<AppState>,
+    ctx: RequestContext,
+    scope: RunScope,
+) -> AppResult<(StatusCode, Json<RunView>)> {
+    let run = service::retry_in_scope(&state, &ctx.audit(), &scope).await?;
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(RunView::of(&run, &scope.run.tenant_external_id)),
+    ))
+}
+
+/// A tenant's runs, starting one, one run, and retrying one.
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list, start))
         .routes(routes!(get))
+        .routes(routes!(retry))
 }

@@ -1,6 +1,7 @@
 //! Operation runs: the tenant-bound jobs every other feature reads state from.
 
 use crate::access::Capability;
+use crate::i18n::Tr;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -178,6 +179,53 @@ impl SummaryCounts {
     }
 }
 
+impl SummaryCounts {
+    /// The counts as pages show them: each key's label and its number formatted for `t`'s
+    /// language, in key order.
+    pub fn labelled(&self, t: Tr) -> Vec<(String, String)> {
+        self.0
+            .iter()
+            .map(|(k, v)| (count_label(k, t), format_count(*v, t)))
+            .collect()
+    }
+}
+
+/// The label of a named count (a run's summary count or a stored report's summary key): the
+/// locale's `count-<key>` message, else the key made readable (`high_privilege_members` →
+/// "High privilege members"), so a key a newer producer writes never shows raw or fails.
+pub fn count_label(key: &str, t: Tr) -> String {
+    let id = format!("count-{key}");
+    if crate::i18n::CATALOG.has(&id) {
+        return t.t(&id);
+    }
+    let words = key.replace(['_', '-', '.'], " ");
+    let mut chars = words.trim().chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => "…".to_string(),
+    }
+}
+
+/// A count in `t`'s language: digit groups of three, `1,234` in English and `1.234` in German.
+pub fn format_count(n: i64, t: Tr) -> String {
+    let separator = match t.0 {
+        crate::i18n::Locale::En => ',',
+        crate::i18n::Locale::De => '.',
+    };
+    let digits = n.unsigned_abs().to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3 + 1);
+    if n < 0 {
+        out.push('-');
+    }
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(separator);
+        }
+        out.push(c);
+    }
+    out
+}
+
 /// A run row as stored.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct RunRow {
@@ -253,6 +301,23 @@ impl RunRow {
     /// Whether the run is still going (pages refresh while it is).
     pub fn is_active(&self) -> bool {
         self.status() != RunStatus::Completed
+    }
+
+    /// Whether a retry may start: the run completed and did not fully succeed.
+    pub fn is_retryable(&self) -> bool {
+        self.status() == RunStatus::Completed
+            && matches!(
+                self.outcome(),
+                Some(RunOutcome::Failed | RunOutcome::PartiallySucceeded)
+            )
+    }
+
+    /// Seconds the run has taken so far (queued: since it was queued; running: since it
+    /// started; completed: from start, or queueing, to completion), never negative.
+    pub fn elapsed_secs(&self, now: DateTime<Utc>) -> i64 {
+        let from = self.started_at.unwrap_or(self.created_at);
+        let to = self.completed_at.unwrap_or(now);
+        (to - from).num_seconds().max(0)
     }
 
     /// Named counts.
@@ -379,6 +444,27 @@ mod tests {
         assert!(!c.0.contains_key(&"x".repeat(41)));
         let back = SummaryCounts::from_json(&serde_json::json!({"a": 1, "b": "two"}));
         assert_eq!(back, SummaryCounts::of(&[("a", 1)]));
+    }
+
+    #[test]
+    fn counts_read_as_labels_and_numbers_in_the_language() {
+        use crate::i18n::Locale;
+        let (en, de) = (Tr(Locale::En), Tr(Locale::De));
+        assert_eq!(format_count(1_234_567, en), "1,234,567");
+        assert_eq!(format_count(1_234_567, de), "1.234.567");
+        assert_eq!(format_count(-1000, en), "-1,000");
+        assert_eq!(format_count(999, de), "999");
+        assert_eq!(format_count(i64::MIN, en), "-9,223,372,036,854,775,808");
+        assert_eq!(count_label("managed_devices", en), "Managed devices");
+        assert_eq!(count_label("managed_devices", de), "Verwaltete Geräte");
+        // A key no locale knows reads as words, never as the raw key.
+        assert_eq!(count_label("new_thing.v2", en), "New thing v2");
+        assert_eq!(count_label("", en), "…");
+        let c = SummaryCounts::of(&[("bytes", 2048)]);
+        assert_eq!(
+            c.labelled(de),
+            vec![("Größe (Bytes)".to_string(), "2.048".to_string())]
+        );
     }
 
     #[test]

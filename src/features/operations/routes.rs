@@ -4,7 +4,7 @@
 use super::api::{PAGE_SIZE, check_filters};
 use super::model::RunType;
 use super::service;
-use super::views::{self, RunPage};
+use super::views::{self, RunFragment, RunPage};
 use crate::outbound::urlencode;
 use crate::web::routing::Routes;
 use crate::{
@@ -33,6 +33,23 @@ pub struct ListQuery {
     pub page: Option<u32>,
 }
 
+impl ListQuery {
+    /// The filters as given (empty: any) and the link to page `p` with the same filters.
+    fn filters(&self) -> (String, String, String, impl Fn(i64) -> String + use<>) {
+        let tenant = self.tenant.clone().unwrap_or_default();
+        let run_type = self.run_type.clone().unwrap_or_default();
+        let outcome = self.outcome.clone().unwrap_or_default();
+        let query = format!(
+            "tenant={}&type={}&outcome={}",
+            urlencode(&tenant),
+            urlencode(&run_type),
+            urlencode(&outcome)
+        );
+        let href = move |p: i64| format!("/admin/operations?{query}&page={p}");
+        (tenant, run_type, outcome, href)
+    }
+}
+
 /// `GET /admin/operations`: runs of every tenant the caller may see, newest first.
 pub async fn list(
     State(state): State<AppState>,
@@ -45,49 +62,29 @@ pub async fn list(
     }
     check_filters(q.run_type.as_deref(), q.outcome.as_deref())?;
     let page = i64::from(q.page.unwrap_or(1).clamp(1, 100_000));
-    let tenant = q.tenant.clone().unwrap_or_default();
-    let run_type = q.run_type.clone().unwrap_or_default();
-    let outcome = q.outcome.clone().unwrap_or_default();
+    let (tenant, run_type, outcome, href) = q.filters();
+    let user = identity.user.id;
     let data = service::list_page(
-        &state.db,
-        identity.user.id,
-        &tenant,
-        &run_type,
-        &outcome,
-        page,
-        PAGE_SIZE,
+        &state.db, user, &tenant, &run_type, &outcome, page, PAGE_SIZE,
     )
     .await?;
-    let filters = format!(
-        "tenant={}&type={}&outcome={}",
-        urlencode(&tenant),
-        urlencode(&run_type),
-        urlencode(&outcome)
-    );
-    let href = move |p: i64| format!("/admin/operations?{filters}&page={p}");
-    let workspace = workspaces::service::list_for_user(&state.db, identity.user.id).await?;
-    let ws = workspace.first().map(|w| (w.slug.clone(), w.role));
-    let shell = Shell::admin(
-        &state,
-        &ctx,
-        ws.as_ref().map(|(s, r)| (s.as_str(), *r)),
-        None,
-        "operations",
-    )
-    .await?;
+    let workspace = workspaces::service::list_for_user(&state.db, user).await?;
+    let ws = workspace.first().map(|w| (w.slug.as_str(), w.role));
+    let shell = Shell::admin(&state, &ctx, ws, None, "operations").await?;
     Ok(html(&views::list_page(
         shell, data, tenant, run_type, outcome, page, href,
     )))
 }
 
-/// `GET /admin/operations/{run}`: one run; refreshes itself while the run is active.
+/// `GET /admin/operations/{run}`: one run; its changing parts update in place while it is
+/// active (see [`progress`]).
 pub async fn show(
     State(state): State<AppState>,
     ctx: RequestContext,
     scope: RunScope,
 ) -> AppResult<Response> {
     scope.require(Capability::OperationsView)?;
-    let r = scope.run;
+    let r = &scope.run;
     let shell = Shell::admin_known(
         &state,
         &ctx,
@@ -96,31 +93,62 @@ pub async fn show(
         "operations",
     )
     .await?;
-    let report = match r.run.kind() {
-        Some(RunType::ProviderConnectionVerify) => {
-            providers::service::report_for_run(&state.db, r.run.id).await?
-        }
-        _ => None,
-    };
-    let pack = match r.run.kind() {
-        Some(RunType::ReviewPackGenerate) => {
-            reports::service::pack_for_run(&state.db, r.run.id).await?
-        }
-        _ => None,
-    };
-    let denied = |cap| crate::access::missing_capability_reason(scope.role, cap, shell.t);
-    let diagnostics_denied = denied(Capability::SupportDiagnosticsView);
-    let support_denied = denied(Capability::SupportRequestsCreate);
+    let live = live_of(&state, &scope, shell.t).await?;
     Ok(html(&RunPage {
-        diagnostics_denied,
-        support_denied,
         shell,
-        counts: r.run.counts().0.into_iter().collect(),
-        report,
-        pack,
-        progress_percent: r.run.progress_percent(),
-        r,
+        r: scope.run,
+        live,
     }))
+}
+
+/// `GET /admin/operations/{run}/progress`: the viewer's changing parts (status, elapsed time,
+/// counts, and once completed the results and the what-next panel) as an HTML fragment, which
+/// the viewer's script polls and swaps in place. Same scope rules as the viewer.
+pub async fn progress(
+    State(state): State<AppState>,
+    ctx: RequestContext,
+    scope: RunScope,
+) -> AppResult<Response> {
+    scope.require(Capability::OperationsView)?;
+    let shell = Shell::public(&ctx);
+    let live = live_of(&state, &scope, shell.t).await?;
+    Ok(html(&RunFragment {
+        shell,
+        r: scope.run,
+        live,
+    }))
+}
+
+async fn live_of(
+    state: &AppState,
+    scope: &RunScope,
+    t: crate::i18n::Tr,
+) -> AppResult<views::RunLive> {
+    let run = &scope.run.run;
+    let detail = service::detail(state, run).await?;
+    let mut artifacts = views::RunArtifacts::default();
+    match run.kind() {
+        _ if run.is_active() => {}
+        Some(RunType::ProviderConnectionVerify) => {
+            artifacts.report = providers::service::report_for_run(&state.db, run.id).await?;
+        }
+        Some(RunType::ReviewPackGenerate) => {
+            artifacts.pack = reports::service::pack_for_run(&state.db, run.id).await?;
+        }
+        _ => {}
+    }
+    Ok(views::run_live(scope, (detail, artifacts), t, state.now()))
+}
+
+/// `POST /admin/operations/{run}/retry`: starts a new run of the same type and opens it.
+pub async fn retry(
+    State(state): State<AppState>,
+    ctx: RequestContext,
+    scope: RunScope,
+    _csrf: CsrfForm,
+) -> AppResult<Response> {
+    let run = service::retry_in_scope(&state, &ctx.audit(), &scope).await?;
+    Ok(see_other(&format!("/admin/operations/{}", run.id)))
 }
 
 /// Form of the start buttons.
@@ -148,4 +176,6 @@ pub fn router() -> Routes {
         .post("/admin/t/{tenant}/operations", start)
         .get("/admin/operations", list)
         .get("/admin/operations/{run}", show)
+        .get("/admin/operations/{run}/progress", progress)
+        .post("/admin/operations/{run}/retry", retry)
 }

@@ -1,5 +1,7 @@
 //! Stored reports and review packs: what report runs leave behind for a tenant.
 
+use crate::features::operations::model::{count_label, format_count};
+use crate::i18n::Tr;
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 use sqlx::types::Json;
@@ -52,13 +54,23 @@ impl StoredReport {
             .unwrap_or("report-kind-unknown")
     }
 
-    /// Summary as `(key, value)` pairs for display.
-    pub fn summary_pairs(&self) -> Vec<(String, String)> {
-        self.summary
-            .0
-            .as_object()
-            .map(|m| m.iter().map(|(k, v)| (k.clone(), v.to_string())).collect())
-            .unwrap_or_default()
+    /// Summary as `(label, value)` pairs in `t`'s language, in key order: each key through
+    /// the one count label helper (`count-<key>`, else readable words), numbers formatted for
+    /// the language, text as it is, anything else as its JSON text.
+    pub fn summary_pairs(&self, t: &Tr) -> Vec<(String, String)> {
+        let Some(map) = self.summary.0.as_object() else {
+            return Vec::new();
+        };
+        map.iter()
+            .map(|(k, v)| {
+                let value = match (v.as_i64(), v.as_str()) {
+                    (Some(n), _) => format_count(n, *t),
+                    (None, Some(text)) => text.to_string(),
+                    (None, None) => v.to_string(),
+                };
+                (count_label(k, *t), value)
+            })
+            .collect()
     }
 }
 
@@ -99,4 +111,41 @@ pub struct NewReviewPack {
     pub file_name: String,
     /// ZIP bytes.
     pub content: Vec<u8>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::i18n::Locale;
+
+    #[test]
+    fn summaries_show_labels_and_numbers_not_keys() {
+        let report = StoredReport {
+            id: 1,
+            tenant_id: 1,
+            kind: "entra_admin_roles".into(),
+            run_id: 1,
+            summary: Json(serde_json::json!({
+                "high_privilege_members": 4, "members": 1200, "note": "x", "brand_new": 2
+            })),
+            payload: Json(Value::Null),
+            created_at: Utc::now(),
+        };
+        let mut en = report.summary_pairs(&Tr(Locale::En));
+        en.sort();
+        assert_eq!(
+            en,
+            vec![
+                ("Brand new".to_string(), "2".to_string()),
+                (
+                    "Members of high-privilege roles".to_string(),
+                    "4".to_string()
+                ),
+                ("Note".to_string(), "x".to_string()),
+                ("Role members".to_string(), "1,200".to_string()),
+            ]
+        );
+        let de = report.summary_pairs(&Tr(Locale::De));
+        assert!(de.contains(&("Rollenmitglieder".to_string(), "1.200".to_string())));
+    }
 }

@@ -23,6 +23,15 @@ use tower::ServiceExt;
 mod database;
 pub use database::{TestDatabase, backend_from_env};
 
+/// The operational-controls form that pauses operation starts for contoso-msp for an hour.
+pub const PAUSE_CONTOSO_STARTS: &[(&str, &str)] = &[
+    ("action", "pause"),
+    ("reason", "Provider incident"),
+    ("scope", "workspace"),
+    ("workspace", "contoso-msp"),
+    ("duration", "1h"),
+];
+
 /// Password of every demo user in tests.
 pub const PASSWORD: &str = "test-demo-pass";
 
@@ -346,6 +355,11 @@ impl TestApp {
         assert_eq!(r.status, StatusCode::SEE_OTHER, "{key}: {}", r.body);
     }
 
+    /// Pauses operation starts for workspace contoso-msp for an hour, as a platform operator.
+    pub async fn pause_contoso_starts(&self) {
+        self.control("operation_starts", PAUSE_CONTOSO_STARTS).await;
+    }
+
     /// How many audit events with `action` exist.
     pub async fn audit_count(&self, action: &str) -> i64 {
         self.int(
@@ -390,6 +404,29 @@ impl TestApp {
             .unwrap_or_else(|e| panic!("user lookup {email}: {e}"))
             .unwrap_or_else(|| panic!("user {email} exists"))
             .id
+    }
+
+    /// Gives `ext`'s simulated provider connection `scenario` (`healthy`, `throttled`, …), as
+    /// onboarding's connect step would save it.
+    pub async fn set_scenario(&self, ext: &str, scenario: &str) {
+        let tenant = self.tenant(ext).await;
+        let mut tx = self.db().begin().await.unwrap();
+        tenantpilot::features::providers::service::save_connection(
+            &mut tx,
+            &AuditContext::cli(),
+            self.clock.now_for_tests(),
+            tenant.workspace_id,
+            tenant.id,
+            &tenantpilot::features::providers::service::ConnectionForm {
+                kind: "simulated".into(),
+                directory_id: format!("{ext}.onmicrosoft.com"),
+                display_name: String::new(),
+                scenario: scenario.into(),
+            },
+        )
+        .await
+        .unwrap();
+        tx.commit().await.unwrap();
     }
 
     /// Starts a run of `run_type` for `tenant` through the API; returns the accepted body.
