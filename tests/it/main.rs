@@ -20,6 +20,7 @@ mod db_layer;
 mod diagnostics;
 mod edges;
 mod enum_decode;
+mod fleet;
 mod handoff_finalizer;
 mod help;
 mod identity;
