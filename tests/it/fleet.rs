@@ -7,6 +7,7 @@ use crate::support::{NowForTests, TestApp, fragment};
 use axum::http::StatusCode;
 use chrono::{DateTime, Duration, Utc};
 use tenantpilot::audit::AuditContext;
+use tenantpilot::db::Db;
 use tenantpilot::features::operations::{
     model::{Completion, ReasonCode, RunType},
     repo as runs,
@@ -519,4 +520,90 @@ async fn bad_fleet_parameters_are_a_clear_400_not_a_500() {
         )
         .await;
     assert_eq!(r.status, StatusCode::OK);
+}
+
+/// The plan of the default (attention) page: each verdict's branch walks the `tenants_fleet`
+/// index in name order and stops at the page, so the page reads a bounded number of tenants
+/// however large the workspace; the per-tenant lookups use their own indexes. (PostgreSQL is
+/// asked with sequential scans discouraged: on a test-sized table it would rightly prefer them.)
+#[tokio::test]
+async fn the_default_page_reads_through_the_fleet_index() {
+    let app = TestApp::new().await;
+    let sql = format!("EXPLAIN {}", tenants::repo::FLEET_PAGES[0]);
+    let now = app.clock.now_for_tests();
+    let plan: Vec<String> = match app.db() {
+        Db::Sqlite(p) => {
+            let q = sqlx::query_as::<_, (i64, i64, i64, String)>(sqlx::AssertSqlSafe(
+                sql.replacen("EXPLAIN", "EXPLAIN QUERY PLAN", 1),
+            ));
+            bind_page(q, now)
+                .fetch_all(p)
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|r| r.3)
+                .collect()
+        }
+        Db::Postgres(p) => {
+            let mut tx = p.begin().await.unwrap();
+            sqlx::query("SET LOCAL enable_seqscan = off")
+                .execute(&mut *tx)
+                .await
+                .unwrap();
+            let q = sqlx::query_as::<_, (String,)>(sqlx::AssertSqlSafe(sql));
+            let rows = bind_page(q, now).fetch_all(&mut *tx).await.unwrap();
+            rows.into_iter().map(|r| r.0).collect()
+        }
+    };
+    let text = plan.join("\n");
+    let branches = text.matches("tenants_fleet").count();
+    assert_eq!(branches, 4, "one index range per verdict:\n{text}");
+    // Positive control: the plan names indexes at all, so a missing one would show.
+    assert!(text.contains("provider_connections"), "{text}");
+}
+
+/// Binds the fleet page's parameters: user 1, workspace 1, first page, every verdict.
+fn bind_page<'q, DB: sqlx::Database, O>(
+    q: sqlx::query::QueryAs<'q, DB, O, <DB as sqlx::Database>::Arguments>,
+    now: DateTime<Utc>,
+) -> sqlx::query::QueryAs<'q, DB, O, <DB as sqlx::Database>::Arguments>
+where
+    i64: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    &'q str: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    DateTime<Utc>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+{
+    q.bind(1i64)
+        .bind(1i64)
+        .bind(now)
+        .bind(-1i64)
+        .bind("")
+        .bind(50i64)
+        .bind(0i64)
+        .bind(now)
+}
+
+/// What migration 9's backfill and the bulk loaders run: recomputing every tenant's verdict
+/// columns from the reports gives what the report hook kept.
+#[tokio::test]
+async fn recomputing_the_verdict_columns_from_the_reports_matches_the_hook() {
+    let app = TestApp::new().await;
+    fleet_of_every_verdict(&app).await;
+    let before = listed(&app, OWNER, WS).await;
+    // Forget the kept columns, as a database from before migration 9 had none.
+    app.int(
+        "UPDATE tenants SET report_verdict = 'not_verified', verified_at = NULL RETURNING id",
+        &[],
+    )
+    .await;
+    let forgotten = listed(&app, OWNER, &format!("{WS}?verdict=not_verified")).await;
+    assert_eq!(
+        forgotten.len(),
+        6,
+        "control: every tenant reads as not verified"
+    );
+    let n = tenants::repo::refresh_all_report_verdicts(app.db())
+        .await
+        .unwrap();
+    assert!(n >= 6);
+    assert_eq!(listed(&app, OWNER, WS).await, before);
 }

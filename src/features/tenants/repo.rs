@@ -182,23 +182,33 @@ pub async fn workspace_id_by_slug(db: &Db, slug: &str) -> Result<Option<i64>, sq
         .await)
 }
 
-/// SQL of [`refresh_report_verdict`]: the tenant's newest report (by `checked_at`, then id, as
-/// the providers repo's `LATEST_REPORT` orders) decides `report_verdict` and `verified_at`.
-/// Migration 9 ran the same statement for every tenant.
-pub const REFRESH_REPORT_VERDICT: &str = "UPDATE tenants SET
+/// SQL of [`refresh_all_report_verdicts`]: each tenant's newest report (by `checked_at`, then
+/// id, as the providers repo's `LATEST_REPORT` orders) decides `report_verdict` and
+/// `verified_at`. Migration 9 ran the same statement to backfill.
+pub const REFRESH_ALL_REPORT_VERDICTS: &str = "UPDATE tenants SET
     report_verdict = COALESCE((SELECT CASE WHEN v.overall = 'ready' THEN 'ready' ELSE 'blocked' END
         FROM verification_reports v WHERE v.tenant_id = tenants.id
         ORDER BY v.checked_at DESC, v.id DESC LIMIT 1), 'not_verified'),
     verified_at = (SELECT v.checked_at FROM verification_reports v WHERE v.tenant_id = tenants.id
-        ORDER BY v.checked_at DESC, v.id DESC LIMIT 1)
-    WHERE id = $1";
+        ORDER BY v.checked_at DESC, v.id DESC LIMIT 1)";
+
+/// Recomputes every tenant's fleet columns from the reports, for loaders that write reports
+/// in bulk with their own SQL (the benchmark's data loader) rather than through the
+/// providers service.
+pub async fn refresh_all_report_verdicts(db: &Db) -> Result<u64, sqlx::Error> {
+    crate::execute!(db, sqlx::query(REFRESH_ALL_REPORT_VERDICTS))
+}
+
+/// SQL of [`refresh_report_verdict`]: [`REFRESH_ALL_REPORT_VERDICTS`] for one tenant.
+pub static REFRESH_REPORT_VERDICT: LazyLock<String> =
+    LazyLock::new(|| format!("{REFRESH_ALL_REPORT_VERDICTS} WHERE id = $1"));
 
 /// Brings the tenant's fleet columns up to date with its reports, inside the transaction that
 /// stored a report.
 pub async fn refresh_report_verdict(tx: &mut Tx, tenant_id: i64) -> Result<(), sqlx::Error> {
     crate::execute!(
         &mut *tx,
-        sqlx::query(REFRESH_REPORT_VERDICT).bind(tenant_id)
+        sqlx::query(REFRESH_REPORT_VERDICT.as_str()).bind(tenant_id)
     )?;
     Ok(())
 }
@@ -420,7 +430,8 @@ pub fn statements() -> Vec<(&'static str, &'static str)> {
         ("FIND_BY_EXTERNAL_ID", FIND_BY_EXTERNAL_ID),
         ("FIND_BY_ID", FIND_BY_ID),
         ("WORKSPACE_ID_BY_SLUG", WORKSPACE_ID_BY_SLUG),
-        ("REFRESH_REPORT_VERDICT", REFRESH_REPORT_VERDICT),
+        ("REFRESH_REPORT_VERDICT", REFRESH_REPORT_VERDICT.as_str()),
+        ("REFRESH_ALL_REPORT_VERDICTS", REFRESH_ALL_REPORT_VERDICTS),
         ("FLEET_COUNTS", FLEET_COUNTS.as_str()),
     ];
     // One entry per sort and direction, all under the constant's name.
