@@ -1,6 +1,7 @@
 //! German and English text through Fluent. Bundles are built once from files embedded in the
 //! binary; a page asks a [`Tr`] bound to the request's language for each message.
 
+use chrono::{DateTime, Duration, Utc};
 use fluent_bundle::{FluentArgs, FluentResource, FluentValue, concurrent::FluentBundle};
 use std::sync::LazyLock;
 use unic_langid::LanguageIdentifier;
@@ -164,11 +165,94 @@ impl Tr {
     pub fn lang(&self) -> &'static str {
         self.0.as_str()
     }
+
+    /// How long before `now` something happened, in words: "3 hours ago" / "vor 3 Stunden",
+    /// "never" / "nie" without a time. Minutes under an hour, hours under a day, then days; a
+    /// time in the future (a clock running ahead) reads as "just now".
+    pub fn relative(&self, then: Option<DateTime<Utc>>, now: DateTime<Utc>) -> String {
+        let Some(then) = then else {
+            return self.t("time-never");
+        };
+        let elapsed = now - then;
+        let (id, n) = if elapsed < Duration::minutes(1) {
+            return self.t("time-just-now");
+        } else if elapsed < Duration::hours(1) {
+            ("time-minutes-ago", elapsed.num_minutes())
+        } else if elapsed < Duration::days(1) {
+            ("time-hours-ago", elapsed.num_hours())
+        } else {
+            ("time-days-ago", elapsed.num_days())
+        };
+        self.n(id, n)
+    }
+
+    /// The message `id` with the number `$n`, so its plural variants (`[one]`) apply.
+    pub fn n(&self, id: &str, n: i64) -> String {
+        let mut args = FluentArgs::new();
+        args.set("n", FluentValue::from(n));
+        CATALOG.format(self.0, id, Some(&args))
+    }
+
+    /// `at` as the language writes a date and time, in UTC named as such.
+    pub fn datetime(&self, at: DateTime<Utc>) -> String {
+        match self.0 {
+            Locale::En => at.format("%Y-%m-%d %H:%M UTC").to_string(),
+            Locale::De => at.format("%d.%m.%Y, %H:%M UTC").to_string(),
+        }
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn relative_time_reads_in_both_languages() {
+        let now = DateTime::parse_from_rfc3339("2026-11-23T09:00:00Z")
+            .map(|t| t.with_timezone(&Utc))
+            .expect("fixed time");
+        let cases = [
+            (None, "never", "nie"),
+            (Some(now), "just now", "gerade eben"),
+            (Some(now + Duration::minutes(5)), "just now", "gerade eben"),
+            (Some(now - Duration::seconds(59)), "just now", "gerade eben"),
+            (
+                Some(now - Duration::minutes(1)),
+                "1 minute ago",
+                "vor 1 Minute",
+            ),
+            (
+                Some(now - Duration::minutes(42)),
+                "42 minutes ago",
+                "vor 42 Minuten",
+            ),
+            (
+                Some(now - Duration::minutes(60)),
+                "1 hour ago",
+                "vor 1 Stunde",
+            ),
+            (
+                Some(now - Duration::hours(3)),
+                "3 hours ago",
+                "vor 3 Stunden",
+            ),
+            (
+                Some(now - Duration::hours(23)),
+                "23 hours ago",
+                "vor 23 Stunden",
+            ),
+            (Some(now - Duration::hours(24)), "1 day ago", "vor 1 Tag"),
+            (Some(now - Duration::days(3)), "3 days ago", "vor 3 Tagen"),
+        ];
+        for (then, en, de) in cases {
+            assert_eq!(Tr(Locale::En).relative(then, now), en, "{then:?}");
+            assert_eq!(Tr(Locale::De).relative(then, now), de, "{then:?}");
+        }
+        assert_eq!(Tr(Locale::En).datetime(now), "2026-11-23 09:00 UTC");
+        assert_eq!(Tr(Locale::De).datetime(now), "23.11.2026, 09:00 UTC");
+        assert_eq!(Tr(Locale::En).n("fleet-count", 1), "1 tenant");
+        assert_eq!(Tr(Locale::De).n("fleet-count", 2), "2 Mandanten");
+    }
 
     #[test]
     fn accept_language_picks_the_best_supported() {

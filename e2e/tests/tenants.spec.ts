@@ -44,7 +44,7 @@ test('read-only member sees only their tenant and no audit log', async ({ page }
   const list = page.getByTestId('tenant-list');
   await expect(list).toContainText('Contoso Ltd');
   await expect(list).not.toContainText('Fabrikam');
-  await expect(list.getByRole('listitem')).toHaveCount(1);
+  await expect(list.getByTestId('fleet-row')).toHaveCount(1);
 
   const audit = page.locator('nav span.disabled[aria-disabled="true"]', { hasText: 'Audit log' });
   await expect(audit).toBeVisible();

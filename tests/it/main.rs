@@ -21,6 +21,7 @@ mod db_layer;
 mod diagnostics;
 mod edges;
 mod enum_decode;
+mod fleet;
 mod handoff_finalizer;
 mod help;
 mod help_actions;

@@ -251,7 +251,9 @@ pub async fn store_report(
         now,
     )
     .await?;
-    repo::insert_report(tx, report).await
+    let id = repo::insert_report(tx, report).await?;
+    crate::features::tenants::service::refresh_report_verdict(tx, report.tenant_id).await?;
+    Ok(id)
 }
 
 /// Microsoft's admin-consent URL for the configured app in the connection's directory.

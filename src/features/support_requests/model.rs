@@ -410,6 +410,20 @@ pub struct SupportRequestRow {
     pub handoff_finalized_at: Option<DateTime<Utc>>,
 }
 
+/// The outcome of a request filed with `mode` whose stored outcome is `stored`: internal-only
+/// requests have none stored, and a create or link whose handoff write never happened counts as
+/// failed. The request page and the fleet list both read it here.
+pub fn outcome_of(mode: HandoffMode, stored: Option<HandoffOutcome>) -> HandoffOutcome {
+    match stored {
+        Some(o) => o,
+        None => match mode {
+            HandoffMode::InternalOnly => HandoffOutcome::InternalOnly,
+            HandoffMode::CreateExternalTicket => HandoffOutcome::ExternalHandoffFailed,
+            HandoffMode::LinkExistingTicket => HandoffOutcome::ExternalHandoffFailed,
+        },
+    }
+}
+
 /// Shown when a create handoff never finished (the service stopped between the two writes).
 pub const UNFINISHED_HANDOFF: &str =
     "The external handoff did not finish; check the support desk before filing again.";
@@ -418,14 +432,7 @@ impl SupportRequestRow {
     /// The outcome, deriving the two cases that have no stored value: internal-only requests,
     /// and create requests whose handoff write never happened (reported as failed).
     pub fn outcome(&self) -> HandoffOutcome {
-        match self.handoff_outcome {
-            Some(o) => o,
-            None => match self.external_handoff_mode {
-                HandoffMode::InternalOnly => HandoffOutcome::InternalOnly,
-                HandoffMode::CreateExternalTicket => HandoffOutcome::ExternalHandoffFailed,
-                HandoffMode::LinkExistingTicket => HandoffOutcome::ExternalHandoffFailed,
-            },
-        }
+        outcome_of(self.external_handoff_mode, self.handoff_outcome)
     }
 
     /// The failure text, including the unfinished-handoff case.

@@ -1,7 +1,8 @@
 //! SQL for tenants, including the scope query every tenant route goes through.
 
-use super::model::{ScopedTenant, Tenant};
+use super::model::{FleetRow, FleetSort, ScopedTenant, SortDir, Tenant};
 use crate::db::{Db, Tx};
+use crate::features::providers::model::TenantVerdict;
 use crate::{with_db, with_tx};
 use chrono::{DateTime, Utc};
 use std::sync::LazyLock;
@@ -48,17 +49,30 @@ pub async fn find_by_external_id(
         .await)
 }
 
-/// SQL of [`find_scoped`].
-pub static FIND_SCOPED: LazyLock<String> = LazyLock::new(|| {
+/// Tenant columns of [`Tenant`], prefixed with `t.`.
+const TENANT_COLUMNS: &str = "t.id, t.workspace_id, t.external_id, t.name, t.created_at";
+
+/// The scope every listing and lookup below goes through: the tenant, its workspace and the
+/// caller's membership there (`$1` = user id). Callers add their own condition after `AND`,
+/// the visibility rule already applied.
+fn scoped(columns: &str, condition: &str, order: &str) -> String {
     format!(
-        "SELECT t.id, t.workspace_id, t.external_id, t.name, t.created_at,
-                w.slug AS workspace_slug, w.name AS workspace_name, m.role
+        "SELECT {columns}
          FROM tenants t
          JOIN workspaces w ON w.id = t.workspace_id
          JOIN memberships m ON m.workspace_id = t.workspace_id AND m.user_id = $1
-         WHERE t.external_id = $2 AND {VISIBLE}"
+         WHERE {condition} AND {VISIBLE}{order}"
     )
+}
+
+/// Columns of [`ScopedTenant`].
+static SCOPED_COLUMNS: LazyLock<String> = LazyLock::new(|| {
+    format!("{TENANT_COLUMNS}, w.slug AS workspace_slug, w.name AS workspace_name, m.role")
 });
+
+/// SQL of [`find_scoped`].
+pub static FIND_SCOPED: LazyLock<String> =
+    LazyLock::new(|| scoped(&SCOPED_COLUMNS, "t.external_id = $2", ""));
 
 /// The tenant `external_id` if `user_id` may see it; `None` both when it does not exist and
 /// when it is out of scope, so callers cannot tell the two apart.
@@ -75,16 +89,8 @@ pub async fn find_scoped(
 }
 
 /// SQL of [`list_visible`].
-pub static LIST_VISIBLE: LazyLock<String> = LazyLock::new(|| {
-    format!(
-        "SELECT t.id, t.workspace_id, t.external_id, t.name, t.created_at
-         FROM tenants t
-         JOIN workspaces w ON w.id = t.workspace_id
-         JOIN memberships m ON m.workspace_id = t.workspace_id AND m.user_id = $1
-         WHERE w.slug = $2 AND {VISIBLE}
-         ORDER BY t.name, t.id"
-    )
-});
+pub static LIST_VISIBLE: LazyLock<String> =
+    LazyLock::new(|| scoped(TENANT_COLUMNS, "w.slug = $2", " ORDER BY t.name, t.id"));
 
 /// Tenants of workspace `slug` that `user_id` may see, by name.
 pub async fn list_visible(db: &Db, user_id: i64, slug: &str) -> Result<Vec<Tenant>, sqlx::Error> {
@@ -100,7 +106,7 @@ pub async fn list_visible(db: &Db, user_id: i64, slug: &str) -> Result<Vec<Tenan
 /// them all.
 pub static LIST_VISIBLE_FIRST: LazyLock<String> = LazyLock::new(|| {
     format!(
-        "SELECT t.id, t.workspace_id, t.external_id, t.name, t.created_at
+        "SELECT {TENANT_COLUMNS}
          FROM tenants t
          JOIN memberships m ON m.workspace_id = t.workspace_id AND m.user_id = $1
          WHERE t.workspace_id = (SELECT w.id FROM workspaces w WHERE w.slug = $2) AND {VISIBLE}
@@ -125,17 +131,8 @@ pub async fn list_visible_first(
 }
 
 /// SQL of [`list_all_visible`].
-pub static LIST_ALL_VISIBLE: LazyLock<String> = LazyLock::new(|| {
-    format!(
-        "SELECT t.id, t.workspace_id, t.external_id, t.name, t.created_at,
-                w.slug AS workspace_slug, w.name AS workspace_name, m.role
-         FROM tenants t
-         JOIN workspaces w ON w.id = t.workspace_id
-         JOIN memberships m ON m.workspace_id = t.workspace_id AND m.user_id = $1
-         WHERE {VISIBLE}
-         ORDER BY w.name, t.name, t.id"
-    )
-});
+pub static LIST_ALL_VISIBLE: LazyLock<String> =
+    LazyLock::new(|| scoped(&SCOPED_COLUMNS, "TRUE", " ORDER BY w.name, t.name, t.id"));
 
 /// Every tenant `user_id` may see across workspaces (API list).
 pub async fn list_all_visible(db: &Db, user_id: i64) -> Result<Vec<ScopedTenant>, sqlx::Error> {
@@ -185,10 +182,246 @@ pub async fn workspace_id_by_slug(db: &Db, slug: &str) -> Result<Option<i64>, sq
         .await)
 }
 
+/// SQL of [`refresh_all_report_verdicts`]: each tenant's newest report (by `checked_at`, then
+/// id, as the providers repo's `LATEST_REPORT` orders) decides `report_verdict` and
+/// `verified_at`. Migration 9 ran the same statement to backfill.
+pub const REFRESH_ALL_REPORT_VERDICTS: &str = "UPDATE tenants SET
+    report_verdict = COALESCE((SELECT CASE WHEN v.overall = 'ready' THEN 'ready' ELSE 'blocked' END
+        FROM verification_reports v WHERE v.tenant_id = tenants.id
+        ORDER BY v.checked_at DESC, v.id DESC LIMIT 1), 'not_verified'),
+    verified_at = (SELECT v.checked_at FROM verification_reports v WHERE v.tenant_id = tenants.id
+        ORDER BY v.checked_at DESC, v.id DESC LIMIT 1)";
+
+/// Recomputes every tenant's fleet columns from the reports, for loaders that write reports
+/// in bulk with their own SQL (the benchmark's data loader) rather than through the
+/// providers service.
+pub async fn refresh_all_report_verdicts(db: &Db) -> Result<u64, sqlx::Error> {
+    crate::execute!(db, sqlx::query(REFRESH_ALL_REPORT_VERDICTS))
+}
+
+/// SQL of [`refresh_report_verdict`]: [`REFRESH_ALL_REPORT_VERDICTS`] for one tenant.
+pub static REFRESH_REPORT_VERDICT: LazyLock<String> =
+    LazyLock::new(|| format!("{REFRESH_ALL_REPORT_VERDICTS} WHERE id = $1"));
+
+/// Brings the tenant's fleet columns up to date with its reports, inside the transaction that
+/// stored a report.
+pub async fn refresh_report_verdict(tx: &mut Tx, tenant_id: i64) -> Result<(), sqlx::Error> {
+    crate::execute!(
+        &mut *tx,
+        sqlx::query(REFRESH_REPORT_VERDICT.as_str()).bind(tenant_id)
+    )?;
+    Ok(())
+}
+
+/// Each verdict with the condition on the tenant row (alias `t`) that selects it; `$3` is the
+/// freshness cutoff (a ready report checked before it is stale). The one place the SQL side of
+/// the verdict is defined: the rank expression and the per-verdict branches of the attention
+/// order are both built from it, with ranks from [`TenantVerdict::attention_rank`].
+const VERDICT_CONDITIONS: [(TenantVerdict, &str); 4] = [
+    (TenantVerdict::Blocked, "t.report_verdict = 'blocked'"),
+    (
+        TenantVerdict::Stale,
+        "t.report_verdict = 'ready' AND t.verified_at < $3",
+    ),
+    (
+        TenantVerdict::NotVerified,
+        "t.report_verdict = 'not_verified'",
+    ),
+    (
+        TenantVerdict::Ready,
+        "t.report_verdict = 'ready' AND t.verified_at >= $3",
+    ),
+];
+
+/// The attention rank of tenant `t` (see [`VERDICT_CONDITIONS`]).
+fn rank_expression() -> String {
+    let arms: String = VERDICT_CONDITIONS
+        .iter()
+        .map(|(v, cond)| format!(" WHEN {cond} THEN {}", v.attention_rank()))
+        .collect();
+    format!("CAST(CASE{arms} END AS BIGINT)")
+}
+
+/// Failed runs of tenant `{alias}.id` since `{since}`.
+fn failed_runs(alias: &str, since: &str) -> String {
+    format!(
+        "(SELECT COUNT(*) FROM operation_runs r
+          WHERE r.tenant_id = {alias}.id AND r.outcome = 'failed' AND r.created_at >= {since})"
+    )
+}
+
+/// Tenants of workspace `$2` that user `$1` may see, matching the search pattern `{search}`
+/// (`''` for none) on name, external id or directory id, and `{condition}`.
+fn fleet_scope(columns: &str, search: &str, condition: &str) -> String {
+    format!(
+        "SELECT {columns}
+         FROM tenants t
+         JOIN memberships m ON m.workspace_id = t.workspace_id AND m.user_id = $1
+         LEFT JOIN provider_connections c ON c.tenant_id = t.id
+         WHERE t.workspace_id = $2 AND {VISIBLE} AND {condition}
+           AND ({search} = '' OR LOWER(t.name) LIKE {search} ESCAPE '\\'
+                OR LOWER(t.external_id) LIKE {search} ESCAPE '\\'
+                OR LOWER(c.directory_id) LIKE {search} ESCAPE '\\')"
+    )
+}
+
+/// Columns of the inner page query, which picks the page's tenants before the outer query
+/// looks up anything per tenant.
+const PAGE_COLUMNS: &str = "t.id, t.external_id, t.name, t.verified_at";
+
+/// ORDER BY keys of `sort` over rows aliased `{alias}` (that carry a `rank` column).
+fn order_keys(sort: FleetSort, dir: SortDir, alias: &str) -> String {
+    let d = dir.sql();
+    let key = match sort {
+        FleetSort::Attention => format!("{alias}.rank {d}"),
+        FleetSort::Name => format!("{alias}.name {d}"),
+        FleetSort::LastVerified => format!(
+            "CASE WHEN {alias}.verified_at IS NULL THEN 1 ELSE 0 END, {alias}.verified_at {d}"
+        ),
+        FleetSort::FailedRuns => format!("{} {d}", failed_runs(alias, "$8")),
+    };
+    format!("{key}, {alias}.name, {alias}.id")
+}
+
+/// One page of the fleet in `sort` order. Parameters: `$1` user, `$2` workspace id, `$3`
+/// freshness cutoff, `$4` attention rank to filter on (`-1`: every verdict), `$5` search
+/// pattern (`''`: none), `$6` limit, `$7` offset, `$8` start of the failed-runs window.
+///
+/// The attention order (the default) is one branch per verdict, each reading its tenants in
+/// name order from the `tenants_fleet` index and stopping after `offset + limit` rows, so a
+/// page reads a bounded number of rows however many tenants the workspace has; the other
+/// orders sort the workspace's visible tenants. Per-tenant lookups (connection, failed runs,
+/// newest support request) run in the outer query, for the page's rows only.
+fn fleet_page(sort: FleetSort, dir: SortDir) -> String {
+    let inner = match sort {
+        FleetSort::Attention => {
+            let branches: Vec<String> = VERDICT_CONDITIONS
+                .iter()
+                .map(|(v, cond)| {
+                    let r = v.attention_rank();
+                    let columns = format!("{PAGE_COLUMNS}, CAST({r} AS BIGINT) AS rank");
+                    let condition = format!("{cond} AND ($4 < 0 OR $4 = {r})");
+                    let scope = fleet_scope(&columns, "$5", &condition);
+                    format!("SELECT * FROM ({scope} ORDER BY t.name, t.id LIMIT CAST($6 AS BIGINT) + CAST($7 AS BIGINT)) b{r}")
+                })
+                .collect();
+            format!(
+                "SELECT * FROM ({}) u ORDER BY {} LIMIT $6 OFFSET $7",
+                branches.join(" UNION ALL "),
+                order_keys(sort, dir, "u")
+            )
+        }
+        _ => {
+            let rank = rank_expression();
+            let columns = format!("{PAGE_COLUMNS}, {rank} AS rank");
+            let condition = format!("($4 < 0 OR {rank} = $4)");
+            let scope = fleet_scope(&columns, "$5", &condition);
+            format!(
+                "{scope} ORDER BY {} LIMIT $6 OFFSET $7",
+                order_keys(sort, dir, "t")
+            )
+        }
+    };
+    format!(
+        "SELECT p.id, p.external_id, p.name, p.rank, p.verified_at, c.directory_id,
+            c.consent_state, c.health, {} AS failed_runs,
+            (SELECT s.external_handoff_mode FROM support_requests s WHERE s.tenant_id = p.id
+             ORDER BY s.id DESC LIMIT 1) AS handoff_mode,
+            (SELECT s.handoff_outcome FROM support_requests s WHERE s.tenant_id = p.id
+             ORDER BY s.id DESC LIMIT 1) AS handoff_outcome
+         FROM ({inner}) p
+         LEFT JOIN provider_connections c ON c.tenant_id = p.id
+         ORDER BY {}",
+        failed_runs("p", "$8"),
+        order_keys(sort, dir, "p")
+    )
+}
+
+/// SQL of [`fleet_page`] for each sort and direction, in [`fleet_variant`] order.
+pub static FLEET_PAGES: LazyLock<Vec<String>> = LazyLock::new(|| {
+    FleetSort::ALL
+        .iter()
+        .flat_map(|s| SortDir::ALL.iter().map(|d| fleet_page(*s, *d)))
+        .collect()
+});
+
+/// Index of `(sort, dir)` in [`FLEET_PAGES`].
+fn fleet_variant(sort: FleetSort, dir: SortDir) -> usize {
+    let s = FleetSort::ALL.iter().position(|x| *x == sort).unwrap_or(0);
+    let d = SortDir::ALL.iter().position(|x| *x == dir).unwrap_or(0);
+    s * SortDir::ALL.len() + d
+}
+
+/// What one fleet page asks for.
+#[derive(Debug, Clone)]
+pub struct FleetQuery<'a> {
+    /// The caller.
+    pub user_id: i64,
+    /// The workspace.
+    pub workspace_id: i64,
+    /// A ready report checked before this is stale.
+    pub cutoff: DateTime<Utc>,
+    /// Only this verdict.
+    pub verdict: Option<TenantVerdict>,
+    /// `LIKE` pattern, lower case and escaped; empty for none.
+    pub pattern: &'a str,
+    /// Order.
+    pub sort: FleetSort,
+    /// Direction.
+    pub dir: SortDir,
+    /// Rows per page.
+    pub limit: i64,
+    /// Rows before the page.
+    pub offset: i64,
+    /// Start of the failed-runs window.
+    pub failed_since: DateTime<Utc>,
+}
+
+/// One page of the fleet (see [`FLEET_PAGES`]).
+pub async fn fleet_page_rows(db: &Db, q: &FleetQuery<'_>) -> Result<Vec<FleetRow>, sqlx::Error> {
+    let variant = fleet_variant(q.sort, q.dir);
+    let rank = q.verdict.map_or(-1, TenantVerdict::attention_rank);
+    with_db!(db, |p| sqlx::query_as(FLEET_PAGES[variant].as_str())
+        .bind(q.user_id)
+        .bind(q.workspace_id)
+        .bind(q.cutoff)
+        .bind(rank)
+        .bind(q.pattern)
+        .bind(q.limit)
+        .bind(q.offset)
+        .bind(q.failed_since)
+        .fetch_all(p)
+        .await)
+}
+
+/// SQL of [`fleet_counts`]: visible tenants matching the search, per attention rank
+/// (`$1` user, `$2` workspace id, `$3` freshness cutoff, `$4` search pattern).
+pub static FLEET_COUNTS: LazyLock<String> = LazyLock::new(|| {
+    let columns = format!("{} AS rank, COUNT(*) AS n", rank_expression());
+    format!("{} GROUP BY 1", fleet_scope(&columns, "$4", "TRUE"))
+});
+
+/// `(attention rank, tenants)` for the fleet's verdict counts.
+pub async fn fleet_counts(
+    db: &Db,
+    user_id: i64,
+    workspace_id: i64,
+    cutoff: DateTime<Utc>,
+    pattern: &str,
+) -> Result<Vec<(i64, i64)>, sqlx::Error> {
+    with_db!(db, |p| sqlx::query_as(FLEET_COUNTS.as_str())
+        .bind(user_id)
+        .bind(workspace_id)
+        .bind(cutoff)
+        .bind(pattern)
+        .fetch_all(p)
+        .await)
+}
+
 /// Every statement above by name, for the test that prepares each on both databases and for
 /// the EXPLAIN pass.
 pub fn statements() -> Vec<(&'static str, &'static str)> {
-    vec![
+    let mut list = vec![
         ("LIST_VISIBLE_FIRST", LIST_VISIBLE_FIRST.as_str()),
         ("FIND_SCOPED", FIND_SCOPED.as_str()),
         ("LIST_VISIBLE", LIST_VISIBLE.as_str()),
@@ -197,5 +430,11 @@ pub fn statements() -> Vec<(&'static str, &'static str)> {
         ("FIND_BY_EXTERNAL_ID", FIND_BY_EXTERNAL_ID),
         ("FIND_BY_ID", FIND_BY_ID),
         ("WORKSPACE_ID_BY_SLUG", WORKSPACE_ID_BY_SLUG),
-    ]
+        ("REFRESH_REPORT_VERDICT", REFRESH_REPORT_VERDICT.as_str()),
+        ("REFRESH_ALL_REPORT_VERDICTS", REFRESH_ALL_REPORT_VERDICTS),
+        ("FLEET_COUNTS", FLEET_COUNTS.as_str()),
+    ];
+    // One entry per sort and direction, all under the constant's name.
+    list.extend(FLEET_PAGES.iter().map(|sql| ("FLEET_PAGES", sql.as_str())));
+    list
 }

@@ -1,7 +1,7 @@
 //! Admin-plane pages: the entry point, a workspace's tenant list, and the tenant dashboard.
 
 use super::service;
-use super::views::{self, NoWorkspacePage, WorkspacePage};
+use super::views::{self, FleetParams, NoWorkspacePage, workspace_page};
 use crate::features::{
     operations::service as runs, providers, providers::model::VerificationState,
 };
@@ -11,7 +11,7 @@ use crate::{
     error::AppResult,
     features::workspaces,
     state::AppState,
-    web::{context::CurrentUser, context::RequestContext, found, html, shell::Shell},
+    web::{Q, context::CurrentUser, context::RequestContext, found, html, shell::Shell},
 };
 use axum::{extract::State, response::Response};
 
@@ -35,20 +35,29 @@ pub async fn admin_home(
     Ok(html(&NoWorkspacePage { shell }))
 }
 
-/// `GET /admin/w/{workspace}`: the tenants of a workspace the caller may see.
+/// `GET /admin/w/{workspace}`: the fleet view, one page of the tenants of a workspace the
+/// caller may see with their verdicts, blocked first unless asked otherwise.
 pub async fn workspace_home(
     State(state): State<AppState>,
     ctx: RequestContext,
     scope: WorkspaceScope,
+    Q(params): Q<FleetParams>,
 ) -> AppResult<Response> {
     let slug = scope.workspace.slug.as_str();
-    let tenants = service::list_visible(&state.db, scope.identity.user.id, slug).await?;
+    let filter = params.filter();
+    let now = state.now();
+    let fleet = service::fleet(
+        &state.db,
+        scope.identity.user.id,
+        scope.workspace.id,
+        state.config.providers.verification_freshness_hours,
+        &filter,
+        now,
+    )
+    .await?;
     let shell = Shell::admin(&state, &ctx, Some((slug, scope.role)), None, "tenants").await?;
-    Ok(html(&WorkspacePage {
-        shell,
-        workspace_name: scope.workspace.name.clone(),
-        tenants,
-    }))
+    let name = scope.workspace.name.clone();
+    Ok(html(&workspace_page(shell, name, slug, filter, fleet, now)))
 }
 
 /// The shell of a tenant page and the tenant's verification state, which every tenant page

@@ -1,11 +1,13 @@
 //! Rules for adding tenants.
 
-use super::{model::Tenant, repo};
+use super::model::{FleetPage, FleetSort, SortDir, Tenant};
+use super::repo::{self, FleetQuery};
 use crate::audit::{self, AuditContext, AuditEntry};
-use crate::db::Db;
+use crate::db::{Db, Tx};
 use crate::error::ServiceError;
+use crate::features::providers::model::TenantVerdict;
 use crate::validate;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Duration, Utc};
 use serde_json::json;
 
 /// Adds tenant `external_id` to workspace `workspace_slug`, auditing `tenant.created`.
@@ -47,6 +49,103 @@ pub async fn create(
     .await?;
     tx.commit().await?;
     Ok(tenant)
+}
+
+/// Tenants per fleet page.
+pub const FLEET_PAGE_SIZE: i64 = 50;
+
+/// The window of the fleet's failed-runs count.
+pub const FAILED_RUNS_DAYS: i64 = 7;
+
+/// What the fleet list is asked for.
+#[derive(Debug, Clone)]
+pub struct FleetFilter {
+    /// Only this verdict.
+    pub verdict: Option<TenantVerdict>,
+    /// Part of a name, external id or directory id (case-insensitive); empty for all.
+    pub search: String,
+    /// Order.
+    pub sort: FleetSort,
+    /// Direction.
+    pub dir: SortDir,
+    /// 1-based page.
+    pub page: i64,
+}
+
+/// The `LIKE` pattern matching `search` anywhere, lower case, with `%`, `_` and `\` taken
+/// literally; empty when there is nothing to search for.
+pub fn search_pattern(search: &str) -> String {
+    let needle: String = search.trim().chars().take(200).collect();
+    if needle.is_empty() {
+        return String::new();
+    }
+    let mut pattern = String::from("%");
+    for c in needle.to_lowercase().chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            pattern.push('\\');
+        }
+        pattern.push(c);
+    }
+    pattern.push('%');
+    pattern
+}
+
+/// One page of the tenants of workspace `workspace_id` that `user_id` may see, with the verdict
+/// counts: one query for the rows, one for the counts. A ready verification older than
+/// `freshness_hours` is stale.
+pub async fn fleet(
+    db: &Db,
+    user_id: i64,
+    workspace_id: i64,
+    freshness_hours: i64,
+    filter: &FleetFilter,
+    now: DateTime<Utc>,
+) -> Result<FleetPage, sqlx::Error> {
+    let pattern = search_pattern(&filter.search);
+    let cutoff = now - Duration::hours(freshness_hours);
+    let page = filter.page.max(1);
+    let rows = repo::fleet_page_rows(
+        db,
+        &FleetQuery {
+            user_id,
+            workspace_id,
+            cutoff,
+            verdict: filter.verdict,
+            pattern: &pattern,
+            sort: filter.sort,
+            dir: filter.dir,
+            limit: FLEET_PAGE_SIZE,
+            offset: (page - 1) * FLEET_PAGE_SIZE,
+            failed_since: now - Duration::days(FAILED_RUNS_DAYS),
+        },
+    )
+    .await?;
+    let by_rank = repo::fleet_counts(db, user_id, workspace_id, cutoff, &pattern).await?;
+    let mut counts: Vec<(TenantVerdict, i64)> = TenantVerdict::ALL
+        .into_iter()
+        .map(|v| {
+            let n = by_rank.iter().find(|(r, _)| *r == v.attention_rank());
+            (v, n.map_or(0, |(_, n)| *n))
+        })
+        .collect();
+    counts.sort_by_key(|(v, _)| v.attention_rank());
+    let total = counts
+        .iter()
+        .filter(|(v, _)| filter.verdict.is_none_or(|f| f == *v))
+        .map(|(_, n)| n)
+        .sum();
+    Ok(FleetPage {
+        has_next: page * FLEET_PAGE_SIZE < total,
+        rows,
+        counts,
+        total,
+    })
+}
+
+/// Brings tenant `tenant_id`'s verdict columns up to date after a verification report was
+/// stored in `tx` (the providers service calls it in the same transaction).
+pub async fn refresh_report_verdict(tx: &mut Tx, tenant_id: i64) -> Result<(), sqlx::Error> {
+    repo::refresh_report_verdict(tx, tenant_id).await
 }
 
 /// Reads with no rules of their own, offered to other features and to the web layer as they are
