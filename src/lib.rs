@@ -78,6 +78,7 @@ fn browser_routes() -> Routes {
         .merge(support_requests::routes::router())
         .merge(onboarding::routes::router())
         .merge(system::routes::router())
+        .merge(features::consent::routes::router())
 }
 
 /// Every `/api/v1` route with its OpenAPI operation, merged from the features' `api()`, on top

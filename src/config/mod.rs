@@ -89,8 +89,16 @@ pub struct TelemetryConfig {
 pub struct ProvidersConfig {
     /// A verification report older than this is stale.
     pub verification_freshness_hours: i64,
+    /// Minutes an admin-consent request (button or link) may be answered before its `state`
+    /// expires.
+    #[serde(default = "default_admin_consent_expiry_minutes")]
+    pub admin_consent_expiry_minutes: i64,
     /// The `microsoft` provider kind.
     pub microsoft: MicrosoftConfig,
+}
+
+fn default_admin_consent_expiry_minutes() -> i64 {
+    30
 }
 
 /// The multi-tenant app registration the MSP uses to reach customer tenants.
@@ -191,6 +199,7 @@ impl Default for Config {
             },
             providers: ProvidersConfig {
                 verification_freshness_hours: 24,
+                admin_consent_expiry_minutes: default_admin_consent_expiry_minutes(),
                 microsoft: MicrosoftConfig {
                     authority_url: "https://login.microsoftonline.com".into(),
                     graph_base_url: "https://graph.microsoft.com/v1.0".into(),
@@ -331,6 +340,12 @@ impl Config {
         if self.providers.verification_freshness_hours < 1 {
             return Err(ConfigError(
                 "providers.verification_freshness_hours must be at least 1".into(),
+            ));
+        }
+        if !(1..=7 * 24 * 60).contains(&self.providers.admin_consent_expiry_minutes) {
+            return Err(ConfigError(
+                "providers.admin_consent_expiry_minutes must be between 1 and 10080 (a week)"
+                    .into(),
             ));
         }
         let ms = &self.providers.microsoft;

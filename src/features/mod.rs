@@ -1,6 +1,7 @@
 //! Product capabilities, one folder each (model, repo, service, routes, api).
 
 pub mod account;
+pub mod consent;
 pub mod diagnostics;
 pub mod help;
 pub mod onboarding;

@@ -106,6 +106,47 @@ fn matrix() -> Vec<Row> {
             Get("/admin/t/fabrikam"),
             [200, 200, 200, 404, 404, 302, 404],
         ),
+        // Admin consent: the page and its start need the tenant in scope (starting also
+        // onboarding.manage, which every role that sees fabrikam has); the callback, the
+        // thank-you page and the simulated authority serve anyone (an unknown state is 404).
+        row(
+            "GET",
+            "/admin/t/{tenant}/consent",
+            Get("/admin/t/fabrikam/consent"),
+            [200, 200, 200, 404, 404, 302, 404],
+        ),
+        row(
+            "POST",
+            "/admin/t/{tenant}/consent",
+            Form("/admin/t/fabrikam/consent", &[("mode", "button")]),
+            [303, 303, 303, 404, 404, 302, 404],
+        ),
+        row(
+            "GET",
+            "/admin/t/{tenant}/consent/requests/{request}",
+            Get("/admin/t/fabrikam/consent/requests/0"),
+            [404, 404, 404, 404, 404, 302, 404],
+        ),
+        row(
+            "GET",
+            "/admin/consent/callback",
+            Get("/admin/consent/callback?admin_consent=True&state=forged"),
+            [404; 7],
+        ),
+        row(
+            "GET",
+            "/admin/consent/done",
+            Get("/admin/consent/done?outcome=granted"),
+            [200; 7],
+        ),
+        row(
+            "GET",
+            "/simulated-authority/{directory}/v2.0/adminconsent",
+            Get(
+                "/simulated-authority/fabrikam.onmicrosoft.com/v2.0/adminconsent?client_id=tenantpilot-simulated-app&scope=s&state=x&redirect_uri=http%3A%2F%2F127.0.0.1%3A8080%2Fadmin%2Fconsent%2Fcallback",
+            ),
+            [200; 7],
+        ),
         row(
             "POST",
             "/admin/t/{tenant}/operations",

@@ -35,6 +35,10 @@ const REPOS: &[(&str, Statements)] = &[
     ),
     ("src/auth/users.rs", tenantpilot::auth::users::statements),
     (
+        "src/features/consent/repo.rs",
+        tenantpilot::features::consent::repo::statements,
+    ),
+    (
         "src/features/diagnostics/repo.rs",
         tenantpilot::features::diagnostics::repo::statements,
     ),

@@ -17,7 +17,7 @@ use tenantpilot::config::Config;
 use tenantpilot::features::operations::{
     model::Completion, model::ReasonCode, repo as runs, runner,
 };
-use tenantpilot::features::providers::{self, service::ConnectionForm};
+use tenantpilot::features::providers;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 
@@ -98,26 +98,7 @@ async fn microsoft_app(idp: &MockServer) -> TestApp {
     config.providers.microsoft.client_secret = Some("never-in-the-db".to_string().into());
     config.providers.microsoft.request_timeout_secs = 2;
     let app = TestApp::with_config(config).await;
-    let tid = app
-        .scalar("SELECT id FROM tenants WHERE external_id = 'contoso'")
-        .await;
-    let mut tx = app.db().begin().await.unwrap();
-    providers::service::save_connection(
-        &mut tx,
-        &AuditContext::cli(),
-        app.clock.now_for_tests(),
-        1,
-        tid,
-        &ConnectionForm {
-            kind: "microsoft".into(),
-            directory_id: DIRECTORY.into(),
-            display_name: String::new(),
-            scenario: String::new(),
-        },
-    )
-    .await
-    .unwrap();
-    tx.commit().await.unwrap();
+    app.connect_microsoft("contoso", DIRECTORY).await;
     app
 }
 

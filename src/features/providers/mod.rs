@@ -28,9 +28,12 @@ impl ProviderClient {
     pub fn for_connection(config: &Config, connection: &Connection) -> Result<Self, ProviderFault> {
         match connection.kind() {
             Some(ProviderKind::Simulated) => Ok(ProviderClient::Simulated {
-                scenario: connection
-                    .scenario()
-                    .unwrap_or(model::SimulatedScenario::Healthy),
+                scenario: simulated::effective_scenario(
+                    connection
+                        .scenario()
+                        .unwrap_or(model::SimulatedScenario::Healthy),
+                    connection.consent(),
+                ),
                 directory_id: connection.directory_id.clone(),
             }),
             Some(ProviderKind::Microsoft) => {

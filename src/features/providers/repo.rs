@@ -99,6 +99,32 @@ pub async fn record_observation(
     Ok(())
 }
 
+/// SQL of [`record_consent`]: only while the connection still points at the directory the
+/// consent was given for.
+pub const RECORD_CONSENT: &str = "UPDATE provider_connections SET consent_state = $2,
+            updated_at = $3 WHERE id = $1 AND directory_id = $4";
+
+/// Stores an admin-consent answer on the connection inside `tx` (granted, or missing after a
+/// denial); `false` when the connection is gone or now names another directory. Health and
+/// permissions stay as last observed until the verification a grant queues looks again.
+pub async fn record_consent(
+    tx: &mut Tx,
+    connection_id: i64,
+    directory_id: &str,
+    consent: ConsentState,
+    now: DateTime<Utc>,
+) -> Result<bool, sqlx::Error> {
+    let changed = crate::execute!(
+        &mut *tx,
+        sqlx::query(RECORD_CONSENT)
+            .bind(connection_id)
+            .bind(consent.as_str())
+            .bind(now)
+            .bind(directory_id)
+    )?;
+    Ok(changed == 1)
+}
+
 pub const REPORT_COLUMNS: &str = "id, tenant_id, connection_id, run_id, overall, consent_state, health, reason_code, permissions, checked_at";
 
 /// SQL of [`insert_report`].
@@ -167,6 +193,7 @@ pub fn statements() -> Vec<(&'static str, &'static str)> {
         ("LATEST_REPORT", LATEST_REPORT.as_str()),
         ("REPORT_FOR_RUN", REPORT_FOR_RUN.as_str()),
         ("RECORD_OBSERVATION", RECORD_OBSERVATION),
+        ("RECORD_CONSENT", RECORD_CONSENT),
         ("INSERT_REPORT", INSERT_REPORT),
     ]
 }

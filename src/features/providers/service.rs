@@ -268,8 +268,9 @@ pub fn admin_consent_url(config: &Config, connection: &Connection) -> String {
 }
 
 /// Reads with no rules of their own, offered to other features and to the web layer as they are
-/// (only a feature's own service touches its repo).
-pub use super::repo::{find_for_tenant, latest_report, report_for_run};
+/// (only a feature's own service touches its repo), and the admin-consent flow's write of an
+/// answer (its rules live in `consent::service`).
+pub use super::repo::{find_for_tenant, latest_report, record_consent, report_for_run};
 
 #[cfg(test)]
 mod tests {

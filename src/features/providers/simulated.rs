@@ -1,10 +1,127 @@
 //! The simulated provider: deterministic answers for each scripted scenario, so demos and tests
 //! can put a tenant into any state the Microsoft kind can produce.
+//!
+//! It also stands in for Microsoft's admin-consent prompt: [`AuthorityRequest`] is what the
+//! local page at `{public_url}/simulated-authority/{directory}/v2.0/adminconsent` accepts (only
+//! our own callback as `redirect_uri`, so it is no open redirect), and its Accept / Cancel
+//! answers are the two queries Microsoft sends back. A consent granted through that flow is
+//! recorded on the connection, and [`effective_scenario`] honours it: a `consent_missing`
+//! connection whose recorded consent is `granted` answers like `healthy` (the scenario the
+//! operator chose stays stored, so a later denial makes it answer `consent_missing` again).
 
 use super::model::{
-    AccessCheck, AdminRole, HIGH_PRIVILEGE_ROLE_TEMPLATES, Inventory, ProviderFault,
+    AccessCheck, AdminRole, ConsentState, HIGH_PRIVILEGE_ROLE_TEMPLATES, Inventory, ProviderFault,
     REQUIRED_PERMISSIONS, SimulatedScenario,
 };
+use crate::outbound::urlencode;
+
+/// Application (client) id the simulated authority knows: the simulated kind needs no app
+/// registration.
+pub const SIMULATED_CLIENT_ID: &str = "tenantpilot-simulated-app";
+
+/// Longest `state` the simulated authority accepts.
+const MAX_STATE: usize = 512;
+
+/// The scenario a connection answers with: its stored one, except that consent granted through
+/// the admin-consent flow lifts `consent_missing`.
+pub fn effective_scenario(stored: SimulatedScenario, consent: ConsentState) -> SimulatedScenario {
+    match (stored, consent) {
+        (SimulatedScenario::ConsentMissing, ConsentState::Granted) => SimulatedScenario::Healthy,
+        (other, _) => other,
+    }
+}
+
+/// Why the simulated authority refuses a request (it then redirects nowhere).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuthorityFault {
+    /// The path's directory is not a tenant id or domain name.
+    BadDirectory,
+    /// `client_id` is not [`SIMULATED_CLIENT_ID`].
+    UnknownClient,
+    /// `redirect_uri` is not exactly our callback.
+    RedirectNotAllowed,
+    /// `state` or `scope` missing or too long.
+    Incomplete,
+}
+
+impl AuthorityFault {
+    /// Fluent id of the explanation.
+    pub fn message_key(self) -> &'static str {
+        match self {
+            AuthorityFault::BadDirectory => "simulated-authority-bad-directory",
+            AuthorityFault::UnknownClient => "simulated-authority-unknown-client",
+            AuthorityFault::RedirectNotAllowed => "simulated-authority-redirect-refused",
+            AuthorityFault::Incomplete => "simulated-authority-incomplete",
+        }
+    }
+}
+
+/// A checked admin-consent request to the simulated authority.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuthorityRequest {
+    /// Directory consenting.
+    pub directory_id: String,
+    /// Scope asked for.
+    pub scope: String,
+    /// Where the answer goes (always our callback).
+    pub redirect_uri: String,
+    /// Echoed back untouched.
+    pub state: String,
+}
+
+impl AuthorityRequest {
+    /// Checks a request; `allowed_redirect` is our own callback URL, the only one served.
+    pub fn check(
+        directory_id: &str,
+        client_id: &str,
+        scope: &str,
+        redirect_uri: &str,
+        state: &str,
+        allowed_redirect: &str,
+    ) -> Result<AuthorityRequest, AuthorityFault> {
+        if !crate::validate::is_directory_id(directory_id) {
+            return Err(AuthorityFault::BadDirectory);
+        }
+        if client_id != SIMULATED_CLIENT_ID {
+            return Err(AuthorityFault::UnknownClient);
+        }
+        if redirect_uri != allowed_redirect {
+            return Err(AuthorityFault::RedirectNotAllowed);
+        }
+        if state.is_empty() || state.len() > MAX_STATE || scope.is_empty() || scope.len() > 200 {
+            return Err(AuthorityFault::Incomplete);
+        }
+        Ok(AuthorityRequest {
+            directory_id: directory_id.to_string(),
+            scope: scope.to_string(),
+            redirect_uri: redirect_uri.to_string(),
+            state: state.to_string(),
+        })
+    }
+
+    /// Microsoft's answer to Accept.
+    pub fn accept_url(&self) -> String {
+        format!(
+            "{}?admin_consent=True&tenant={}&state={}&scope={}",
+            self.redirect_uri,
+            urlencode(&self.directory_id),
+            urlencode(&self.state),
+            urlencode(&self.scope)
+        )
+    }
+
+    /// Microsoft's answer to Cancel.
+    pub fn cancel_url(&self) -> String {
+        format!(
+            "{}?error=access_denied&error_description={}&state={}",
+            self.redirect_uri,
+            urlencode(
+                "AADSTS65004: User declined to consent to access the app.                  Trace ID: 00000000-0000-0000-0000-000000000000"
+            ),
+            urlencode(&self.state)
+        )
+    }
+}
 
 /// Permissions the `permissions_missing` scenario withholds.
 pub const WITHHELD: [&str; 2] = ["DeviceManagementApps.Read.All", "Policy.Read.All"];
@@ -137,6 +254,76 @@ pub fn admin_roles(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_simulated_authority_answers_only_our_callback() {
+        let ok = "http://127.0.0.1:8080/admin/consent/callback";
+        let check = |dir: &str, client: &str, redirect: &str, state: &str| {
+            AuthorityRequest::check(
+                dir,
+                client,
+                "https://graph.microsoft.com/.default",
+                redirect,
+                state,
+                ok,
+            )
+        };
+        let request = check("fabrikam.onmicrosoft.com", SIMULATED_CLIENT_ID, ok, "s t&x").unwrap();
+        assert_eq!(
+            request.accept_url(),
+            format!(
+                "{ok}?admin_consent=True&tenant=fabrikam.onmicrosoft.com&state=s+t%26x&scope=https%3A%2F%2Fgraph.microsoft.com%2F.default"
+            )
+        );
+        assert!(request.cancel_url().starts_with(&format!(
+            "{ok}?error=access_denied&error_description=AADSTS65004"
+        )));
+        assert!(request.cancel_url().ends_with("&state=s+t%26x"));
+        for evil in [
+            "https://evil.example/admin/consent/callback",
+            "http://127.0.0.1:8080/admin/consent/callback/../x",
+            "//evil.example",
+            "",
+        ] {
+            assert_eq!(
+                check("fabrikam.onmicrosoft.com", SIMULATED_CLIENT_ID, evil, "s"),
+                Err(AuthorityFault::RedirectNotAllowed)
+            );
+        }
+        assert_eq!(
+            check("fabrikam", SIMULATED_CLIENT_ID, ok, "s"),
+            Err(AuthorityFault::BadDirectory)
+        );
+        assert_eq!(
+            check("fabrikam.onmicrosoft.com", "other", ok, "s"),
+            Err(AuthorityFault::UnknownClient)
+        );
+        assert_eq!(
+            check("fabrikam.onmicrosoft.com", SIMULATED_CLIENT_ID, ok, ""),
+            Err(AuthorityFault::Incomplete)
+        );
+    }
+
+    #[test]
+    fn granted_consent_lifts_only_the_consent_scenario() {
+        use SimulatedScenario::*;
+        assert_eq!(
+            effective_scenario(ConsentMissing, ConsentState::Granted),
+            Healthy
+        );
+        assert_eq!(
+            effective_scenario(ConsentMissing, ConsentState::Missing),
+            ConsentMissing
+        );
+        assert_eq!(
+            effective_scenario(ConsentMissing, ConsentState::Unknown),
+            ConsentMissing
+        );
+        assert_eq!(
+            effective_scenario(Unhealthy, ConsentState::Granted),
+            Unhealthy
+        );
+    }
 
     #[test]
     fn scenarios_are_deterministic_and_distinct() {

@@ -459,6 +459,30 @@ impl TestApp {
         self.send(request).await
     }
 
+    /// Gives `tenant` a Microsoft provider connection to `directory`, saved by the CLI actor
+    /// through the same rule onboarding's connect step uses.
+    pub async fn connect_microsoft(&self, tenant: &str, directory: &str) {
+        use tenantpilot::features::providers::service::{ConnectionForm, save_connection};
+        let tenant = self.tenant(tenant).await;
+        let mut tx = self.db().begin().await.unwrap();
+        save_connection(
+            &mut tx,
+            &AuditContext::cli(),
+            self.clock.now_for_tests(),
+            tenant.workspace_id,
+            tenant.id,
+            &ConnectionForm {
+                kind: "microsoft".into(),
+                directory_id: directory.into(),
+                display_name: String::new(),
+                scenario: String::new(),
+            },
+        )
+        .await
+        .expect("microsoft connection saved");
+        tx.commit().await.unwrap();
+    }
+
     /// A second instance: its own pool on the same database, the same clock and configuration.
     pub async fn second_instance(&self) -> AppState {
         let db = Db::connect(&self.tdb.url).await.expect("second pool");
