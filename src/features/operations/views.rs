@@ -87,7 +87,9 @@ pub(super) fn run_live(
         counts: run.counts().labelled(t),
         progress_percent: run.progress_percent(),
         elapsed: elapsed_text(run.elapsed_secs(now), t),
-        help: help.map(|key| help::resolve_key(key, t.0)),
+        help: help.map(|key| {
+            help::resolve_for_tenant(key, t.0, &scope.run.tenant_external_id).for_role(scope.role)
+        }),
         retry_denied: run.kind().and_then(|k| denied(k.required_capability())),
         diagnostics_denied: denied(Capability::SupportDiagnosticsView),
         support_denied: denied(Capability::SupportRequestsCreate),

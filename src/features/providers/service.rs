@@ -256,17 +256,6 @@ pub async fn store_report(
     Ok(id)
 }
 
-/// Microsoft's admin-consent URL for the configured app in the connection's directory.
-pub fn admin_consent_url(config: &Config, connection: &Connection) -> String {
-    let ms = &config.providers.microsoft;
-    format!(
-        "{}/{}/adminconsent?client_id={}",
-        ms.authority_url.trim_end_matches('/'),
-        crate::outbound::urlencode(&connection.directory_id),
-        crate::outbound::urlencode(&ms.client_id)
-    )
-}
-
 /// Reads with no rules of their own, offered to other features and to the web layer as they are
 /// (only a feature's own service touches its repo), and the admin-consent flow's write of an
 /// answer (its rules live in `consent::service`).
