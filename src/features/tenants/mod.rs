@@ -1,6 +1,7 @@
 //! Managed customer tenants: creation, the workspace tenant list and the tenant dashboard.
 
 pub mod api;
+pub mod fleet;
 pub mod model;
 pub mod repo;
 pub mod routes;

@@ -1,6 +1,7 @@
 //! SQL for tenants, including the scope query every tenant route goes through.
 
-use super::model::{FleetRow, FleetSort, ScopedTenant, SortDir, Tenant};
+use super::fleet::{FleetRow, FleetSort, SortDir};
+use super::model::{ScopedTenant, Tenant};
 use crate::db::{Db, Tx};
 use crate::features::providers::model::TenantVerdict;
 use crate::{with_db, with_tx};

@@ -1,6 +1,7 @@
 //! Rules for adding tenants.
 
-use super::model::{FleetPage, FleetSort, SortDir, Tenant};
+use super::fleet::{FleetPage, FleetSort, SortDir};
+use super::model::Tenant;
 use super::repo::{self, FleetQuery};
 use crate::audit::{self, AuditContext, AuditEntry};
 use crate::db::{Db, Tx};

@@ -1,6 +1,6 @@
 //! Page views of this feature: askama structs and the mapping from service data to them.
 
-use super::model::{FleetPage, FleetRow, FleetSort, SortDir};
+use super::fleet::{FleetPage, FleetRow, FleetSort, SortDir};
 use super::service::FleetFilter;
 use crate::access::{Capability, TenantScope, missing_capability_reason};
 use crate::features::{
