@@ -261,6 +261,31 @@ pub async fn store_report(
 /// answer (its rules live in `consent::service`).
 pub use super::repo::{find_for_tenant, latest_report, record_consent, report_for_run};
 
+/// [`state_for_tenant`] now, with the configured freshness window: what pages decide from.
+pub async fn current_state(
+    state: &crate::state::AppState,
+    tenant_id: i64,
+) -> Result<VerificationState, sqlx::Error> {
+    state_for_tenant(&state.db, &state.config, tenant_id, state.now()).await
+}
+
+/// Refuses a start that cannot succeed (a sync or report on a tenant without admin consent,
+/// anything without a connection) with a `409` that says why in words, instead of queueing a
+/// run that must fail. Verification itself is refused only without a connection.
+pub async fn refuse_start_that_cannot_succeed(
+    state: &crate::state::AppState,
+    tenant_id: i64,
+    run_type: crate::features::operations::model::RunType,
+) -> Result<(), crate::error::ServiceError> {
+    match current_state(state, tenant_id)
+        .await?
+        .start_blocker_key(run_type)
+    {
+        Some(key) => Err(crate::error::ServiceError::Conflict(key)),
+        None => Ok(()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -364,30 +389,5 @@ mod tests {
             "72f988bf-86f1-41af-91ab-2d7cd011db4"
         ));
         assert!(!validate::is_directory_id("a..b"));
-    }
-}
-
-/// [`state_for_tenant`] now, with the configured freshness window: what pages decide from.
-pub async fn current_state(
-    state: &crate::state::AppState,
-    tenant_id: i64,
-) -> Result<VerificationState, sqlx::Error> {
-    state_for_tenant(&state.db, &state.config, tenant_id, state.now()).await
-}
-
-/// Refuses a start that cannot succeed (a sync or report on a tenant without admin consent,
-/// anything without a connection) with a `409` that says why in words, instead of queueing a
-/// run that must fail. Verification itself is refused only without a connection.
-pub async fn refuse_start_that_cannot_succeed(
-    state: &crate::state::AppState,
-    tenant_id: i64,
-    run_type: crate::features::operations::model::RunType,
-) -> Result<(), crate::error::ServiceError> {
-    match current_state(state, tenant_id)
-        .await?
-        .start_blocker_key(run_type)
-    {
-        Some(key) => Err(crate::error::ServiceError::Conflict(key)),
-        None => Ok(()),
     }
 }
