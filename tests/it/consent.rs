@@ -32,6 +32,9 @@ fn unescape(s: &str) -> String {
     .fold(s.to_string(), |acc, (from, to)| acc.replace(from, to))
 }
 
+/// The dashboard's primary action while it opens the consent flow.
+const GRANT_ACTION: &str = r#"data-testid="primary-action" data-action="admin_consent_primary""#;
+
 /// The `href` of the element with `data-testid="{testid}"` (the attribute comes first).
 fn href_of(html: &str, testid: &str) -> String {
     let marker = format!("data-testid=\"{testid}\"");
@@ -138,9 +141,10 @@ async fn granting_through_the_simulated_authority_is_recorded_audited_and_verifi
     // The dashboard's dominant issue leads to the consent page.
     let dashboard = app.get("/admin/t/fabrikam", Some(&owner)).await;
     assert_eq!(
-        href_of(&dashboard.body, "grant-admin-consent"),
+        href_of(&dashboard.body, "primary-action"),
         "/admin/t/fabrikam/consent"
     );
+    assert!(dashboard.body.contains(GRANT_ACTION), "positive control");
     let page = app.get("/admin/t/fabrikam/consent", Some(&owner)).await;
     assert_eq!(page.status, StatusCode::OK);
     for p in tenantpilot::features::providers::model::REQUIRED_PERMISSIONS {
@@ -252,7 +256,7 @@ async fn granting_through_the_simulated_authority_is_recorded_audited_and_verifi
         "{}",
         after.body
     );
-    assert!(!after.body.contains("data-testid=\"grant-admin-consent\""));
+    assert!(!after.body.contains(GRANT_ACTION));
     // The consent page lists the answered request with its run.
     let page = app.get("/admin/t/fabrikam/consent", Some(&owner)).await;
     assert!(
@@ -507,7 +511,7 @@ async fn the_page_follows_scope_and_capability() {
     assert!(!ro.body.contains(form));
     let reason = fragment(&ro.body, "data-testid=\"consent-disabled-reason\"", "</p>");
     assert!(
-        reason.contains("Your role does not include onboarding.manage."),
+        reason.contains("Needs the operator role — ask a workspace owner."),
         "{reason}"
     );
     let r = app

@@ -189,7 +189,8 @@ async fn a_retry_needs_the_capability_of_the_runs_type() {
     let page = viewer(&app, &readonly, posture).await;
     let panel = fragment(&page.body, r#"data-testid="run-next""#, "</section>");
     assert!(
-        panel.contains(r#"data-testid="run-retry-reason">"#) && panel.contains("reports.create"),
+        panel.contains(r#"data-testid="run-retry-reason">"#)
+            && panel.contains("Needs the manager role"),
         "{panel}"
     );
     assert!(

@@ -15,7 +15,7 @@ use super::service;
 use super::views::{self, AuthorityPage, CreatedLink};
 use crate::access::TenantScope;
 use crate::error::{AppError, AppResult};
-use crate::features::providers::{model::REQUIRED_PERMISSIONS, simulated::AuthorityRequest};
+use crate::features::providers::{model::REQUIRED_PERMISSIONS, service::AuthorityRequest};
 use crate::state::AppState;
 use crate::web::routing::Routes;
 use crate::web::{CsrfForm, Q, context::RequestContext, html, see_other, shell::Shell};

@@ -30,7 +30,7 @@ use crate::features::operations::{
 };
 use crate::features::providers::{
     model::{Connection, ConsentState, ProviderKind},
-    service as providers, simulated,
+    service as providers,
 };
 use crate::outbound::urlencode;
 use crate::state::AppState;
@@ -77,7 +77,7 @@ fn authority(config: &Config, connection: &Connection) -> (String, String) {
                 "{}/simulated-authority",
                 config.public_url.trim_end_matches('/')
             ),
-            simulated::SIMULATED_CLIENT_ID.to_string(),
+            providers::SIMULATED_CLIENT_ID.to_string(),
         ),
     }
 }

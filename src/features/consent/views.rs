@@ -4,7 +4,7 @@ use super::model::{ConsentMode, ConsentOutcome, ConsentRequest, Refusal};
 use super::service::PageData;
 use crate::access::{Capability, TenantScope, missing_capability_reason};
 use crate::features::providers::model::{ConsentState, REQUIRED_PERMISSIONS};
-use crate::features::providers::simulated::AuthorityRequest;
+use crate::features::providers::service::AuthorityRequest;
 use crate::web::shell::Shell;
 use askama::Template;
 use chrono::{DateTime, Utc};

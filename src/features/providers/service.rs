@@ -260,6 +260,8 @@ pub async fn store_report(
 /// (only a feature's own service touches its repo), and the admin-consent flow's write of an
 /// answer (its rules live in `consent::service`).
 pub use super::repo::{find_for_tenant, latest_report, record_consent, report_for_run};
+/// The simulated kind's consent prompt, which the consent flow serves for it.
+pub use super::simulated::{AuthorityRequest, SIMULATED_CLIENT_ID};
 
 /// [`state_for_tenant`] now, with the configured freshness window: what pages decide from.
 pub async fn current_state(
