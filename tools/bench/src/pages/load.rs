@@ -279,6 +279,14 @@ pub(super) async fn bulk_load(
     .rows_affected();
     done(&format!("verification reports ({n})"), started);
 
+    // The fleet list reads each tenant's verdict columns, which the product keeps when it
+    // stores a report; reports loaded in bulk get them from the product's own statement.
+    let started = Instant::now();
+    sqlx::query(tenantpilot::features::tenants::repo::REFRESH_ALL_REPORT_VERDICTS)
+        .execute(pool)
+        .await?;
+    done("fleet verdict columns", started);
+
     let started = Instant::now();
     // VACUUM sets the visibility map (as autovacuum would on a live system) and ANALYZE gives
     // the planner statistics; without them the first minutes after a bulk load are atypical.
