@@ -41,57 +41,41 @@ crate::text_enum!(
 );
 
 impl Role {
-    /// The capabilities this role grants. This is the whole authorization policy.
-    pub fn capabilities(self) -> &'static [Capability] {
-        use Capability::*;
+    /// How far the role reaches: each role grants everything the ones below it grant.
+    fn rank(self) -> u8 {
         match self {
-            Role::Owner => &[
-                TenantsView,
-                OperationsView,
-                OperationsStart,
-                OnboardingManage,
-                SupportRequestsCreate,
-                SupportDiagnosticsView,
-                ReportsCreate,
-                ReviewPacksCreate,
-                AuditView,
-                WorkspaceManage,
-            ],
-            Role::Manager => &[
-                TenantsView,
-                OperationsView,
-                OperationsStart,
-                OnboardingManage,
-                SupportRequestsCreate,
-                SupportDiagnosticsView,
-                ReportsCreate,
-                ReviewPacksCreate,
-                AuditView,
-            ],
-            Role::Operator => &[
-                TenantsView,
-                OperationsView,
-                OperationsStart,
-                OnboardingManage,
-                SupportRequestsCreate,
-            ],
-            Role::Readonly => &[TenantsView, OperationsView],
+            Role::Readonly => 0,
+            Role::Operator => 1,
+            Role::Manager => 2,
+            Role::Owner => 3,
         }
     }
 
     /// Whether the role grants `cap`.
     pub fn can(self, cap: Capability) -> bool {
-        self.capabilities().contains(&cap)
+        self.rank() >= cap.least_role().rank()
+    }
+
+    /// The capabilities this role grants, in declaration order.
+    pub fn capabilities(self) -> Vec<Capability> {
+        Capability::ALL
+            .into_iter()
+            .filter(|c| self.can(*c))
+            .collect()
     }
 }
 
 impl Capability {
-    /// The least role that grants this capability (roles widen from read-only to owner).
+    /// The least role that grants this capability. This is the whole authorization policy
+    /// (the table of PRODUCT.md: roles widen from read-only to owner).
     pub fn least_role(self) -> Role {
-        [Role::Readonly, Role::Operator, Role::Manager, Role::Owner]
-            .into_iter()
-            .find(|r| r.can(self))
-            .unwrap_or(Role::Owner)
+        use Capability::*;
+        match self {
+            TenantsView | OperationsView => Role::Readonly,
+            OperationsStart | OnboardingManage | SupportRequestsCreate => Role::Operator,
+            SupportDiagnosticsView | ReportsCreate | ReviewPacksCreate | AuditView => Role::Manager,
+            WorkspaceManage => Role::Owner,
+        }
     }
 
     /// Fluent id of the words a disabled action shows when a role lacks this capability:
@@ -140,7 +124,7 @@ mod tests {
         );
         for role in Role::ALL {
             for cap in role.capabilities() {
-                assert!(cap.least_role().can(*cap));
+                assert!(cap.least_role().can(cap));
             }
         }
     }

@@ -1,7 +1,7 @@
 //! Page views of this feature: askama structs and the mapping from service data to them.
 
 use super::model::{RunOutcome, RunType, RunWithTenant, format_count};
-use super::service::{RunDetail, RunListPage};
+use super::service::{NextStep, RunDetail, RunListPage};
 use crate::{
     access::{Capability, RunScope},
     features::help::{self, ResolvedTopic},
@@ -88,7 +88,13 @@ pub(super) fn run_live(
         progress_percent: run.progress_percent(),
         elapsed: elapsed_text(run.elapsed_secs(now), t),
         help: help.map(|key| {
-            help::resolve_for_tenant(key, t.0, &scope.run.tenant_external_id).for_role(scope.role)
+            let topic = help::resolve_for_tenant(key, t.0, &scope.run.tenant_external_id);
+            // The what-next panel offers the consent flow itself: once per page.
+            let offered: &[help::ActionResolver] = match detail.next {
+                Some(NextStep::GrantConsent) => &[help::ActionResolver::AdminConsentPrimary],
+                _ => &[],
+            };
+            topic.for_role(scope.role).without_actions(offered)
         }),
         retry_denied: run.kind().and_then(|k| denied(k.required_capability())),
         diagnostics_denied: denied(Capability::SupportDiagnosticsView),
