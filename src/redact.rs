@@ -98,19 +98,11 @@ const SECRET_KEY_HINTS: [&str; 9] = [
     "apikey",
 ];
 
-/// Names that, followed by `=` or `:`, announce a secret value in free text. Matched
-/// case-insensitively anywhere (so `clientSecret`, `x-api-key` and `access_token` hit too).
-const INLINE_HINTS: [&str; 19] = [
-    "secret",
-    "password",
-    "passwd",
+/// Names that, followed by `=` or `:`, announce a secret value in free text, besides every
+/// [`SECRET_KEY_HINTS`] name. Matched case-insensitively anywhere (so `clientSecret`,
+/// `x-api-key` and `access_token` hit too).
+const INLINE_HINTS: [&str; 10] = [
     "passphrase",
-    "token",
-    "authorization",
-    "cookie",
-    "credential",
-    "api_key",
-    "apikey",
     "api-key",
     "access_key",
     "accesskey",
@@ -324,8 +316,9 @@ fn inline_secrets(s: &str, lower: &str, spans: &mut Vec<Span>) {
     let bytes = s.as_bytes();
     let mut i = 0;
     while i < s.len() {
-        let hint = INLINE_HINTS
+        let hint = SECRET_KEY_HINTS
             .iter()
+            .chain(&INLINE_HINTS)
             .find(|h| lower[i..].starts_with(*h))
             .or_else(|| {
                 let at_word_start = i == 0 || !bytes[i - 1].is_ascii_alphanumeric();

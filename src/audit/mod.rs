@@ -80,6 +80,38 @@ pub struct AuditEntry {
     pub metadata: Value,
 }
 
+impl AuditEntry {
+    /// An entry for `action` on the record `target_type` `target_id`, outside any workspace
+    /// until [`AuditEntry::scoped`] says otherwise, with no metadata until [`AuditEntry::with`].
+    pub fn new(
+        action: &'static str,
+        target_type: &'static str,
+        target_id: impl Into<String>,
+    ) -> AuditEntry {
+        AuditEntry {
+            action,
+            workspace_id: None,
+            tenant_id: None,
+            target_type,
+            target_id: target_id.into(),
+            metadata: Value::Null,
+        }
+    }
+
+    /// The workspace and tenant the change belongs to.
+    pub fn scoped(mut self, workspace_id: Option<i64>, tenant_id: Option<i64>) -> AuditEntry {
+        self.workspace_id = workspace_id;
+        self.tenant_id = tenant_id;
+        self
+    }
+
+    /// The change's facts (bounded by [`bound_metadata`] when written).
+    pub fn with(mut self, metadata: Value) -> AuditEntry {
+        self.metadata = metadata;
+        self
+    }
+}
+
 /// Writes `entry` inside `tx`; if the transaction rolls back, so does the audit row. Returns the
 /// row's id (diagnostics previews are addressed by the audit row of their opening).
 pub async fn record(

@@ -184,20 +184,9 @@ pub async fn logout(
         let now = state.now();
         let mut tx = state.db.begin().await?;
         sessions::delete(&mut tx, token_hash).await?;
-        audit::record(
-            &mut tx,
-            &ctx.audit(),
-            now,
-            AuditEntry {
-                action: "auth.logout",
-                workspace_id: None,
-                tenant_id: None,
-                target_type: "user",
-                target_id: identity.user.id.to_string(),
-                metadata: json!({}),
-            },
-        )
-        .await?;
+        let entry =
+            AuditEntry::new("auth.logout", "user", identity.user.id.to_string()).with(json!({}));
+        audit::record(&mut tx, &ctx.audit(), now, entry).await?;
         tx.commit().await?;
     }
     let jar = jar

@@ -69,20 +69,8 @@ pub async fn sign_in(
         id: user.id,
         label: user.email.clone(),
     };
-    audit::record(
-        &mut tx,
-        &actx,
-        now,
-        AuditEntry {
-            action: "auth.login",
-            workspace_id: None,
-            tenant_id: None,
-            target_type: "user",
-            target_id: user.id.to_string(),
-            metadata: json!({}),
-        },
-    )
-    .await?;
+    let entry = AuditEntry::new("auth.login", "user", user.id.to_string()).with(json!({}));
+    audit::record(&mut tx, &actx, now, entry).await?;
     tx.commit().await?;
     Ok(Ok(SignedIn {
         user,

@@ -135,24 +135,13 @@ pub async fn create(
         },
     )
     .await?;
-    audit::record(
-        &mut tx,
-        actx,
-        now,
-        AuditEntry {
-            action: "api_token.created",
-            workspace_id: None,
-            tenant_id: None,
-            target_type: "api_token",
-            target_id: token.id.to_string(),
-            metadata: json!({
-                "user_id": user_id,
-                "name": token.name,
-                "expires_at": token.expires_at,
-            }),
-        },
-    )
-    .await?;
+    let entry =
+        AuditEntry::new("api_token.created", "api_token", token.id.to_string()).with(json!({
+            "user_id": user_id,
+            "name": token.name,
+            "expires_at": token.expires_at,
+        }));
+    audit::record(&mut tx, actx, now, entry).await?;
     tx.commit().await?;
     Ok(CreatedToken { secret, token })
 }
@@ -242,20 +231,9 @@ pub async fn revoke(
             None => Err(ServiceError::NotFound("api_token")),
         };
     };
-    audit::record(
-        &mut tx,
-        actx,
-        now,
-        AuditEntry {
-            action: "api_token.revoked",
-            workspace_id: None,
-            tenant_id: None,
-            target_type: "api_token",
-            target_id: token.id.to_string(),
-            metadata: json!({ "user_id": token.user_id, "name": token.name }),
-        },
-    )
-    .await?;
+    let entry = AuditEntry::new("api_token.revoked", "api_token", token.id.to_string())
+        .with(json!({ "user_id": token.user_id, "name": token.name }));
+    audit::record(&mut tx, actx, now, entry).await?;
     tx.commit().await?;
     Ok(Revoked::Now(token))
 }

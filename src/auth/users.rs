@@ -142,20 +142,9 @@ pub async fn create(
     )
     .await
     .map_err(ServiceError::unique_as("email", "validation-email-taken"))?;
-    audit::record(
-        &mut tx,
-        actx,
-        now,
-        AuditEntry {
-            action: "user.created",
-            workspace_id: None,
-            tenant_id: None,
-            target_type: "user",
-            target_id: user.id.to_string(),
-            metadata: json!({ "platform": user.is_platform }),
-        },
-    )
-    .await?;
+    let entry = AuditEntry::new("user.created", "user", user.id.to_string())
+        .with(json!({ "platform": user.is_platform }));
+    audit::record(&mut tx, actx, now, entry).await?;
     tx.commit().await?;
     Ok(user)
 }
@@ -225,20 +214,9 @@ pub async fn update_profile(
         .fetch_optional(c)
         .await)?;
     let user = user.ok_or(ServiceError::NotFound("user"))?;
-    audit::record(
-        &mut tx,
-        actx,
-        now,
-        AuditEntry {
-            action: "user.profile_updated",
-            workspace_id: None,
-            tenant_id: None,
-            target_type: "user",
-            target_id: user.id.to_string(),
-            metadata: json!({ "locale": user.locale }),
-        },
-    )
-    .await?;
+    let entry = AuditEntry::new("user.profile_updated", "user", user.id.to_string())
+        .with(json!({ "locale": user.locale }));
+    audit::record(&mut tx, actx, now, entry).await?;
     tx.commit().await?;
     Ok(user)
 }

@@ -164,24 +164,18 @@ pub async fn start(
         now,
     )
     .await?;
-    audit::record(
-        &mut tx,
-        actx,
-        now,
-        AuditEntry {
-            action: "provider.admin_consent_requested",
-            workspace_id: Some(scope.tenant.workspace_id),
-            tenant_id: Some(scope.tenant.id),
-            target_type: "provider_connection",
-            target_id: connection.id.to_string(),
-            metadata: json!({
-                "consent_request_id": id,
-                "mode": mode.as_str(),
-                "expires_at": expires_at.to_rfc3339(),
-            }),
-        },
+    let entry = AuditEntry::new(
+        "provider.admin_consent_requested",
+        "provider_connection",
+        connection.id.to_string(),
     )
-    .await?;
+    .scoped(Some(scope.tenant.workspace_id), Some(scope.tenant.id))
+    .with(json!({
+        "consent_request_id": id,
+        "mode": mode.as_str(),
+        "expires_at": expires_at.to_rfc3339(),
+    }));
+    audit::record(&mut tx, actx, now, entry).await?;
     tx.commit().await?;
     Ok(Started {
         url: authority_url(&state.config, &connection, &raw_state),
@@ -313,30 +307,24 @@ pub async fn answer(
         },
         request_id,
     };
-    audit::record(
-        &mut tx,
-        &actx,
-        now,
-        AuditEntry {
-            action: match outcome {
-                ConsentOutcome::Granted => "provider.admin_consent_granted",
-                ConsentOutcome::Denied => "provider.admin_consent_denied",
-            },
-            workspace_id: Some(request.workspace_id),
-            tenant_id: Some(request.tenant_id),
-            target_type: "provider_connection",
-            target_id: request.connection_id.to_string(),
-            metadata: json!({
-                "consent_request_id": request.id,
-                "mode": request.mode.as_str(),
-                "directory_id": request.directory_id,
-                "answered_by_initiator": visitor == Some(request.initiator_user_id),
-                "error": params.error.as_deref().map(|e| e.chars().take(64).collect::<String>()),
-                "error_description": description,
-            }),
+    let entry = AuditEntry::new(
+        match outcome {
+            ConsentOutcome::Granted => "provider.admin_consent_granted",
+            ConsentOutcome::Denied => "provider.admin_consent_denied",
         },
+        "provider_connection",
+        request.connection_id.to_string(),
     )
-    .await?;
+    .scoped(Some(request.workspace_id), Some(request.tenant_id))
+    .with(json!({
+        "consent_request_id": request.id,
+        "mode": request.mode.as_str(),
+        "directory_id": request.directory_id,
+        "answered_by_initiator": visitor == Some(request.initiator_user_id),
+        "error": params.error.as_deref().map(|e| e.chars().take(64).collect::<String>()),
+        "error_description": description,
+    }));
+    audit::record(&mut tx, &actx, now, entry).await?;
     let run_id = match outcome {
         ConsentOutcome::Granted => queue_verification(&mut tx, &actx, state, &request).await?,
         ConsentOutcome::Denied => None,

@@ -107,19 +107,15 @@ pub fn dominant_issue(
 }
 
 fn run_summary(run: &RunRow) -> Value {
-    json!({
-        "id": run.id,
-        "type": run.run_type,
-        "status": run.status,
-        "outcome": run.outcome,
-        "reason_code": run.reason_code,
-        "summary_message": run.summary_message,
-        "summary_counts": run.summary_counts.0,
-        "initiator": if run.initiator_user_id.is_some() { run.initiator_label.as_str() } else { "system" },
-        "created_at": run.created_at,
-        "completed_at": run.completed_at,
-        "url": format!("/admin/operations/{}", run.id),
-    })
+    let mut summary = run.summary_json();
+    let initiator = match run.initiator_user_id {
+        Some(_) => run.initiator_label.as_str(),
+        None => "system",
+    };
+    summary["summary_message"] = json!(run.summary_message);
+    summary["initiator"] = json!(initiator);
+    summary["url"] = json!(format!("/admin/operations/{}", run.id));
+    summary
 }
 
 /// A built bundle plus what the preview needs beside the JSON.

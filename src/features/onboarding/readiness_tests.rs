@@ -6,23 +6,9 @@ use crate::features::providers::model::{
 };
 use crate::features::providers::service as providers;
 use chrono::Utc;
-use serde_json::json;
-use sqlx::types::Json;
 
 fn connection() -> Connection {
-    Connection {
-        id: 1,
-        tenant_id: 1,
-        kind: crate::features::providers::model::ProviderKind::Simulated,
-        directory_id: "contoso.onmicrosoft.com".into(),
-        display_name: "x".into(),
-        simulated_scenario: Some(crate::features::providers::model::SimulatedScenario::Healthy),
-        consent_state: crate::features::providers::model::ConsentState::Unknown,
-        health: crate::features::providers::model::Health::Unknown,
-        granted_permissions: Json(json!([])),
-        created_at: Utc::now(),
-        updated_at: Utc::now(),
-    }
+    crate::features::providers::model::sample_connection()
 }
 
 fn report(result: Result<AccessCheck, ProviderFault>, run_id: i64) -> VerificationReport {

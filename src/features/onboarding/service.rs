@@ -44,20 +44,14 @@ pub async fn record_checkpoint(
     now: DateTime<Utc>,
     checkpoint: Checkpoint,
 ) -> Result<(), sqlx::Error> {
-    audit::record(
-        tx,
-        actx,
-        now,
-        AuditEntry {
-            action: "onboarding.checkpoint_completed",
-            workspace_id: Some(checkpoint.workspace_id),
-            tenant_id: checkpoint.tenant_id,
-            target_type: "onboarding_draft",
-            target_id: checkpoint.draft_id.to_string(),
-            metadata: json!({"from": checkpoint.from.as_str(), "to": checkpoint.to.as_str()}),
-        },
+    let entry = AuditEntry::new(
+        "onboarding.checkpoint_completed",
+        "onboarding_draft",
+        checkpoint.draft_id.to_string(),
     )
-    .await?;
+    .scoped(Some(checkpoint.workspace_id), checkpoint.tenant_id)
+    .with(json!({"from": checkpoint.from.as_str(), "to": checkpoint.to.as_str()}));
+    audit::record(tx, actx, now, entry).await?;
     // Product usage telemetry, in the same transaction; skipped while the draft has no tenant.
     crate::features::telemetry::service::seams::onboarding_checkpoint(
         tx,
@@ -128,14 +122,7 @@ pub async fn start(
             validate::slug("external_id", external_id, &mut errors);
         }
         let directory_id = input.directory_id.trim();
-        if directory_id.is_empty() {
-            errors.push(invalid("directory_id", "validation-required"));
-        } else if !crate::validate::is_directory_id(directory_id) {
-            errors.push(invalid(
-                "directory_id",
-                "onboarding-validation-directory-id",
-            ));
-        }
+        check_directory_id(directory_id, &mut errors);
         if errors.is_empty()
             && tenants::service::find_by_external_id(&state.db, external_id)
                 .await?
@@ -203,15 +190,8 @@ pub async fn start(
     Ok(Started::Created(id))
 }
 
-/// Checks the connect step's fields with onboarding's messages (so `save_connection`'s own
-/// validation then always passes).
-pub fn validate_connect(form: &ConnectionForm) -> Result<(), ServiceError> {
-    let mut errors = Vec::new();
-    let kind = ProviderKind::parse(form.kind.trim());
-    if kind.is_none() {
-        errors.push(invalid("kind", "onboarding-validation-kind"));
-    }
-    let directory_id = form.directory_id.trim();
+/// The directory id is required and must look like one (a GUID or a domain).
+fn check_directory_id(directory_id: &str, errors: &mut Vec<Invalid>) {
     if directory_id.is_empty() {
         errors.push(invalid("directory_id", "validation-required"));
     } else if !crate::validate::is_directory_id(directory_id) {
@@ -220,6 +200,17 @@ pub fn validate_connect(form: &ConnectionForm) -> Result<(), ServiceError> {
             "onboarding-validation-directory-id",
         ));
     }
+}
+
+/// Checks the connect step's fields with onboarding's messages (so `save_connection`'s own
+/// validation then always passes).
+pub fn validate_connect(form: &ConnectionForm) -> Result<(), ServiceError> {
+    let mut errors = Vec::new();
+    let kind = ProviderKind::parse(form.kind.trim());
+    if kind.is_none() {
+        errors.push(invalid("kind", "onboarding-validation-kind"));
+    }
+    check_directory_id(form.directory_id.trim(), &mut errors);
     if !form.display_name.trim().is_empty() {
         validate::text("display_name", &form.display_name, 120, &mut errors);
     }
@@ -274,6 +265,43 @@ async fn save(
     .await
 }
 
+/// Who changes which draft, from which version: what every step's change needs.
+#[derive(Clone, Copy)]
+struct Edit<'a> {
+    state: &'a AppState,
+    actx: &'a AuditContext,
+    user: &'a User,
+    draft: &'a Draft,
+    version: i64,
+}
+
+impl Edit<'_> {
+    /// Stores the draft's next step and state inside `tx` (see [`save`]).
+    async fn save(
+        self,
+        tx: &mut Tx,
+        tenant_id: Option<i64>,
+        current_step: Step,
+        completed_at: Option<DateTime<Utc>>,
+        state: &DraftState,
+    ) -> Result<(), sqlx::Error> {
+        save(tx, self.draft, tenant_id, current_step, completed_at, state).await
+    }
+
+    /// Audits the draft's move from step `from` to `to` inside `tx`.
+    async fn checkpoint(
+        self,
+        tx: &mut Tx,
+        now: DateTime<Utc>,
+        tenant_id: Option<i64>,
+        from: Step,
+        to: Step,
+    ) -> Result<(), sqlx::Error> {
+        let checkpoint = Checkpoint::of(self.draft, tenant_id, from, to);
+        record_checkpoint(tx, self.actx, now, checkpoint).await
+    }
+}
+
 /// Applies `action` to `draft` (already resolved in the caller's scope, with the capability
 /// checked). `version` is the version the caller's form was rendered from.
 pub async fn update(
@@ -291,6 +319,13 @@ pub async fn update(
     if draft.version != version {
         return Err(ServiceError::Conflict(CONFLICT));
     }
+    let edit = Edit {
+        state,
+        actx,
+        user,
+        draft,
+        version,
+    };
     let step = draft.step();
     let wrong_step = || ServiceError::invalid("action", "onboarding-validation-wrong-step");
     match action {
@@ -298,19 +333,19 @@ pub async fn update(
             if !matches!(step, Step::Connect | Step::Verify) {
                 return Err(wrong_step());
             }
-            connect(state, actx, user, draft, version, connection).await
+            connect(edit, connection).await
         }
         Action::Verify => {
             if step != Step::Verify {
                 return Err(wrong_step());
             }
-            verify(state, actx, user, draft, version).await
+            verify(edit).await
         }
         Action::Complete => {
             if step != Step::Verify {
                 return Err(wrong_step());
             }
-            complete(state, actx, user, draft, version).await
+            complete(edit).await
         }
         Action::Back => {
             if step != Step::Verify {
@@ -333,24 +368,17 @@ pub async fn update(
     }
 }
 
-async fn connect(
-    state: &AppState,
-    actx: &AuditContext,
-    user: &User,
-    draft: &Draft,
-    version: i64,
-    form: &ConnectionForm,
-) -> Result<(), ServiceError> {
+async fn connect(edit: Edit<'_>, form: &ConnectionForm) -> Result<(), ServiceError> {
     validate_connect(form)?;
-    let now = state.now();
-    let mut tx = claim(state, draft, version, user, now).await?;
-    let mut next = draft.state.0.clone();
-    let tenant_id = match draft.tenant_id {
+    let now = edit.state.now();
+    let mut tx = claim(edit.state, edit.draft, edit.version, edit.user, now).await?;
+    let mut next = edit.draft.state.0.clone();
+    let tenant_id = match edit.draft.tenant_id {
         Some(id) => id,
         None => {
             let tenant = match tenants::service::insert(
                 &mut tx,
-                draft.workspace_id,
+                edit.draft.workspace_id,
                 &next.external_id,
                 &next.tenant_name,
                 now,
@@ -366,25 +394,24 @@ async fn connect(
                     )(e));
                 }
             };
-            audit::record(
-                &mut tx,
-                actx,
-                now,
-                AuditEntry {
-                    action: "tenant.created",
-                    workspace_id: Some(draft.workspace_id),
-                    tenant_id: Some(tenant.id),
-                    target_type: "tenant",
-                    target_id: tenant.external_id.clone(),
-                    metadata: json!({"name": tenant.name, "onboarding_draft_id": draft.id}),
-                },
-            )
-            .await?;
-            repo::entitle_creator(&mut tx, draft.workspace_id, user.id, tenant.id).await?;
+            let entry = AuditEntry::new("tenant.created", "tenant", tenant.external_id.clone())
+                .scoped(Some(edit.draft.workspace_id), Some(tenant.id))
+                .with(json!({"name": tenant.name, "onboarding_draft_id": edit.draft.id}));
+            audit::record(&mut tx, edit.actx, now, entry).await?;
+            repo::entitle_creator(&mut tx, edit.draft.workspace_id, edit.user.id, tenant.id)
+                .await?;
             tenant.id
         }
     };
-    providers::save_connection(&mut tx, actx, now, draft.workspace_id, tenant_id, form).await?;
+    providers::save_connection(
+        &mut tx,
+        edit.actx,
+        now,
+        edit.draft.workspace_id,
+        tenant_id,
+        form,
+    )
+    .await?;
     let kind = form.kind.trim().to_string();
     next.connection = Some(ConnectState {
         scenario: if kind == ProviderKind::Simulated.as_str() {
@@ -398,121 +425,94 @@ async fn connect(
         saved_at: Some(now),
     });
     next.verification_run_id = None;
-    save(&mut tx, draft, Some(tenant_id), Step::Verify, None, &next).await?;
-    if draft.step() == Step::Connect {
-        record_checkpoint(
-            &mut tx,
-            actx,
-            now,
-            Checkpoint::of(draft, Some(tenant_id), Step::Connect, Step::Verify),
-        )
+    edit.save(&mut tx, Some(tenant_id), Step::Verify, None, &next)
         .await?;
+    if edit.draft.step() == Step::Connect {
+        edit.checkpoint(&mut tx, now, Some(tenant_id), Step::Connect, Step::Verify)
+            .await?;
     }
     tx.commit().await?;
     Ok(())
 }
 
-async fn verify(
-    state: &AppState,
-    actx: &AuditContext,
-    user: &User,
-    draft: &Draft,
-    version: i64,
-) -> Result<(), ServiceError> {
+async fn verify(edit: Edit<'_>) -> Result<(), ServiceError> {
     let connect_first = || ServiceError::invalid("action", "onboarding-validation-connect-first");
-    let tenant_id = draft.tenant_id.ok_or_else(connect_first)?;
-    if crate::features::providers::service::find_for_tenant(&state.db, tenant_id)
+    let tenant_id = edit.draft.tenant_id.ok_or_else(connect_first)?;
+    if crate::features::providers::service::find_for_tenant(&edit.state.db, tenant_id)
         .await?
         .is_none()
     {
         return Err(connect_first());
     }
-    if let Some(run_id) = draft.state.0.verification_run_id
-        && operations::service::find(&state.db, run_id)
+    if let Some(run_id) = edit.draft.state.0.verification_run_id
+        && operations::service::find(&edit.state.db, run_id)
             .await?
             .is_some_and(|r| r.is_active())
     {
         // Already running: asking again changes nothing.
         return Ok(());
     }
-    let now = state.now();
-    let mut tx = claim(state, draft, version, user, now).await?;
+    let now = edit.state.now();
+    let mut tx = claim(edit.state, edit.draft, edit.version, edit.user, now).await?;
     let run_id = operations::service::queue_in(
         &mut tx,
-        actx,
-        state,
-        draft.workspace_id,
+        edit.actx,
+        edit.state,
+        edit.draft.workspace_id,
         tenant_id,
         RunType::ProviderConnectionVerify,
         &Initiator::User {
-            id: user.id,
-            email: user.email.clone(),
+            id: edit.user.id,
+            email: edit.user.email.clone(),
         },
-        json!({"onboarding_draft_id": draft.id}),
+        json!({"onboarding_draft_id": edit.draft.id}),
     )
     .await?;
-    let mut next = draft.state.0.clone();
+    let mut next = edit.draft.state.0.clone();
     next.verification_run_id = Some(run_id);
-    save(&mut tx, draft, Some(tenant_id), Step::Verify, None, &next).await?;
+    edit.save(&mut tx, Some(tenant_id), Step::Verify, None, &next)
+        .await?;
     tx.commit().await?;
-    operations::service::wake(state);
+    operations::service::wake(edit.state);
     Ok(())
 }
 
-async fn complete(
-    state: &AppState,
-    actx: &AuditContext,
-    user: &User,
-    draft: &Draft,
-    version: i64,
-) -> Result<(), ServiceError> {
-    let now = state.now();
+async fn complete(edit: Edit<'_>) -> Result<(), ServiceError> {
+    let now = edit.state.now();
     let not_ready = || ServiceError::invalid("action", "onboarding-validation-not-ready");
-    let tenant_id = draft.tenant_id.ok_or_else(not_ready)?;
+    let tenant_id = edit.draft.tenant_id.ok_or_else(not_ready)?;
     let verification =
-        providers::state_for_tenant(&state.db, &state.config, tenant_id, now).await?;
-    let run = match draft.state.0.verification_run_id {
-        Some(id) => operations::service::find(&state.db, id).await?,
+        providers::state_for_tenant(&edit.state.db, &edit.state.config, tenant_id, now).await?;
+    let run = match edit.draft.state.0.verification_run_id {
+        Some(id) => operations::service::find(&edit.state.db, id).await?,
         None => None,
     };
-    let readiness = assess(&draft.state.0, &verification, run.as_ref());
+    let readiness = assess(&edit.draft.state.0, &verification, run.as_ref());
     if readiness.next != NextAction::CompleteOnboarding {
         return Err(not_ready());
     }
-    let mut tx = claim(state, draft, version, user, now).await?;
-    save(
+    let mut tx = claim(edit.state, edit.draft, edit.version, edit.user, now).await?;
+    edit.save(
         &mut tx,
-        draft,
         Some(tenant_id),
         Step::Complete,
         Some(now),
-        &draft.state.0,
+        &edit.draft.state.0,
     )
     .await?;
-    audit::record(
-        &mut tx,
-        actx,
-        now,
-        AuditEntry {
-            action: "onboarding.completed",
-            workspace_id: Some(draft.workspace_id),
-            tenant_id: Some(tenant_id),
-            target_type: "onboarding_draft",
-            target_id: draft.id.to_string(),
-            metadata: json!({
-                "external_id": draft.display_external_id(),
-                "verification_run_id": draft.state.0.verification_run_id,
-            }),
-        },
+    let entry = AuditEntry::new(
+        "onboarding.completed",
+        "onboarding_draft",
+        edit.draft.id.to_string(),
     )
-    .await?;
-    record_checkpoint(
-        &mut tx,
-        actx,
-        now,
-        Checkpoint::of(draft, Some(tenant_id), Step::Verify, Step::Complete),
-    )
-    .await?;
+    .scoped(Some(edit.draft.workspace_id), Some(tenant_id))
+    .with(json!({
+        "external_id": edit.draft.display_external_id(),
+        "verification_run_id": edit.draft.state.0.verification_run_id,
+    }));
+    audit::record(&mut tx, edit.actx, now, entry).await?;
+    edit.checkpoint(&mut tx, now, Some(tenant_id), Step::Verify, Step::Complete)
+        .await?;
     tx.commit().await?;
     Ok(())
 }

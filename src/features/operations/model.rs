@@ -320,6 +320,20 @@ impl RunRow {
         (to - from).num_seconds().max(0)
     }
 
+    /// The facts every bundle (diagnostics, review pack) tells of a run; callers add their own.
+    pub fn summary_json(&self) -> Value {
+        serde_json::json!({
+            "id": self.id,
+            "type": self.run_type,
+            "status": self.status,
+            "outcome": self.outcome,
+            "reason_code": self.reason_code,
+            "summary_counts": self.summary_counts.0,
+            "created_at": self.created_at,
+            "completed_at": self.completed_at,
+        })
+    }
+
     /// Named counts.
     pub fn counts(&self) -> SummaryCounts {
         SummaryCounts::from_json(&self.summary_counts.0)

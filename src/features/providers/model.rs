@@ -388,6 +388,25 @@ impl TenantVerdict {
     }
 }
 
+/// A simulated, healthy, never-checked connection for unit tests; each test overrides what it
+/// is about.
+#[cfg(test)]
+pub(crate) fn sample_connection() -> Connection {
+    Connection {
+        id: 1,
+        tenant_id: 1,
+        kind: ProviderKind::Simulated,
+        directory_id: "contoso.onmicrosoft.com".into(),
+        display_name: "x".into(),
+        simulated_scenario: Some(SimulatedScenario::Healthy),
+        consent_state: ConsentState::Unknown,
+        health: Health::Unknown,
+        granted_permissions: Json(serde_json::json!([])),
+        created_at: chrono::Utc::now(),
+        updated_at: chrono::Utc::now(),
+    }
+}
+
 /// The verification state of a tenant as every surface shows it.
 #[derive(Debug, Clone)]
 pub struct VerificationState {

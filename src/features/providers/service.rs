@@ -110,20 +110,14 @@ pub async fn save_connection(
         now,
     )
     .await?;
-    audit::record(
-        tx,
-        actx,
-        now,
-        AuditEntry {
-            action: "provider_connection.saved",
-            workspace_id: Some(workspace_id),
-            tenant_id: Some(tenant_id),
-            target_type: "provider_connection",
-            target_id: connection.id.to_string(),
-            metadata: json!({"kind": kind, "scenario": scenario}),
-        },
+    let entry = AuditEntry::new(
+        "provider_connection.saved",
+        "provider_connection",
+        connection.id.to_string(),
     )
-    .await?;
+    .scoped(Some(workspace_id), Some(tenant_id))
+    .with(json!({"kind": kind, "scenario": scenario}));
+    audit::record(tx, actx, now, entry).await?;
     Ok(connection)
 }
 
@@ -297,15 +291,7 @@ mod tests {
         Connection {
             id: 7,
             tenant_id: 3,
-            kind: crate::features::providers::model::ProviderKind::Simulated,
-            directory_id: "contoso.onmicrosoft.com".into(),
-            display_name: "x".into(),
-            simulated_scenario: Some(crate::features::providers::model::SimulatedScenario::Healthy),
-            consent_state: crate::features::providers::model::ConsentState::Unknown,
-            health: crate::features::providers::model::Health::Unknown,
-            granted_permissions: Json(json!([])),
-            created_at: Utc::now(),
-            updated_at: Utc::now(),
+            ..crate::features::providers::model::sample_connection()
         }
     }
 

@@ -69,18 +69,16 @@ pub fn admin_roles(roles: &[AdminRole]) -> NewStoredReport {
     }
 }
 
+/// A run in the pack: who started it is only "user" or "system", never a name.
 fn run_summary(run: &RunRow) -> Value {
-    json!({
-        "id": run.id,
-        "type": run.run_type,
-        "status": run.status,
-        "outcome": run.outcome,
-        "reason_code": run.reason_code,
-        "summary_counts": run.summary_counts.0,
-        "initiated_by": if run.initiator_user_id.is_some() { "user" } else { "system" },
-        "created_at": run.created_at,
-        "completed_at": run.completed_at,
-    })
+    let mut summary = run.summary_json();
+    let initiated_by = if run.initiator_user_id.is_some() {
+        "user"
+    } else {
+        "system"
+    };
+    summary["initiated_by"] = json!(initiated_by);
+    summary
 }
 
 /// Progress callback: `(done, total)` after each step.

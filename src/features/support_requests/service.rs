@@ -179,27 +179,21 @@ async fn create_internal(
         now,
     )
     .await?;
-    audit::record(
-        &mut tx,
-        actx,
-        now,
-        AuditEntry {
-            action: "support_request.created",
-            workspace_id: Some(target.workspace_id()),
-            tenant_id: Some(target.tenant_id()),
-            target_type: "support_request",
-            target_id: reference.clone(),
-            metadata: json!({
-                "internal_reference": reference,
-                "primary_context_type": target.context_type().as_str(),
-                "operation_run_id": target.run_id(),
-                "severity": valid.severity.as_str(),
-                "attachment_mode": attachment.as_str(),
-                "handoff_mode": valid.handoff_mode.as_str(),
-            }),
-        },
+    let entry = AuditEntry::new(
+        "support_request.created",
+        "support_request",
+        reference.clone(),
     )
-    .await?;
+    .scoped(Some(target.workspace_id()), Some(target.tenant_id()))
+    .with(json!({
+        "internal_reference": reference,
+        "primary_context_type": target.context_type().as_str(),
+        "operation_run_id": target.run_id(),
+        "severity": valid.severity.as_str(),
+        "attachment_mode": attachment.as_str(),
+        "handoff_mode": valid.handoff_mode.as_str(),
+    }));
+    audit::record(&mut tx, actx, now, entry).await?;
     tx.commit().await?;
     Ok(row)
 }

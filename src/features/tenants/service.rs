@@ -34,20 +34,10 @@ pub async fn create(
             "external_id",
             "validation-external-id-taken",
         ))?;
-    audit::record(
-        &mut tx,
-        actx,
-        now,
-        AuditEntry {
-            action: "tenant.created",
-            workspace_id: Some(workspace_id),
-            tenant_id: Some(tenant.id),
-            target_type: "tenant",
-            target_id: tenant.external_id.clone(),
-            metadata: json!({ "name": tenant.name }),
-        },
-    )
-    .await?;
+    let entry = AuditEntry::new("tenant.created", "tenant", tenant.external_id.clone())
+        .scoped(Some(workspace_id), Some(tenant.id))
+        .with(json!({ "name": tenant.name }));
+    audit::record(&mut tx, actx, now, entry).await?;
     tx.commit().await?;
     Ok(tenant)
 }

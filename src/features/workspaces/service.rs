@@ -30,20 +30,10 @@ pub async fn create(
     let workspace = repo::insert(&mut tx, slug, name.trim(), now)
         .await
         .map_err(ServiceError::unique_as("slug", "validation-slug-taken"))?;
-    audit::record(
-        &mut tx,
-        actx,
-        now,
-        AuditEntry {
-            action: "workspace.created",
-            workspace_id: Some(workspace.id),
-            tenant_id: None,
-            target_type: "workspace",
-            target_id: workspace.slug.clone(),
-            metadata: json!({ "name": workspace.name }),
-        },
-    )
-    .await?;
+    let entry = AuditEntry::new("workspace.created", "workspace", workspace.slug.clone())
+        .scoped(Some(workspace.id), None)
+        .with(json!({ "name": workspace.name }));
+    audit::record(&mut tx, actx, now, entry).await?;
     tx.commit().await?;
     Ok(workspace)
 }
@@ -95,25 +85,19 @@ pub async fn add_member(
     )
     .await?;
     repo::replace_entitlements(&mut tx, membership_id, &tenant_ids).await?;
-    audit::record(
-        &mut tx,
-        actx,
-        now,
-        AuditEntry {
-            action: "membership.granted",
-            workspace_id: Some(workspace.id),
-            tenant_id: None,
-            target_type: "membership",
-            target_id: membership_id.to_string(),
-            metadata: json!({
-                "user_id": user.id,
-                "role": role.as_str(),
-                "all_tenants": all_tenants,
-                "tenant_count": tenant_ids.len(),
-            }),
-        },
+    let entry = AuditEntry::new(
+        "membership.granted",
+        "membership",
+        membership_id.to_string(),
     )
-    .await?;
+    .scoped(Some(workspace.id), None)
+    .with(json!({
+        "user_id": user.id,
+        "role": role.as_str(),
+        "all_tenants": all_tenants,
+        "tenant_count": tenant_ids.len(),
+    }));
+    audit::record(&mut tx, actx, now, entry).await?;
     tx.commit().await?;
     Ok(membership_id)
 }
