@@ -71,7 +71,6 @@ reports-col-summary = Zusammenfassung
 report-content = Inhalt
 report-kind-permission-posture = Berechtigungsstatus
 report-kind-entra-admin-roles = Entra-Administratorrollen
-report-kind-unknown = Bericht
 review-packs-title = Review-Pakete
 review-packs-empty = Noch keine Review-Pakete erstellt.
 review-packs-col-file = Datei

@@ -71,7 +71,6 @@ reports-col-summary = Summary
 report-content = Content
 report-kind-permission-posture = Permission posture
 report-kind-entra-admin-roles = Entra admin roles
-report-kind-unknown = Report
 review-packs-title = Review packs
 review-packs-empty = No review packs generated yet.
 review-packs-col-file = File

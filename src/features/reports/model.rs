@@ -34,8 +34,8 @@ pub struct StoredReport {
     pub id: i64,
     /// Tenant.
     pub tenant_id: i64,
-    /// Kind id.
-    pub kind: String,
+    /// Kind (a stored kind this version does not know fails to decode).
+    pub kind: ReportKind,
     /// Run that produced it.
     pub run_id: i64,
     /// Headline counts.
@@ -49,9 +49,7 @@ pub struct StoredReport {
 impl StoredReport {
     /// Fluent id of the kind's title.
     pub fn label_key(&self) -> &'static str {
-        ReportKind::parse(&self.kind)
-            .map(ReportKind::label_key)
-            .unwrap_or("report-kind-unknown")
+        self.kind.label_key()
     }
 
     /// Summary as `(label, value)` pairs in `t`'s language, in key order: each key through
@@ -123,7 +121,7 @@ mod tests {
         let report = StoredReport {
             id: 1,
             tenant_id: 1,
-            kind: "entra_admin_roles".into(),
+            kind: ReportKind::EntraAdminRoles,
             run_id: 1,
             summary: Json(serde_json::json!({
                 "high_privilege_members": 4, "members": 1200, "note": "x", "brand_new": 2

@@ -1,6 +1,6 @@
 //! SQL for stored reports and review packs.
 
-use super::model::{NewReviewPack, NewStoredReport, ReviewPack, StoredReport};
+use super::model::{NewReviewPack, NewStoredReport, ReportKind, ReviewPack, StoredReport};
 use crate::db::{Db, Tx};
 use crate::{with_db, with_tx};
 use chrono::{DateTime, Utc};
@@ -96,7 +96,7 @@ pub static LATEST_REPORT: LazyLock<String> = LazyLock::new(|| {
 pub async fn latest_report(
     db: &Db,
     tenant_id: i64,
-    kind: &str,
+    kind: ReportKind,
 ) -> Result<Option<StoredReport>, sqlx::Error> {
     with_db!(db, |p| sqlx::query_as(LATEST_REPORT.as_str())
         .bind(tenant_id)

@@ -96,7 +96,7 @@ pub async fn build_review_pack(
     let total = 4;
     let mut files: Vec<(String, Value)> = Vec::new();
     for kind in ReportKind::ALL {
-        if let Some(r) = repo::latest_report(db, tenant.id, kind.as_str()).await? {
+        if let Some(r) = repo::latest_report(db, tenant.id, kind).await? {
             files.push((
                 format!("reports/{}.json", kind.as_str()),
                 json!({"kind": kind, "run_id": r.run_id, "created_at": r.created_at,
