@@ -30,6 +30,7 @@ pub(super) async fn run(config: &Config, command: ProductUsageCommand) -> Result
         chrono::Utc::now(),
     )
     .await?;
-    println!("Pruned {deleted} product usage events older than {days} days.");
+    // The seed's wording (spec 243's prune command), which operators' scripts may match.
+    println!("Deleted {deleted} product usage event(s) older than {days} days.");
     Ok(())
 }

@@ -1288,3 +1288,51 @@ async fn prune_deletes_only_rows_older_than_the_cutoff_and_keeps_rollups_exact()
     assert_eq!(prune(app.db(), 365, 1000, now).await.unwrap(), 0);
     assert_eq!(rows_after(&app, 0).await.len(), left.len());
 }
+
+#[tokio::test]
+async fn the_prune_command_deletes_old_events_and_says_so_in_the_seeds_words() {
+    let app = TestApp::new().await;
+    let contoso = tenant(&app, "contoso").await;
+    let owner = app.user_id("owner@contoso.test").await;
+    // The command prunes against the real clock, not the test's manual one.
+    let now = Utc::now();
+    record_at(
+        &app,
+        Event::OperationsStarted,
+        contoso,
+        owner,
+        now - Duration::days(40),
+    )
+    .await;
+    record_at(
+        &app,
+        Event::OperationsStarted,
+        contoso,
+        owner,
+        now - Duration::days(10),
+    )
+    .await;
+    let cutoff = now - Duration::days(30);
+    let all = rows_after(&app, 0).await;
+    let doomed = all.iter().filter(|r| r.occurred_at < cutoff).count();
+    assert!(doomed >= 1, "the 40-day-old event is older than the window");
+    assert!(
+        all.len() > doomed,
+        "a control: newer events exist and must stay"
+    );
+
+    let url = app.tdb.url.clone();
+    let (code, out, err) = tokio::task::spawn_blocking(move || {
+        crate::support::cli(&url, &["product-usage", "prune", "--days", "30"], &[], None)
+    })
+    .await
+    .unwrap();
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        out.trim_end(),
+        format!("Deleted {doomed} product usage event(s) older than 30 days.")
+    );
+    let left = rows_after(&app, 0).await;
+    assert_eq!(left.len(), all.len() - doomed);
+    assert!(left.iter().all(|r| r.occurred_at >= cutoff));
+}
