@@ -128,3 +128,25 @@ telemetry-family-review-packs-requested = Angeforderte Review-Pakete
 telemetry-active-workspaces = Aktive Workspaces
 telemetry-empty = Keine Telemetrie in { $window } erfasst.
 telemetry-validation-window = Wählen Sie eines der Zeitfenster 24h, 7d oder 30d.
+
+# Platform pauses shown before the click (banner, disabled actions, run execution confirmation)
+pause-banner-title = Von den Plattformbetreibern pausiert
+pause-banner-scope-global = überall
+pause-banner-scope-workspace = in diesem Arbeitsbereich
+pause-banner-until = bis { $time }
+pause-banner-until-resumed = bis sie fortgesetzt wird
+pause-banner-reason = Angegebener Grund:
+pause-disabled-operation-starts = Das Starten von Vorgängen ist von den Plattformbetreibern pausiert: { $reason }
+pause-disabled-review-pack-generation = Das Erstellen von Prüfpaketen ist von den Plattformbetreibern pausiert: { $reason }
+pause-disabled-support-desk-handoff = Das Anlegen externer Tickets ist von den Plattformbetreibern pausiert, daher bleibt diese Supportanfrage nur in TenantPilot (ein bereits eröffnetes Ticket können Sie weiterhin verknüpfen). Angegebener Grund: { $reason }
+system-confirm-run-execution-title = Ausführung von Vorgängen überall pausieren?
+system-confirm-run-execution-intro = Solange die Ausführung pausiert ist, übernimmt TenantPilot keinen Vorgang aus der Warteschlange: Die ausführenden Prozesse jeder Instanz nehmen bis zum Fortsetzen keine Arbeit an. Laufende Vorgänge werden abgeschlossen; Benutzer können weiterhin Vorgänge starten, die dann in der Warteschlange warten.
+system-confirm-run-execution-queued = { $n ->
+    [one] 1 Vorgang ist jetzt in der Warteschlange und wartet bis zum Fortsetzen.
+   *[other] { $n } Vorgänge sind jetzt in der Warteschlange und warten bis zum Fortsetzen.
+}
+system-confirm-run-execution-instances = Das betrifft jede Instanz von TenantPilot, die diese Datenbank verwendet.
+system-confirm-reason = Ihr Grund:
+system-confirm-duration = Dauer:
+system-confirm-run-execution-yes = Ja, Ausführung pausieren
+system-confirm-cancel = Abbrechen, weiter ausführen

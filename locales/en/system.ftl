@@ -128,3 +128,25 @@ telemetry-family-review-packs-requested = Review packs requested
 telemetry-active-workspaces = Active workspaces
 telemetry-empty = No telemetry recorded in { $window }.
 telemetry-validation-window = Choose one of the windows 24h, 7d or 30d.
+
+# Platform pauses shown before the click (banner, disabled actions, run execution confirmation)
+pause-banner-title = Paused by the platform operators
+pause-banner-scope-global = everywhere
+pause-banner-scope-workspace = in this workspace
+pause-banner-until = until { $time }
+pause-banner-until-resumed = until they resume it
+pause-banner-reason = Reason given:
+pause-disabled-operation-starts = Starting runs is paused by the platform operators: { $reason }
+pause-disabled-review-pack-generation = Generating review packs is paused by the platform operators: { $reason }
+pause-disabled-support-desk-handoff = Creating external tickets is paused by the platform operators, so this request is kept in TenantPilot only (linking a ticket you already opened still works). Reason given: { $reason }
+system-confirm-run-execution-title = Pause run execution everywhere?
+system-confirm-run-execution-intro = While run execution is paused, TenantPilot picks up no queued run: the executors of every instance stop claiming work until you resume. Runs already running finish; users can still start runs, which wait in the queue.
+system-confirm-run-execution-queued = { $n ->
+    [one] 1 run is queued now and will wait until you resume.
+   *[other] { $n } runs are queued now and will wait until you resume.
+}
+system-confirm-run-execution-instances = This affects every instance of TenantPilot that shares this database.
+system-confirm-reason = Your reason:
+system-confirm-duration = Duration:
+system-confirm-run-execution-yes = Yes, pause run execution
+system-confirm-cancel = Cancel and keep running

@@ -23,6 +23,22 @@ crate::text_enum!(
         TokenRevoked = "flash-token-revoked",
         /// A revoke of a token that was revoked already.
         TokenAlreadyRevoked = "flash-token-already-revoked",
+        /// A start refused: operation starts are paused.
+        StartsPaused = "system-controls-refused-operation-starts",
+        /// A review pack refused: its generation is paused.
+        ReviewPacksPaused = "system-controls-refused-review-pack-generation",
+        /// A start refused: the tenant has no provider connection.
+        StartNeedsConnection = "start-blocked-provider-connection-missing",
+        /// A start refused: admin consent is missing.
+        StartNeedsConsent = "start-blocked-admin-consent-required",
+        /// A retry refused: the run is not retryable (any more).
+        RetryNotRetryable = "run-retry-not-retryable",
+        /// A retry refused: the run's type is unknown to this version.
+        RetryUnknownType = "run-retry-unknown-type",
+        /// A retry refused: admin consent is missing.
+        RetryNeedsConsent = "run-retry-blocked-consent",
+        /// A retry refused: the connection cannot run it.
+        RetryNeedsConnection = "run-retry-blocked-connection",
     }
 );
 
@@ -32,10 +48,31 @@ impl Flash {
         self.as_str()
     }
 
-    /// CSS class: news of something done, or neutral information.
+    /// The notice of a start or retry a page's form asked for and the service refused
+    /// (`409`), for the key the refusal carries; `None` for any other key.
+    pub fn refusal(key: &str) -> Option<Flash> {
+        Flash::parse(key).filter(|f| f.is_refusal())
+    }
+
+    fn is_refusal(self) -> bool {
+        matches!(
+            self,
+            Flash::StartsPaused
+                | Flash::ReviewPacksPaused
+                | Flash::StartNeedsConnection
+                | Flash::StartNeedsConsent
+                | Flash::RetryNotRetryable
+                | Flash::RetryUnknownType
+                | Flash::RetryNeedsConsent
+                | Flash::RetryNeedsConnection
+        )
+    }
+
+    /// CSS class: news of something done, a refusal, or neutral information.
     pub fn class(self) -> &'static str {
         match self {
             Flash::SignedOut | Flash::TokenAlreadyRevoked => "flash-info",
+            f if f.is_refusal() => "flash-warning",
             _ => "flash-success",
         }
     }

@@ -1,12 +1,18 @@
 //! The page frame around every browser page: header with workspace and tenant switchers,
-//! navigation, user menu and flash. Built once per page from the request context.
+//! navigation, user menu, flash and the banner of platform pauses in effect. Built once per page
+//! from the request context.
 
 use super::{context::RequestContext, flash::Flash};
 use crate::i18n::Tr;
 use crate::{
-    access::{Capability, Role},
+    access::{Capability, Role, missing_capability_reason},
     error::AppResult,
-    features::{tenants, workspaces},
+    features::{
+        help::{ResolvedTopic, TopicAction},
+        operations::model::RunType,
+        system::{ControlKey, controls},
+        tenants, workspaces,
+    },
     state::AppState,
 };
 
@@ -46,6 +52,23 @@ pub struct ShellUser {
     pub email: String,
 }
 
+/// A platform pause in effect where the page is, as the banner names it.
+#[derive(Debug, Clone)]
+pub struct PauseNotice {
+    /// The control.
+    pub control: ControlKey,
+    /// Its name.
+    pub label: String,
+    /// What users notice while it is paused.
+    pub effect: String,
+    /// Where it applies, in words (everywhere / this workspace).
+    pub scope: String,
+    /// The operator's reason (redacted when it was stored).
+    pub reason: String,
+    /// Until when, in words.
+    pub until: String,
+}
+
 /// Everything the base layout needs.
 #[derive(Debug, Clone)]
 pub struct Shell {
@@ -71,6 +94,8 @@ pub struct Shell {
     pub nav: Vec<NavLink>,
     /// One-shot notification.
     pub flash: Option<Flash>,
+    /// Platform pauses in effect for the page's workspace (admin plane only).
+    pub pauses: Vec<PauseNotice>,
 }
 
 impl Shell {
@@ -91,7 +116,94 @@ impl Shell {
             tenants_more: None,
             nav: Vec::new(),
             flash: ctx.flash,
+            pauses: Vec::new(),
         }
+    }
+
+    /// The pause of `control` in effect where the page is, if any.
+    pub fn paused(&self, control: ControlKey) -> Option<&PauseNotice> {
+        self.pauses.iter().find(|p| p.control == control)
+    }
+
+    /// Why starting a run of `run_type` is refused now, in words with the operator's reason:
+    /// operation starts paused, or review pack generation for review packs.
+    pub fn start_paused(&self, run_type: RunType) -> Option<String> {
+        let (control, key) = match self.paused(ControlKey::OperationStarts) {
+            Some(p) => (p, "pause-disabled-operation-starts"),
+            None if run_type == RunType::ReviewPackGenerate => (
+                self.paused(ControlKey::ReviewPackGeneration)?,
+                "pause-disabled-review-pack-generation",
+            ),
+            None => return None,
+        };
+        Some(self.t.t1(key, "reason", &control.reason))
+    }
+
+    /// [`Shell::start_paused`] for a type id as a form posts it (templates); an unknown id is
+    /// judged as any start.
+    pub fn start_paused_id(&self, run_type: &str) -> Option<String> {
+        let kind = RunType::parse(run_type).unwrap_or(RunType::ProviderConnectionVerify);
+        self.start_paused(kind)
+    }
+
+    /// `action` disabled with the pause's reason when it starts a run (a `POST`) while starts
+    /// are paused; a reason it already has (the role) stays.
+    pub fn hold_paused(&self, mut action: TopicAction) -> TopicAction {
+        if action.post && action.disabled_reason.is_none() {
+            let kind = action.run_type.as_deref().and_then(RunType::parse);
+            action.disabled_reason =
+                self.start_paused(kind.unwrap_or(RunType::ProviderConnectionVerify));
+        }
+        action
+    }
+
+    /// [`Shell::hold_paused`] for every action of a help topic.
+    pub fn hold_paused_topic(&self, mut topic: ResolvedTopic) -> ResolvedTopic {
+        topic.actions = topic
+            .actions
+            .into_iter()
+            .map(|a| self.hold_paused(a))
+            .collect();
+        topic
+    }
+
+    /// Why the support desk handoff is not offered now, with the operator's reason.
+    pub fn handoff_paused(&self) -> Option<String> {
+        self.paused(ControlKey::SupportDeskHandoff).map(|p| {
+            self.t
+                .t1("pause-disabled-support-desk-handoff", "reason", &p.reason)
+        })
+    }
+
+    async fn load_pauses(
+        &mut self,
+        state: &AppState,
+        workspace_id: Option<i64>,
+    ) -> AppResult<()> {
+        let t = self.t;
+        let pauses = controls::in_effect(&state.db, workspace_id, state.now()).await?;
+        self.pauses = pauses
+            .into_iter()
+            .filter_map(|p| {
+                let control = p.control()?;
+                Some(PauseNotice {
+                    control,
+                    label: t.t(control.label_key()),
+                    effect: t.t(control.effect_key()),
+                    scope: t.t(if p.workspace_id.is_some() {
+                        "pause-banner-scope-workspace"
+                    } else {
+                        "pause-banner-scope-global"
+                    }),
+                    reason: p.reason,
+                    until: match p.expires_at {
+                        Some(at) => t.t1("pause-banner-until", "time", t.datetime(at)),
+                        None => t.t("pause-banner-until-resumed"),
+                    },
+                })
+            })
+            .collect();
+        Ok(())
     }
 
     /// Frame for the admin plane. `workspace` is the current workspace slug (with the caller's
@@ -133,6 +245,10 @@ impl Shell {
             })
             .collect();
         shell.workspace = shell.workspaces.iter().find(|l| l.current).cloned();
+        let workspace_id = workspace
+            .and_then(|(slug, _)| member_of.iter().find(|w| w.slug == slug))
+            .map(|w| w.id);
+        shell.load_pauses(state, workspace_id).await?;
         if let Some((slug, role)) = workspace {
             let mut first = tenants::service::list_visible_first(
                 &state.db,
@@ -189,20 +305,17 @@ impl Shell {
                     label: t.t("nav-onboarding"),
                     href: "/admin/onboarding".into(),
                     active: active == "onboarding",
-                    disabled_reason: (!role.can(Capability::OnboardingManage)).then(|| {
-                        t.t1(
-                            "reason-missing-capability",
-                            "capability",
-                            "onboarding.manage",
-                        )
-                    }),
+                    disabled_reason: missing_capability_reason(
+                        role,
+                        Capability::OnboardingManage,
+                        t,
+                    ),
                 },
                 NavLink {
                     label: t.t("nav-audit"),
                     href: format!("/admin/w/{slug}/audit"),
                     active: active == "audit",
-                    disabled_reason: (!role.can(Capability::AuditView))
-                        .then(|| t.t1("reason-missing-capability", "capability", "audit.view")),
+                    disabled_reason: missing_capability_reason(role, Capability::AuditView, t),
                 },
             ];
         }

@@ -16,7 +16,13 @@ use crate::{
         CsrfForm, Q, context::CurrentUser, context::RequestContext, html, see_other, shell::Shell,
     },
 };
-use axum::{extract::State, response::Response};
+use crate::web::flash::{self, Flash};
+use axum::{
+    extract::State,
+    http::{HeaderMap, HeaderValue, header},
+    response::{IntoResponse, Response},
+};
+use axum_extra::extract::cookie::CookieJar;
 use serde::Deserialize;
 
 /// Filters of the operations list.
@@ -140,15 +146,65 @@ async fn live_of(
     Ok(views::run_live(scope, (detail, artifacts), t, state.now()))
 }
 
-/// `POST /admin/operations/{run}/retry`: starts a new run of the same type and opens it.
+/// `POST /admin/operations/{run}/retry`: starts a new run of the same type and opens it. A
+/// refused retry (paused starts, a run that cannot succeed now) goes back to the run's page
+/// with the refusal as a notice, never to a bare `409` page.
 pub async fn retry(
     State(state): State<AppState>,
     ctx: RequestContext,
     scope: RunScope,
+    jar: CookieJar,
     _csrf: CsrfForm,
 ) -> AppResult<Response> {
-    let run = service::retry_in_scope(&state, &ctx.audit(), &scope).await?;
-    Ok(see_other(&format!("/admin/operations/{}", run.id)))
+    let back = format!("/admin/operations/{}", scope.run.run.id);
+    match service::retry_in_scope(&state, &ctx.audit(), &scope).await {
+        Ok(run) => Ok(see_other(&format!("/admin/operations/{}", run.id))),
+        Err(e) => refused_back(e, jar, &back),
+    }
+}
+
+/// A refusal a page can explain (`409` with a [`Flash::refusal`] key) as a redirect to `back`
+/// with that notice; any other error as it is.
+fn refused_back(error: AppError, jar: CookieJar, back: &str) -> AppResult<Response> {
+    match error {
+        AppError::Conflict(key) => match Flash::refusal(key) {
+            Some(notice) => Ok((jar.add(flash::set(notice)), see_other(back)).into_response()),
+            None => Err(AppError::Conflict(key)),
+        },
+        e => Err(e),
+    }
+}
+
+/// The page of tenant `ext` a start form was posted from, read from the `Referer` only when it
+/// names this host (the request's own `Host`, or the configured public address) and a plain
+/// path under `/admin/t/{ext}` (query and fragment dropped); else the tenant's dashboard.
+fn start_origin(headers: &HeaderMap, public_url: &str, ext: &str) -> String {
+    let home = format!("/admin/t/{ext}");
+    let header = |name| headers.get(name).and_then(|v: &HeaderValue| v.to_str().ok());
+    let Some(referer) = header(header::REFERER) else {
+        return home;
+    };
+    let mut origins = vec![public_url.trim_end_matches('/').to_owned()];
+    if let Some(host) = header(header::HOST) {
+        origins.push(format!("http://{host}"));
+        origins.push(format!("https://{host}"));
+    }
+    let path = origins
+        .iter()
+        .filter(|o| !o.is_empty())
+        .find_map(|o| referer.strip_prefix(o.as_str()))
+        .filter(|rest| rest.starts_with('/'))
+        .and_then(|rest| rest.split(['?', '#']).next());
+    let plain = |p: &str| {
+        p.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"/-_.".contains(&b))
+            && !p.contains("//")
+            && !p.contains("..")
+    };
+    match path {
+        Some(p) if p == home || (p.starts_with(&format!("{home}/")) && plain(p)) => p.to_owned(),
+        _ => home,
+    }
 }
 
 /// Form of the start buttons.
@@ -159,15 +215,25 @@ pub struct StartForm {
     pub run_type: String,
 }
 
-/// `POST /admin/t/{tenant}/operations`: starts a run and opens its viewer.
+/// `POST /admin/t/{tenant}/operations`: starts a run and opens its viewer. A refused start
+/// (paused since the page was loaded, or one that cannot succeed) goes back to the tenant page
+/// the form was on with the refusal as a notice (the API keeps its `409`).
 pub async fn start(
     State(state): State<AppState>,
     ctx: RequestContext,
     scope: TenantScope,
+    headers: HeaderMap,
+    jar: CookieJar,
     CsrfForm(form): CsrfForm<StartForm>,
 ) -> AppResult<Response> {
-    let run = service::start_in_scope(&state, &ctx.audit(), &scope, &form.run_type).await?;
-    Ok(see_other(&format!("/admin/operations/{}", run.id)))
+    match service::start_in_scope(&state, &ctx.audit(), &scope, &form.run_type).await {
+        Ok(run) => Ok(see_other(&format!("/admin/operations/{}", run.id))),
+        Err(e) => {
+            let ext = &scope.tenant.external_id;
+            let back = start_origin(&headers, &state.config.public_url, ext);
+            refused_back(e, jar, &back)
+        }
+    }
 }
 
 /// Starting a run from the tenant dashboard, the run list and the run viewer.
@@ -178,4 +244,38 @@ pub fn router() -> Routes {
         .get("/admin/operations/{run}", show)
         .get("/admin/operations/{run}/progress", progress)
         .post("/admin/operations/{run}/retry", retry)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::start_origin;
+    use axum::http::{HeaderMap, HeaderValue, header};
+
+    fn from(referer: &str) -> String {
+        let mut h = HeaderMap::new();
+        h.insert(header::HOST, HeaderValue::from_static("tp.example"));
+        if let Ok(v) = HeaderValue::from_str(referer) {
+            h.insert(header::REFERER, v);
+        }
+        start_origin(&h, "https://public.example/", "contoso")
+    }
+
+    #[test]
+    fn a_refused_start_goes_back_only_to_a_page_of_its_tenant_on_this_host() {
+        assert_eq!(from("http://tp.example/admin/t/contoso/reports?x=1"), "/admin/t/contoso/reports");
+        assert_eq!(from("https://public.example/admin/t/contoso/permissions"), "/admin/t/contoso/permissions");
+        assert_eq!(from("http://tp.example/admin/t/contoso"), "/admin/t/contoso");
+        for foreign in [
+            "https://evil.example/admin/t/contoso/reports",
+            "http://tp.example.evil/admin/t/contoso/reports",
+            "http://tp.example//evil.example/admin/t/contoso",
+            "http://tp.example/admin/t/contoso2/reports",
+            "http://tp.example/admin/t/other",
+            "http://tp.example/admin/t/contoso/../../system",
+            "/admin/t/contoso/reports",
+            "",
+        ] {
+            assert_eq!(from(foreign), "/admin/t/contoso", "{foreign}");
+        }
+    }
 }

@@ -17,7 +17,8 @@ pub struct StartAction {
     /// Fluent id of the label.
     pub label_key: &'static str,
     /// Why the button is disabled, in words, shown beside it: the role lacks the capability,
-    /// or the run cannot succeed now (e.g. no admin consent).
+    /// a platform operator paused such starts (with their reason), or the run cannot succeed
+    /// now (e.g. no admin consent).
     pub disabled_reason: Option<String>,
 }
 
@@ -41,8 +42,9 @@ pub const REPORT_TYPES: [RunType; 3] = [
     RunType::ReviewPackGenerate,
 ];
 
-/// Start buttons for `types` as the caller's role allows them and as the tenant's
-/// `verification` lets them succeed: a role without the capability, or a run that must fail
+/// Start buttons for `types` as the caller's role allows them, as the platform pauses in the
+/// `shell` leave them open and as the tenant's
+/// `verification` lets them succeed: a role without the capability, a paused start, or a run that must fail
 /// (sync without admin consent, anything without a connection), is disabled with the reason in
 /// words, before the click.
 pub fn start_actions(
@@ -62,6 +64,7 @@ pub fn start_actions(
                 t.required_capability(),
                 shell.t,
             )
+            .or_else(|| shell.start_paused(*t))
             .or_else(|| verification.start_blocker_key(*t).map(|k| shell.t.t(k))),
         })
         .collect()

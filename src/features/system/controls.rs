@@ -15,7 +15,9 @@
 //!   `operational_control.resumed`) in the same transaction, with the platform user as actor.
 //!
 //! Features honour a control by asking [`paused`] before they act; the catalog entry's
-//! [`ControlDefinition::enforced_at`] names the place that asks.
+//! [`ControlDefinition::enforced_at`] names the place that asks (for readers of the code only:
+//! operator pages describe each control in words). Pages show what is paused before the click
+//! from [`in_effect`], read once per page by the page frame.
 
 use super::repo::{self, NewPause, PauseRow};
 use crate::audit::{self, AuditContext, AuditEntry};
@@ -249,6 +251,9 @@ pub struct ControlForm {
     /// A [`PauseDuration`] value; empty = until resumed.
     #[serde(default)]
     pub duration: String,
+    /// `yes` on the second step of a pause that asks for confirmation ([`needs_confirmation`]).
+    #[serde(default)]
+    pub confirm: String,
 }
 
 /// What a successful form did.
@@ -276,6 +281,42 @@ pub async fn paused(
 ) -> Result<Option<ActivePause>, sqlx::Error> {
     let scope = workspace_id.map(workspace_scope_key);
     repo::effective_pause(db, control.as_str(), scope.as_deref(), now).await
+}
+
+impl PauseRow {
+    /// The control, `None` for a key this version does not know.
+    pub fn control(&self) -> Option<ControlKey> {
+        ControlKey::parse(&self.control_key)
+    }
+}
+
+/// The pauses in effect at `now` for a caller in `workspace_id` (only global ones for `None`),
+/// at most one per control: a global pause wins over the workspace's own, as in [`paused`].
+pub async fn in_effect(
+    db: &Db,
+    workspace_id: Option<i64>,
+    now: DateTime<Utc>,
+) -> Result<Vec<ActivePause>, sqlx::Error> {
+    // Two scopes per control at most: the global pause and the workspace's.
+    let limit = 2 * CATALOG.len() as i64;
+    let mut rows = repo::pauses_for_workspace(db, workspace_id, now, limit).await?;
+    // Rows come by control, the global pause first.
+    rows.dedup_by(|later, first| later.control_key == first.control_key);
+    Ok(rows)
+}
+
+/// Whether `form` for `control` must first be confirmed: pausing run execution stops every
+/// instance's executors, so its form renders a confirmation stating what it affects and only
+/// the second post (with `confirm=yes`) pauses.
+pub fn needs_confirmation(control: ControlKey, form: &ControlForm) -> bool {
+    control == ControlKey::RunExecution
+        && form.action.trim() == "pause"
+        && form.confirm.trim() != "yes"
+}
+
+/// Runs waiting for an executor now (what a run-execution pause holds back).
+pub async fn queued_runs(db: &Db, now: DateTime<Utc>) -> Result<i64, sqlx::Error> {
+    Ok(repo::open_runs(db, now, now).await?.queued)
 }
 
 /// Every pause in effect at `now` (for the controls page).
@@ -368,16 +409,19 @@ fn control_entry(
     }
 }
 
-/// Validates and applies a posted form to `control`: every field problem at once as
-/// [`ServiceError::Invalid`] (`422`), a resume of nothing as
-/// [`ServiceError::Conflict`] (`409`), else the change and its audit row in one transaction.
-pub async fn apply(
+/// A posted form that passed [`validate`].
+struct Checked {
+    pausing: bool,
+    duration: PauseDuration,
+    scope: ControlScope,
+}
+
+/// Every field problem of `form` for `control` at once as [`ServiceError::Invalid`].
+async fn validate(
     db: &Db,
-    actx: &AuditContext,
-    now: DateTime<Utc>,
     control: ControlKey,
     form: &ControlForm,
-) -> Result<Applied, ServiceError> {
+) -> Result<Checked, ServiceError> {
     let mut errors = Vec::new();
     let pausing = match form.action.trim() {
         "pause" => true,
@@ -407,6 +451,34 @@ pub async fn apply(
     let (Some(scope), true) = (scope, errors.is_empty()) else {
         return Err(ServiceError::Invalid(errors));
     };
+    Ok(Checked {
+        pausing,
+        duration,
+        scope,
+    })
+}
+
+/// Checks `form` for `control` without changing anything (the confirmation step): the same
+/// field errors as [`apply`].
+pub async fn check(db: &Db, control: ControlKey, form: &ControlForm) -> Result<(), ServiceError> {
+    validate(db, control, form).await.map(|_| ())
+}
+
+/// Validates and applies a posted form to `control`: every field problem at once as
+/// [`ServiceError::Invalid`] (`422`), a resume of nothing as
+/// [`ServiceError::Conflict`] (`409`), else the change and its audit row in one transaction.
+pub async fn apply(
+    db: &Db,
+    actx: &AuditContext,
+    now: DateTime<Utc>,
+    control: ControlKey,
+    form: &ControlForm,
+) -> Result<Applied, ServiceError> {
+    let Checked {
+        pausing,
+        duration,
+        scope,
+    } = validate(db, control, form).await?;
     // Operators type reasons, and paste vendor mails into them: stored, shown and audited
     // only after redaction.
     let reason = crate::redact::text(form.reason.trim());

@@ -280,6 +280,35 @@ pub async fn effective_pause(
         .await)
 }
 
+/// SQL of [`pauses_for_workspace`].
+pub static WORKSPACE_PAUSES: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "SELECT {PAUSE_COLUMNS}
+         FROM operational_control_pauses p LEFT JOIN workspaces w ON w.id = p.workspace_id
+         WHERE (p.scope_key = 'global' OR p.workspace_id = $1)
+           AND (p.expires_at IS NULL OR p.expires_at > $2)
+         ORDER BY p.control_key, CASE WHEN p.scope_key = 'global' THEN 0 ELSE 1 END
+         LIMIT $3"
+    )
+});
+
+/// Every pause in effect at `now` that covers `workspace_id` (global ones, and that
+/// workspace's own; only global ones for `None`), by control with the global pause first: the
+/// page frame's one read of what is paused.
+pub async fn pauses_for_workspace(
+    db: &Db,
+    workspace_id: Option<i64>,
+    now: DateTime<Utc>,
+    limit: i64,
+) -> Result<Vec<PauseRow>, sqlx::Error> {
+    with_db!(db, |p| sqlx::query_as(WORKSPACE_PAUSES.as_str())
+        .bind(workspace_id)
+        .bind(now)
+        .bind(limit)
+        .fetch_all(p)
+        .await)
+}
+
 /// A pause to write.
 #[derive(Debug, Clone)]
 pub struct NewPause<'a> {
@@ -430,6 +459,7 @@ pub fn statements() -> Vec<(&'static str, &'static str)> {
     vec![
         ("ACTIVE_PAUSES", ACTIVE_PAUSES.as_str()),
         ("EFFECTIVE_PAUSE", EFFECTIVE_PAUSE.as_str()),
+        ("WORKSPACE_PAUSES", WORKSPACE_PAUSES.as_str()),
         ("TOTALS", TOTALS),
         ("RUN_COUNTS", RUN_COUNTS),
         ("OPEN_RUNS", OPEN_RUNS),

@@ -109,7 +109,8 @@ pub async fn controls(
 
 /// `POST /system/controls/{control}`: pause or resume. Success answers `303` back to the page
 /// with a flash; field errors re-render the page with `422`; an unknown control is `404`; a
-/// resume of something not paused is `409`.
+/// resume of something not paused is `409`. Pausing run execution first renders a
+/// confirmation (nothing changes) whose own form posts the same values with `confirm=yes`.
 pub async fn update_control(
     State(state): State<AppState>,
     ctx: RequestContext,
@@ -119,6 +120,16 @@ pub async fn update_control(
     CsrfForm(form): CsrfForm<ControlForm>,
 ) -> AppResult<Response> {
     let key = ControlKey::parse(&control).ok_or(AppError::NotFound)?;
+    if controls::needs_confirmation(key, &form) {
+        return match controls::check(&state.db, key, &form).await {
+            Ok(()) => {
+                let queued = controls::queued_runs(&state.db, state.now()).await?;
+                let shell = Shell::system(&ctx, "controls");
+                Ok(html(&views::confirm_page(shell, key, form, queued)))
+            }
+            Err(e) => invalid_or(&state, &ctx, key, form, e).await,
+        };
+    }
     match controls::apply(&state.db, &ctx.audit(), state.now(), key, &form).await {
         Ok(applied) => {
             let message = match applied {
@@ -128,13 +139,26 @@ pub async fn update_control(
             };
             Ok((jar.add(flash::set(message)), see_other("/system/controls")).into_response())
         }
-        Err(ServiceError::Invalid(errors)) => {
-            let page = controls_page(&state, &ctx, Some((key, form, errors))).await?;
+        Err(e) => invalid_or(&state, &ctx, key, form, e).await,
+    }
+}
+
+/// Field errors re-render the controls page with `422`; anything else is the error it is.
+async fn invalid_or(
+    state: &AppState,
+    ctx: &RequestContext,
+    key: ControlKey,
+    form: ControlForm,
+    error: ServiceError,
+) -> AppResult<Response> {
+    match error {
+        ServiceError::Invalid(errors) => {
+            let page = controls_page(state, ctx, Some((key, form, errors))).await?;
             let mut r = html(&page);
             *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
             Ok(r)
         }
-        Err(e) => Err(AppError::from(e)),
+        e => Err(AppError::from(e)),
     }
 }
 

@@ -230,7 +230,6 @@ pub(super) struct ControlView {
     pub(super) label: String,
     pub(super) description: String,
     pub(super) effect: String,
-    pub(super) enforced_at: &'static str,
     pub(super) workspace_scope: bool,
     pub(super) state: &'static str,
     pub(super) state_class: &'static str,
@@ -448,7 +447,6 @@ pub(super) fn control_views(
                 label: t.t(d.key.label_key()),
                 description: t.t(d.key.description_key()),
                 effect: t.t(d.key.effect_key()),
-                enforced_at: d.enforced_at,
                 workspace_scope: d.scopes == controls::ScopeSupport::GlobalOrWorkspace,
                 state: state_id,
                 state_class: class,
@@ -459,4 +457,36 @@ pub(super) fn control_views(
             }
         })
         .collect()
+}
+
+/// The confirmation step of a run-execution pause: what it affects, and the same form again
+/// with `confirm=yes`.
+#[derive(Template)]
+#[template(path = "system_control_confirm.html")]
+pub(super) struct ConfirmPage {
+    pub(super) shell: Shell,
+    pub(super) key: &'static str,
+    pub(super) form: ControlForm,
+    /// "N runs are queued now …".
+    pub(super) queued: String,
+    pub(super) duration_label: String,
+}
+
+/// The confirmation page of `form` for `control` with `queued` runs waiting now.
+pub(super) fn confirm_page(
+    shell: Shell,
+    control: ControlKey,
+    form: ControlForm,
+    queued: i64,
+) -> ConfirmPage {
+    let t = shell.t;
+    let duration = controls::PauseDuration::parse(&form.duration)
+        .unwrap_or(controls::PauseDuration::UntilResumed);
+    ConfirmPage {
+        key: control.as_str(),
+        queued: t.n("system-confirm-run-execution-queued", queued),
+        duration_label: t.t(duration.label_key()),
+        form,
+        shell,
+    }
 }

@@ -240,14 +240,14 @@ pub(super) fn tenant_page(
         None => None,
     };
     let primary = resolver.map(|r| {
-        let mut action = TopicAction::new(r, locale, Some(&ext)).for_role(scope.role, locale);
+        let mut action =
+            shell.hold_paused(TopicAction::new(r, locale, Some(&ext)).for_role(scope.role, locale));
         action.label = shell.t.t(primary_label_key(r, verdict));
         action
     });
     let help = dominant.and_then(help::topic_for_reason).map(|k| {
-        help::resolve_for_tenant(k, locale, &ext)
-            .for_role(scope.role)
-            .without_actions(resolver.as_slice())
+        let topic = help::resolve_for_tenant(k, locale, &ext).for_role(scope.role);
+        shell.hold_paused_topic(topic.without_actions(resolver.as_slice()))
     });
     let actions = reports::views::start_actions(
         &scope,
@@ -345,12 +345,14 @@ pub(super) fn permissions_page(
     ]
     .join(" · ");
     PermissionsPage {
-        rerun: TopicAction::new(
-            ActionResolver::RerunVerification,
-            locale,
-            Some(&scope.tenant.external_id),
-        )
-        .for_role(scope.role, locale),
+        rerun: shell.hold_paused(
+            TopicAction::new(
+                ActionResolver::RerunVerification,
+                locale,
+                Some(&scope.tenant.external_id),
+            )
+            .for_role(scope.role, locale),
+        ),
         verdict: verification.verdict(),
         summary,
         rows,
