@@ -10,7 +10,7 @@ use crate::{
     features::{
         help::{ResolvedTopic, TopicAction},
         operations::model::RunType,
-        system::{ControlKey, controls},
+        system::{self, ControlKey},
         tenants, workspaces,
     },
     state::AppState,
@@ -175,13 +175,9 @@ impl Shell {
         })
     }
 
-    async fn load_pauses(
-        &mut self,
-        state: &AppState,
-        workspace_id: Option<i64>,
-    ) -> AppResult<()> {
+    async fn load_pauses(&mut self, state: &AppState, workspace_id: Option<i64>) -> AppResult<()> {
         let t = self.t;
-        let pauses = controls::in_effect(&state.db, workspace_id, state.now()).await?;
+        let pauses = system::in_effect(&state.db, workspace_id, state.now()).await?;
         self.pauses = pauses
             .into_iter()
             .filter_map(|p| {

@@ -138,13 +138,11 @@ async fn the_server_refuses_a_start_that_cannot_succeed() {
             &[("type", "inventory.sync")],
         )
         .await;
-    assert_eq!(refused.status, StatusCode::CONFLICT);
-    assert!(
-        refused
-            .body
-            .contains("Needs admin consent — grant it first."),
-        "{}",
-        refused.body
+    // The form goes back to the tenant with the refusal as a notice (the API keeps its 409).
+    assert_eq!(refused.status, StatusCode::SEE_OTHER, "{}", refused.body);
+    assert_eq!(
+        refused.cookie("tp_flash").as_deref(),
+        Some("start-blocked-admin-consent-required")
     );
     let token = app.token_for("owner@contoso.test").await;
     let api = app

@@ -35,6 +35,7 @@ mod onboarding;
 mod openapi;
 mod operational_controls;
 mod operations;
+mod pause_banner;
 mod platform;
 mod problem_bodies;
 mod redaction_sinks;

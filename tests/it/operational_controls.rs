@@ -23,11 +23,11 @@ async fn paused_operation_starts_are_refused_in_their_scope_only() {
             &[("type", "inventory.sync")],
         )
         .await;
-    assert_eq!(r.status, StatusCode::CONFLICT);
-    assert!(
-        r.body.contains("paused by the platform operators"),
-        "{}",
-        r.body
+    // The form goes back to the tenant with the refusal as a notice (the API keeps its 409).
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert_eq!(
+        r.cookie("tp_flash").as_deref(),
+        Some("system-controls-refused-operation-starts")
     );
     let token = app.token_for("owner@contoso.test").await;
     let api = app

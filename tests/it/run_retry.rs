@@ -166,8 +166,12 @@ async fn only_completed_runs_that_did_not_succeed_can_be_retried() {
     let before = runs(&app).await;
     for run in [succeeded, active] {
         let r = retry(&app, &owner, run).await;
-        assert_eq!(r.status, StatusCode::CONFLICT, "run {run}");
-        assert!(r.body.contains(NOT_RETRYABLE), "{}", r.body);
+        // The form goes back to the run with the refusal as a notice; the API keeps its 409.
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "run {run}");
+        assert_eq!(
+            r.cookie("tp_flash").as_deref(),
+            Some("run-retry-not-retryable")
+        );
         let api = api_retry(&app, &token, run).await;
         assert_eq!(api.status, StatusCode::CONFLICT);
         assert_eq!(api.header("content-type"), Some("application/problem+json"));
@@ -278,8 +282,11 @@ async fn paused_starts_refuse_retries_with_the_start_message() {
     app.pause_contoso_starts().await;
     let before = runs(&app).await;
     let r = retry(&app, &owner, failed).await;
-    assert_eq!(r.status, StatusCode::CONFLICT);
-    assert!(r.body.contains(PAUSED), "{}", r.body);
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        r.cookie("tp_flash").as_deref(),
+        Some("system-controls-refused-operation-starts")
+    );
     let start = app
         .api(
             Method::POST,
@@ -320,11 +327,10 @@ async fn a_retry_that_cannot_succeed_is_refused_and_the_viewer_offers_consent() 
     let sync = run_of(&app, "fabrikam", "inventory.sync", "failed").await;
     let before = runs(&app).await;
     let r = retry(&app, &owner, sync).await;
-    assert_eq!(r.status, StatusCode::CONFLICT);
-    assert!(
-        r.body.contains("Admin consent is missing for this tenant"),
-        "{}",
-        r.body
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        r.cookie("tp_flash").as_deref(),
+        Some("run-retry-blocked-consent")
     );
     assert_eq!(runs(&app).await, before);
     let page = viewer(&app, &owner, sync).await;

@@ -915,6 +915,7 @@ async fn a_pause_with_a_duration_ends_by_itself() {
                 ("action", "pause"),
                 ("reason", "Maintenance"),
                 ("duration", "1h"),
+                ("confirm", "yes"),
             ],
         )
         .await;
@@ -959,7 +960,7 @@ async fn a_pause_with_a_duration_ends_by_itself() {
         .post_form(
             "/system/controls/run_execution",
             &session,
-            &[("action", "pause"), ("reason", "Again")],
+            &[("action", "pause"), ("reason", "Again"), ("confirm", "yes")],
         )
         .await;
     assert_eq!(

@@ -6,6 +6,7 @@ use super::model::RunType;
 use super::service;
 use super::views::{self, RunFragment, RunPage};
 use crate::outbound::urlencode;
+use crate::web::flash::{self, Flash};
 use crate::web::routing::Routes;
 use crate::{
     access::{Capability, RunScope, TenantScope},
@@ -16,7 +17,6 @@ use crate::{
         CsrfForm, Q, context::CurrentUser, context::RequestContext, html, see_other, shell::Shell,
     },
 };
-use crate::web::flash::{self, Flash};
 use axum::{
     extract::State,
     http::{HeaderMap, HeaderValue, header},
@@ -180,7 +180,11 @@ fn refused_back(error: AppError, jar: CookieJar, back: &str) -> AppResult<Respon
 /// path under `/admin/t/{ext}` (query and fragment dropped); else the tenant's dashboard.
 fn start_origin(headers: &HeaderMap, public_url: &str, ext: &str) -> String {
     let home = format!("/admin/t/{ext}");
-    let header = |name| headers.get(name).and_then(|v: &HeaderValue| v.to_str().ok());
+    let header = |name| {
+        headers
+            .get(name)
+            .and_then(|v: &HeaderValue| v.to_str().ok())
+    };
     let Some(referer) = header(header::REFERER) else {
         return home;
     };
@@ -262,9 +266,18 @@ mod tests {
 
     #[test]
     fn a_refused_start_goes_back_only_to_a_page_of_its_tenant_on_this_host() {
-        assert_eq!(from("http://tp.example/admin/t/contoso/reports?x=1"), "/admin/t/contoso/reports");
-        assert_eq!(from("https://public.example/admin/t/contoso/permissions"), "/admin/t/contoso/permissions");
-        assert_eq!(from("http://tp.example/admin/t/contoso"), "/admin/t/contoso");
+        assert_eq!(
+            from("http://tp.example/admin/t/contoso/reports?x=1"),
+            "/admin/t/contoso/reports"
+        );
+        assert_eq!(
+            from("https://public.example/admin/t/contoso/permissions"),
+            "/admin/t/contoso/permissions"
+        );
+        assert_eq!(
+            from("http://tp.example/admin/t/contoso"),
+            "/admin/t/contoso"
+        );
         for foreign in [
             "https://evil.example/admin/t/contoso/reports",
             "http://tp.example.evil/admin/t/contoso/reports",

@@ -10,4 +10,4 @@ pub mod service;
 pub mod tower;
 pub mod views;
 
-pub use controls::{ControlKey, paused};
+pub use controls::{ControlKey, in_effect, paused};

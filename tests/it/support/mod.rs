@@ -349,8 +349,11 @@ impl TestApp {
     /// with its scope and reason in `fields`) and expects it accepted.
     pub async fn control(&self, key: &str, fields: &[(&str, &str)]) {
         let platform = self.session_for("platform@tenantpilot.test").await;
+        // Confirmed up front: pausing run execution asks first (ignored by other controls).
+        let mut fields = fields.to_vec();
+        fields.push(("confirm", "yes"));
         let r = self
-            .post_form(&format!("/system/controls/{key}"), &platform, fields)
+            .post_form(&format!("/system/controls/{key}"), &platform, &fields)
             .await;
         assert_eq!(r.status, StatusCode::SEE_OTHER, "{key}: {}", r.body);
     }
