@@ -11,6 +11,8 @@ async function runExecution(page: Page, action: 'pause' | 'resume'): Promise<voi
     await card.getByText('Pause this control').click();
     await card.getByLabel('Reason', { exact: true }).fill('E2E: hold runs while the viewer watches');
     await card.getByRole('button', { name: 'Pause', exact: true }).click();
+    // Pausing run execution asks for confirmation first.
+    await page.getByTestId('confirm-pause').click();
     await expect(page.getByTestId('control-run_execution').getByTestId('control-state')).not.toHaveText('Running');
   } else {
     await card.getByRole('button', { name: 'Resume' }).click();
