@@ -1,11 +1,11 @@
 # Support diagnostics (de).
-diagnostics-title = Support-Diagnose
-diagnostics-open = Support-Diagnose öffnen
+diagnostics-title = Supportdiagnose
+diagnostics-open = Supportdiagnose öffnen
 diagnostics-readonly = Schreibgeschützte Vorschau; Geheimnisse werden nie erfasst, personenbezogene Daten durch Platzhalter ersetzt.
 diagnostics-back = Zurück
 diagnostics-dominant-issue = Hauptproblem
 diagnostics-no-issue = Es wurde kein offenes Problem gefunden.
-diagnostics-evidence-incomplete = Die Nachweise sind unvollständig (keine Provider-Verbindung oder noch keine Prüfung).
+diagnostics-evidence-incomplete = Die Belege sind unvollständig (keine Anbieterverbindung oder noch keine Überprüfung).
 diagnostics-download = JSON herunterladen
 diagnostics-redaction = Schwärzung
 diagnostics-redaction-none = Es musste nichts geschwärzt werden.

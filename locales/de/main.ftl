@@ -1,6 +1,6 @@
 skip-to-content = Zum Inhalt springen
 plane-system = System
-switcher-workspace = Workspace
+switcher-workspace = Arbeitsbereich
 switcher-tenant = Mandant
 switcher-choose = auswählen…
 switcher-all-tenants = Alle Mandanten…
@@ -11,18 +11,18 @@ nav-tenants = Mandanten
 nav-audit = Audit-Protokoll
 nav-account = Konto
 nav-system-overview = Übersicht
-reason-missing-capability = Ihre Rolle umfasst { $capability } nicht. Wenden Sie sich an eine Workspace-Inhaberin oder einen -Inhaber.
+reason-missing-capability = Ihre Rolle umfasst { $capability } nicht. Wenden Sie sich an die Inhaberin oder den Inhaber des Arbeitsbereichs.
 role-owner = Inhaber
 role-manager = Manager
 role-operator = Operator
-role-readonly = Nur Lesen
+role-readonly = Nur lesen
 
 error-back-home = Zur Startseite
 error-request-id = Anfrage-ID
 error-not-found-title = Nicht gefunden
-error-not-found-detail = Diese Seite gibt es nicht oder Sie haben keinen Zugriff darauf. Prüfen Sie die Adresse oder wechseln Sie den Workspace.
+error-not-found-detail = Diese Seite gibt es nicht oder Sie haben keinen Zugriff darauf. Prüfen Sie die Adresse oder wechseln Sie den Arbeitsbereich.
 error-forbidden-title = Nicht erlaubt
-error-forbidden-detail = Ihre Rolle erlaubt diese Aktion nicht (benötigt { $capability }). Wenden Sie sich bei Bedarf an die Workspace-Inhaber.
+error-forbidden-detail = Ihre Rolle erlaubt diese Aktion nicht (benötigt { $capability }). Wenden Sie sich bei Bedarf an die Inhaber des Arbeitsbereichs.
 error-unauthenticated-title = Anmeldung erforderlich
 error-unauthenticated-detail = Senden Sie ein gültiges API-Token im Authorization-Header (Bearer tp_…) oder melden Sie sich an.
 error-csrf-rejected-title = Formular abgelaufen
@@ -57,16 +57,16 @@ login-missing-fields = Geben Sie E-Mail-Adresse und Passwort ein.
 login-invalid = E-Mail-Adresse oder Passwort ist falsch.
 login-throttled = Zu viele Anmeldeversuche. Versuchen Sie es in { $minutes } Minuten erneut.
 
-no-workspace-title = Noch kein Workspace
-no-workspace-body = Ihr Konto ist in keinem Workspace Mitglied. Bitten Sie eine Workspace-Inhaberin oder einen -Inhaber, Sie hinzuzufügen.
+no-workspace-title = Noch kein Arbeitsbereich
+no-workspace-body = Ihr Konto ist in keinem Arbeitsbereich Mitglied. Bitten Sie die Inhaberin oder den Inhaber eines Arbeitsbereichs, Sie hinzuzufügen.
 tenants-title = Verwaltete Mandanten
-tenants-empty = In diesem Workspace gibt es keine Mandanten, die Sie sehen dürfen.
+tenants-empty = In diesem Arbeitsbereich gibt es keine Mandanten, die Sie sehen dürfen.
 tenant-external-id = Mandanten-ID
-tenant-workspace = Workspace
+tenant-workspace = Arbeitsbereich
 tenant-your-role = Ihre Rolle
-tenant-provider-title = Provider-Verbindung
+tenant-provider-title = Anbieterverbindung
 tenant-provider-none = Nicht verbunden
-tenant-provider-hint = Verbinden Sie diesen Mandanten mit Microsoft, um Berechtigungen zu prüfen und Vorgänge auszuführen.
+tenant-provider-hint = Verbinden Sie diesen Mandanten mit Microsoft, um Berechtigungen zu überprüfen und Vorgänge auszuführen.
 tenant-facts-title = Details
 tenant-added = Hinzugefügt
 
@@ -93,9 +93,9 @@ language-browser = Sprache des Browsers
 account-save = Speichern
 
 system-title = Systemübersicht
-system-workspaces = Workspaces
+system-workspaces = Arbeitsbereiche
 system-tenants = Verwaltete Mandanten
-system-users = Workspace-Benutzer
+system-users = Benutzer in Arbeitsbereichen
 
 flash-signed-out = Sie wurden abgemeldet.
 flash-profile-saved = Ihre Einstellungen wurden gespeichert.
@@ -109,8 +109,8 @@ validation-email-taken = Es gibt bereits einen Benutzer mit dieser E-Mail-Adress
 validation-password-short = Verwenden Sie mindestens 8 Zeichen.
 validation-slug-taken = Dieser Kurzname ist bereits vergeben.
 validation-external-id-taken = Es gibt bereits einen Mandanten mit dieser ID.
-validation-platform-user-not-member = Plattform-Benutzer können nicht Workspace-Mitglied sein.
-validation-unknown-tenant = Mindestens ein Mandant existiert in diesem Workspace nicht.
+validation-platform-user-not-member = Plattformbetreiber können nicht Mitglied eines Arbeitsbereichs sein.
+validation-unknown-tenant = Mindestens ein Mandant existiert in diesem Arbeitsbereich nicht.
 validation-locale = Wählen Sie Englisch (en) oder Deutsch (de).
 
 ## API input (OpenAPI contract)
