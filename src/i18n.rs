@@ -2,8 +2,8 @@
 //! binary; a page asks a [`Tr`] bound to the request's language for each message.
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
-use std::borrow::Borrow;
 use fluent_bundle::{FluentArgs, FluentResource, FluentValue, concurrent::FluentBundle};
+use std::borrow::Borrow;
 use std::sync::LazyLock;
 use unic_langid::LanguageIdentifier;
 
@@ -366,7 +366,11 @@ mod tests {
             (999, "999", "999"),
             (1234, "1,234", "1.234"),
             (-1234567, "-1,234,567", "-1.234.567"),
-            (i64::MIN, "-9,223,372,036,854,775,808", "-9.223.372.036.854.775.808"),
+            (
+                i64::MIN,
+                "-9,223,372,036,854,775,808",
+                "-9.223.372.036.854.775.808",
+            ),
         ] {
             assert_eq!(en.number(n), e);
             assert_eq!(de.number(n), d);

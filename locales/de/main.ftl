@@ -130,3 +130,5 @@ verdict-ready = Bereit
 verdict-blocked = Blockiert
 verdict-stale = Veraltet
 verdict-not-verified = Nicht überprüft
+error-forbidden-page-detail = Ihre Rolle erlaubt diese Aktion nicht. { $reason }
+error-invalid-form-detail = Das Formular konnte nicht gelesen werden. Laden Sie die Seite neu und versuchen Sie es erneut.

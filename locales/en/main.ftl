@@ -130,3 +130,5 @@ verdict-ready = Ready
 verdict-blocked = Blocked
 verdict-stale = Stale
 verdict-not-verified = Not verified
+error-forbidden-page-detail = Your role does not allow this action. { $reason }
+error-invalid-form-detail = The form could not be read. Reload the page and try again.

@@ -9,10 +9,7 @@ use tenantpilot::features::operations::runner;
 async fn the_audit_log_names_actions_in_the_pages_language() {
     let app = TestApp::new().await;
     let ws = app
-        .int(
-            "SELECT id FROM workspaces WHERE slug = 'contoso-msp'",
-            &[],
-        )
+        .int("SELECT id FROM workspaces WHERE slug = 'contoso-msp'", &[])
         .await;
     // A row written by a newer version: its action has no label here, so the page shows the
     // code (the control that a code would be visible if a label were missing).
@@ -82,13 +79,20 @@ async fn a_failed_runs_summary_is_said_from_its_code() {
     );
     assert!(!message.contains(&stored));
     // The stored English text stays reachable as the technical detail, not as the summary.
-    let detail = between(&de.body, r#"data-testid="run-message-stored""#, "</details>");
+    let detail = between(
+        &de.body,
+        r#"data-testid="run-message-stored""#,
+        "</details>",
+    );
     assert!(detail.contains("Gespeicherte technische Meldung"));
     assert!(detail.contains(&format!("<pre>{}</pre>", askama_escape(&stored))));
 
     let en = app.get(&path, Some(&owner)).await;
     let message = between(&en.body, r#"data-testid="run-message""#, "</p>");
-    assert!(message.contains("The provider throttled the request"), "{message}");
+    assert!(
+        message.contains("The provider throttled the request"),
+        "{message}"
+    );
     assert!(!message.contains("Anbieter"));
 }
 
@@ -124,4 +128,25 @@ fn askama_escape(s: &str) -> String {
         .replace('>', "&gt;")
         .replace('"', "&#34;")
         .replace('\'', "&#39;")
+}
+
+#[tokio::test]
+async fn a_refused_page_names_the_role_not_the_capability() {
+    let app = TestApp::new().await;
+    let operator = app.session_for("operator@contoso.test").await;
+    let de = app.get_de("/admin/w/contoso-msp/audit", &operator).await;
+    assert_eq!(de.status, axum::http::StatusCode::FORBIDDEN);
+    let main = between(&de.body, "<main", "</main>");
+    assert!(main.contains("Erfordert die Rolle Manager"), "{main}");
+    assert!(!main.contains("audit.view"));
+    let en = app.get("/admin/w/contoso-msp/audit", Some(&operator)).await;
+    let main = between(&en.body, "<main", "</main>");
+    assert!(main.contains("Needs the manager role"), "{main}");
+    // The API keeps the capability id for scripts.
+    let token = app.token_for("operator@contoso.test").await;
+    let api = app
+        .api(axum::http::Method::GET, "/api/v1/audit", Some(&token), None)
+        .await;
+    assert_eq!(api.status, axum::http::StatusCode::FORBIDDEN);
+    assert!(api.body.contains("audit.view"));
 }

@@ -26,7 +26,6 @@ pub(super) fn tn(t: Tr, id: &str, args: &[(&str, FluentValue<'static>)]) -> Stri
     CATALOG.format(t.0, id, Some(&fa))
 }
 
-
 /// A choice of the window selector.
 pub(super) struct WindowLink {
     pub(super) value: &'static str,
