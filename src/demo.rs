@@ -238,7 +238,7 @@ async fn seed_operations(
                     &ConnectionForm {
                         kind: "simulated".into(),
                         directory_id: directory.into(),
-                        display_name: "Simulated Microsoft 365".into(),
+                        display_name: "Microsoft 365 (Demo)".into(),
                         scenario: scenario.as_str().into(),
                     },
                 )

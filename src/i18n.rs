@@ -1,8 +1,9 @@
 //! German and English text through Fluent. Bundles are built once from files embedded in the
 //! binary; a page asks a [`Tr`] bound to the request's language for each message.
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
 use fluent_bundle::{FluentArgs, FluentResource, FluentValue, concurrent::FluentBundle};
+use std::borrow::Borrow;
 use std::sync::LazyLock;
 use unic_langid::LanguageIdentifier;
 
@@ -58,6 +59,7 @@ macro_rules! ftl_files {
             include_str!(concat!("../locales/", $lang, "/fleet.ftl")),
             include_str!(concat!("../locales/", $lang, "/dashboard.ftl")),
             include_str!(concat!("../locales/", $lang, "/runs.ftl")),
+            include_str!(concat!("../locales/", $lang, "/audit.ftl")),
         ]
     };
 }
@@ -144,6 +146,25 @@ impl Catalog {
     }
 }
 
+/// A moment to show: a `DateTime<Utc>` or a reference to one, however deep (templates pass
+/// their fields by reference).
+pub trait Moment {
+    /// The moment itself.
+    fn moment(&self) -> DateTime<Utc>;
+}
+
+impl Moment for DateTime<Utc> {
+    fn moment(&self) -> DateTime<Utc> {
+        *self
+    }
+}
+
+impl<T: Moment + ?Sized> Moment for &T {
+    fn moment(&self) -> DateTime<Utc> {
+        (**self).moment()
+    }
+}
+
 /// Translator bound to one request's language; templates call [`Tr::t`].
 #[derive(Debug, Clone, Copy)]
 pub struct Tr(pub Locale);
@@ -193,12 +214,87 @@ impl Tr {
         CATALOG.format(self.0, id, Some(&args))
     }
 
-    /// `at` as the language writes a date and time, in UTC named as such.
-    pub fn datetime(&self, at: DateTime<Utc>) -> String {
+    /// `at` as the language writes a date and time, in UTC named as such (no user time zone is
+    /// known). The one place pages format a moment; templates pass a value or a reference.
+    pub fn datetime(&self, at: impl Moment) -> String {
+        let at = at.moment();
         match self.0 {
             Locale::En => at.format("%Y-%m-%d %H:%M UTC").to_string(),
             Locale::De => at.format("%d.%m.%Y, %H:%M UTC").to_string(),
         }
+    }
+
+    /// `day` as the language writes a date.
+    pub fn date(&self, day: NaiveDate) -> String {
+        match self.0 {
+            Locale::En => day.format("%Y-%m-%d").to_string(),
+            Locale::De => day.format("%d.%m.%Y").to_string(),
+        }
+    }
+
+    fn separators(&self) -> (char, char) {
+        match self.0 {
+            Locale::En => (',', '.'),
+            Locale::De => ('.', ','),
+        }
+    }
+
+    /// A whole number with digit groups of three: `1,234` in English, `1.234` in German.
+    pub fn number(&self, n: i64) -> String {
+        let (group, _) = self.separators();
+        let digits = n.unsigned_abs().to_string();
+        let mut out = String::with_capacity(digits.len() + digits.len() / 3 + 1);
+        if n < 0 {
+            out.push('-');
+        }
+        for (i, c) in digits.chars().enumerate() {
+            if i > 0 && (digits.len() - i).is_multiple_of(3) {
+                out.push(group);
+            }
+            out.push(c);
+        }
+        out
+    }
+
+    /// `x` rounded to `places` decimals with the language's decimal mark (German comma) and
+    /// digit groups: `1,234.5` / `1.234,5`. Not finite numbers read as "–".
+    pub fn decimal(&self, x: f64, places: usize) -> String {
+        if !x.is_finite() {
+            return "–".to_string();
+        }
+        let (_, mark) = self.separators();
+        let fixed = format!("{:.*}", places, x.abs());
+        let (whole, fraction) = fixed.split_once('.').unwrap_or((&fixed, ""));
+        let negative = x < 0.0 && fixed.chars().any(|c| c.is_ascii_digit() && c != '0');
+        let whole: i64 = whole.parse().unwrap_or(0);
+        let mut out = self.number(whole);
+        if negative {
+            out.insert(0, '-');
+        }
+        if !fraction.is_empty() {
+            out.push(mark);
+            out.push_str(fraction);
+        }
+        out
+    }
+
+    /// A size in bytes, in B under a KiB, else KB or MB (binary multiples) with one decimal.
+    pub fn size(&self, bytes: impl Borrow<i64>) -> String {
+        const KIB: f64 = 1024.0;
+        let bytes = *bytes.borrow();
+        let b = bytes as f64;
+        if b.abs() < KIB {
+            format!("{} B", self.number(bytes))
+        } else if b.abs() < KIB * KIB {
+            format!("{} KB", self.decimal(b / KIB, 1))
+        } else {
+            format!("{} MB", self.decimal(b / (KIB * KIB), 1))
+        }
+    }
+
+    /// A whole percentage, with the space German and English typography both put before `%`.
+    pub fn percent(&self, p: i64) -> String {
+        format!("{} %", self.number(p))
     }
 }
 
@@ -252,6 +348,49 @@ mod tests {
         assert_eq!(Tr(Locale::De).datetime(now), "23.11.2026, 09:00 UTC");
         assert_eq!(Tr(Locale::En).n("fleet-count", 1), "1 tenant");
         assert_eq!(Tr(Locale::De).n("fleet-count", 2), "2 Mandanten");
+    }
+
+    #[test]
+    fn dates_and_numbers_follow_the_language() {
+        let at = DateTime::parse_from_rfc3339("2026-12-01T14:05:59Z")
+            .map(|t| t.with_timezone(&Utc))
+            .expect("fixed time");
+        let (en, de) = (Tr(Locale::En), Tr(Locale::De));
+        assert_eq!(de.datetime(at), "01.12.2026, 14:05 UTC");
+        assert_eq!(de.datetime(&at), "01.12.2026, 14:05 UTC");
+        assert_eq!(en.datetime(at), "2026-12-01 14:05 UTC");
+        assert_eq!(de.date(at.date_naive()), "01.12.2026");
+        assert_eq!(en.date(at.date_naive()), "2026-12-01");
+        for (n, e, d) in [
+            (0, "0", "0"),
+            (999, "999", "999"),
+            (1234, "1,234", "1.234"),
+            (-1234567, "-1,234,567", "-1.234.567"),
+            (
+                i64::MIN,
+                "-9,223,372,036,854,775,808",
+                "-9.223.372.036.854.775.808",
+            ),
+        ] {
+            assert_eq!(en.number(n), e);
+            assert_eq!(de.number(n), d);
+        }
+        for (x, places, e, d) in [
+            (1234.56, 1, "1,234.6", "1.234,6"),
+            (0.5, 2, "0.50", "0,50"),
+            (-2.26, 1, "-2.3", "-2,3"),
+            (-0.01, 1, "0.0", "0,0"),
+            (3.0, 0, "3", "3"),
+            (f64::NAN, 1, "–", "–"),
+        ] {
+            assert_eq!(en.decimal(x, places), e, "{x}");
+            assert_eq!(de.decimal(x, places), d, "{x}");
+        }
+        assert_eq!(de.size(512), "512 B");
+        assert_eq!(de.size(1536), "1,5 KB");
+        assert_eq!(en.size(1536), "1.5 KB");
+        assert_eq!(de.size(5 * 1024 * 1024 + 104_858), "5,1 MB");
+        assert_eq!(de.percent(97), "97 %");
     }
 
     #[test]

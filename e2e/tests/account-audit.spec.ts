@@ -23,14 +23,14 @@ test.describe('account and audit log', () => {
     await page.getByRole('link', { name: 'Audit log' }).click();
     await expect(page).toHaveURL(/\/admin\/w\/contoso-msp\/audit/);
     const table = page.getByTestId('audit-table');
-    await expect(table).toContainText('workspace.created');
-    await expect(table).toContainText('membership.granted');
+    await expect(table).toContainText('Workspace created');
+    await expect(table).toContainText('Member added');
     await page.getByLabel('Tenant').selectOption('fabrikam');
     await page.getByLabel('Action').selectOption('tenant.created');
     await page.getByRole('button', { name: 'Filter' }).click();
     await expect(page).toHaveURL(/tenant=fabrikam/);
     await expect(table.locator('tbody tr')).toHaveCount(1);
-    await expect(table).toContainText('tenant.created');
+    await expect(table).toContainText('Tenant added');
     await expect(table).toContainText('fabrikam');
   });
 });

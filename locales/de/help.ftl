@@ -19,59 +19,59 @@ help-fallback-next = Prüfen Sie die Angaben auf dieser Seite, bevor Sie weitere
 
 ## admin-consent-required
 help-admin-consent-required-headline = Administratorzustimmung erforderlich
-help-admin-consent-required-explanation = Dieser Ablauf ist blockiert, bis für die aktuelle Provider-Verbindung die Administratorzustimmung erteilt wurde.
+help-admin-consent-required-explanation = Dieser Ablauf ist blockiert, bis für die aktuelle Anbieterverbindung die Administratorzustimmung erteilt wurde.
 help-admin-consent-required-step-1 = Melden Sie sich im Kundenmandanten als Globaler Administrator oder Administrator für privilegierte Rollen an.
-help-admin-consent-required-step-2 = Erteilen Sie die Administratorzustimmung für die aktuelle Provider-Verbindung.
-help-admin-consent-required-step-3 = Führen Sie die Prüfung erneut aus oder öffnen Sie die Support-Diagnose erneut, sobald die Zustimmung erteilt ist.
-help-admin-consent-required-next = Erteilen Sie die Administratorzustimmung und führen Sie die Prüfung erneut aus.
+help-admin-consent-required-step-2 = Erteilen Sie die Administratorzustimmung für die aktuelle Anbieterverbindung.
+help-admin-consent-required-step-3 = Führen Sie die Überprüfung erneut aus oder öffnen Sie die Supportdiagnose erneut, sobald die Zustimmung erteilt ist.
+help-admin-consent-required-next = Erteilen Sie die Administratorzustimmung und führen Sie die Überprüfung erneut aus.
 
 ## required-permissions-missing
 help-required-permissions-missing-headline = Erforderliche Berechtigungen fehlen
-help-required-permissions-missing-explanation = Der Provider-App fehlen eine oder mehrere Berechtigungen, die der aktuelle Ablauf benötigt.
+help-required-permissions-missing-explanation = Der App der Anbieterverbindung fehlen eine oder mehrere Berechtigungen, die der aktuelle Ablauf benötigt.
 help-required-permissions-missing-step-1 = Prüfen Sie die Übersicht der erforderlichen Berechtigungen für den aktuellen Mandanten.
 help-required-permissions-missing-step-2 = Erteilen Sie die fehlenden Anwendungsberechtigungen und erneuern Sie die Administratorzustimmung, damit sie wirksam werden.
-help-required-permissions-missing-step-3 = Aktualisieren Sie die Prüfung, nachdem die fehlenden Berechtigungen erteilt wurden.
+help-required-permissions-missing-step-3 = Aktualisieren Sie die Überprüfung, nachdem die fehlenden Berechtigungen erteilt wurden.
 help-required-permissions-missing-next = Öffnen Sie die erforderlichen Berechtigungen und bestätigen Sie die fehlenden Freigaben.
 
 ## connection-unhealthy
-help-connection-unhealthy-headline = Provider-Verbindung muss geprüft werden
-help-connection-unhealthy-explanation = Die Provider-Verbindung ist beeinträchtigt oder nicht erreichbar, daher gilt das aktuelle Ergebnis nicht als verlässlich.
-help-connection-unhealthy-step-1 = Prüfen Sie das letzte Zustandssignal der Provider-Verbindung.
+help-connection-unhealthy-headline = Anbieterverbindung muss überprüft werden
+help-connection-unhealthy-explanation = Die Anbieterverbindung ist beeinträchtigt oder nicht erreichbar, daher gilt das aktuelle Ergebnis nicht als verlässlich.
+help-connection-unhealthy-step-1 = Prüfen Sie das letzte Zustandssignal der Anbieterverbindung.
 help-connection-unhealthy-step-2 = Stellen Sie sicher, dass die Verbindung auf das richtige Verzeichnis zeigt und die App im Kundenmandanten noch aktiviert ist.
-help-connection-unhealthy-step-3 = Wiederholen Sie den Ablauf, sobald die Provider-Verbindung wieder funktioniert.
-help-connection-unhealthy-next = Prüfen Sie die Provider-Verbindung, bevor Sie es erneut versuchen.
+help-connection-unhealthy-step-3 = Wiederholen Sie den Ablauf, sobald die Anbieterverbindung wieder fehlerfrei ist.
+help-connection-unhealthy-next = Prüfen Sie die Anbieterverbindung, bevor Sie es erneut versuchen.
 
 ## verification-stale
-help-verification-stale-headline = Prüfergebnis ist veraltet
-help-verification-stale-explanation = Das letzte Prüfergebnis ist zu alt oder passt nicht mehr, um die aktuelle Onboarding-Entscheidung darauf zu stützen.
-help-verification-stale-step-1 = Führen Sie die Prüfung für die aktuell ausgewählte Provider-Verbindung erneut aus.
+help-verification-stale-headline = Überprüfungsergebnis ist veraltet
+help-verification-stale-explanation = Das letzte Überprüfungsergebnis ist zu alt oder passt nicht mehr, um die aktuelle Onboarding-Entscheidung darauf zu stützen.
+help-verification-stale-step-1 = Führen Sie die Überprüfung für die aktuell ausgewählte Anbieterverbindung erneut aus.
 help-verification-stale-step-2 = Verwenden Sie das aktualisierte Ergebnis, bevor Sie mit dem Onboarding fortfahren.
-help-verification-stale-next = Aktualisieren Sie die Prüfung, bevor Sie mit dem Onboarding fortfahren.
+help-verification-stale-next = Aktualisieren Sie die Überprüfung, bevor Sie mit dem Onboarding fortfahren.
 
 ## verification-failed
-help-verification-failed-headline = Prüfung fehlgeschlagen
-help-verification-failed-explanation = Der letzte Prüfvorgang hat für den aktuellen Mandanten kein belastbares Ergebnis geliefert.
-help-verification-failed-step-1 = Prüfen Sie den blockierenden Grund, bevor Sie die Prüfung wiederholen.
-help-verification-failed-step-2 = Öffnen Sie den Vorgang, um technische Details wie den Fehlercode des Providers zu sehen.
-help-verification-failed-step-3 = Stellen Sie sicher, dass die Voraussetzung erfüllt ist, und führen Sie die Prüfung dann erneut aus.
-help-verification-failed-next = Prüfen Sie den blockierenden Grund und wiederholen Sie die Prüfung.
+help-verification-failed-headline = Überprüfung fehlgeschlagen
+help-verification-failed-explanation = Die letzte Überprüfung hat für den aktuellen Mandanten kein belastbares Ergebnis geliefert.
+help-verification-failed-step-1 = Prüfen Sie den blockierenden Grund, bevor Sie die Überprüfung wiederholen.
+help-verification-failed-step-2 = Öffnen Sie den Vorgang, um technische Details wie den Fehlercode des Anbieters zu sehen.
+help-verification-failed-step-3 = Stellen Sie sicher, dass die Voraussetzung erfüllt ist, und führen Sie die Überprüfung dann erneut aus.
+help-verification-failed-next = Prüfen Sie den blockierenden Grund und wiederholen Sie die Überprüfung.
 
 ## diagnostic-evidence-incomplete
 help-diagnostic-evidence-incomplete-headline = Diagnosebelege sind unvollständig
-help-diagnostic-evidence-incomplete-explanation = Die Support-Diagnose kann das Problem zusammenfassen, aber die vorhandenen Belege reichen für eine abschließende Bewertung nicht aus.
+help-diagnostic-evidence-incomplete-explanation = Die Supportdiagnose kann das Problem zusammenfassen, aber die vorhandenen Belege reichen für eine abschließende Bewertung nicht aus.
 help-diagnostic-evidence-incomplete-reason = Belege unvollständig
 help-diagnostic-evidence-incomplete-step-1 = Sehen Sie sich die vorhandenen Belege und Verweise im aktuellen Support-Kontext an.
-help-diagnostic-evidence-incomplete-step-2 = Prüfen Sie, welche Angaben die Support-Diagnose nicht erfassen konnte.
-help-diagnostic-evidence-incomplete-step-3 = Erzeugen Sie ein aktuelles Prüf- oder Vorgangsergebnis, bevor Sie abschließend entscheiden.
+help-diagnostic-evidence-incomplete-step-2 = Prüfen Sie, welche Angaben die Supportdiagnose nicht erfassen konnte.
+help-diagnostic-evidence-incomplete-step-3 = Erzeugen Sie ein aktuelles Ergebnis einer Überprüfung oder eines Vorgangs, bevor Sie abschließend entscheiden.
 help-diagnostic-evidence-incomplete-next = Erfassen Sie ein aktuelleres oder vollständigeres Diagnosesignal.
 
 ## retryable-provider-failure
-help-retryable-provider-failure-headline = Provider-Fehler ist vermutlich vorübergehend
-help-retryable-provider-failure-explanation = Das aktuelle Provider-Problem scheint vorübergehend zu sein; der nächste sichere Schritt ist ein erneuter Versuch, sobald der Dienst wieder verfügbar ist.
-help-retryable-provider-failure-step-1 = Vergewissern Sie sich, dass der Provider-Dienst wieder verfügbar ist.
+help-retryable-provider-failure-headline = Anbieterfehler ist vermutlich vorübergehend
+help-retryable-provider-failure-explanation = Das aktuelle Problem beim Anbieter scheint vorübergehend zu sein; der nächste sichere Schritt ist ein erneuter Versuch, sobald der Dienst wieder verfügbar ist.
+help-retryable-provider-failure-step-1 = Vergewissern Sie sich, dass der Dienst des Anbieters wieder verfügbar ist.
 help-retryable-provider-failure-step-2 = Hat Microsoft Graph die Anfrage gedrosselt, warten Sie die angegebene Wartezeit ab, bevor Sie es erneut versuchen.
-help-retryable-provider-failure-step-3 = Wiederholen Sie den Ablauf, sobald das Problem auf Provider-Seite behoben ist.
-help-retryable-provider-failure-next = Versuchen Sie es erneut, sobald der Provider-Dienst wieder verfügbar ist.
+help-retryable-provider-failure-step-3 = Wiederholen Sie den Ablauf, sobald das Problem beim Anbieter behoben ist.
+help-retryable-provider-failure-next = Versuchen Sie es erneut, sobald der Dienst des Anbieters wieder verfügbar ist.
 
 ## manual-handoff-required
 help-manual-handoff-required-headline = Manuelle Übergabe an den Support erforderlich
@@ -93,23 +93,23 @@ help-link-service-health = Dienstintegrität von Microsoft 365 prüfen
 
 ## Glossary
 help-term-tenant = Mandant
-help-term-tenant-definition = Die Microsoft-365-Organisation eines Kunden, die Ihr Workspace verwaltet.
-help-term-workspace = Workspace
+help-term-tenant-definition = Die Microsoft-365-Organisation eines Kunden, die Ihr Arbeitsbereich verwaltet.
+help-term-workspace = Arbeitsbereich
 help-term-workspace-definition = Ihr MSP oder Team in TenantPilot; er bündelt verwaltete Mandanten und legt fest, wer sie sehen darf.
-help-term-provider-connection = Provider-Verbindung
+help-term-provider-connection = Anbieterverbindung
 help-term-provider-connection-definition = Wie TenantPilot die Microsoft-Cloud eines Mandanten erreicht: die App, ihre Zustimmung und Berechtigungen sowie ihr Zustand.
 help-term-admin-consent = Administratorzustimmung
 help-term-admin-consent-definition = Die Freigabe durch eine Administratorin oder einen Administrator des Mandanten, damit die App ihre Berechtigungen organisationsweit nutzen darf.
 help-term-application-permission = Anwendungsberechtigung
 help-term-application-permission-definition = Eine Berechtigung, die die App ohne angemeldete Person nutzt; sie erfordert immer die Administratorzustimmung.
-help-term-verification = Prüfung
-help-term-verification-definition = Eine Kontrolle von Zustimmung, Berechtigungen und Zustand einer Provider-Verbindung; das Ergebnis wird als Prüfbericht gespeichert.
+help-term-verification = Überprüfung
+help-term-verification-definition = Eine Kontrolle von Zustimmung, Berechtigungen und Zustand einer Anbieterverbindung; das Ergebnis wird als Überprüfungsbericht gespeichert.
 help-term-freshness-window = Aktualitätszeitraum
-help-term-freshness-window-definition = Wie lange ein Prüfergebnis als verlässlich gilt, bevor es als veraltet zählt.
-help-term-support-diagnostics = Support-Diagnose
+help-term-freshness-window-definition = Wie lange ein Überprüfungsergebnis als verlässlich gilt, bevor es als veraltet zählt.
+help-term-support-diagnostics = Supportdiagnose
 help-term-support-diagnostics-definition = Eine geschwärzte, maschinenlesbare Zusammenfassung eines Mandanten oder Vorgangs für die Fehlersuche.
 help-term-evidence = Belege
-help-term-evidence-definition = Die Datensätze, auf denen eine Diagnose beruht: Prüfberichte, Vorgänge und ihre Grundcodes.
+help-term-evidence-definition = Die Datensätze, auf denen eine Diagnose beruht: Überprüfungsberichte, Vorgänge und ihre Grundcodes.
 help-term-throttling = Drosselung
 help-term-throttling-definition = Microsoft Graph begrenzt Anfragen vorübergehend und antwortet mit HTTP 429 und einer Wartezeit.
 help-term-operation-run = Vorgang

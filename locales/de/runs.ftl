@@ -45,3 +45,16 @@ run-permission-granted = Erteilt
 run-permission-missing = Fehlt
 run-permission-unknown = Unbekannt
 run-permission-unknown-hint = der Anbieter hat nicht gemeldet, ob sie erteilt ist; überprüfen Sie erneut, um es herauszufinden.
+
+## Was der Grund eines Vorgangs bedeutet, auf seiner Seite gesagt (die gespeicherte Zusammenfassung bleibt für die API englisch).
+run-summary-stored = Gespeicherte technische Meldung (englisch, wie Anbieter oder Dienst sie geschrieben haben)
+run-summary-admin-consent-required = Für die Anbieterverbindung fehlt die Administratorzustimmung, daher hat der Anbieter den Zugriff verweigert.
+run-summary-required-permissions-missing = Der Anbieterverbindung fehlen erforderliche Berechtigungen; erteilen Sie sie und führen Sie den Vorgang erneut aus.
+run-summary-connection-unhealthy = Die Anbieterverbindung hat nicht korrekt geantwortet; überprüfen Sie sie, bevor Sie es erneut versuchen.
+run-summary-verification-stale = Die letzte Überprüfung ist zu alt, um sich darauf zu verlassen; überprüfen Sie die Anbieterverbindung erneut.
+run-summary-verification-failed = Die Überprüfung hat kein verwertbares Ergebnis geliefert.
+run-summary-retryable-provider-failure = Der Anbieter hat die Anfrage gedrosselt oder nicht rechtzeitig geantwortet; versuchen Sie es gleich noch einmal.
+run-summary-provider-connection-missing = Dieser Mandant hat keine Anbieterverbindung. Verbinden Sie im Onboarding einen Anbieter und wiederholen Sie den Vorgang.
+run-summary-orphaned = Die Instanz, die diesen Vorgang ausgeführt hat, wurde vor dem Ende beendet.
+run-summary-unknown-operation-type = Diese Version kennt die Art dieses Vorgangs nicht, daher konnte er nicht ausgeführt werden.
+run-summary-internal-error = Der Vorgang wurde wegen eines internen Fehlers beendet.

@@ -6,11 +6,11 @@ system-window-24h = Letzte 24 Stunden
 system-window-7d = Letzte 7 Tage
 system-window-30d = Letzte 30 Tage
 system-window-range = { $from } – { $to }
-system-tower-title = Kontrollturm
-system-health-healthy = Gesund
+system-tower-title = Control Tower
+system-health-healthy = Fehlerfrei
 system-health-degraded = Beeinträchtigt
 system-health-critical = Kritisch
-system-kpi-runs-started = Gestartete Läufe
+system-kpi-runs-started = Gestartete Vorgänge
 system-kpi-succeeded = Erfolgreich
 system-kpi-partial-note = { $count ->
     [one] dazu einer teilweise erfolgreich
@@ -23,14 +23,14 @@ system-kpi-orphaned-note = { $count ->
 }
 system-kpi-success-rate = Erfolgsquote
 system-kpi-success-rate-note = { $count ->
-    [one] von einem abgeschlossenen Lauf
-   *[other] von { $count } abgeschlossenen Läufen
+    [one] von einem abgeschlossenen Vorgang
+   *[other] von { $count } abgeschlossenen Vorgängen
 }
 system-kpi-active = Jetzt aktiv
-system-kpi-active-note = { $queued } wartend, { $running } laufend
+system-kpi-active-note = { $queued } in der Warteschlange, { $running } laufend
 system-kpi-stuck = Jetzt hängend
-system-kpi-stuck-note = Über 15 Minuten wartend oder laufend ohne Lebenszeichen
-system-telemetry-title = Produkttelemetrie
+system-kpi-stuck-note = Über 15 Minuten in der Warteschlange oder laufend ohne Lebenszeichen
+system-telemetry-title = Produkt-Telemetrie
 system-telemetry-events = { $count ->
     [one] Ein Ereignis im Zeitraum „{ $window }“
    *[other] { $count } Ereignisse im Zeitraum „{ $window }“
@@ -42,33 +42,33 @@ system-chart-empty = In diesem Zeitraum gibt es keine Ereignisse.
 system-chart-data = Zahlen anzeigen
 system-chart-day = Tag (UTC)
 system-offenders-title = Häufigste Fehlerquellen
-system-offenders-intro = Mandanten und Operationstypen mit den meisten fehlgeschlagenen Läufen
-system-offenders-empty = Keine fehlgeschlagenen Läufe in diesem Zeitraum.
+system-offenders-intro = Mandanten und Vorgangsarten mit den meisten fehlgeschlagenen Vorgängen
+system-offenders-empty = Keine fehlgeschlagenen Vorgänge in diesem Zeitraum.
 system-failures-title = Letzte Fehler
-system-failures-intro = Die neuesten fehlgeschlagenen Läufe
-system-failures-empty = Keine fehlgeschlagenen Läufe in diesem Zeitraum.
+system-failures-intro = Die neuesten fehlgeschlagenen Vorgänge
+system-failures-empty = Keine fehlgeschlagenen Vorgänge in diesem Zeitraum.
 system-col-tenant = Mandant
-system-col-type = Operation
+system-col-type = Vorgang
 system-col-failures = Fehler
 system-col-last-failure = Letzter Fehler
 system-col-reason = Grund
 system-col-time = Zeit
 system-installation-title = Installation
 system-controls-title = Betriebssteuerung
-system-controls-intro = Pausieren Sie einen Teil von TenantPilot für alle oder für einen Workspace, während Sie ein Problem untersuchen – ohne Deployment. Jedes Pausieren und Fortsetzen wird im Audit-Log festgehalten.
+system-controls-intro = Pausieren Sie einen Teil von TenantPilot für alle oder für einen Arbeitsbereich, während Sie ein Problem untersuchen – ohne Deployment. Jedes Pausieren und Fortsetzen wird im Audit-Protokoll festgehalten.
 system-controls-while-paused = Während der Pause:
 system-controls-key = Schlüssel
 system-controls-enforced-at = geprüft in
 system-controls-state-running = Läuft
 system-controls-state-paused-global = Überall pausiert
 system-controls-state-paused-workspaces = { $count ->
-    [one] Für einen Workspace pausiert
-   *[other] Für { $count } Workspaces pausiert
+    [one] Für einen Arbeitsbereich pausiert
+   *[other] Für { $count } Arbeitsbereiche pausiert
 }
 system-controls-active-pauses = Aktive Pausen
 system-controls-scope-global = Überall
-system-controls-scope-workspace = Ein Workspace
-system-controls-scope-workspace-named = Workspace { $workspace }
+system-controls-scope-workspace = Ein Arbeitsbereich
+system-controls-scope-workspace-named = Arbeitsbereich { $workspace }
 system-controls-paused-by = Pausiert von { $user } am { $time }, { $until }.
 system-controls-until = bis { $time }
 system-controls-until-resumed = bis zur Fortsetzung
@@ -77,7 +77,7 @@ system-controls-resume = Fortsetzen
 system-controls-pause-summary = Diese Steuerung pausieren
 system-controls-field-reason = Grund
 system-controls-field-scope = Geltungsbereich
-system-controls-field-workspace = Workspace (für den Workspace-Geltungsbereich)
+system-controls-field-workspace = Arbeitsbereich (wenn nur für einen Arbeitsbereich pausiert wird)
 system-controls-field-duration = Dauer
 system-controls-global-only = Diese Steuerung kann nur überall pausiert werden.
 system-controls-duration-until-resumed = Bis zur Fortsetzung
@@ -93,39 +93,39 @@ system-controls-col-change = Änderung
 system-controls-col-control = Steuerung
 system-controls-col-by = Von
 system-controls-not-paused = Diese Steuerung ist in diesem Geltungsbereich nicht (mehr) pausiert. Laden Sie die Seite neu, um den aktuellen Stand zu sehen.
-system-control-operation-starts = Starten von Operationen
-system-control-operation-starts-description = Benutzer starten Operationsläufe von Mandantenseiten, im Onboarding-Assistenten und über die API.
-system-control-operation-starts-effect = neue Läufe werden mit einer Erklärung abgelehnt; bereits wartende oder laufende Läufe gehen weiter.
-system-control-review-pack-generation = Erstellen von Review-Paketen
-system-control-review-pack-generation-description = Benutzer fordern Review-Pakete an (Review-Paket-Läufe). Andere Operationen sind nicht betroffen.
-system-control-review-pack-generation-effect = neue Anforderungen von Review-Paketen werden abgelehnt; bereits angeforderte Pakete werden noch erstellt.
-system-control-run-execution = Ausführung von Läufen
-system-control-run-execution-description = Ausführende Prozesse auf jeder Instanz übernehmen wartende Läufe.
-system-control-run-execution-effect = wartende Läufe bleiben in der Warteschlange und starten nach dem Fortsetzen; laufende Läufe werden beendet.
+system-control-operation-starts = Starten von Vorgängen
+system-control-operation-starts-description = Benutzer starten Vorgänge von Mandantenseiten, im Onboarding-Assistenten und über die API.
+system-control-operation-starts-effect = neue Vorgänge werden mit einer Erklärung abgelehnt; Vorgänge, die bereits in der Warteschlange stehen oder laufen, gehen weiter.
+system-control-review-pack-generation = Erstellen von Prüfpaketen
+system-control-review-pack-generation-description = Benutzer fordern Prüfpakete an (Vorgänge zum Erstellen von Prüfpaketen). Andere Vorgänge sind nicht betroffen.
+system-control-review-pack-generation-effect = neue Anforderungen von Prüfpaketen werden abgelehnt; bereits angeforderte Pakete werden noch erstellt.
+system-control-run-execution = Ausführung von Vorgängen
+system-control-run-execution-description = Ausführende Prozesse auf jeder Instanz übernehmen Vorgänge aus der Warteschlange.
+system-control-run-execution-effect = Vorgänge bleiben in der Warteschlange und starten nach dem Fortsetzen; laufende Vorgänge werden beendet.
 system-control-support-desk-handoff = Übergabe an den Support-Desk
 system-control-support-desk-handoff-description = Anlegen von Tickets im externen Support-Desk aus Supportanfragen.
 system-control-support-desk-handoff-effect = Supportanfragen werden weiterhin erfasst, aber es wird kein externes Ticket angelegt; das Verknüpfen eines bestehenden Tickets funktioniert weiterhin.
 validation-control-action = Wählen Sie Pausieren oder Fortsetzen.
 validation-control-reason-required = Geben Sie an, warum Sie diese Steuerung pausieren.
 validation-control-reason-too-long = Der Grund darf höchstens 500 Zeichen lang sein.
-validation-control-scope = Wählen Sie „Überall“ oder einen Workspace.
-validation-control-scope-global-only = Für diese Steuerung ist keine Workspace-Pause möglich; pausieren Sie sie überall.
-validation-control-workspace-required = Geben Sie den Workspace an, für den pausiert werden soll.
-validation-control-workspace-unknown = Es gibt keinen Workspace mit diesem Schlüssel.
+validation-control-scope = Wählen Sie „Überall“ oder einen Arbeitsbereich.
+validation-control-scope-global-only = Diese Steuerung kann nicht für einen einzelnen Arbeitsbereich pausiert werden; pausieren Sie sie überall.
+validation-control-workspace-required = Geben Sie den Arbeitsbereich an, für den pausiert werden soll.
+validation-control-workspace-unknown = Es gibt keinen Arbeitsbereich mit diesem Schlüssel.
 validation-control-duration = Wählen Sie eine der angebotenen Dauern.
 flash-control-paused = Die Steuerung ist pausiert.
 flash-control-pause-updated = Die Pause wurde aktualisiert.
 flash-control-resumed = Die Steuerung läuft wieder.
-system-controls-refused-operation-starts = Das Starten von Operationen ist von den Plattform-Betreibern vorübergehend pausiert. Bereits wartende Läufe gehen weiter; versuchen Sie es später erneut.
-system-controls-refused-review-pack-generation = Das Anfordern von Review-Paketen ist von den Plattform-Betreibern vorübergehend pausiert. Versuchen Sie es später erneut.
+system-controls-refused-operation-starts = Das Starten von Vorgängen ist von den Plattformbetreibern vorübergehend pausiert. Vorgänge in der Warteschlange gehen weiter; versuchen Sie es später erneut.
+system-controls-refused-review-pack-generation = Das Anfordern von Prüfpaketen ist von den Plattformbetreibern vorübergehend pausiert. Versuchen Sie es später erneut.
 
 # Telemetry
 telemetry-family-onboarding-checkpoints = Onboarding-Checkpoints
-telemetry-family-support-diagnostics = Support-Diagnosen
+telemetry-family-support-diagnostics = Supportdiagnosen
 telemetry-family-operations-started = Gestartete Vorgänge
 telemetry-family-stored-reports = Gespeicherte Berichte
-telemetry-family-review-packs-requested = Angeforderte Review-Pakete
-telemetry-active-workspaces = Aktive Workspaces
+telemetry-family-review-packs-requested = Angeforderte Prüfpakete
+telemetry-active-workspaces = Aktive Arbeitsbereiche
 telemetry-empty = Keine Telemetrie in { $window } erfasst.
 telemetry-validation-window = Wählen Sie eines der Zeitfenster 24h, 7d oder 30d.
 

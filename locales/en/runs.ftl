@@ -45,3 +45,16 @@ run-permission-granted = Granted
 run-permission-missing = Missing
 run-permission-unknown = Unknown
 run-permission-unknown-hint = the provider did not say whether it is granted; verify again to find out.
+
+## What a run's reason means, said on its page (the stored summary stays English for the API).
+run-summary-stored = Stored technical message (English, as the provider or service wrote it)
+run-summary-admin-consent-required = Admin consent for the provider connection is missing, so the provider refused access.
+run-summary-required-permissions-missing = The provider connection lacks required permissions; grant them and run the operation again.
+run-summary-connection-unhealthy = The provider connection did not answer correctly; check it before trying again.
+run-summary-verification-stale = The last verification is too old to rely on; verify the provider connection again.
+run-summary-verification-failed = The verification did not produce a usable result.
+run-summary-retryable-provider-failure = The provider throttled the request or did not answer in time; try again shortly.
+run-summary-provider-connection-missing = This tenant has no provider connection. Connect a provider in onboarding, then retry.
+run-summary-orphaned = The instance running this operation stopped before it finished.
+run-summary-unknown-operation-type = This version does not know this operation's type, so it could not run.
+run-summary-internal-error = The operation stopped because of an internal error.

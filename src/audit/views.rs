@@ -1,5 +1,6 @@
 //! Page views of this feature: askama structs and the mapping from service data to them.
 
+use super::labels;
 use super::service::{AuditPageData, AuditQuery, AuditRow};
 use crate::outbound::urlencode;
 use crate::web::shell::Shell;
@@ -9,14 +10,24 @@ use askama::Template;
 #[template(path = "audit.html")]
 pub(super) struct AuditPage {
     pub(super) shell: Shell,
-    pub(super) rows: Vec<AuditRow>,
-    pub(super) actions: Vec<String>,
+    pub(super) rows: Vec<AuditLine>,
+    /// Action codes of the filter with their words (`None`: unknown to this version).
+    pub(super) actions: Vec<(String, Option<String>)>,
     pub(super) tenants: Vec<(String, String)>,
     pub(super) action: String,
     pub(super) tenant: String,
     pub(super) page: i64,
     pub(super) prev_href: Option<String>,
     pub(super) next_href: Option<String>,
+}
+
+/// One row with its codes in words.
+pub(super) struct AuditLine {
+    pub(super) row: AuditRow,
+    pub(super) when: String,
+    pub(super) actor: String,
+    pub(super) action: Option<String>,
+    pub(super) target: Option<String>,
 }
 
 impl AuditPage {
@@ -34,9 +45,27 @@ impl AuditPage {
         AuditPage {
             prev_href: (page > 1).then(|| href(page - 1)),
             next_href: data.events.has_next.then(|| href(page + 1)),
+            rows: data
+                .events
+                .rows
+                .into_iter()
+                .map(|row| AuditLine {
+                    when: shell.t.datetime(row.occurred_at),
+                    actor: labels::actor(shell.t, &row.actor_label),
+                    action: labels::action(shell.t, &row.action),
+                    target: labels::target(shell.t, &row.target_type),
+                    row,
+                })
+                .collect(),
+            actions: data
+                .actions
+                .into_iter()
+                .map(|code| {
+                    let label = labels::action(shell.t, &code);
+                    (code, label)
+                })
+                .collect(),
             shell,
-            rows: data.events.rows,
-            actions: data.actions,
             tenants: data.tenants,
             action,
             tenant,

@@ -50,6 +50,22 @@ fn detail(t: Tr, error: &AppError) -> String {
     }
 }
 
+/// The detail an HTML error page shows: as the problem document's, except that a refusal says
+/// the role it needs in words instead of naming the capability id (which the API keeps).
+fn page_detail(t: Tr, error: &AppError) -> String {
+    match error {
+        AppError::Forbidden(capability) => match crate::access::Capability::parse(capability) {
+            Some(cap) => t.t1(
+                "error-forbidden-page-detail",
+                "reason",
+                t.t(cap.missing_reason_key()),
+            ),
+            None => t.t("error-forbidden-title"),
+        },
+        other => detail(t, other),
+    }
+}
+
 fn generic_slug(error: &AppError) -> &'static str {
     match error {
         AppError::BadRequest { .. } => "bad-request",
@@ -130,7 +146,7 @@ pub fn error(ctx: &RequestContext, error: AppError) -> Response {
             shell: Shell::public(ctx),
             status: status.as_u16(),
             title,
-            detail,
+            detail: page_detail(t, &error),
             request_id: ctx.request_id.clone(),
         };
         let mut r = super::html(&page);

@@ -318,7 +318,7 @@ async fn the_api_speaks_german_on_request() {
     );
     assert_eq!(
         topics[0]["safe_next_action"],
-        "Erteilen Sie die Administratorzustimmung und führen Sie die Prüfung erneut aus."
+        "Erteilen Sie die Administratorzustimmung und führen Sie die Überprüfung erneut aus."
     );
 }
 

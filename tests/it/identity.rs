@@ -573,7 +573,7 @@ async fn audit_page_and_api_filter_and_paginate() {
         )
         .await;
     assert_eq!(only_fabrikam.body.matches("<tr><td>").count(), 1);
-    assert!(only_fabrikam.body.contains("<code>tenant.created</code>"));
+    assert!(only_fabrikam.body.contains("<td>Tenant added</td>"));
     let foreign = app
         .get(
             "/admin/w/contoso-msp/audit?tenant=northwind",

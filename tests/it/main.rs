@@ -23,6 +23,7 @@ mod diagnostics;
 mod edges;
 mod enum_decode;
 mod fleet;
+mod german;
 mod handoff_finalizer;
 mod help;
 mod help_actions;

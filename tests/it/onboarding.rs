@@ -322,6 +322,9 @@ async fn consent_missing_puts_grant_admin_consent_first() {
     assert!(body.contains("<time datetime="));
     assert!(body.contains("Admin consent required"));
     assert!(body.contains("Supporting evidence"));
+    assert!(body.contains(
+        "Open canonical operation detail or secondary permission evidence when deeper diagnostics are needed."
+    ));
     assert!(body.contains("data-testid=\"supporting-evidence\""));
     assert!(body.contains("<details id=\"required-permissions\""));
     assert!(body.contains("<summary>View required permissions</summary>"));
@@ -866,7 +869,7 @@ async fn identify_validation_rerenders_the_form() {
     assert!(de.body.contains("Verwenden Sie 2–63 Kleinbuchstaben"));
     assert!(
         de.body
-            .contains("Geben Sie eine Entra-Tenant-ID (GUID) oder eine Domäne")
+            .contains("Geben Sie eine Mandanten-ID (GUID) oder eine Domäne")
     );
 }
 
@@ -1011,12 +1014,13 @@ async fn german_pages() {
     for text in [
         "Onboarding-Bereitschaft",
         ">Schritt<",
-        "Zugriff prüfen",
+        "Zugriff überprüfen",
         "Wichtigster nächster Schritt",
         "Administratorzustimmung erteilen",
         "Sicherer nächster Schritt",
-        "Gespeicherte Prüfdetails",
+        "Gespeicherte Details der Überprüfung",
         "Belege",
+        "Öffnen Sie die kanonische Vorgangsdetailansicht oder sekundäre Berechtigungsnachweise",
         "Erforderliche Berechtigungen anzeigen",
     ] {
         assert!(page.body.contains(text), "missing {text}");
@@ -1030,11 +1034,12 @@ async fn german_pages() {
     assert!(page.body.contains("Berechtigungsdiagnose"));
     assert!(
         page.body
-            .contains("Die Prüfung wurde noch nicht ausgeführt")
+            .contains("Die Überprüfung wurde noch nicht ausgeführt")
     );
     let list = get_de(&app, "/admin/onboarding", &s).await;
-    assert!(list.body.contains("Tenant-Onboarding"));
-    assert!(list.body.contains("Neuer Tenant"));
+    assert!(list.body.contains("Mandanten-Onboarding"));
+    assert!(list.body.contains("Neuer Mandant"));
+    assert!(!list.body.contains("Tenant-Onboarding"));
 }
 
 #[tokio::test]

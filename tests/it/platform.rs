@@ -263,7 +263,7 @@ async fn language_follows_the_user_setting_then_accept_language() {
         )
         .await;
     assert!(
-        r.body.contains("Provider-Verbindung"),
+        r.body.contains("Anbieterverbindung"),
         "user setting beats the header"
     );
 }

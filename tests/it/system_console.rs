@@ -1130,10 +1130,10 @@ async fn the_console_speaks_german() {
     assert_eq!(page.status, StatusCode::OK);
     for text in [
         "Letzte 7 Tage",
-        "Gestartete Läufe",
+        "Gestartete Vorgänge",
         "Erfolgsquote",
-        "Produkttelemetrie",
-        "Aktive Workspaces",
+        "Produkt-Telemetrie",
+        "Aktive Arbeitsbereiche",
         "Letzte Fehler",
         "Häufigste Fehlerquellen",
         "Ereignisse pro Tag",
@@ -1144,7 +1144,7 @@ async fn the_console_speaks_german() {
     let controls = get_in(&app, "/system/controls", &session, "de").await;
     for text in [
         "Betriebssteuerung",
-        "Starten von Operationen",
+        "Starten von Vorgängen",
         "Pausieren",
         "Überall",
     ] {

@@ -61,12 +61,9 @@ impl AccountPage {
     }
 }
 
-/// A moment as the account page shows it, in the page's language; always UTC, named as such.
+/// A moment as the account page shows it, in the page's language.
 pub(super) fn when(locale: Locale, at: DateTime<Utc>) -> String {
-    match locale {
-        Locale::De => at.format("%d.%m.%Y, %H:%M UTC").to_string(),
-        Locale::En => at.format("%Y-%m-%d %H:%M UTC").to_string(),
-    }
+    Tr(locale).datetime(at)
 }
 
 pub(super) fn token_item(locale: Locale, now: DateTime<Utc>, t: ApiToken) -> TokenItem {

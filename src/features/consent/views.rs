@@ -73,7 +73,8 @@ pub(super) fn consent_page(
     ConsentPage {
         tenant_ext: scope.tenant.external_id.clone(),
         tenant_name: scope.tenant.name.clone(),
-        connection_label: connection.map(|c| format!("{} ({})", c.display_name, c.kind)),
+        connection_label: connection
+            .map(|c| format!("{} ({})", c.display_name, shell.t.t(c.kind.label_key()))),
         directory_id: connection.map(|c| c.directory_id.clone()),
         consent_key: connection.map(|c| format!("consent-{}", c.consent_state)),
         consent_granted: connection.is_some_and(|c| c.consent() == ConsentState::Granted),

@@ -3,7 +3,7 @@
 //! only shows to the user who opened it, for the context they opened.
 
 use super::service::{self, Bundle, Context};
-use super::views::PreviewPage;
+use super::views::{self, PreviewPage};
 use crate::web::routing::Routes;
 use crate::{
     access::{Capability, RunScope, TenantScope},
@@ -181,9 +181,10 @@ fn render(shell: Shell, preview: Preview, bundle: Bundle, format: Option<&str>) 
             items
                 .iter()
                 .map(|n| {
-                    (
-                        n["item"].as_str().unwrap_or("").to_string(),
-                        n["reason"].as_str().unwrap_or("").to_string(),
+                    views::not_collected_line(
+                        shell.t,
+                        n["item"].as_str().unwrap_or(""),
+                        n["reason"].as_str().unwrap_or(""),
                     )
                 })
                 .collect()

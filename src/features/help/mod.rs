@@ -145,7 +145,7 @@ mod template_tests {
             Locale::De,
             Some(resolve_key(HelpTopicKey::VerificationStale, Locale::De)),
         );
-        assert!(html.contains("data-testid=\"help-reason-label\">Prüfung ist veraltet<"));
+        assert!(html.contains("data-testid=\"help-reason-label\">Überprüfung ist veraltet<"));
         assert_eq!(render(Locale::En, None), "");
     }
 }

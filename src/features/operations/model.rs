@@ -128,6 +128,24 @@ impl ReasonCode {
             ReasonCode::InternalError => "reason-internal-error",
         }
     }
+
+    /// The page's sentence for a run that ended with this reason. The stored summary message is
+    /// English technical detail (provider answers), kept for the API and logs; pages say it
+    /// from the code in their own language.
+    pub fn summary_key(self) -> &'static str {
+        match self {
+            ReasonCode::AdminConsentRequired => "run-summary-admin-consent-required",
+            ReasonCode::RequiredPermissionsMissing => "run-summary-required-permissions-missing",
+            ReasonCode::ConnectionUnhealthy => "run-summary-connection-unhealthy",
+            ReasonCode::VerificationStale => "run-summary-verification-stale",
+            ReasonCode::VerificationFailed => "run-summary-verification-failed",
+            ReasonCode::RetryableProviderFailure => "run-summary-retryable-provider-failure",
+            ReasonCode::ProviderConnectionMissing => "run-summary-provider-connection-missing",
+            ReasonCode::Orphaned => "run-summary-orphaned",
+            ReasonCode::UnknownOperationType => "run-summary-unknown-operation-type",
+            ReasonCode::InternalError => "run-summary-internal-error",
+        }
+    }
 }
 
 /// Upper bound on summary count keys, so a run cannot grow its row without limit.
@@ -208,22 +226,7 @@ pub fn count_label(key: &str, t: Tr) -> String {
 
 /// A count in `t`'s language: digit groups of three, `1,234` in English and `1.234` in German.
 pub fn format_count(n: i64, t: Tr) -> String {
-    let separator = match t.0 {
-        crate::i18n::Locale::En => ',',
-        crate::i18n::Locale::De => '.',
-    };
-    let digits = n.unsigned_abs().to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3 + 1);
-    if n < 0 {
-        out.push('-');
-    }
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(separator);
-        }
-        out.push(c);
-    }
-    out
+    t.number(n)
 }
 
 /// A run row as stored.
@@ -445,6 +448,13 @@ mod tests {
             assert_eq!(ReasonCode::parse(r.as_str()), Some(r));
         }
         assert_eq!(RunType::parse("inventory.nuke"), None);
+    }
+
+    #[test]
+    fn every_reason_has_a_page_summary() {
+        for reason in ReasonCode::ALL {
+            assert!(crate::i18n::CATALOG.has(reason.summary_key()), "{reason:?}");
+        }
     }
 
     #[test]

@@ -29,6 +29,16 @@ crate::text_enum!(
     }
 );
 
+impl ProviderKind {
+    /// Fluent id of the kind's label.
+    pub fn label_key(self) -> &'static str {
+        match self {
+            ProviderKind::Simulated => "onboarding-kind-simulated",
+            ProviderKind::Microsoft => "onboarding-kind-microsoft",
+        }
+    }
+}
+
 crate::text_enum!(
     /// The simulated provider's scripted behaviour.
     SimulatedScenario [ToSchema] {

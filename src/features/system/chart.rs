@@ -174,7 +174,7 @@ pub fn build(summary: &TelemetrySummary, t: Tr) -> Chart {
                         y: f(baseline - (below + n) as f64 * scale),
                         width: f(bar_w),
                         height: f(n as f64 * scale),
-                        title: format!("{label} · {}: {n}", day.format("%Y-%m-%d")),
+                        title: format!("{label} · {}: {n}", t.date(*day)),
                     })
                 })
                 .collect::<Vec<_>>();
@@ -205,7 +205,7 @@ pub fn build(summary: &TelemetrySummary, t: Tr) -> Chart {
         .into_iter()
         .map(|v| Tick {
             pos: f(baseline - v as f64 * scale),
-            label: v.to_string(),
+            label: t.number(v),
         })
         .collect();
     Chart {
@@ -223,7 +223,7 @@ pub fn build(summary: &TelemetrySummary, t: Tr) -> Chart {
         days: days
             .iter()
             .map(|d| DayRow {
-                day: d.format("%Y-%m-%d").to_string(),
+                day: t.date(*d),
                 counts: (0..families).map(|i| count(d, i)).collect(),
             })
             .collect(),

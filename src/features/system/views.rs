@@ -26,10 +26,6 @@ pub(super) fn tn(t: Tr, id: &str, args: &[(&str, FluentValue<'static>)]) -> Stri
     CATALOG.format(t.0, id, Some(&fa))
 }
 
-pub(super) fn when(at: DateTime<Utc>) -> String {
-    at.format("%Y-%m-%d %H:%M UTC").to_string()
-}
-
 /// A choice of the window selector.
 pub(super) struct WindowLink {
     pub(super) value: &'static str,
@@ -135,7 +131,7 @@ pub(super) fn tower_kpis(t: Tr, tower: &ControlTower, window_label: &str) -> Vec
             id: "success-rate",
             label: t.t("system-kpi-success-rate"),
             value: match tower.success_rate {
-                Some(p) => format!("{p} %"),
+                Some(p) => t.percent(p),
                 None => "–".into(),
             },
             note: Some(tn(
@@ -178,7 +174,7 @@ pub(super) fn failure_view(t: Tr, r: FailedRun) -> FailureView {
             .unwrap_or_default(),
         workspace: r.workspace_name,
         tenant: r.tenant_name,
-        created_at: when(r.created_at),
+        created_at: t.datetime(r.created_at),
         created_iso: r.created_at.to_rfc3339(),
     }
 }
@@ -189,7 +185,7 @@ pub(super) fn offender_view(t: Tr, o: Offender) -> OffenderView {
         workspace: o.workspace_name,
         tenant: o.tenant_name,
         failures: o.failures,
-        last_failed_at: when(o.last_failed_at),
+        last_failed_at: t.datetime(o.last_failed_at),
     }
 }
 
@@ -302,7 +298,7 @@ pub(super) fn pause_view(t: Tr, p: &ActivePause) -> PauseView {
         (None, _) => ("global", String::new(), t.t("system-controls-scope-global")),
     };
     let until = match p.expires_at {
-        Some(at) => t.t1("system-controls-until", "time", when(at)),
+        Some(at) => t.t1("system-controls-until", "time", t.datetime(at)),
         None => t.t("system-controls-until-resumed"),
     };
     PauseView {
@@ -315,7 +311,7 @@ pub(super) fn pause_view(t: Tr, p: &ActivePause) -> PauseView {
             "system-controls-paused-by",
             &[
                 ("user", p.paused_by_label.clone().into()),
-                ("time", when(p.paused_at).into()),
+                ("time", t.datetime(p.paused_at).into()),
                 ("until", until.into()),
             ],
         ),
@@ -326,7 +322,7 @@ pub(super) fn change_view(t: Tr, c: ControlChange) -> ChangeView {
     let meta = &c.metadata.0;
     let text = |k: &str| meta.get(k).and_then(|v| v.as_str()).unwrap_or_default();
     ChangeView {
-        when: when(c.occurred_at),
+        when: t.datetime(c.occurred_at),
         when_iso: c.occurred_at.to_rfc3339(),
         actor: c.actor_label,
         action_label: t.t(match c.action.as_str() {
@@ -359,8 +355,8 @@ pub(super) fn dashboard_page(
             t,
             "system-window-range",
             &[
-                ("from", when(window.start(now)).into()),
-                ("to", when(now).into()),
+                ("from", t.datetime(window.start(now)).into()),
+                ("to", t.datetime(now).into()),
             ],
         ),
         windows: ConsoleWindow::ALL
