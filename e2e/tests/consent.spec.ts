@@ -1,5 +1,5 @@
-import { test, expect, type Page } from '@playwright/test';
-import { signIn } from './helpers';
+import { type Page } from '@playwright/test';
+import { test, expect, signIn } from './helpers';
 
 /** Where the screenshots of this area go (looked at by the engineer, outside the repository). */
 const SHOTS = '/work/notes/shots';

@@ -1,5 +1,5 @@
-import { expect, test, type Page } from '@playwright/test';
-import { shot, signIn } from './helpers';
+import { type Page } from '@playwright/test';
+import { expect, test, shot, signIn } from './helpers';
 
 const PLATFORM = 'platform@tenantpilot.test';
 
