@@ -1,5 +1,6 @@
 import { type Page } from '@playwright/test';
-import { test, expect, DEMO_PASSWORD } from './helpers';
+import { test, expect, DEMO_PASSWORD, shot } from './helpers';
+import path from 'node:path';
 
 // Issue 14 §2: every GET page of the admin and system planes, with demo data, in English and
 // German, light and dark. The fixture in ./helpers scans each page state with axe and measures
@@ -33,6 +34,13 @@ async function visit(page: Page, url: string, status = 200): Promise<void> {
   expect(answer?.status(), url).toBe(status);
 }
 
+/** Dark-mode screenshots (English) go to $DARK_SHOTS_DIR, else to test-results/screenshots. */
+async function darkShot(page: Page, name: string): Promise<void> {
+  const dir = process.env.DARK_SHOTS_DIR;
+  const file = `dark-${name}.png`;
+  await page.screenshot({ path: dir ? path.join(dir, file) : shot(file), fullPage: true });
+}
+
 const variants = [
   { name: 'English, light', locale: 'en-US', colorScheme: 'light' },
   { name: 'German, light', locale: 'de-DE', colorScheme: 'light' },
@@ -42,6 +50,7 @@ const variants = [
 
 for (const v of variants) {
   test.describe(v.name, () => {
+    const shots = v.colorScheme === 'dark' && v.locale === 'en-US';
     test.use({ locale: v.locale, colorScheme: v.colorScheme });
     test.describe.configure({ timeout: 180_000 });
 
@@ -55,9 +64,12 @@ for (const v of variants) {
       await signInAs(page, 'owner@contoso.test');
       await expect(page.locator('html')).toHaveAttribute('lang', v.locale.slice(0, 2));
       await visit(page, '/admin/w/contoso-msp');
+      if (shots) await darkShot(page, 'fleet');
       await visit(page, '/admin/w/contoso-msp/audit');
+      if (shots) await darkShot(page, 'audit');
       await visit(page, '/admin/t/contoso');
       await visit(page, '/admin/t/fabrikam');
+      if (shots) await darkShot(page, 'tenant-dashboard');
       await visit(page, '/admin/t/fabrikam/permissions');
       await visit(page, '/admin/t/fabrikam/consent');
       await visit(page, '/admin/t/does-not-exist', 404);
@@ -69,6 +81,7 @@ for (const v of variants) {
       expect(succeeded, 'the demo has a succeeded run').toBeDefined();
       await visit(page, '/admin/operations?tenant=fabrikam&outcome=failed');
       await visit(page, failed!);
+      if (shots) await darkShot(page, 'failed-run');
       await visit(page, succeeded!);
       await visit(page, `${failed}/support-requests/new`);
       await page.goto(failed!);
@@ -77,6 +90,7 @@ for (const v of variants) {
       await expect(page).toHaveURL(/\/support-diagnostics\/\d+$/);
 
       await visit(page, '/admin/t/fabrikam/support-requests/new');
+      if (shots) await darkShot(page, 'support-form');
       await visit(page, '/admin/t/fabrikam');
       await page.getByTestId('open-support-diagnostics').click();
       await expect(page).toHaveURL(/\/admin\/t\/fabrikam\/support-diagnostics\/\d+$/);
@@ -91,6 +105,7 @@ for (const v of variants) {
         draft = new URL(page.url()).pathname;
       }
       await visit(page, draft);
+      if (shots) await darkShot(page, 'onboarding-draft');
 
       await visit(page, '/admin/t/contoso/reports');
       const report = await firstHref(page, '/admin/t/contoso/reports', /^\/admin\/t\/contoso\/reports\/\d+$/);
@@ -115,6 +130,7 @@ for (const v of variants) {
       await visit(page, '/system');
       await visit(page, '/system?window=1y');
       await visit(page, '/system/controls');
+      if (shots) await darkShot(page, 'system-controls');
       await visit(page, '/system/support-desk');
     });
   });

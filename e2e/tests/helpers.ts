@@ -31,7 +31,7 @@ export async function checkState(page: Page): Promise<void> {
     const isHtml = await page.evaluate(
       () => document.contentType === 'text/html' && !!document.body,
     );
-    if (!isHtml) return;
+    if (!isHtml || page.url().startsWith('about:')) return;
     const url = page.url();
     const list = findings.get(page) ?? [];
     findings.set(page, list);
@@ -109,25 +109,41 @@ function patchLocator(sample: Locator): void {
   }
 }
 
+/** Pages watched during the current test: the fixture's own and any a spec adds with `watch`. */
+let watched: Page[] = [];
+
+/**
+ * Checks every state of `page` like the fixture's own page: for a page of a second browser
+ * context (`browser.newContext()`), which the fixture cannot see by itself.
+ */
+export function watch(page: Page): Page {
+  if (watched.includes(page)) return page;
+  watched.push(page);
+  findings.set(page, findings.get(page) ?? []);
+  page.on('load', () => dirty.add(page));
+  page.on('domcontentloaded', () => dirty.add(page));
+  // Non-HTML answers (JSON, CSV, downloads) are skipped by checkState's content-type check.
+  for (const name of ['goto', 'reload', 'click', 'fill']) guard(page, name, () => page);
+  patchLocator(page.locator('body'));
+  return page;
+}
+
 /** Playwright's `test` whose `page` checks every page state the test visits (see checkState). */
 export const test = base.extend({
   page: async ({ page }, use) => {
-    findings.set(page, []);
-    const markDirty = (frame: unknown) => {
-      if (frame === page.mainFrame()) dirty.add(page);
-    };
-    page.on('load', () => dirty.add(page));
-    page.on('domcontentloaded', () => dirty.add(page));
-    page.on('framenavigated', markDirty);
-    // Non-HTML answers (JSON, CSV, downloads) are skipped by checkState's content-type check.
-    for (const name of ['goto', 'reload', 'click', 'fill']) guard(page, name, () => page);
-    patchLocator(page.locator('body'));
+    watched = [];
+    watch(page);
 
     await use(page);
 
-    await checkIfDirty(page);
-    const list = [...new Set(findings.get(page) ?? [])];
-    expect(list, `accessibility / 390 px findings:\n  ${list.join('\n  ')}`).toEqual([]);
+    const list: string[] = [];
+    for (const p of watched) {
+      await checkIfDirty(p);
+      list.push(...(findings.get(p) ?? []));
+    }
+    watched = [];
+    const unique = [...new Set(list)];
+    expect(unique, `accessibility / 390 px findings:\n  ${unique.join('\n  ')}`).toEqual([]);
   },
 });
 
