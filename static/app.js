@@ -65,3 +65,30 @@ if (liveRun) {
   };
   if (liveRun.dataset.runActive === "true") setTimeout(poll, POLL_MS);
 }
+// Pending work shown on a page (a review pack being generated, a verification running): poll
+// the page itself every 2 s and load it afresh once the answer no longer marks anything as
+// pending. Replaces a meta refresh, which reloads under the reader's hands; without
+// JavaScript the marker's Refresh link does the same by hand.
+if (document.querySelector("[data-pending-poll]")) {
+  const POLL_MS = 2000;
+  const poll = async () => {
+    try {
+      const response = await fetch(location.href, {
+        headers: { Accept: "text/html" },
+        credentials: "same-origin",
+        cache: "no-store",
+      });
+      if (response.ok) {
+        const doc = new DOMParser().parseFromString(await response.text(), "text/html");
+        if (!doc.querySelector("[data-pending-poll]")) {
+          location.replace(location.href);
+          return;
+        }
+      }
+    } catch {
+      // offline for a moment: try again below
+    }
+    setTimeout(poll, POLL_MS);
+  };
+  setTimeout(poll, POLL_MS);
+}

@@ -1,5 +1,4 @@
-import { expect, test } from '@playwright/test';
-import { signIn } from './helpers';
+import { expect, test, signIn } from './helpers';
 
 test.describe('account and audit log', () => {
   test('account form explains an empty name, keeps the input, then saves the language', async ({ page }) => {

@@ -1,5 +1,4 @@
-import { expect, test } from '@playwright/test';
-import { signIn } from './helpers';
+import { expect, test, signIn } from './helpers';
 
 test.describe('API tokens on the account page', () => {
   test('create shows the secret once with a copy button; revoke asks first', async ({ page, context, baseURL }) => {

@@ -1,5 +1,5 @@
-import { test, expect, type Page } from '@playwright/test';
-import { signIn } from './helpers';
+import { type Page } from '@playwright/test';
+import { test, expect, signIn, watch } from './helpers';
 
 /** Where the screenshots of this area go (looked at by the engineer, outside the repository). */
 const SHOTS = '/work/notes/shots';
@@ -59,7 +59,7 @@ test('fabrikam: a link for the administrator, declined, puts consent back to req
 
   // The customer's administrator is not our user: a fresh browser with no session.
   const customer = await browser.newContext();
-  const admin = await customer.newPage();
+  const admin = watch(await customer.newPage());
   await admin.goto(url);
   await admin.getByTestId('simulated-cancel').click();
   await expect(admin).toHaveURL(/\/admin\/consent\/done\?outcome=denied$/);

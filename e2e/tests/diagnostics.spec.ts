@@ -1,5 +1,4 @@
-import { test, expect } from '@playwright/test';
-import { shot, signIn } from './helpers';
+import { test, expect, shot, signIn } from './helpers';
 
 test("support diagnostics from fabrikam's dashboard show the admin-consent help", async ({ page }) => {
   await signIn(page, 'owner@contoso.test');

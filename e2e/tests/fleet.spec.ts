@@ -1,5 +1,5 @@
-import { expect, test, type Page } from '@playwright/test';
-import { signIn } from './helpers';
+import { type Page } from '@playwright/test';
+import { expect, test, signIn } from './helpers';
 
 /** Where the fleet screenshots go for review (outside the repository). */
 const SHOTS = process.env.FLEET_SHOTS || '/work/notes/shots';

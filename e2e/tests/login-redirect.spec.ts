@@ -1,5 +1,5 @@
-import { test, expect, type Page } from '@playwright/test';
-import { DEMO_PASSWORD } from './helpers';
+import { type Page } from '@playwright/test';
+import { test, expect, DEMO_PASSWORD } from './helpers';
 
 // Issue 11 point 1: whatever `next` a sign-in carries, the browser ends up on our own origin.
 // Browsers drop TAB/CR/LF from URLs and read `\` as `/`, so `/<TAB>/evil.example/x` would become

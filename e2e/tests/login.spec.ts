@@ -1,5 +1,4 @@
-import { test, expect } from '@playwright/test';
-import { DEMO_PASSWORD, signIn } from './helpers';
+import { test, expect, DEMO_PASSWORD, signIn } from './helpers';
 
 test('login page is labelled and an owner lands on the workspace dashboard', async ({ page }) => {
   await page.goto('/login');

@@ -1,5 +1,5 @@
-import { test, expect, type Page } from '@playwright/test';
-import { shot, signIn } from './helpers';
+import { type Page } from '@playwright/test';
+import { test, expect, shot, signIn } from './helpers';
 
 /** Starts (or resumes) onboarding for an existing tenant and saves its simulated connection. */
 async function onboardExisting(page: Page, tenant: string, scenario: string): Promise<void> {

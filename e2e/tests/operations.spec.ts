@@ -1,5 +1,4 @@
-import { test, expect } from '@playwright/test';
-import { shot, signIn } from './helpers';
+import { test, expect, shot, signIn } from './helpers';
 
 test('start a verification from the dashboard and watch the run complete', async ({ page }) => {
   await signIn(page, 'operator@contoso.test');

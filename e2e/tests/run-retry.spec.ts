@@ -1,5 +1,5 @@
-import { expect, test, type Page } from '@playwright/test';
-import { shot, signIn } from './helpers';
+import { type Page } from '@playwright/test';
+import { expect, test, shot, signIn, watch } from './helpers';
 
 const PLATFORM = 'platform@tenantpilot.test';
 
@@ -27,7 +27,7 @@ test('a failed run says what next, and its retry updates in place to Succeeded w
   // The platform operator holds run execution, so the retried run is still queued when its
   // viewer opens; resuming it later lets the viewer show the run finish live.
   const platformContext = await browser.newContext();
-  const platform = await platformContext.newPage();
+  const platform = watch(await platformContext.newPage());
   await signIn(platform, PLATFORM);
   await runExecution(platform, 'pause');
   try {

@@ -1,5 +1,4 @@
-import { test, expect } from '@playwright/test';
-import { shot, signIn } from './helpers';
+import { test, expect, shot, signIn } from './helpers';
 
 // scripts/server.mjs runs a fake webhook desk: every ticket is created (FD-<number>), except
 // summaries containing "[desk-fail]", which it answers with 502.

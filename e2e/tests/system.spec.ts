@@ -1,5 +1,4 @@
-import { expect, test } from '@playwright/test';
-import { shot, signIn } from './helpers';
+import { expect, test, shot, signIn } from './helpers';
 
 const PLATFORM = 'platform@tenantpilot.test';
 

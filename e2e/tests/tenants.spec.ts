@@ -1,5 +1,4 @@
-import { test, expect } from '@playwright/test';
-import { shot, signIn, switchTenant } from './helpers';
+import { test, expect, shot, signIn, switchTenant } from './helpers';
 
 test('tenant switcher moves between tenants', async ({ page }) => {
   await signIn(page, 'owner@contoso.test');
