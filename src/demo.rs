@@ -9,7 +9,7 @@ use crate::{
     db::Db,
     error::ServiceError,
     features::{
-        tenants,
+        members, tenants,
         workspaces::{self, model::TenantSelection},
     },
     with_db,
@@ -161,7 +161,7 @@ pub async fn seed(db: &Db, now: DateTime<Utc>, password: &str) -> Result<SeedRep
         if already {
             report.existing += 1;
         } else {
-            workspaces::service::add_member(db, &actx, now, ws, email, role, selection).await?;
+            members::service::add_member(db, &actx, now, ws, email, role, selection).await?;
             report.created += 1;
         }
     }

@@ -60,6 +60,7 @@ macro_rules! ftl_files {
             include_str!(concat!("../locales/", $lang, "/dashboard.ftl")),
             include_str!(concat!("../locales/", $lang, "/runs.ftl")),
             include_str!(concat!("../locales/", $lang, "/audit.ftl")),
+            include_str!(concat!("../locales/", $lang, "/members.ftl")),
         ]
     };
 }
@@ -179,6 +180,15 @@ impl Tr {
     pub fn t1(&self, id: &str, name: &str, value: impl std::fmt::Display) -> String {
         let mut args = FluentArgs::new();
         args.set(name, FluentValue::from(value.to_string()));
+        CATALOG.format(self.0, id, Some(&args))
+    }
+
+    /// The message `id` with several named arguments.
+    pub fn with(&self, id: &str, named: &[(&str, &str)]) -> String {
+        let mut args = FluentArgs::new();
+        for (name, value) in named {
+            args.set(*name, FluentValue::from(value.to_string()));
+        }
         CATALOG.format(self.0, id, Some(&args))
     }
 

@@ -79,6 +79,7 @@ fn browser_routes() -> Routes {
         .merge(onboarding::routes::router())
         .merge(system::routes::router())
         .merge(features::consent::routes::router())
+        .merge(features::members::routes::router())
 }
 
 /// Every `/api/v1` route with its OpenAPI operation, merged from the features' `api()`, on top
@@ -95,6 +96,7 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .merge(diagnostics::api::router())
         .merge(support_requests::api::router())
         .merge(telemetry::api::router())
+        .merge(features::members::api::router())
 }
 
 async fn root() -> axum::response::Response {

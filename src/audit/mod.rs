@@ -36,7 +36,7 @@ impl Actor {
         }
     }
 
-    fn label(&self) -> &str {
+    pub fn label(&self) -> &str {
         match self {
             Actor::User { label, .. } => label,
             Actor::Cli => "cli",

@@ -1,6 +1,7 @@
 //! Identity: users and password hashes, database-backed sessions, login throttling and API
 //! bearer tokens. The request-context middleware turns a cookie or token into an [`Identity`].
 
+pub mod credentials;
 pub mod passwords;
 pub mod routes;
 pub mod sessions;

@@ -147,6 +147,7 @@ pub async fn login(
         &form.email,
         form.password,
         &ctx.client_ip,
+        ctx.user_agent.as_deref(),
         previous.as_deref(),
     )
     .await?;
@@ -154,21 +155,25 @@ pub async fn login(
         Ok(signed_in) => signed_in,
         Err(refusal) => return Ok(refused(&state, &ctx, jar, typed_email, next, refusal)),
     };
-    let cookie = Cookie::build((sessions::COOKIE, signed_in.session_token))
-        .path("/")
-        .http_only(true)
-        .secure(state.config.secure_cookies())
-        .same_site(SameSite::Lax)
-        .build();
-    let jar = jar
-        .add(cookie)
-        .remove(Cookie::build(csrf::PRE_SESSION_COOKIE).path("/"));
+    let jar = with_session(&state, jar, signed_in.session_token);
     let target = if next.is_empty() {
         home_for(&signed_in.user).to_string()
     } else {
         next
     };
     Ok((jar, see_other(&target)).into_response())
+}
+
+/// `jar` with the session cookie for `token` set, and the pre-session CSRF cookie gone.
+pub fn with_session(state: &AppState, jar: CookieJar, token: String) -> CookieJar {
+    let cookie = Cookie::build((sessions::COOKIE, token))
+        .path("/")
+        .http_only(true)
+        .secure(state.config.secure_cookies())
+        .same_site(SameSite::Lax)
+        .build();
+    jar.add(cookie)
+        .remove(Cookie::build(csrf::PRE_SESSION_COOKIE).path("/"))
 }
 
 /// `POST /logout`.

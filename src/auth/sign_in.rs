@@ -35,6 +35,7 @@ pub async fn sign_in(
     email: &str,
     password: String,
     client_ip: &str,
+    user_agent: Option<&str>,
     previous_session: Option<&str>,
 ) -> Result<Result<SignedIn, Refusal>, AppError> {
     let now = state.now();
@@ -64,7 +65,12 @@ pub async fn sign_in(
         sessions::delete(&state.db, &token_hash(old)).await?;
     }
     let mut tx = state.db.begin().await?;
-    let session = sessions::create(&mut tx, user.id, now, &state.config.session).await?;
+    let origin = sessions::SessionOrigin {
+        user_agent,
+        client_ip: Some(client_ip),
+    };
+    let session = sessions::create(&mut tx, user.id, now, &state.config.session, origin).await?;
+    users::record_sign_in(&mut tx, user.id, now).await?;
     actx.actor = audit::Actor::User {
         id: user.id,
         label: user.email.clone(),
@@ -76,4 +82,34 @@ pub async fn sign_in(
         user,
         session_token: session.token,
     }))
+}
+
+/// Opens a session for `user` right after they proved who they are another way (accepting an
+/// invitation with a new account), auditing `auth.login`; returns the cookie's token.
+pub async fn open_session(
+    state: &AppState,
+    user: &User,
+    client_ip: &str,
+    user_agent: Option<&str>,
+) -> Result<String, AppError> {
+    let now = state.now();
+    let mut tx = state.db.begin().await?;
+    let origin = sessions::SessionOrigin {
+        user_agent,
+        client_ip: Some(client_ip),
+    };
+    let session = sessions::create(&mut tx, user.id, now, &state.config.session, origin).await?;
+    users::record_sign_in(&mut tx, user.id, now).await?;
+    let actx = AuditContext {
+        actor: audit::Actor::User {
+            id: user.id,
+            label: user.email.clone(),
+        },
+        request_id: None,
+    };
+    let entry = AuditEntry::new("auth.login", "user", user.id.to_string())
+        .with(json!({ "via": "invitation" }));
+    audit::record(&mut tx, &actx, now, entry).await?;
+    tx.commit().await?;
+    Ok(session.token)
 }

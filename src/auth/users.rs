@@ -110,13 +110,17 @@ pub struct NewUser {
     pub is_platform: bool,
 }
 
-/// Validates, hashes and stores a new user, auditing `user.created`.
-pub async fn create(
-    db: &Db,
-    actx: &AuditContext,
-    now: DateTime<Utc>,
-    input: NewUser,
-) -> Result<User, ServiceError> {
+/// A new account that passed validation, with its password hashed: ready to insert.
+#[derive(Debug, Clone)]
+pub struct PreparedUser {
+    email: String,
+    display_name: String,
+    password_hash: String,
+    is_platform: bool,
+}
+
+/// Validates `input` and hashes its password, outside any transaction (hashing is slow).
+pub async fn prepare(input: NewUser) -> Result<PreparedUser, ServiceError> {
     let email = validate::normalize_email(&input.email);
     let display_name = input
         .display_name
@@ -128,23 +132,50 @@ pub async fn create(
     validate::text("display_name", &display_name, 120, &mut errors);
     password_rules(&input.password, &mut errors);
     validate::finish(errors)?;
-    let hash = crate::auth::passwords::hash(input.password)
+    let password_hash = crate::auth::passwords::hash(input.password)
         .await
         .map_err(|e| ServiceError::Db(sqlx::Error::Protocol(e.to_string())))?;
-    let mut tx = db.begin().await?;
+    Ok(PreparedUser {
+        email,
+        display_name,
+        password_hash,
+        is_platform: input.is_platform,
+    })
+}
+
+/// Stores a prepared account in the caller's transaction, auditing `user.created`.
+pub async fn insert_prepared(
+    tx: &mut Tx,
+    actx: &AuditContext,
+    now: DateTime<Utc>,
+    prepared: &PreparedUser,
+) -> Result<User, ServiceError> {
     let user = insert(
-        &mut tx,
-        &email,
-        &display_name,
-        &hash,
-        input.is_platform,
+        tx,
+        &prepared.email,
+        &prepared.display_name,
+        &prepared.password_hash,
+        prepared.is_platform,
         now,
     )
     .await
     .map_err(ServiceError::unique_as("email", "validation-email-taken"))?;
     let entry = AuditEntry::new("user.created", "user", user.id.to_string())
         .with(json!({ "platform": user.is_platform }));
-    audit::record(&mut tx, actx, now, entry).await?;
+    audit::record(tx, actx, now, entry).await?;
+    Ok(user)
+}
+
+/// Validates, hashes and stores a new user, auditing `user.created`.
+pub async fn create(
+    db: &Db,
+    actx: &AuditContext,
+    now: DateTime<Utc>,
+    input: NewUser,
+) -> Result<User, ServiceError> {
+    let prepared = prepare(input).await?;
+    let mut tx = db.begin().await?;
+    let user = insert_prepared(&mut tx, actx, now, &prepared).await?;
     tx.commit().await?;
     Ok(user)
 }
@@ -221,6 +252,35 @@ pub async fn update_profile(
     Ok(user)
 }
 
+/// SQL of [`password_hash_of`].
+pub const PASSWORD_HASH_OF: &str = "SELECT password_hash FROM users WHERE id = $1";
+
+/// The stored password hash of user `id`.
+pub async fn password_hash_of(db: &Db, id: i64) -> Result<Option<String>, sqlx::Error> {
+    with_db!(db, |p| sqlx::query_scalar(PASSWORD_HASH_OF)
+        .bind(id)
+        .fetch_optional(p)
+        .await)
+}
+
+/// SQL of [`set_password_hash`].
+pub const SET_PASSWORD_HASH: &str = "UPDATE users SET password_hash = $1 WHERE id = $2";
+
+/// Replaces user `id`'s password hash in the caller's transaction.
+pub async fn set_password_hash(tx: &mut Tx, id: i64, hash: &str) -> Result<(), sqlx::Error> {
+    crate::execute!(&mut *tx, sqlx::query(SET_PASSWORD_HASH).bind(hash).bind(id))?;
+    Ok(())
+}
+
+/// SQL of [`record_sign_in`].
+pub const RECORD_SIGN_IN: &str = "UPDATE users SET last_sign_in_at = $1 WHERE id = $2";
+
+/// Notes a sign-in (the members page shows the last one).
+pub async fn record_sign_in(tx: &mut Tx, id: i64, now: DateTime<Utc>) -> Result<(), sqlx::Error> {
+    crate::execute!(&mut *tx, sqlx::query(RECORD_SIGN_IN).bind(now).bind(id))?;
+    Ok(())
+}
+
 /// Every statement above by name, for the test that prepares each on both databases and for
 /// the EXPLAIN pass.
 pub fn statements() -> Vec<(&'static str, &'static str)> {
@@ -230,5 +290,8 @@ pub fn statements() -> Vec<(&'static str, &'static str)> {
         ("INSERT", INSERT.as_str()),
         ("UPDATE_PROFILE", UPDATE_PROFILE.as_str()),
         ("FIND_CREDENTIALS", FIND_CREDENTIALS),
+        ("PASSWORD_HASH_OF", PASSWORD_HASH_OF),
+        ("SET_PASSWORD_HASH", SET_PASSWORD_HASH),
+        ("RECORD_SIGN_IN", RECORD_SIGN_IN),
     ]
 }

@@ -8,7 +8,7 @@ use tenantpilot::{
     clock::{Clock, SystemClock},
     config::Config,
     error::ServiceError,
-    features::workspaces::{self, model::TenantSelection},
+    features::{members, workspaces::model::TenantSelection},
 };
 
 #[derive(Subcommand)]
@@ -56,7 +56,7 @@ pub(super) async fn run(config: &Config, command: MemberCommand) -> Result<(), C
         }
     };
     let db = open(config).await?;
-    workspaces::service::add_member(
+    members::service::add_member(
         &db,
         &AuditContext::cli(),
         SystemClock.now(),

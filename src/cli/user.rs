@@ -6,15 +6,23 @@ use clap::{Args, Subcommand};
 use std::io::BufRead;
 use tenantpilot::{
     audit::AuditContext,
-    auth::users,
+    auth::{credentials, users},
     clock::{Clock, SystemClock},
     config::Config,
+    error::ServiceError,
 };
 
 #[derive(Subcommand)]
 pub(super) enum UserCommand {
     /// Create a user; the password is read from standard input.
     Create(UserCreate),
+    /// Print a single-use link that sets a new password (valid for
+    /// `members.password_reset_minutes`); using it signs out every session of the user.
+    ResetPassword {
+        /// The user's sign-in e-mail address.
+        #[arg(long)]
+        email: String,
+    },
 }
 
 #[derive(Args)]
@@ -34,7 +42,10 @@ pub(super) struct UserCreate {
 }
 
 pub(super) async fn run(config: &Config, command: UserCommand) -> Result<(), CliError> {
-    let UserCommand::Create(args) = command;
+    let args = match command {
+        UserCommand::Create(args) => args,
+        UserCommand::ResetPassword { email } => return reset_password(config, &email).await,
+    };
     let mut line = String::new();
     std::io::stdin().lock().read_line(&mut line).map_err(|e| {
         CliError(format!(
@@ -68,6 +79,30 @@ pub(super) async fn run(config: &Config, command: UserCommand) -> Result<(), Cli
             "workspace"
         },
         user.email
+    );
+    Ok(())
+}
+
+async fn reset_password(config: &Config, email: &str) -> Result<(), CliError> {
+    let db = open(config).await?;
+    let issued = credentials::issue_reset(
+        &db,
+        &AuditContext::cli(),
+        SystemClock.now(),
+        config,
+        email,
+    )
+    .await
+    .map_err(|e| match e {
+        ServiceError::NotFound(_) => CliError(format!(
+            "--email: no user has the address {email:?}; check the spelling or create the user"
+        )),
+        other => other.into(),
+    })?;
+    println!("{}", issued.link);
+    eprintln!(
+        "Single-use link; valid until {} UTC. Send it to the user over a channel you trust.",
+        issued.expires_at.format("%Y-%m-%d %H:%M")
     );
     Ok(())
 }

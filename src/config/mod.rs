@@ -38,6 +38,28 @@ pub struct Config {
     pub api_tokens: ApiTokensConfig,
     /// Database pool behaviour when the database is slow or gone.
     pub database: DatabaseConfig,
+    /// Invitations and password reset links.
+    #[serde(default)]
+    pub members: MembersConfig,
+}
+
+/// How long the single-use links of the team features stay valid.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MembersConfig {
+    /// Days an invitation link can be accepted.
+    pub invitation_days: i64,
+    /// Minutes a password reset link can be used.
+    pub password_reset_minutes: i64,
+}
+
+impl Default for MembersConfig {
+    fn default() -> Self {
+        Self {
+            invitation_days: 7,
+            password_reset_minutes: 60,
+        }
+    }
 }
 
 /// API bearer token settings.
@@ -224,12 +246,13 @@ impl Default for Config {
             },
             api_tokens: ApiTokensConfig { default_days: 90 },
             database: DatabaseConfig::default(),
+            members: MembersConfig::default(),
         }
     }
 }
 
 /// Top-level keys, for picking our variables out of the environment.
-const TOP_LEVEL_KEYS: [&str; 12] = [
+const TOP_LEVEL_KEYS: [&str; 13] = [
     "database_url",
     "bind",
     "public_url",
@@ -242,6 +265,7 @@ const TOP_LEVEL_KEYS: [&str; 12] = [
     "telemetry",
     "api_tokens",
     "database",
+    "members",
 ];
 
 /// `TENANTPILOT_*` variable names that are neither settings nor `TENANTPILOT_CONFIG`.
@@ -330,6 +354,17 @@ impl Config {
         if self.http.shutdown_grace_secs > 3600 {
             return Err(ConfigError(
                 "http.shutdown_grace_secs must be at most 3600 (an hour); 20 is the default".into(),
+            ));
+        }
+        if !(1..=90).contains(&self.members.invitation_days) {
+            return Err(ConfigError(
+                "members.invitation_days must be between 1 and 90; 7 is the default".into(),
+            ));
+        }
+        if !(5..=7 * 24 * 60).contains(&self.members.password_reset_minutes) {
+            return Err(ConfigError(
+                "members.password_reset_minutes must be between 5 and 10080 (a week); 60 is the default"
+                    .into(),
             ));
         }
         if !(100..=60_000).contains(&self.database.acquire_timeout_ms) {

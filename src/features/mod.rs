@@ -4,6 +4,7 @@ pub mod account;
 pub mod consent;
 pub mod diagnostics;
 pub mod help;
+pub mod members;
 pub mod onboarding;
 pub mod operations;
 pub mod providers;

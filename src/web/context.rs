@@ -54,6 +54,8 @@ pub struct RequestContext {
     pub pre_session_csrf: Option<String>,
     /// Client address used for throttling.
     pub client_ip: String,
+    /// The browser's `User-Agent`, for the account page's session list.
+    pub user_agent: Option<String>,
     /// Path and query, for `next=` links and problem `instance`.
     pub uri: String,
 }

@@ -39,6 +39,20 @@ crate::text_enum!(
         RetryNeedsConsent = "run-retry-blocked-consent",
         /// A retry refused: the connection cannot run it.
         RetryNeedsConnection = "run-retry-blocked-connection",
+        /// A member's role or tenants changed.
+        MemberChanged = "flash-member-changed",
+        /// A member removed from the workspace.
+        MemberRemoved = "flash-member-removed",
+        /// An invitation revoked.
+        InvitationRevoked = "flash-invitation-revoked",
+        /// An invitation accepted: the user joined the workspace.
+        Joined = "flash-joined",
+        /// The user's password changed.
+        PasswordChanged = "flash-password-changed",
+        /// A reset link set a new password.
+        PasswordReset = "flash-password-reset",
+        /// One or more of the user's sessions ended.
+        SessionsEnded = "flash-sessions-ended",
     }
 );
 

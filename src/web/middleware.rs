@@ -100,6 +100,11 @@ pub async fn layer(State(state): State<AppState>, mut request: Request, next: Ne
             .map(|c| c.value().to_string())
             .filter(|v| !v.is_empty()),
         client_ip: client_ip(&request, state.config.login_throttle.trust_forwarded_for),
+        user_agent: request
+            .headers()
+            .get(header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned),
         uri: request
             .uri()
             .path_and_query()

@@ -308,6 +308,16 @@ impl Shell {
                     ),
                 },
                 NavLink {
+                    label: t.t("nav-members"),
+                    href: format!("/admin/w/{slug}/members"),
+                    active: active == "members",
+                    disabled_reason: crate::access::missing_capability_reason(
+                        role,
+                        Capability::WorkspaceManage,
+                        t,
+                    ),
+                },
+                NavLink {
                     label: t.t("nav-audit"),
                     href: format!("/admin/w/{slug}/audit"),
                     active: active == "audit",

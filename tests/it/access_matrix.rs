@@ -497,6 +497,170 @@ fn matrix() -> Vec<Row> {
             ),
             [404, 404, 404, 404, 404, 401, 200],
         ),
+        // Members (issue 15): owners only (workspace.manage); ids that name nothing are 404
+        // for owners, the links' tokens are public and unknown ones are 404 / 410 for anyone.
+        row(
+            "GET",
+            "/admin/w/{workspace}/members",
+            Get("/admin/w/contoso-msp/members"),
+            [200, 403, 403, 403, 404, 302, 404],
+        ),
+        row(
+            "POST",
+            "/admin/w/{workspace}/invitations",
+            Form(
+                "/admin/w/contoso-msp/invitations",
+                &[("email", "not-an-address"), ("role", "operator")],
+            ),
+            [422, 403, 403, 403, 404, 302, 404],
+        ),
+        row(
+            "POST",
+            "/admin/w/{workspace}/invitations/{id}/resend",
+            Form("/admin/w/contoso-msp/invitations/0/resend", &[]),
+            [404, 403, 403, 403, 404, 302, 404],
+        ),
+        row(
+            "POST",
+            "/admin/w/{workspace}/invitations/{id}/revoke",
+            Form("/admin/w/contoso-msp/invitations/0/revoke", &[]),
+            [404, 403, 403, 403, 404, 302, 404],
+        ),
+        row(
+            "POST",
+            "/admin/w/{workspace}/members/{id}",
+            Form(
+                "/admin/w/contoso-msp/members/0",
+                &[("role", "operator"), ("entitlement", "all")],
+            ),
+            [404, 403, 403, 403, 404, 302, 404],
+        ),
+        row(
+            "POST",
+            "/admin/w/{workspace}/members/{id}/remove",
+            Form("/admin/w/contoso-msp/members/0/remove", &[]),
+            [404, 403, 403, 403, 404, 302, 404],
+        ),
+        row(
+            "GET",
+            "/invitations/{token}",
+            Get("/invitations/unknown-token"),
+            [404; 7],
+        ),
+        row(
+            "POST",
+            "/invitations/{token}",
+            Form(
+                "/invitations/unknown-token",
+                &[("password", "a long enough password")],
+            ),
+            [404; 7],
+        ),
+        row(
+            "GET",
+            "/password-reset/{token}",
+            Get("/password-reset/unknown-token"),
+            [410; 7],
+        ),
+        row(
+            "POST",
+            "/password-reset/{token}",
+            Form(
+                "/password-reset/unknown-token",
+                &[("new_password", "a long enough password")],
+            ),
+            [410; 7],
+        ),
+        row(
+            "POST",
+            "/account/password",
+            Form(
+                "/account/password",
+                &[
+                    ("current_password", "not the password"),
+                    ("new_password", "a long enough password"),
+                ],
+            ),
+            [422, 422, 422, 422, 422, 302, 422],
+        ),
+        row(
+            "POST",
+            "/account/sessions/{handle}/revoke",
+            Form("/account/sessions/0000000000000000/revoke", &[]),
+            [404, 404, 404, 404, 404, 302, 404],
+        ),
+        row(
+            "POST",
+            "/account/sessions/revoke-all",
+            Form("/account/sessions/revoke-all", &[]),
+            [303, 303, 303, 303, 303, 302, 303],
+        ),
+        row(
+            "GET",
+            "/api/v1/workspaces/{workspace}/members",
+            Api(Method::GET, "/api/v1/workspaces/contoso-msp/members", None),
+            [200, 403, 403, 403, 404, 401, 404],
+        ),
+        row(
+            "GET",
+            "/api/v1/workspaces/{workspace}/invitations",
+            Api(
+                Method::GET,
+                "/api/v1/workspaces/contoso-msp/invitations",
+                None,
+            ),
+            [200, 403, 403, 403, 404, 401, 404],
+        ),
+        row(
+            "POST",
+            "/api/v1/workspaces/{workspace}/invitations",
+            Api(
+                Method::POST,
+                "/api/v1/workspaces/contoso-msp/invitations",
+                Some(r#"{"email": "not-an-address", "role": "operator", "all_tenants": true}"#),
+            ),
+            [422, 403, 403, 403, 404, 401, 404],
+        ),
+        row(
+            "DELETE",
+            "/api/v1/workspaces/{workspace}/invitations/{id}",
+            Api(
+                Method::DELETE,
+                "/api/v1/workspaces/contoso-msp/invitations/0",
+                None,
+            ),
+            [404, 403, 403, 403, 404, 401, 404],
+        ),
+        row(
+            "POST",
+            "/api/v1/workspaces/{workspace}/invitations/{id}/resend",
+            Api(
+                Method::POST,
+                "/api/v1/workspaces/contoso-msp/invitations/0/resend",
+                None,
+            ),
+            [404, 403, 403, 403, 404, 401, 404],
+        ),
+        row(
+            "PATCH",
+            "/api/v1/workspaces/{workspace}/members/{id}",
+            Api(
+                Method::PATCH,
+                "/api/v1/workspaces/contoso-msp/members/0",
+                Some(r#"{"role": "operator"}"#),
+            ),
+            [404, 403, 403, 403, 404, 401, 404],
+        ),
+        row(
+            "DELETE",
+            "/api/v1/workspaces/{workspace}/members/{id}",
+            Api(
+                Method::DELETE,
+                "/api/v1/workspaces/contoso-msp/members/0",
+                None,
+            ),
+            [404, 403, 403, 403, 404, 401, 404],
+        ),
         row(
             "GET",
             "/api/v1/help/topics",

@@ -240,9 +240,15 @@ async fn a_lost_database_fails_fast_and_the_service_recovers_by_itself() {
         .expect("user query")
         .expect("demo owner");
     let mut tx = db.begin().await.expect("tx");
-    let session = sessions::create(&mut tx, user.id, clock.now(), &config.session)
-        .await
-        .expect("session");
+    let session = sessions::create(
+        &mut tx,
+        user.id,
+        clock.now(),
+        &config.session,
+        sessions::SessionOrigin::default(),
+    )
+    .await
+    .expect("session");
     tx.commit().await.expect("commit");
     let token = tokens::create_for_email(
         &db,

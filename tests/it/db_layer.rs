@@ -22,6 +22,10 @@ type Statements = fn() -> Vec<(&'static str, &'static str)>;
 const REPOS: &[(&str, Statements)] = &[
     ("src/audit/repo.rs", tenantpilot::audit::repo::statements),
     (
+        "src/auth/credentials.rs",
+        tenantpilot::auth::credentials::statements,
+    ),
+    (
         "src/auth/sessions.rs",
         tenantpilot::auth::sessions::statements,
     ),
@@ -41,6 +45,10 @@ const REPOS: &[(&str, Statements)] = &[
     (
         "src/features/diagnostics/repo.rs",
         tenantpilot::features::diagnostics::repo::statements,
+    ),
+    (
+        "src/features/members/repo.rs",
+        tenantpilot::features::members::repo::statements,
     ),
     (
         "src/features/onboarding/repo.rs",

@@ -623,7 +623,7 @@ async fn audit_page_and_api_filter_and_paginate() {
     assert!(p3["next_page"].is_null());
 
     // Several workspaces: the API asks which one instead of guessing.
-    workspaces::service::add_member(
+    tenantpilot::features::members::service::add_member(
         app.db(),
         &AuditContext::cli(),
         now,
@@ -651,7 +651,7 @@ async fn audit_page_and_api_filter_and_paginate() {
 #[tokio::test]
 async fn platform_users_cannot_join_workspaces() {
     let app = TestApp::new().await;
-    let err = workspaces::service::add_member(
+    let err = tenantpilot::features::members::service::add_member(
         app.db(),
         &AuditContext::cli(),
         app.clock.now_for_tests(),

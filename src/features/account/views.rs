@@ -39,6 +39,45 @@ pub(super) struct AccountPage {
     pub(super) token_form: TokenForm,
     pub(super) token_errors: Vec<Invalid>,
     pub(super) default_days: i64,
+    /// Field errors of the password form.
+    pub(super) password_errors: Vec<Invalid>,
+    /// The user's live sessions; the account page of a platform operator lists them too.
+    pub(super) sessions: Vec<SessionItem>,
+}
+
+/// A session row of the account page.
+pub(super) struct SessionItem {
+    pub(super) handle: String,
+    pub(super) device: String,
+    pub(super) address: String,
+    pub(super) opened: String,
+    pub(super) last_seen: String,
+    pub(super) current: bool,
+}
+
+/// A short name for a browser from its `User-Agent`: the product tokens people recognise,
+/// else the first characters.
+pub(super) fn device_of(user_agent: Option<&str>) -> Option<String> {
+    let ua = user_agent?.trim();
+    if ua.is_empty() {
+        return None;
+    }
+    let browser = ["Edg/", "Firefox/", "Chrome/", "Safari/", "curl/"]
+        .iter()
+        .find(|b| ua.contains(**b))
+        .map(|b| match *b {
+            "Edg/" => "Edge",
+            other => other.trim_end_matches('/'),
+        });
+    let system = ["Windows", "Mac OS X", "Android", "iPhone", "Linux"]
+        .iter()
+        .find(|s| ua.contains(**s))
+        .map(|s| if *s == "Mac OS X" { "macOS" } else { s });
+    Some(match (browser, system) {
+        (Some(b), Some(s)) => format!("{b} · {s}"),
+        (Some(b), None) => b.to_string(),
+        _ => ua.chars().take(60).collect(),
+    })
 }
 
 pub(super) fn message(t: Tr, errors: &[Invalid], field: &str) -> Option<String> {
@@ -48,6 +87,10 @@ pub(super) fn message(t: Tr, errors: &[Invalid], field: &str) -> Option<String> 
 impl AccountPage {
     fn error_for(&self, field: &str) -> Option<String> {
         message(self.shell.t, &self.errors, field)
+    }
+
+    fn password_error_for(&self, field: &str) -> Option<String> {
+        message(self.shell.t, &self.password_errors, field)
     }
 
     fn token_error_for(&self, field: &str) -> Option<String> {
@@ -110,4 +153,36 @@ pub struct TokenForm {
     pub(super) expiry: ExpiryChoice,
     #[serde(default)]
     pub(super) expires_in_days: String,
+}
+
+#[derive(Template)]
+#[template(path = "password_reset.html")]
+pub(super) struct ResetPage {
+    pub(super) shell: Shell,
+    pub(super) token: String,
+    /// False when the link is unknown, used or expired.
+    pub(super) usable: bool,
+    pub(super) errors: Vec<Invalid>,
+}
+
+impl ResetPage {
+    fn error_for(&self, field: &str) -> Option<String> {
+        message(self.shell.t, &self.errors, field)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::device_of;
+
+    #[test]
+    fn devices_are_named_by_browser_and_system() {
+        let chrome = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0 Safari/537.36";
+        assert_eq!(device_of(Some(chrome)).as_deref(), Some("Chrome · Linux"));
+        let edge = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) Chrome/120 Safari/537.36 Edg/120";
+        assert_eq!(device_of(Some(edge)).as_deref(), Some("Edge · Windows"));
+        assert_eq!(device_of(Some("curl/8.5")).as_deref(), Some("curl"));
+        assert_eq!(device_of(Some("  ")), None);
+        assert_eq!(device_of(None), None);
+    }
 }

@@ -48,60 +48,6 @@ pub async fn list_for_user(db: &Db, user_id: i64) -> Result<Vec<MemberWorkspace>
         .await)
 }
 
-/// SQL of [`upsert_membership`].
-pub const UPSERT_MEMBERSHIP: &str =
-    "INSERT INTO memberships (workspace_id, user_id, role, all_tenants, created_at)
-         VALUES ($1, $2, $3, $4, $5)
-         ON CONFLICT (workspace_id, user_id) DO UPDATE SET role = $3, all_tenants = $4
-         RETURNING id";
-
-/// Inserts or updates a membership, returning its id.
-pub async fn upsert_membership(
-    tx: &mut Tx,
-    workspace_id: i64,
-    user_id: i64,
-    role: &str,
-    all_tenants: bool,
-    now: DateTime<Utc>,
-) -> Result<i64, sqlx::Error> {
-    with_tx!(tx, |c| sqlx::query_scalar(UPSERT_MEMBERSHIP)
-        .bind(workspace_id)
-        .bind(user_id)
-        .bind(role)
-        .bind(all_tenants)
-        .bind(now)
-        .fetch_one(c)
-        .await)
-}
-
-/// SQL of [`replace_entitlements`].
-pub const REPLACE_ENTITLEMENTS: &str = "DELETE FROM tenant_entitlements WHERE membership_id = $1";
-/// SQL of [`replace_entitlements`], once per entitled tenant.
-pub const REPLACE_ENTITLEMENTS_2: &str =
-    "INSERT INTO tenant_entitlements (membership_id, tenant_id) VALUES ($1, $2)";
-
-/// Replaces a membership's explicit tenant entitlements.
-pub async fn replace_entitlements(
-    tx: &mut Tx,
-    membership_id: i64,
-    tenant_ids: &[i64],
-) -> Result<(), sqlx::Error> {
-    with_tx!(tx, |c| {
-        sqlx::query(REPLACE_ENTITLEMENTS)
-            .bind(membership_id)
-            .execute(&mut *c)
-            .await?;
-        for tenant_id in tenant_ids {
-            sqlx::query(REPLACE_ENTITLEMENTS_2)
-                .bind(membership_id)
-                .bind(*tenant_id)
-                .execute(&mut *c)
-                .await?;
-        }
-        Ok(())
-    })
-}
-
 /// SQL of [`find_for_user`].
 pub const FIND_FOR_USER: &str = "SELECT w.id, w.slug, w.name, m.role FROM memberships m
          JOIN workspaces w ON w.id = m.workspace_id
@@ -127,9 +73,6 @@ pub fn statements() -> Vec<(&'static str, &'static str)> {
         ("INSERT", INSERT),
         ("FIND_BY_SLUG", FIND_BY_SLUG),
         ("LIST_FOR_USER", LIST_FOR_USER),
-        ("UPSERT_MEMBERSHIP", UPSERT_MEMBERSHIP),
-        ("REPLACE_ENTITLEMENTS", REPLACE_ENTITLEMENTS),
-        ("REPLACE_ENTITLEMENTS_2", REPLACE_ENTITLEMENTS_2),
         ("FIND_FOR_USER", FIND_FOR_USER),
     ]
 }

@@ -250,6 +250,7 @@ impl TestApp {
             user.id,
             self.clock.now_for_tests(),
             &self.state.config.session,
+            sessions::SessionOrigin::default(),
         )
         .await
         .unwrap();
