@@ -66,6 +66,9 @@ for (const v of variants) {
       await visit(page, '/admin/w/contoso-msp');
       if (shots) await darkShot(page, 'fleet');
       await visit(page, '/admin/w/contoso-msp/audit');
+      await visit(page, '/admin/w/contoso-msp/members');
+      await visit(page, '/invitations/not-a-real-token', 404);
+      await visit(page, '/password-reset/not-a-real-token', 410);
       if (shots) await darkShot(page, 'audit');
       await visit(page, '/admin/t/contoso');
       await visit(page, '/admin/t/fabrikam');

@@ -1,7 +1,7 @@
-import { test, expect, type Page } from '@playwright/test';
+import { type Page } from '@playwright/test';
 import fs from 'node:fs';
 import path from 'node:path';
-import { DEMO_PASSWORD } from './helpers';
+import { test, expect, DEMO_PASSWORD } from './helpers';
 
 // A German walk through every page of the admin and system planes with the demo data. Each
 // page's rendered text (header and <main>) is checked against the locale files, not by eye:
@@ -158,6 +158,7 @@ test.describe('German walk', () => {
     await visit('/admin/t/fabrikam/permissions', 'permissions');
     await visit('/admin/t/fabrikam/consent', 'consent');
     await visit('/admin/w/contoso-msp/audit', 'audit log');
+    await visit('/admin/w/contoso-msp/members', 'members');
     await visit('/account', 'account');
     await page.goto('/admin/t/does-not-exist');
     await checkGerman(page, '404');

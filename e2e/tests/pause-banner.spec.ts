@@ -1,5 +1,5 @@
-import { expect, test, type Page } from '@playwright/test';
-import { DEMO_PASSWORD, shot, signIn } from './helpers';
+import { type Page } from '@playwright/test';
+import { expect, test, DEMO_PASSWORD, shot, signIn } from './helpers';
 
 const REASON = 'E2E: provider incident <b>now</b>';
 

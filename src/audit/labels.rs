@@ -9,6 +9,12 @@ pub const ACTIONS: &[&str] = &[
     "api_token.revoked",
     "auth.login",
     "auth.logout",
+    "member.entitlement_changed",
+    "member.invitation_revoked",
+    "member.invited",
+    "member.joined",
+    "member.removed",
+    "member.role_changed",
     "membership.granted",
     "onboarding.checkpoint_completed",
     "onboarding.completed",
@@ -20,6 +26,7 @@ pub const ACTIONS: &[&str] = &[
     "provider.admin_consent_granted",
     "provider.admin_consent_requested",
     "provider_connection.saved",
+    "session.revoked",
     "support_desk.test_ticket",
     "support_diagnostics.opened",
     "support_request.created",
@@ -28,6 +35,8 @@ pub const ACTIONS: &[&str] = &[
     "support_request.external_ticket_linked",
     "tenant.created",
     "user.created",
+    "user.password_changed",
+    "user.password_reset_requested",
     "user.profile_updated",
     "workspace.created",
 ];
@@ -35,6 +44,7 @@ pub const ACTIONS: &[&str] = &[
 /// Every record kind this version writes as an audit target.
 pub const TARGETS: &[&str] = &[
     "api_token",
+    "invitation",
     "membership",
     "onboarding_draft",
     "operation_run",

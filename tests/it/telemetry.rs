@@ -575,7 +575,11 @@ async fn stored_reports_and_review_pack_requests_are_recorded() {
             &[("type", "permission_posture.report")],
         )
         .await;
-    assert_eq!(refused.status, StatusCode::CONFLICT);
+    assert_eq!(
+        refused.status,
+        StatusCode::SEE_OTHER,
+        "back to its page with the reason"
+    );
     runner::drain(&app.state).await.unwrap();
     assert!(rows_after(&app, before).await.is_empty());
 }
