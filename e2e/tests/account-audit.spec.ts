@@ -14,7 +14,7 @@ test.describe('account and audit log', () => {
     await page.getByRole('button', { name: 'Save' }).click();
     await expect(page.getByRole('status')).toHaveText('Ihre Einstellungen wurden gespeichert.');
     await expect(page.locator('html')).toHaveAttribute('lang', 'de');
-    await expect(page.getByRole('button', { name: 'Abmelden' })).toBeVisible();
+    await expect(page.getByRole('button', { name: 'Abmelden', exact: true })).toBeVisible();
   });
 
   test('owner reads the audit log and filters it by tenant', async ({ page }) => {

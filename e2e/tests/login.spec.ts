@@ -30,7 +30,7 @@ test('wrong password shows an error and keeps the e-mail address', async ({ page
 
 test('sign out returns to the login page with a notice', async ({ page }) => {
   await signIn(page, 'owner@contoso.test');
-  await page.getByRole('button', { name: 'Sign out' }).click();
+  await page.getByRole('button', { name: 'Sign out', exact: true }).click();
 
   await expect(page).toHaveURL(/\/login(\?.*)?$/);
   await expect(page.getByText('You have been signed out.')).toBeVisible();
