@@ -242,7 +242,7 @@ pub async fn create_invitation(
         },
     )
     .await?;
-    Ok(issued_response(&state, scope.workspace.id, issued, now).await?)
+    issued_response(&state, scope.workspace.id, issued, now).await
 }
 
 async fn issued_response(
@@ -353,7 +353,7 @@ pub async fn resend_invitation(
         id,
     )
     .await?;
-    Ok(issued_response(&state, scope.workspace.id, issued, now).await?)
+    issued_response(&state, scope.workspace.id, issued, now).await
 }
 
 /// Changes a member's role or tenant entitlement; the change applies on their next request.
