@@ -1,7 +1,10 @@
 //! One-shot notifications after a redirect. The cookie carries only a message id from a fixed
 //! list, never text, so nothing a user typed is ever reflected through it.
 
-use axum_extra::extract::cookie::{Cookie, SameSite};
+use crate::error::{AppError, AppResult};
+use crate::web::see_other;
+use axum::response::{IntoResponse, Response};
+use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
 
 /// Cookie name.
 pub const COOKIE: &str = "tp_flash";
@@ -89,6 +92,18 @@ impl Flash {
             f if f.is_refusal() => "flash-warning",
             _ => "flash-success",
         }
+    }
+}
+
+/// A refusal a page can explain (`409` with a [`Flash::refusal`] key) as a redirect to `back`
+/// with that notice; any other error as it is. `back` must be a path of ours.
+pub fn refused_back(error: AppError, jar: CookieJar, back: &str) -> AppResult<Response> {
+    match error {
+        AppError::Conflict(key) => match Flash::refusal(key) {
+            Some(notice) => Ok((jar.add(set(notice)), see_other(back)).into_response()),
+            None => Err(AppError::Conflict(key)),
+        },
+        e => Err(e),
     }
 }
 

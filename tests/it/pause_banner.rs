@@ -460,3 +460,88 @@ async fn the_controls_page_describes_controls_in_words_without_source_paths() {
     assert!(body.contains("Executors on every instance picking up queued runs."));
     assert!(body.contains("Users starting operation runs from tenant pages"));
 }
+
+/// A pause that begins while the verify step is open: the click goes back to the draft with
+/// the reason as a notice (never a bare `409` page), and nothing is queued or saved.
+#[tokio::test]
+async fn a_verification_refused_by_a_pause_after_the_page_loaded_goes_back_with_a_notice() {
+    let app = TestApp::new().await;
+    let s = app.login("operator@contoso.test").await;
+    let r = app
+        .post_form(
+            "/admin/onboarding",
+            &s,
+            &[
+                ("workspace", "contoso-msp"),
+                ("existing_tenant", ""),
+                ("tenant_name", "Tailspin Toys"),
+                ("external_id", "tailspin"),
+                ("directory_id", "tailspin.onmicrosoft.com"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let path = r.header("location").expect("draft").to_string();
+    let version = |html: &str| {
+        let marker = r#"name="version" value=""#;
+        let at = html.find(marker).expect("a version field") + marker.len();
+        html[at..].split('"').next().unwrap_or_default().to_string()
+    };
+    let loaded = page(&app, &s, &path).await;
+    let r = post_from(
+        &app,
+        &path,
+        &s,
+        None,
+        &[
+            ("version", &version(&loaded)),
+            ("action", "connect"),
+            ("kind", "simulated"),
+            ("directory_id", "72f988bf-86f1-41af-91ab-2d7cd011db47"),
+            ("display_name", "Tailspin sim"),
+            ("scenario", "healthy"),
+        ],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let verify_step = page(&app, &s, &path).await;
+    let form_version = version(&verify_step);
+    let runs_before = app.int("SELECT COUNT(*) FROM operation_runs", &[]).await;
+
+    app.pause_contoso_starts().await;
+    let r = post_from(
+        &app,
+        &path,
+        &s,
+        None,
+        &[("version", &form_version), ("action", "verify")],
+    )
+    .await;
+    assert_eq!(r.header("location"), Some(path.as_str()));
+    let back = follow(&app, &s, &r).await;
+    assert_eq!(back.status, StatusCode::OK);
+    assert!(back.body.contains(REFUSED), "{}", back.body);
+    assert_eq!(
+        app.int("SELECT COUNT(*) FROM operation_runs", &[]).await,
+        runs_before
+    );
+    assert_eq!(version(&back.body), form_version, "the draft is unchanged");
+
+    // Control: once resumed, the same form queues the verification.
+    app.control("operation_starts", &resume_contoso_starts())
+        .await;
+    let r = post_from(
+        &app,
+        &path,
+        &s,
+        None,
+        &[("version", &form_version), ("action", "verify")],
+    )
+    .await;
+    assert_eq!(r.header("location"), Some(path.as_str()));
+    assert!(r.cookie("tp_flash").is_none());
+    assert_eq!(
+        app.int("SELECT COUNT(*) FROM operation_runs", &[]).await,
+        runs_before + 1
+    );
+}

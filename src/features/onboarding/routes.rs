@@ -10,6 +10,7 @@ use super::model::{Action, Draft, IdentifyInput};
 use super::service;
 use super::views::IdentifyForm;
 use super::views::{self, ConnectValues};
+use crate::web::flash;
 use crate::web::routing::Routes;
 use crate::{
     access::{Capability, Role, scope::require},
@@ -29,6 +30,7 @@ use axum::{
     extract::{Path, State},
     response::Response,
 };
+use axum_extra::extract::cookie::CookieJar;
 use serde::Deserialize;
 
 /// Drafts listed on the index page.
@@ -201,12 +203,14 @@ pub struct UpdateForm {
 
 /// `POST /admin/onboarding/{draft}`: `action` = connect | verify | complete | back, with the
 /// `version` the form was rendered from. A stale version is `409`; a completed draft is `409`;
-/// invalid input re-renders the step with `422`.
+/// invalid input re-renders the step with `422`. A verification refused by a platform pause
+/// that began after the page loaded goes back to the draft with the reason as a notice.
 pub async fn update(
     State(state): State<AppState>,
     ctx: RequestContext,
     CurrentUser(identity): CurrentUser,
     Path(raw_id): Path<String>,
+    jar: CookieJar,
     CsrfForm(form): CsrfForm<UpdateForm>,
 ) -> AppResult<Response> {
     let draft = draft_in_scope(&state, &identity, &raw_id).await?;
@@ -232,7 +236,7 @@ pub async fn update(
             };
             draft_page(&state, &ctx, &draft, requested, errors, typed).await
         }
-        Err(e) => Err(e.into()),
+        Err(e) => flash::refused_back(e.into(), jar, &format!("/admin/onboarding/{}", draft.id)),
     }
 }
 

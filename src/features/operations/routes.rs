@@ -6,7 +6,7 @@ use super::model::RunType;
 use super::service;
 use super::views::{self, RunFragment, RunPage};
 use crate::outbound::urlencode;
-use crate::web::flash::{self, Flash};
+use crate::web::flash;
 use crate::web::routing::Routes;
 use crate::{
     access::{Capability, RunScope, TenantScope},
@@ -20,7 +20,7 @@ use crate::{
 use axum::{
     extract::State,
     http::{HeaderMap, HeaderValue, header},
-    response::{IntoResponse, Response},
+    response::Response,
 };
 use axum_extra::extract::cookie::CookieJar;
 use serde::Deserialize;
@@ -159,19 +159,7 @@ pub async fn retry(
     let back = format!("/admin/operations/{}", scope.run.run.id);
     match service::retry_in_scope(&state, &ctx.audit(), &scope).await {
         Ok(run) => Ok(see_other(&format!("/admin/operations/{}", run.id))),
-        Err(e) => refused_back(e, jar, &back),
-    }
-}
-
-/// A refusal a page can explain (`409` with a [`Flash::refusal`] key) as a redirect to `back`
-/// with that notice; any other error as it is.
-fn refused_back(error: AppError, jar: CookieJar, back: &str) -> AppResult<Response> {
-    match error {
-        AppError::Conflict(key) => match Flash::refusal(key) {
-            Some(notice) => Ok((jar.add(flash::set(notice)), see_other(back)).into_response()),
-            None => Err(AppError::Conflict(key)),
-        },
-        e => Err(e),
+        Err(e) => flash::refused_back(e, jar, &back),
     }
 }
 
@@ -235,7 +223,7 @@ pub async fn start(
         Err(e) => {
             let ext = &scope.tenant.external_id;
             let back = start_origin(&headers, &state.config.public_url, ext);
-            refused_back(e, jar, &back)
+            flash::refused_back(e, jar, &back)
         }
     }
 }
