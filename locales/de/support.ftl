@@ -62,3 +62,14 @@ support-desk-not-configured = Es ist kein externer Support-Desk konfiguriert. Se
 error-no-support-request-detail = Für diesen Kontext wurde noch keine Supportanfrage gestellt.
 support-desk-paused = Das Anlegen externer Tickets ist vom Plattformbetreiber pausiert; wählen Sie nur TenantPilot oder verknüpfen Sie ein bestehendes Ticket.
 support-desk-paused-hint = Das Anlegen externer Tickets ist derzeit vom Plattformbetreiber pausiert. Reichen Sie die Anfrage nur in TenantPilot ein oder verknüpfen Sie ein bereits eröffnetes Ticket.
+
+## Warum eine Übergabe an den Support-Desk fehlschlug, nach ihrem gespeicherten Code.
+desk-failure-not-configured = Es ist kein externer Support-Desk eingerichtet. Bitten Sie einen Plattformbetreiber, einen einzurichten.
+desk-failure-configuration-incomplete = Die Einrichtung des Support-Desks ist unvollständig. Bitten Sie einen Plattformbetreiber, sie zu prüfen.
+desk-failure-timeout = Der Support-Desk hat nicht rechtzeitig geantwortet. Prüfen Sie im Desk, ob es ein Ticket mit { $reference } gibt, bevor Sie es erneut versuchen.
+desk-failure-unreachable = Der Support-Desk war nicht erreichbar. Versuchen Sie es später erneut.
+desk-failure-unauthorized = Der Support-Desk hat die Zugangsdaten von TenantPilot abgelehnt. Bitten Sie einen Plattformbetreiber, sie zu prüfen.
+desk-failure-rejected = Der Support-Desk hat das Ticket abgelehnt. Bitten Sie einen Plattformbetreiber, die Einstellungen des Desks zu prüfen.
+desk-failure-malformed-response = Der Support-Desk hat in einem unerwarteten Format geantwortet. Prüfen Sie im Desk, ob es ein Ticket mit { $reference } gibt, bevor Sie es erneut versuchen.
+desk-failure-unfinished = Die externe Übergabe wurde nicht abgeschlossen. Prüfen Sie den Support-Desk, bevor Sie die Anfrage erneut stellen.
+desk-failure-interrupted = Die Übergabe wurde unterbrochen, bevor der Desk geantwortet hat. Prüfen Sie im Desk, ob es ein Ticket mit { $reference } gibt, bevor Sie es erneut versuchen.

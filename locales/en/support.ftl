@@ -62,3 +62,14 @@ support-desk-not-configured = No external support desk is configured. Set [suppo
 error-no-support-request-detail = No support request has been filed for this context yet.
 support-desk-paused = Creating external tickets is paused by the platform operator; choose TenantPilot only or link an existing ticket.
 support-desk-paused-hint = Creating external tickets is currently paused by the platform operator. Submit the request in TenantPilot only, or link a ticket you already opened.
+
+## Why a desk handoff failed, by its stored code ($reference: the request's SR reference).
+desk-failure-not-configured = No external support desk is configured. Ask a platform operator to set one up.
+desk-failure-configuration-incomplete = The support desk configuration is incomplete. Ask a platform operator to check it.
+desk-failure-timeout = The support desk did not answer in time. Check the desk for a ticket with { $reference } before you try again.
+desk-failure-unreachable = The support desk could not be reached. Try again later.
+desk-failure-unauthorized = The support desk rejected TenantPilot's credentials. Ask a platform operator to check them.
+desk-failure-rejected = The support desk refused the ticket. Ask a platform operator to check the desk's settings.
+desk-failure-malformed-response = The support desk answered in an unexpected format. Check the desk for a ticket with { $reference } before you try again.
+desk-failure-unfinished = The external handoff did not finish. Check the support desk before filing again.
+desk-failure-interrupted = The handoff was interrupted before the desk answered. Check the desk for a ticket with { $reference } before you try again.

@@ -154,18 +154,66 @@ pub enum DeskError {
     Malformed(String),
 }
 
+crate::text_enum!(
+    /// Why a handoff failed, stored beside its English summary so that pages say it in the
+    /// reader's language (the summary stays for the API and for requests filed before the code
+    /// was stored).
+    HandoffFailure {
+        /// No desk is configured.
+        NotConfigured = "not_configured",
+        /// The desk's configuration is incomplete.
+        ConfigurationIncomplete = "configuration_incomplete",
+        /// The call ran out of time.
+        Timeout = "timeout",
+        /// The desk could not be reached.
+        Unreachable = "unreachable",
+        /// The desk refused our credentials.
+        Unauthorized = "unauthorized",
+        /// The desk refused the ticket.
+        Rejected = "rejected",
+        /// The desk answered in an unexpected shape.
+        MalformedResponse = "malformed_response",
+        /// The service stopped between saving the request and the desk's answer.
+        Unfinished = "unfinished",
+        /// The finalizer found the desk call cut off (the process died during it).
+        Interrupted = "interrupted",
+    }
+);
+
+impl HandoffFailure {
+    /// Fluent id of the sentence that explains it to a reader.
+    pub fn message_key(self) -> &'static str {
+        match self {
+            HandoffFailure::NotConfigured => "desk-failure-not-configured",
+            HandoffFailure::ConfigurationIncomplete => "desk-failure-configuration-incomplete",
+            HandoffFailure::Timeout => "desk-failure-timeout",
+            HandoffFailure::Unreachable => "desk-failure-unreachable",
+            HandoffFailure::Unauthorized => "desk-failure-unauthorized",
+            HandoffFailure::Rejected => "desk-failure-rejected",
+            HandoffFailure::MalformedResponse => "desk-failure-malformed-response",
+            HandoffFailure::Unfinished => "desk-failure-unfinished",
+            HandoffFailure::Interrupted => "desk-failure-interrupted",
+        }
+    }
+}
+
 impl DeskError {
+    /// What kind of failure it is: stored on the request, rendered in the reader's language.
+    pub fn failure(&self) -> HandoffFailure {
+        match self {
+            DeskError::NotConfigured => HandoffFailure::NotConfigured,
+            DeskError::Config(_) => HandoffFailure::ConfigurationIncomplete,
+            DeskError::Timeout(_) => HandoffFailure::Timeout,
+            DeskError::Unreachable(_) => HandoffFailure::Unreachable,
+            DeskError::Unauthorized(_) => HandoffFailure::Unauthorized,
+            DeskError::Rejected { .. } => HandoffFailure::Rejected,
+            DeskError::Malformed(_) => HandoffFailure::MalformedResponse,
+        }
+    }
+
     /// Stable code for audit metadata and logs.
     pub fn code(&self) -> &'static str {
-        match self {
-            DeskError::NotConfigured => "not_configured",
-            DeskError::Config(_) => "configuration_incomplete",
-            DeskError::Timeout(_) => "timeout",
-            DeskError::Unreachable(_) => "unreachable",
-            DeskError::Unauthorized(_) => "unauthorized",
-            DeskError::Rejected { .. } => "rejected",
-            DeskError::Malformed(_) => "malformed_response",
-        }
+        self.failure().as_str()
     }
 
     /// The bounded text stored on the request, audited, logged and shown to the user. Every

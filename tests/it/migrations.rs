@@ -117,24 +117,26 @@ async fn has_index(db: &Db, name: &str) -> bool {
     n == 1
 }
 
-/// Tables and indexes of the schema: every migration adds some.
+/// Tables, indexes and columns of the schema: every migration adds some.
 async fn schema_objects(db: &Db) -> i64 {
     match db {
         Db::Sqlite(_) => {
             scalar(
                 db,
-                "SELECT COUNT(*) FROM sqlite_master WHERE type IN ('table', 'index')",
+                "SELECT (SELECT COUNT(*) FROM sqlite_master WHERE type IN ('table', 'index'))
+                      + (SELECT COUNT(*) FROM sqlite_master m, pragma_table_info(m.name) c
+                         WHERE m.type = 'table')",
             )
             .await
         }
-        Db::Postgres(_) => {
-            scalar(
-                db,
-                "SELECT COUNT(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-                 WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'i')",
-            )
-            .await
-        }
+        Db::Postgres(_) => scalar(
+            db,
+            "SELECT (SELECT COUNT(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                         WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'i'))
+                      + (SELECT COUNT(*) FROM information_schema.columns
+                         WHERE table_schema = current_schema())",
+        )
+        .await,
     }
 }
 
@@ -213,7 +215,7 @@ async fn an_old_database_missing_the_newest_migration_gets_only_it() {
     let objects_before = schema_objects(&db).await;
 
     assert_eq!(migrate::run(&db).await.unwrap(), vec![newest]);
-    // The newest migration's tables and indexes now exist, whichever migration is newest.
+    // The newest migration's tables, indexes or columns now exist, whichever is newest.
     assert!(schema_objects(&db).await > objects_before);
     assert_eq!(
         migrate::applied_versions(&db).await.unwrap(),
@@ -284,4 +286,87 @@ async fn two_instances_migrating_one_fresh_database_at_once_both_succeed() {
         "one applied all, the other found nothing to do: {ra:?} {rb:?}"
     );
     assert_eq!(migrate::applied_versions(&a).await.unwrap(), all_versions());
+}
+
+/// Migration 11 gives requests filed before it the failure code their English summary was
+/// written from, so their pages speak the reader's language too; a summary naming no known
+/// code keeps none (the page shows it as stored).
+#[tokio::test]
+async fn stored_handoff_failures_get_their_code_on_upgrade() {
+    let blank = Blank::new().await;
+    let db = blank.connect().await;
+    legacy_runner(&db, 10).await;
+    seed_rows(&db).await;
+    execute!(
+        &db,
+        sqlx::query(
+            "INSERT INTO tenants (workspace_id, external_id, name, created_at)
+             SELECT id, 'kept-tenant', 'Kept tenant', $1 FROM workspaces WHERE slug = 'kept'",
+        )
+        .bind(Utc::now())
+    )
+    .expect("seed a tenant");
+    let summaries = [
+        (
+            "SR-1",
+            Some("The support desk did not answer within 5000 ms."),
+        ),
+        (
+            "SR-2",
+            Some("The support desk refused the ticket (HTTP 503)"),
+        ),
+        ("SR-3", Some("Something this version never wrote")),
+        ("SR-4", None),
+    ];
+    for (reference, summary) in summaries {
+        execute!(
+            &db,
+            sqlx::query(
+                "INSERT INTO support_requests (internal_reference, workspace_id, tenant_id,
+                    primary_context_type, created_by_label, severity, summary, attachment_mode,
+                    context, created_at, external_handoff_mode, handoff_outcome,
+                    external_handoff_failure_summary, handoff_finalized_at)
+                 SELECT $1, workspace_id, id, 'tenant', 'keep@example.test', 'normal', 'Help',
+                    'canonical_context_only', '{}', $2, 'create_external_ticket',
+                    CASE WHEN $3 IS NULL THEN NULL ELSE 'external_handoff_failed' END, $3,
+                    CASE WHEN $3 IS NULL THEN NULL ELSE $2 END
+                 FROM tenants WHERE external_id = 'kept-tenant'",
+            )
+            .bind(reference)
+            .bind(Utc::now())
+            .bind(summary)
+        )
+        .expect("seed a request");
+    }
+
+    migrate::run(&db).await.expect("upgrade");
+    let codes: Vec<(String, Option<String>)> = with_db!(&db, |p| sqlx::query_as(
+        "SELECT internal_reference, external_handoff_failure_code FROM support_requests
+         ORDER BY internal_reference"
+    )
+    .fetch_all(p)
+    .await)
+    .expect("codes");
+    let codes: Vec<(&str, Option<&str>)> = codes
+        .iter()
+        .map(|(r, c)| (r.as_str(), c.as_deref()))
+        .collect();
+    assert_eq!(
+        codes,
+        vec![
+            ("SR-1", Some("timeout")),
+            ("SR-2", Some("rejected")),
+            ("SR-3", None),
+            ("SR-4", None),
+        ]
+    );
+    // The code is a handoff field: once written, the trigger keeps it.
+    let rewrite = execute!(
+        &db,
+        sqlx::query(
+            "UPDATE support_requests SET external_handoff_failure_code = 'unreachable'
+             WHERE internal_reference = 'SR-1'"
+        )
+    );
+    assert!(rewrite.is_err(), "a second handoff write is refused");
 }

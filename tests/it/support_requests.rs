@@ -2,7 +2,7 @@
 //! databases: every mode × outcome × context, the 404/403 boundary, audit rows, immutability,
 //! the one-write rule, and that a desk failure never loses the internal request.
 
-use crate::support::{Session, TestApp, webhook_desk};
+use crate::support::{Session, TestApp, fragment, webhook_desk};
 use axum::http::{Method, StatusCode};
 use serde_json::{Value, json};
 use std::time::Duration;
@@ -567,6 +567,35 @@ async fn a_failing_desk_keeps_the_internal_request_and_says_so() {
             .contains("data-testid=\"support-latest-failure\"")
     );
     assert!(reopened.body.contains(&reference));
+    // Pages say the failure from its stored code in the reader's language; the English
+    // summary (with the status) stays for the API.
+    assert_eq!(
+        app.text(
+            "SELECT external_handoff_failure_code FROM support_requests WHERE id = $1",
+            &[id.into()],
+        )
+        .await
+        .as_deref(),
+        Some("rejected")
+    );
+    let english = "The support desk refused the ticket. Ask a platform operator";
+    assert!(reopened.body.contains(english), "{}", reopened.body);
+    let german = app
+        .get_de(
+            &format!("/admin/operations/{run}/support-requests/new"),
+            &owner,
+        )
+        .await;
+    let latest_failure = fragment(
+        &german.body,
+        r#"data-testid="support-latest-failure""#,
+        "</dd>",
+    );
+    assert!(
+        latest_failure.contains("Der Support-Desk hat das Ticket abgelehnt."),
+        "{latest_failure}"
+    );
+    assert!(!latest_failure.contains("refused"), "{latest_failure}");
     let token = app.token_for("owner@contoso.test").await;
     let latest = app
         .api(
@@ -894,7 +923,10 @@ async fn requests_are_immutable_and_the_handoff_is_written_once() {
     let again = tenantpilot::features::support_requests::repo::finalize_handoff(
         &mut tx,
         id,
-        &tenantpilot::features::support_requests::repo::HandoffWrite::failed("late"),
+        &tenantpilot::features::support_requests::repo::HandoffWrite::failed(
+            tenantpilot::support_desk::HandoffFailure::Timeout,
+            "late",
+        ),
         app.clock.now_for_tests(),
     )
     .await

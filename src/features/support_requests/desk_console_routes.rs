@@ -9,7 +9,7 @@ use crate::{
     audit::{self, service::AuditRow},
     error::AppResult,
     state::AppState,
-    support_desk::DeskKind,
+    support_desk::{DeskKind, HandoffFailure},
     web::{context::RequestContext, html, see_other, shell::Shell},
 };
 use askama::Template;
@@ -35,11 +35,20 @@ impl DeskPage {
             .map(str::to_string)
     }
 
+    /// The last test's failure in the reader's language from its code; the stored English
+    /// summary only for a code this version does not know.
     fn last_failure(&self) -> Option<String> {
-        let row = self.last.as_ref()?;
-        row.metadata.0["failure_summary"]
+        let metadata = &self.last.as_ref()?.metadata.0;
+        let code = metadata["failure_code"]
             .as_str()
-            .map(str::to_string)
+            .and_then(HandoffFailure::parse);
+        match code {
+            Some(code) => {
+                let reference = metadata["test_reference"].as_str().unwrap_or_default();
+                Some(self.shell.t.t1(code.message_key(), "reference", reference))
+            }
+            None => metadata["failure_summary"].as_str().map(str::to_string),
+        }
     }
 }
 

@@ -14,7 +14,9 @@ use super::repo::{self, HandoffWrite};
 use crate::audit::{self, Actor, AuditContext, AuditEntry};
 use crate::error::ServiceError;
 use crate::state::AppState;
-use crate::support_desk::{CreatedTicket, Desk, DeskError, SupportDeskConfig, TicketDraft};
+use crate::support_desk::{
+    CreatedTicket, Desk, DeskError, HandoffFailure, SupportDeskConfig, TicketDraft,
+};
 use serde_json::{Value, json};
 use std::time::Duration;
 use tracing::Instrument;
@@ -146,6 +148,7 @@ async fn create_ticket(
                 external_ticket_reference: Some(ticket.reference()),
                 external_ticket_url: ticket.url.as_deref(),
                 failure_summary: None,
+                failure_code: None,
             },
             "support_request.external_ticket_created",
             json!({
@@ -168,7 +171,7 @@ async fn create_ticket(
                 _ => None,
             };
             (
-                HandoffWrite::failed(&failure_summary),
+                HandoffWrite::failed(error.failure(), &failure_summary),
                 "support_request.external_handoff_failed",
                 json!({ "failure_code": error.code(), "http_status": http_status }),
             )
@@ -225,9 +228,6 @@ async fn write_once(
     Ok(true)
 }
 
-/// `failure_code` of a create handoff that never finished.
-pub const INTERRUPTED: &str = "interrupted";
-
 /// Added to the desk budget before an unfinished create handoff counts as interrupted. The live
 /// handoff writes after the desk call (at most the budget), but that write still waits for a
 /// pool connection and a transaction, and `created_at` comes from the clock of the instance that
@@ -278,10 +278,10 @@ pub async fn finalize_interrupted(state: &AppState) -> Result<u64, ServiceError>
         let rows = repo::unfinalized_creates_before(&state.db, cutoff, INTERRUPTED_BATCH).await?;
         for row in &rows {
             let summary = interrupted_summary(&row.internal_reference);
-            let write = HandoffWrite::failed(&summary);
+            let write = HandoffWrite::failed(HandoffFailure::Interrupted, &summary);
             let metadata = json!({
                 "internal_reference": row.internal_reference,
-                "failure_code": INTERRUPTED,
+                "failure_code": HandoffFailure::Interrupted,
                 "begun_at": row.created_at,
                 "interrupted_after_ms": after.num_milliseconds(),
             });

@@ -6,6 +6,8 @@
 use crate::error::Invalid;
 use crate::features::operations::model::RunWithTenant;
 use crate::features::tenants::model::ScopedTenant;
+use crate::i18n::Tr;
+use crate::support_desk::HandoffFailure;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -404,8 +406,10 @@ pub struct SupportRequestRow {
     pub external_ticket_reference: Option<String>,
     /// Where the ticket is.
     pub external_ticket_url: Option<String>,
-    /// Why the handoff failed.
+    /// Why the handoff failed, in English (the API's text).
     pub external_handoff_failure_summary: Option<String>,
+    /// Why the handoff failed, as a code; `None` for requests whose summary named no known code.
+    pub external_handoff_failure_code: Option<HandoffFailure>,
     /// When the one handoff write happened.
     pub handoff_finalized_at: Option<DateTime<Utc>>,
 }
@@ -424,9 +428,25 @@ pub fn outcome_of(mode: HandoffMode, stored: Option<HandoffOutcome>) -> HandoffO
     }
 }
 
-/// Shown when a create handoff never finished (the service stopped between the two writes).
+/// The API's text when a create handoff never finished (the service stopped between the two
+/// writes); pages say [`HandoffFailure::Unfinished`] in the reader's language.
 pub const UNFINISHED_HANDOFF: &str =
     "The external handoff did not finish; check the support desk before filing again.";
+
+/// A failed handoff in the reader's language: the sentence of its code (the request's
+/// reference for the ones that ask to look for it), or the stored English summary of a request
+/// whose summary named no known code.
+fn failure_text(
+    t: &Tr,
+    code: Option<HandoffFailure>,
+    summary: Option<&str>,
+    reference: &str,
+) -> Option<String> {
+    match code {
+        Some(code) => Some(t.t1(code.message_key(), "reference", reference)),
+        None => summary.map(str::to_string),
+    }
+}
 
 impl SupportRequestRow {
     /// The outcome, deriving the two cases that have no stored value: internal-only requests,
@@ -447,6 +467,27 @@ impl SupportRequestRow {
         }
     }
 
+    /// The failure's code, including the unfinished-handoff case.
+    pub fn failure_code(&self) -> Option<HandoffFailure> {
+        match self.outcome() {
+            HandoffOutcome::ExternalHandoffFailed => match &self.external_handoff_failure_summary {
+                None => Some(HandoffFailure::Unfinished),
+                Some(_) => self.external_handoff_failure_code,
+            },
+            _ => None,
+        }
+    }
+
+    /// The failure as a page shows it, in the reader's language.
+    pub fn failure_message(&self, t: &Tr) -> Option<String> {
+        failure_text(
+            t,
+            self.failure_code(),
+            self.failure_summary().as_deref(),
+            &self.internal_reference,
+        )
+    }
+
     /// `LatestSupportRequestHandoffSummary` of this row.
     pub fn latest_summary(&self) -> LatestSummary {
         let failure = self.failure_summary();
@@ -463,7 +504,20 @@ impl SupportRequestRow {
                 || self.external_ticket_url.is_some(),
             has_failure: failure.is_some(),
             external_handoff_failure_summary: failure,
+            failure_code: self.failure_code(),
         }
+    }
+}
+
+impl LatestSummary {
+    /// The failure as a page shows it, in the reader's language.
+    pub fn failure_message(&self, t: &Tr) -> Option<String> {
+        failure_text(
+            t,
+            self.failure_code,
+            self.external_handoff_failure_summary.as_deref(),
+            &self.internal_reference,
+        )
     }
 }
 
@@ -492,6 +546,9 @@ pub struct LatestSummary {
     pub has_external_link: bool,
     /// Whether the handoff failed.
     pub has_failure: bool,
+    /// Why it failed, as the code pages render (not on the wire: the summary is).
+    #[serde(skip)]
+    pub failure_code: Option<HandoffFailure>,
 }
 
 /// `SupportRequestHandoffResult`: the answer to one submission.

@@ -6,6 +6,7 @@ use super::model::{
     AttachmentMode, HandoffMode, HandoffOutcome, PrimaryContextType, Severity, SupportRequestRow,
 };
 use crate::db::{Db, Tx};
+use crate::support_desk::HandoffFailure;
 use crate::{with_db, with_tx};
 use chrono::{DateTime, Utc};
 use serde_json::Value;
@@ -16,7 +17,8 @@ const COLUMNS: &str = "id, internal_reference, workspace_id, tenant_id, primary_
     operation_run_id, created_by_user_id, created_by_label, severity, summary, reproduction_notes,
     contact_name, contact_email, attachment_mode, context, created_at, external_handoff_mode,
     handoff_outcome, external_ticket_id, external_ticket_number, external_ticket_reference,
-    external_ticket_url, external_handoff_failure_summary, handoff_finalized_at";
+    external_ticket_url, external_handoff_failure_summary, external_handoff_failure_code,
+    handoff_finalized_at";
 
 /// A request about to be stored.
 #[derive(Debug)]
@@ -105,8 +107,10 @@ pub struct HandoffWrite<'a> {
     pub external_ticket_reference: Option<&'a str>,
     /// The URL.
     pub external_ticket_url: Option<&'a str>,
-    /// Why it failed.
+    /// Why it failed, in English (the API's text).
     pub failure_summary: Option<&'a str>,
+    /// Why it failed, as the code pages render in the reader's language.
+    pub failure_code: Option<HandoffFailure>,
 }
 
 impl<'a> HandoffWrite<'a> {
@@ -119,13 +123,15 @@ impl<'a> HandoffWrite<'a> {
             external_ticket_reference: None,
             external_ticket_url: None,
             failure_summary: None,
+            failure_code: None,
         }
     }
 
-    /// An `external_handoff_failed` write with its summary.
-    pub fn failed(summary: &'a str) -> Self {
+    /// An `external_handoff_failed` write with its code and English summary.
+    pub fn failed(code: HandoffFailure, summary: &'a str) -> Self {
         HandoffWrite {
             failure_summary: Some(summary),
+            failure_code: Some(code),
             ..HandoffWrite::new(HandoffOutcome::ExternalHandoffFailed)
         }
     }
@@ -135,8 +141,9 @@ impl<'a> HandoffWrite<'a> {
 pub const FINALIZE_HANDOFF: &str =
     "UPDATE support_requests SET handoff_outcome = $1, external_ticket_id = $2,
             external_ticket_number = $3, external_ticket_reference = $4, external_ticket_url = $5,
-            external_handoff_failure_summary = $6, handoff_finalized_at = $7
-         WHERE id = $8 AND handoff_finalized_at IS NULL";
+            external_handoff_failure_summary = $6, external_handoff_failure_code = $7,
+            handoff_finalized_at = $8
+         WHERE id = $9 AND handoff_finalized_at IS NULL";
 
 /// The one allowed write of the handoff fields; `false` when it already happened (the guard is
 /// in the `WHERE`, and the table's trigger refuses any second write as well).
@@ -155,6 +162,7 @@ pub async fn finalize_handoff(
             .bind(w.external_ticket_reference)
             .bind(w.external_ticket_url)
             .bind(w.failure_summary)
+            .bind(w.failure_code)
             .bind(now)
             .bind(id)
     )?;
