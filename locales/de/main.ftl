@@ -11,7 +11,6 @@ nav-tenants = Mandanten
 nav-audit = Audit-Protokoll
 nav-account = Konto
 nav-system-overview = Übersicht
-reason-missing-capability = Ihre Rolle umfasst { $capability } nicht. Wenden Sie sich an die Inhaberin oder den Inhaber des Arbeitsbereichs.
 role-owner = Inhaber
 role-manager = Manager
 role-operator = Operator

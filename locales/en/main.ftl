@@ -11,7 +11,6 @@ nav-tenants = Tenants
 nav-audit = Audit log
 nav-account = Account
 nav-system-overview = Overview
-reason-missing-capability = Your role does not include { $capability }. Ask a workspace owner.
 role-owner = Owner
 role-manager = Manager
 role-operator = Operator

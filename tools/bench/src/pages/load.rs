@@ -65,7 +65,7 @@ pub(super) async fn bulk_load(
     let n = sqlx::query(
         "INSERT INTO provider_connections (tenant_id, kind, directory_id, display_name,
             simulated_scenario, consent_state, health, granted_permissions, created_at, updated_at)
-         SELECT s.id, 'simulated', s.external_id || '.onmicrosoft.com', 'Simulated Microsoft 365',
+         SELECT s.id, 'simulated', s.external_id || '.onmicrosoft.com', 'Microsoft 365 (Demo)',
                 s.scenario,
                 CASE s.scenario WHEN 'consent_missing' THEN 'missing' WHEN 'throttled' THEN 'unknown'
                      ELSE 'granted' END,
