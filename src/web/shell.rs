@@ -214,6 +214,19 @@ impl Shell {
         Shell::admin_known(state, ctx, workspace, tenant.map(|t| (t, None)), active).await
     }
 
+    /// The shell of an HTML fragment polled from a page of `workspace_id`: no navigation, but
+    /// the platform pauses in effect there, so a fragment's buttons carry the same disabled
+    /// reasons as the page it replaces parts of.
+    pub async fn fragment(
+        state: &AppState,
+        ctx: &RequestContext,
+        workspace_id: i64,
+    ) -> AppResult<Shell> {
+        let mut shell = Shell::public(ctx);
+        shell.load_pauses(state, Some(workspace_id)).await?;
+        Ok(shell)
+    }
+
     /// Like [`Shell::admin`], for pages that already resolved the current tenant: passing its
     /// display name saves a lookup when it is not among the switcher's first entries.
     pub async fn admin_known(

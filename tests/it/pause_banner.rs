@@ -188,6 +188,11 @@ async fn paused_starts_are_disabled_with_the_operators_reason() {
     let run = page(&app, &owner, &format!("/admin/operations/{failed}")).await;
     let reason = fragment(&run, r#"data-testid="run-retry-reason""#, "</span>");
     assert!(reason.contains(STARTS_PAUSED), "{reason}");
+    // The polled fragment that replaces the viewer's parts says the same.
+    let progress_path = format!("/admin/operations/{failed}/progress");
+    let progress = page(&app, &owner, &progress_path).await;
+    let reason = fragment(&progress, r#"data-testid="run-retry-reason""#, "</span>");
+    assert!(reason.contains(STARTS_PAUSED), "{reason}");
 
     app.control("operation_starts", &resume_contoso_starts())
         .await;
@@ -195,6 +200,11 @@ async fn paused_starts_are_disabled_with_the_operators_reason() {
         page(&app, &owner, "/admin/t/contoso")
             .await
             .contains(start_form)
+    );
+    assert!(
+        !page(&app, &owner, &progress_path)
+            .await
+            .contains(STARTS_PAUSED)
     );
 }
 

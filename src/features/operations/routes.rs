@@ -116,7 +116,7 @@ pub async fn progress(
     scope: RunScope,
 ) -> AppResult<Response> {
     scope.require(Capability::OperationsView)?;
-    let shell = Shell::public(&ctx);
+    let shell = Shell::fragment(&state, &ctx, scope.run.run.workspace_id).await?;
     let live = live_of(&state, &scope, shell.t).await?;
     Ok(html(&RunFragment {
         shell,
