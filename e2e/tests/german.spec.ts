@@ -1,7 +1,7 @@
-import { type Page } from '@playwright/test';
+import { type Browser, type Page } from '@playwright/test';
 import fs from 'node:fs';
 import path from 'node:path';
-import { test, expect, DEMO_PASSWORD } from './helpers';
+import { test, expect, DEMO_PASSWORD, watch } from './helpers';
 
 // A German walk through every page of the admin and system planes with the demo data. Each
 // page's rendered text (header and <main>) is checked against the locale files, not by eye:
@@ -162,6 +162,38 @@ test.describe('German walk', () => {
     await visit('/account', 'account');
     await page.goto('/admin/t/does-not-exist');
     await checkGerman(page, '404');
+  });
+
+  test('an invitation reads German from the link to the joined workspace', async ({ page, browser }) => {
+    await signInGerman(page, 'owner@contoso.test');
+    await page.goto('/admin/w/contoso-msp/members');
+    const invite = page.getByTestId('invite-form');
+    await invite.locator('#invite-email').fill('de.kollegin@contoso.test');
+    await invite.locator('#invite-role').selectOption('readonly');
+    await invite.locator('button[type="submit"]').click();
+    const link = (await page.getByTestId('invitation-link-value').innerText()).trim();
+    await checkGerman(page, 'members with a fresh invitation link');
+
+    const germanPage = async (b: Browser) =>
+      watch(await (await b.newContext({ locale: 'de-DE' })).newPage());
+    const invitee = await germanPage(browser);
+    await invitee.goto(new URL(link).pathname);
+    await expect(invitee.getByTestId('invitation-page')).toContainText('Contoso MSP');
+    await checkGerman(invitee, 'invitation');
+    await invitee.locator('#display_name').fill('Dana Kollegin');
+    await invitee.locator('#password').fill('ein ausreichend langes Passwort');
+    await invitee.getByTestId('accept-invitation').click();
+    await expect(invitee).toHaveURL(/\/admin\/w\/contoso-msp$/);
+    await expect(invitee.getByRole('status').first()).toBeVisible();
+    await checkGerman(invitee, 'joined workspace');
+
+    const stranger = await germanPage(browser);
+    const answer = await stranger.goto(new URL(link).pathname);
+    expect(answer?.status()).toBe(410);
+    await expect(stranger.getByTestId('invitation-refused')).toBeVisible();
+    await checkGerman(stranger, 'used invitation');
+    await invitee.context().close();
+    await stranger.context().close();
   });
 
   test('the platform operator sees German on the system plane', async ({ page }) => {

@@ -1,11 +1,12 @@
 import { type Browser, type Page } from '@playwright/test';
-import { test, expect, DEMO_PASSWORD, signIn } from './helpers';
+import { test, expect, DEMO_PASSWORD, signIn, watch } from './helpers';
 
 // Issue 15: an owner brings in the team from the browser.
 
+/** A page of a browser of its own, checked like the fixture's page (axe, 390 px). */
 async function newPage(browser: Browser): Promise<Page> {
   const context = await browser.newContext({ locale: 'en-US' });
-  return context.newPage();
+  return watch(await context.newPage());
 }
 
 test('an owner invites, the invitee joins in another browser and sees only the entitled tenants', async ({ page, browser }) => {
