@@ -61,6 +61,7 @@ macro_rules! ftl_files {
             include_str!(concat!("../locales/", $lang, "/runs.ftl")),
             include_str!(concat!("../locales/", $lang, "/audit.ftl")),
             include_str!(concat!("../locales/", $lang, "/members.ftl")),
+            include_str!(concat!("../locales/", $lang, "/mail.ftl")),
         ]
     };
 }

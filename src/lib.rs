@@ -25,6 +25,7 @@ pub mod error;
 pub mod features;
 pub mod i18n;
 pub mod jobs;
+pub mod mail;
 pub mod outbound;
 pub mod redact;
 pub mod secret;

@@ -81,3 +81,6 @@ reset-submit = Neues Passwort speichern
 reset-all-sessions-end = Beim Speichern werden alle Sitzungen dieses Kontos abgemeldet.
 reset-unusable = Dieser Link zum Zurücksetzen ist ungültig: Er wurde vielleicht falsch übertragen, schon verwendet oder ist abgelaufen. Bitten Sie eine Inhaberin oder einen Inhaber des Arbeitsbereichs oder einen Plattformbetreiber um einen neuen.
 flash-password-reset = Ihr neues Passwort ist gespeichert. Melden Sie sich damit an.
+members-reset-password = Link zum Zurücksetzen des Passworts ausstellen
+members-reset-link-title = Link zum Zurücksetzen des Passworts für { $email }
+members-reset-link-once = Kopieren Sie diesen Link und senden Sie ihn an das Mitglied. Er wird nur jetzt angezeigt, funktioniert einmal und meldet beim Verwenden alle Sitzungen des Mitglieds ab.

@@ -81,3 +81,6 @@ reset-submit = Save new password
 reset-all-sessions-end = Saving signs out every session of this account.
 reset-unusable = This reset link is not valid: it may be mistyped, already used or expired. Ask a workspace owner or a platform operator for a new one.
 flash-password-reset = Your new password is saved. Sign in with it.
+members-reset-password = Issue password reset link
+members-reset-link-title = Password reset link for { $email }
+members-reset-link-once = Copy this link and send it to the member. It is shown only now, works once, and signs out every session of the member when used.

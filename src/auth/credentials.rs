@@ -7,6 +7,8 @@ use super::{passwords, random_token, sessions, token_hash, users};
 use crate::audit::{self, AuditContext, AuditEntry};
 use crate::db::{Db, Tx};
 use crate::error::{Invalid, ServiceError};
+use crate::i18n::{Locale, Tr};
+use crate::mail::{MailOutcome, Outgoing};
 use crate::{with_db, with_tx};
 use chrono::{DateTime, Duration, Utc};
 use serde_json::json;
@@ -68,11 +70,94 @@ pub struct IssuedReset {
     pub link: String,
     /// Refused after this.
     pub expires_at: DateTime<Utc>,
+    /// Whether it was also e-mailed to the user (after the commit; a failure keeps the link).
+    pub mail: MailOutcome,
+}
+
+/// Who a reset link is issued by, for the audit entry.
+#[derive(Debug, Clone, Copy)]
+pub enum ResetIssuer {
+    /// The operator CLI (`tenantpilot user reset-password`).
+    Cli,
+    /// An owner of workspace `workspace_id`, for one of its members.
+    Owner {
+        /// The workspace the member belongs to; the audit entry is scoped to it.
+        workspace_id: i64,
+    },
+}
+
+/// Inserts a reset link for user `user_id` in `tx` and audits `user.password_reset_requested`
+/// there (never the link). Not yet mailed: that happens after the commit
+/// ([`mail_reset`]), so a mail failure never loses the link.
+pub async fn issue_reset_in(
+    tx: &mut Tx,
+    actx: &AuditContext,
+    now: DateTime<Utc>,
+    config: &crate::config::Config,
+    user_id: i64,
+    issuer: ResetIssuer,
+) -> Result<IssuedReset, ServiceError> {
+    let token = random_token();
+    let expires_at = now + Duration::minutes(config.members.password_reset_minutes);
+    crate::execute!(
+        &mut *tx,
+        sqlx::query(INSERT_RESET)
+            .bind(user_id)
+            .bind(token_hash(&token))
+            .bind(actx.actor.label())
+            .bind(now)
+            .bind(expires_at)
+    )?;
+    let entry = AuditEntry::new("user.password_reset_requested", "user", user_id.to_string());
+    let entry = match issuer {
+        ResetIssuer::Cli => entry.with(json!({ "expires_at": expires_at })),
+        ResetIssuer::Owner { workspace_id } => entry
+            .scoped(Some(workspace_id), None)
+            .with(json!({ "expires_at": expires_at, "issued_by": "owner" })),
+    };
+    audit::record(tx, actx, now, entry).await?;
+    Ok(IssuedReset {
+        link: format!(
+            "{}{RESET_PATH}{token}",
+            config.public_url.trim_end_matches('/')
+        ),
+        expires_at,
+        mail: MailOutcome::NotConfigured,
+    })
+}
+
+/// E-mails a reset link to `user` in their own language (their stored one, else English)
+/// when `[mail]` is configured, and records the outcome on `issued`.
+pub async fn mail_reset(
+    config: &crate::config::Config,
+    user: &users::User,
+    issued: &mut IssuedReset,
+) {
+    let t = Tr(user.preferred_locale().unwrap_or(Locale::En));
+    let when = t.datetime(issued.expires_at);
+    let body = [
+        t.t1("mail-reset-intro", "email", &user.email),
+        format!("{}\n{}", t.t("mail-reset-action"), issued.link),
+        t.t1("mail-reset-expires", "when", &when),
+        t.t("mail-reset-ignore"),
+    ]
+    .join("\n\n");
+    let subject = t.t("mail-reset-subject");
+    issued.mail = MailOutcome::of(
+        config.mail.as_ref(),
+        "password_reset",
+        &Outgoing {
+            to: &user.email,
+            subject: &subject,
+            body: &body,
+        },
+    )
+    .await;
 }
 
 /// Issues a single-use reset link for the user with address `email`, auditing
-/// `user.password_reset_requested` (never the link). Platform operators included: the CLI is
-/// how they get back in.
+/// `user.password_reset_requested` (never the link), and e-mails it when mail is configured.
+/// Platform operators included: the CLI is how they get back in.
 pub async fn issue_reset(
     db: &Db,
     actx: &AuditContext,
@@ -83,29 +168,11 @@ pub async fn issue_reset(
     let user = users::find_by_email(db, &crate::validate::normalize_email(email))
         .await?
         .ok_or(ServiceError::NotFound("user"))?;
-    let token = random_token();
-    let expires_at = now + Duration::minutes(config.members.password_reset_minutes);
     let mut tx = db.begin().await?;
-    crate::execute!(
-        &mut tx,
-        sqlx::query(INSERT_RESET)
-            .bind(user.id)
-            .bind(token_hash(&token))
-            .bind(actx.actor.label())
-            .bind(now)
-            .bind(expires_at)
-    )?;
-    let entry = AuditEntry::new("user.password_reset_requested", "user", user.id.to_string())
-        .with(json!({ "expires_at": expires_at }));
-    audit::record(&mut tx, actx, now, entry).await?;
+    let mut issued = issue_reset_in(&mut tx, actx, now, config, user.id, ResetIssuer::Cli).await?;
     tx.commit().await?;
-    Ok(IssuedReset {
-        link: format!(
-            "{}{RESET_PATH}{token}",
-            config.public_url.trim_end_matches('/')
-        ),
-        expires_at,
-    })
+    mail_reset(config, &user, &mut issued).await;
+    Ok(issued)
 }
 
 /// SQL of [`reset_is_open`].

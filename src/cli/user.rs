@@ -10,6 +10,7 @@ use tenantpilot::{
     clock::{Clock, SystemClock},
     config::Config,
     error::ServiceError,
+    mail::MailOutcome,
 };
 
 #[derive(Subcommand)]
@@ -17,7 +18,8 @@ pub(super) enum UserCommand {
     /// Create a user; the password is read from standard input.
     Create(UserCreate),
     /// Print a single-use link that sets a new password (valid for
-    /// `members.password_reset_minutes`); using it signs out every session of the user.
+    /// `members.password_reset_minutes`); using it signs out every session of the user. When
+    /// `[mail]` is configured the link is also e-mailed to the user, in their language.
     ResetPassword {
         /// The user's sign-in e-mail address.
         #[arg(long)]
@@ -100,9 +102,18 @@ async fn reset_password(config: &Config, email: &str) -> Result<(), CliError> {
         other => other.into(),
     })?;
     println!("{}", issued.link);
-    eprintln!(
-        "Single-use link; valid until {} UTC. Send it to the user over a channel you trust.",
-        issued.expires_at.format("%Y-%m-%d %H:%M")
-    );
+    let valid = issued.expires_at.format("%Y-%m-%d %H:%M");
+    match &issued.mail {
+        MailOutcome::Sent => eprintln!(
+            "Single-use link; valid until {valid} UTC. It has also been e-mailed to {email}."
+        ),
+        MailOutcome::Failed(e) => eprintln!(
+            "Single-use link; valid until {valid} UTC. The e-mail could not be sent ({e}); \
+             check [mail] and send the link to the user over a channel you trust."
+        ),
+        MailOutcome::NotConfigured => eprintln!(
+            "Single-use link; valid until {valid} UTC. Send it to the user over a channel you trust."
+        ),
+    }
     Ok(())
 }

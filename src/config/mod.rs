@@ -41,6 +41,97 @@ pub struct Config {
     /// Invitations and password reset links.
     #[serde(default)]
     pub members: MembersConfig,
+    /// Outgoing e-mail for invitations and reset links; absent means no mail is sent (the
+    /// links are still shown once to copy).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mail: Option<MailConfig>,
+}
+
+/// How the SMTP connection is secured.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, strum::Display, strum::EnumString,
+)]
+#[serde(rename_all = "lowercase")]
+#[strum(serialize_all = "lowercase")]
+pub enum MailTls {
+    /// Plain SMTP (only for a relay on the same host or a trusted network).
+    None,
+    /// Plain connection upgraded with `STARTTLS` (usually port 587); refused if the server
+    /// does not offer it.
+    Starttls,
+    /// TLS from the first byte (SMTPS, usually port 465).
+    Tls,
+}
+
+/// The SMTP server invitations and reset links are sent through.
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MailConfig {
+    /// SMTP server host name.
+    pub host: String,
+    /// SMTP port (587 for `starttls`, 465 for `tls`, 25 for `none` are usual).
+    pub port: u16,
+    /// `none`, `starttls` or `tls`.
+    pub tls: MailTls,
+    /// SMTP user name; without it no authentication is attempted.
+    #[serde(default)]
+    pub username: Option<String>,
+    /// SMTP password; only ever held in memory.
+    #[serde(default, serialize_with = "crate::secret::serialize_secret")]
+    pub password: Option<secrecy::SecretString>,
+    /// Sender address, e.g. `TenantPilot <tenantpilot@msp.example>`.
+    pub from: String,
+    /// Budget for one message (connect, greeting, TLS and sending), in seconds.
+    #[serde(default = "default_mail_timeout_secs")]
+    pub timeout_secs: u64,
+}
+
+fn default_mail_timeout_secs() -> u64 {
+    10
+}
+
+/// Never prints the password (not even that one is set beyond a flag).
+impl std::fmt::Debug for MailConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MailConfig")
+            .field("host", &self.host)
+            .field("port", &self.port)
+            .field("tls", &self.tls)
+            .field("username", &self.username)
+            .field("password_set", &self.password.is_some())
+            .field("from", &self.from)
+            .field("timeout_secs", &self.timeout_secs)
+            .finish()
+    }
+}
+
+impl MailConfig {
+    /// Rejects a configuration that could never send.
+    pub fn validate(&self) -> Result<(), String> {
+        if self.host.trim().is_empty() || self.host.contains(['/', ' ', ':']) {
+            return Err(
+                "mail.host must be the SMTP server's host name (no scheme, port or path)".into(),
+            );
+        }
+        if self.port == 0 {
+            return Err("mail.port must be between 1 and 65535".into());
+        }
+        if self.from.parse::<lettre::message::Mailbox>().is_err() {
+            return Err(format!(
+                "mail.from {:?} is not an e-mail address; use e.g. \"TenantPilot <tenantpilot@msp.example>\"",
+                self.from
+            ));
+        }
+        if self.password.is_some() && self.username.as_deref().is_none_or(str::is_empty) {
+            return Err(
+                "mail.password is set but mail.username is not; set both or neither".into(),
+            );
+        }
+        if !(1..=120).contains(&self.timeout_secs) {
+            return Err("mail.timeout_secs must be between 1 and 120; 10 is the default".into());
+        }
+        Ok(())
+    }
 }
 
 /// How long the single-use links of the team features stay valid.
@@ -247,12 +338,13 @@ impl Default for Config {
             api_tokens: ApiTokensConfig { default_days: 90 },
             database: DatabaseConfig::default(),
             members: MembersConfig::default(),
+            mail: None,
         }
     }
 }
 
 /// Top-level keys, for picking our variables out of the environment.
-const TOP_LEVEL_KEYS: [&str; 13] = [
+const TOP_LEVEL_KEYS: [&str; 14] = [
     "database_url",
     "bind",
     "public_url",
@@ -266,6 +358,7 @@ const TOP_LEVEL_KEYS: [&str; 13] = [
     "api_tokens",
     "database",
     "members",
+    "mail",
 ];
 
 /// `TENANTPILOT_*` variable names that are neither settings nor `TENANTPILOT_CONFIG`.
@@ -430,6 +523,9 @@ impl Config {
         self.support_desk
             .validate()
             .map_err(|e| ConfigError(format!("support_desk: {e}")))?;
+        if let Some(mail) = &self.mail {
+            mail.validate().map_err(ConfigError)?;
+        }
         if !(self.public_url.starts_with("http://") || self.public_url.starts_with("https://")) {
             return Err(ConfigError(
                 "public_url must start with http:// or https://".into(),
@@ -510,6 +606,49 @@ mod tests {
             |c| c.database.acquire_timeout_ms = 60_001,
             "database.acquire_timeout_ms",
         );
+    }
+
+    fn mail() -> super::MailConfig {
+        super::MailConfig {
+            host: "smtp.example".into(),
+            port: 587,
+            tls: super::MailTls::Starttls,
+            username: Some("tp".into()),
+            password: Some("hunter2-secret".to_string().into()),
+            from: "TenantPilot <tp@msp.example>".into(),
+            timeout_secs: 10,
+        }
+    }
+
+    #[test]
+    fn mail_is_validated_and_its_password_never_printed() {
+        let ok = Config {
+            mail: Some(mail()),
+            ..Config::default()
+        };
+        assert!(ok.validate().is_ok());
+        assert!(!format!("{ok:?}").contains("hunter2"));
+        assert!(format!("{ok:?}").contains("smtp.example"));
+        assert!(!serde_json::to_string(&ok).unwrap().contains("hunter2"));
+        for (change, key) in [
+            (
+                (|m: &mut super::MailConfig| m.from = "not an address".into()) as fn(&mut _),
+                "mail.from",
+            ),
+            (|m| m.host = "smtp://x".into(), "mail.host"),
+            (|m| m.port = 0, "mail.port"),
+            (|m| m.username = None, "mail.username"),
+            (|m| m.timeout_secs = 0, "mail.timeout_secs"),
+        ] {
+            let mut m = mail();
+            change(&mut m);
+            let c = Config {
+                mail: Some(m),
+                ..Config::default()
+            };
+            let message = c.validate().unwrap_err().to_string();
+            assert!(message.contains(key), "{key}: {message}");
+        }
     }
 
     #[test]

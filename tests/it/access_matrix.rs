@@ -542,6 +542,12 @@ fn matrix() -> Vec<Row> {
             [404, 403, 403, 403, 404, 302, 404],
         ),
         row(
+            "POST",
+            "/admin/w/{workspace}/members/{id}/password-reset",
+            Form("/admin/w/contoso-msp/members/0/password-reset", &[]),
+            [404, 403, 403, 403, 404, 302, 404],
+        ),
+        row(
             "GET",
             "/invitations/{token}",
             Get("/invitations/unknown-token"),

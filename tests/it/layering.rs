@@ -48,6 +48,7 @@ const CORE: &[&str] = &[
     "secret",
     "redact",
     "outbound",
+    "mail",
     "db",
     "i18n",
     "validate",

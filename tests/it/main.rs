@@ -30,6 +30,7 @@ mod help_actions;
 mod identity;
 mod jobs;
 mod layering;
+mod mail;
 mod members;
 mod microsoft_provider;
 mod migrations;

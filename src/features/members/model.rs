@@ -134,6 +134,8 @@ pub struct IssuedInvitation {
     pub link: String,
     /// Whether the link was also sent by e-mail.
     pub mailed: bool,
+    /// Why the configured e-mail could not be sent (redacted); the link still works.
+    pub mail_error: Option<String>,
 }
 
 /// Why an invitation link cannot be used; each has its own page text.

@@ -4,8 +4,8 @@
 use super::model::{InvitationRefusal, IssuedInvitation};
 use super::service::{self, Acceptor, InvitationInput, Inviter, MemberChange};
 use super::views::{
-    AcceptOffer, EntitlementChoice, InvitationPage, IssuedLink, MemberForm, MembersPage,
-    invitation_row, member_row,
+    AcceptOffer, EntitlementChoice, InvitationPage, IssuedLink, IssuedResetLink, MemberForm,
+    MembersPage, invitation_row, member_row,
 };
 use crate::web::routing::Routes;
 use crate::{
@@ -63,6 +63,7 @@ async fn members_page(
             .collect(),
         tenant_choices: choices.into_iter().map(|c| c.external_id).collect(),
         issued: None,
+        issued_reset: None,
         form: MemberForm::default(),
         errors: Vec::new(),
         errors_for_member: None,
@@ -105,6 +106,7 @@ fn with_link(mut page: MembersPage, issued: IssuedInvitation) -> Response {
         expires: page.shell.t.datetime(issued.invitation.expires_at),
         link: issued.link,
         mailed: issued.mailed,
+        mail_error: issued.mail_error,
     });
     let mut r = html(&page);
     r.headers_mut()
@@ -258,6 +260,40 @@ pub async fn change(
         Err(ServiceError::Invalid(errors)) => member_errors(&state, &ctx, &scope, id, errors).await,
         Err(e) => Err(e.into()),
     }
+}
+
+/// `POST /admin/w/{workspace}/members/{id}/password-reset`: a single-use reset link for the
+/// member, shown once (answered directly, `no-store`) and mailed when mail is configured.
+pub async fn password_reset(
+    State(state): State<AppState>,
+    ctx: RequestContext,
+    scope: WorkspaceScope,
+    Path((_, id)): Path<(String, String)>,
+    _csrf: CsrfForm,
+) -> AppResult<Response> {
+    scope.require(Capability::WorkspaceManage)?;
+    let id = path_id(&id)?;
+    let (member, issued) = service::issue_password_reset(
+        &state.db,
+        &ctx.audit(),
+        state.now(),
+        &state.config,
+        scope.workspace.id,
+        id,
+    )
+    .await?;
+    let mut page = members_page(&state, &ctx, &scope).await?;
+    page.issued_reset = Some(IssuedResetLink {
+        email: member.email,
+        expires: page.shell.t.datetime(issued.expires_at),
+        mailed: issued.mail.sent(),
+        mail_error: issued.mail.error(),
+        link: issued.link,
+    });
+    let mut r = html(&page);
+    r.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    Ok(r)
 }
 
 /// `POST /admin/w/{workspace}/members/{id}/remove`.
@@ -461,6 +497,10 @@ pub fn router() -> Routes {
         .post("/admin/w/{workspace}/invitations/{id}/revoke", revoke)
         .post("/admin/w/{workspace}/members/{id}", change)
         .post("/admin/w/{workspace}/members/{id}/remove", remove)
+        .post(
+            "/admin/w/{workspace}/members/{id}/password-reset",
+            password_reset,
+        )
         .get("/invitations/{token}", accept_page)
         .post("/invitations/{token}", accept)
 }

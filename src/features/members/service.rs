@@ -17,6 +17,7 @@ use super::model::{
 use super::repo::{self, NewInvitation};
 use crate::access::Role;
 use crate::audit::{self, AuditContext, AuditEntry};
+use crate::auth::credentials::{self, IssuedReset, ResetIssuer};
 use crate::auth::{
     random_token, token_hash,
     users::{self, NewUser, User},
@@ -25,7 +26,8 @@ use crate::db::Db;
 use crate::error::ServiceError;
 use crate::features::tenants;
 use crate::features::workspaces::{self, model::TenantSelection};
-use crate::i18n::Locale;
+use crate::i18n::{Locale, Tr};
+use crate::mail::{MailOutcome, Outgoing};
 use crate::validate;
 use chrono::{DateTime, Duration, Utc};
 use serde_json::json;
@@ -241,11 +243,12 @@ pub async fn invite(
         .await?
         .ok_or(ServiceError::NotFound("invitation"))?;
     tx.commit().await?;
-    Ok(IssuedInvitation {
-        link: invitation_link(&config.public_url, &token),
+    Ok(mail_invitation(
+        config,
         invitation,
-        mailed: false,
-    })
+        invitation_link(&config.public_url, &token),
+    )
+    .await)
 }
 
 /// Gives an open invitation a new link and a fresh expiry (the old link stops working),
@@ -285,11 +288,119 @@ pub async fn resend(
         }));
     audit::record(&mut tx, actx, now, entry).await?;
     tx.commit().await?;
-    Ok(IssuedInvitation {
-        link: invitation_link(&config.public_url, &token),
+    Ok(mail_invitation(
+        config,
         invitation,
-        mailed: false,
-    })
+        invitation_link(&config.public_url, &token),
+    )
+    .await)
+}
+
+/// Fluent id of a role's label.
+fn role_key(role: Role) -> &'static str {
+    match role {
+        Role::Owner => "role-owner",
+        Role::Manager => "role-manager",
+        Role::Operator => "role-operator",
+        Role::Readonly => "role-readonly",
+    }
+}
+
+/// The invitation e-mail in the invitation's language (the inviter's).
+pub fn invitation_message(invitation: &Invitation, link: &str) -> (String, String) {
+    let t = Tr(invitation.locale);
+    let inviter = invitation.invited_by_label.as_str();
+    let workspace = invitation.workspace_name.as_str();
+    let role = t.t(role_key(invitation.role));
+    let when = t.datetime(invitation.expires_at);
+    let subject = t.t1("mail-invitation-subject", "workspace", workspace);
+    let body = [
+        t.with(
+            "mail-invitation-intro",
+            &[
+                ("inviter", inviter),
+                ("workspace", workspace),
+                ("role", &role),
+            ],
+        ),
+        format!("{}\n{link}", t.t("mail-invitation-action")),
+        t.with(
+            "mail-invitation-expires",
+            &[("when", &when), ("inviter", inviter)],
+        ),
+        t.t("mail-invitation-ignore"),
+    ]
+    .join("\n\n");
+    (subject, body)
+}
+
+/// After the commit: e-mails the invitation when `[mail]` is configured. A failure keeps the
+/// invitation and its link (shown once as always) and reports the redacted reason.
+async fn mail_invitation(
+    config: &crate::config::Config,
+    invitation: Invitation,
+    link: String,
+) -> IssuedInvitation {
+    let (subject, body) = invitation_message(&invitation, &link);
+    let outcome = MailOutcome::of(
+        config.mail.as_ref(),
+        "invitation",
+        &Outgoing {
+            to: &invitation.email,
+            subject: &subject,
+            body: &body,
+        },
+    )
+    .await;
+    IssuedInvitation {
+        link,
+        invitation,
+        mailed: outcome.sent(),
+        mail_error: outcome.error(),
+    }
+}
+
+/// An owner issues a single-use password reset link for member `id` of the workspace,
+/// audited `user.password_reset_requested` (scoped to the workspace, `issued_by: owner`) in
+/// its transaction, then e-mailed in the member's language when mail is configured. Anyone
+/// who is not a member of this workspace is `NotFound`; platform operators never are members.
+pub async fn issue_password_reset(
+    db: &Db,
+    actx: &AuditContext,
+    now: DateTime<Utc>,
+    config: &crate::config::Config,
+    workspace_id: i64,
+    id: i64,
+) -> Result<(Member, IssuedReset), ServiceError> {
+    let mut tx = db.begin().await?;
+    let member = repo::find_member(&mut tx, workspace_id, id)
+        .await?
+        .ok_or(ServiceError::NotFound("member"))?;
+    tx.rollback().await?;
+    let user = users::find_by_id(db, member.user_id)
+        .await?
+        .filter(|u| !u.is_platform)
+        .ok_or(ServiceError::NotFound("member"))?;
+    let mut tx = db.begin().await?;
+    // Still a member when the link is written (a removal in between must not slip through).
+    if repo::find_member(&mut tx, workspace_id, id)
+        .await?
+        .is_none_or(|m| m.user_id != user.id)
+    {
+        return Err(ServiceError::NotFound("member"));
+    }
+    let mut issued = credentials::issue_reset_in(
+        &mut tx,
+        actx,
+        now,
+        config,
+        user.id,
+        ResetIssuer::Owner { workspace_id },
+    )
+    .await?;
+    tx.commit().await?;
+    credentials::mail_reset(config, &user, &mut issued).await;
+    Ok((member, issued))
 }
 
 /// Why an update of invitation `id` matched no row: it is not in the workspace (404) or it

@@ -67,6 +67,18 @@ pub(super) struct IssuedLink {
     pub(super) link: String,
     pub(super) expires: String,
     pub(super) mailed: bool,
+    /// Why the configured e-mail was not sent (redacted).
+    pub(super) mail_error: Option<String>,
+}
+
+/// A password reset link an owner issued for a member, shown once.
+pub(super) struct IssuedResetLink {
+    pub(super) email: String,
+    pub(super) link: String,
+    pub(super) expires: String,
+    pub(super) mailed: bool,
+    /// Why the configured e-mail was not sent (redacted).
+    pub(super) mail_error: Option<String>,
 }
 
 fn message(t: Tr, errors: &[Invalid], field: &str) -> Option<String> {
@@ -129,6 +141,7 @@ pub(super) struct MembersPage {
     /// External ids of the workspace's tenants, offered as the entitlement choices.
     pub(super) tenant_choices: Vec<String>,
     pub(super) issued: Option<IssuedLink>,
+    pub(super) issued_reset: Option<IssuedResetLink>,
     pub(super) form: MemberForm,
     pub(super) errors: Vec<Invalid>,
     /// Member whose change form the errors belong to (none: the invitation form).
