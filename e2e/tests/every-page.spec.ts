@@ -134,6 +134,7 @@ for (const v of variants) {
       await visit(page, '/system?window=1y');
       await visit(page, '/system/controls');
       if (shots) await darkShot(page, 'system-controls');
+      await visit(page, '/system/workspaces');
       await visit(page, '/system/support-desk');
     });
   });

@@ -50,6 +50,7 @@ invitation-refused-platform-user = Plattformbetreiber können keinem Arbeitsbere
 validation-unknown-role = Wählen Sie eine der Rollen: Inhaber, Manager, Operator oder Nur lesen.
 validation-tenants-required = Nennen Sie mindestens einen Mandanten oder wählen Sie alle Mandanten.
 validation-entitlement-choice = Wählen Sie entweder alle Mandanten oder eine Liste von Mandanten, nicht beides.
+validation-member-no-account = Kein Konto verwendet diese Adresse. Erstellen Sie stattdessen eine Einladung (POST …/invitations); mit ihrer Annahme wird das Konto angelegt.
 validation-already-member = Diese Person ist bereits Mitglied des Arbeitsbereichs.
 validation-already-invited = Für diese Adresse gibt es bereits eine offene Einladung; senden Sie diese erneut oder widerrufen Sie sie.
 validation-last-owner = Der Arbeitsbereich braucht mindestens einen Inhaber: Machen Sie zuerst jemand anderen zum Inhaber.

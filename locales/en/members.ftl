@@ -50,6 +50,7 @@ invitation-refused-platform-user = Platform operators cannot join a workspace. S
 validation-unknown-role = Choose one of the roles: owner, manager, operator or read-only.
 validation-tenants-required = Name at least one tenant, or choose all tenants.
 validation-entitlement-choice = Choose either all tenants or a list of tenants, not both.
+validation-member-no-account = No account uses this address. Create an invitation for it instead (POST …/invitations); accepting it creates the account.
 validation-already-member = This person is already a member of the workspace.
 validation-already-invited = This address already has a pending invitation; resend or revoke that one.
 validation-last-owner = The workspace needs at least one owner: make someone else an owner first.

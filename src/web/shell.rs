@@ -377,6 +377,12 @@ impl Shell {
                 disabled_reason: None,
             },
             NavLink {
+                label: t.t("nav-system-workspaces"),
+                href: "/system/workspaces".into(),
+                active: active == "workspaces",
+                disabled_reason: None,
+            },
+            NavLink {
                 label: t.t("nav-system-controls"),
                 href: "/system/controls".into(),
                 active: active == "controls",

@@ -325,6 +325,22 @@ fn matrix() -> Vec<Row> {
         ),
         row(
             "GET",
+            "/system/workspaces",
+            Get("/system/workspaces"),
+            [404, 404, 404, 404, 404, 404, 200],
+        ),
+        // An empty name: the platform operator's form answers its field error, writing nothing.
+        row(
+            "POST",
+            "/system/workspaces",
+            Form(
+                "/system/workspaces",
+                &[("name", ""), ("email", "matrix-owner@example.test")],
+            ),
+            [404, 404, 404, 404, 404, 404, 422],
+        ),
+        row(
+            "GET",
             "/system/support-desk",
             Get("/system/support-desk"),
             [404, 404, 404, 404, 404, 404, 200],
@@ -606,6 +622,16 @@ fn matrix() -> Vec<Row> {
             "/api/v1/workspaces/{workspace}/members",
             Api(Method::GET, "/api/v1/workspaces/contoso-msp/members", None),
             [200, 403, 403, 403, 404, 401, 404],
+        ),
+        row(
+            "POST",
+            "/api/v1/workspaces/{workspace}/members",
+            Api(
+                Method::POST,
+                "/api/v1/workspaces/contoso-msp/members",
+                Some(r#"{"email": "not-an-address", "role": "operator", "all_tenants": true}"#),
+            ),
+            [422, 403, 403, 403, 404, 401, 404],
         ),
         row(
             "GET",

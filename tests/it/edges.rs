@@ -203,7 +203,12 @@ async fn the_system_plane_is_404_for_anonymous_callers_too() {
     let app = TestApp::new().await;
     let missing = app.get("/no-such-page", None).await;
     assert_eq!(missing.status, StatusCode::NOT_FOUND);
-    for path in ["/system", "/system/controls", "/system/support-desk"] {
+    for path in [
+        "/system",
+        "/system/controls",
+        "/system/workspaces",
+        "/system/support-desk",
+    ] {
         let r = app.get(path, None).await;
         assert_eq!(r.status, StatusCode::NOT_FOUND, "{path}");
         assert_eq!(r.header("location"), None, "{path}");

@@ -50,4 +50,5 @@ mod support_desk_connectors;
 mod support_desk_rt;
 mod support_requests;
 mod system_console;
+mod system_workspaces;
 mod telemetry;

@@ -843,3 +843,131 @@ async fn the_cli_prints_a_single_use_reset_link_that_ends_every_session() {
     assert_ne!(code, 0);
     assert!(err.contains("--email"), "{err}");
 }
+
+/// `POST /api/v1/workspaces/{workspace}/members`: an existing account joins at once, audited
+/// `membership.granted`; anyone without an account is a field error that says to invite them.
+#[tokio::test]
+async fn adding_an_existing_account_makes_it_a_member_at_once_and_anyone_else_is_told_to_invite() {
+    let app = TestApp::new().await;
+    let owner = app.token_for("owner@contoso.test").await;
+    let path = format!("/api/v1/workspaces/{WS}/members");
+    let post = |token: String, body: Value| {
+        let app = &app;
+        let path = path.clone();
+        async move {
+            app.api(Method::POST, &path, Some(&token), Some(&body.to_string()))
+                .await
+        }
+    };
+    let nora = app.session_for("owner@northwind.test").await;
+    // Before: contoso does not exist for her.
+    assert_eq!(
+        app.get("/admin/w/contoso-msp", Some(&nora)).await.status,
+        StatusCode::NOT_FOUND
+    );
+    let memberships = app.count("SELECT COUNT(*) FROM memberships").await;
+    let granted = app.audit_count("membership.granted").await;
+
+    let cases = [
+        (
+            json!({"email": "nobody@nowhere.test", "role": "operator", "all_tenants": true}),
+            "validation-member-no-account",
+        ),
+        (
+            json!({"email": "manager@contoso.test", "role": "owner", "all_tenants": true}),
+            "validation-already-member",
+        ),
+        (
+            json!({"email": "platform@tenantpilot.test", "role": "operator", "all_tenants": true}),
+            "validation-platform-user-not-member",
+        ),
+        (
+            json!({"email": "not-an-address", "role": "operator", "all_tenants": true}),
+            "validation-email",
+        ),
+        (
+            json!({"email": "owner@northwind.test", "role": "operator", "tenants": ["northwind"]}),
+            "validation-unknown-tenant",
+        ),
+        (
+            json!({"email": "owner@northwind.test", "role": "operator"}),
+            "validation-entitlement-choice",
+        ),
+    ];
+    for (body, key) in cases {
+        let r = post(owner.clone(), body.clone()).await;
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{body}: {}",
+            r.body
+        );
+        assert!(r.body.contains(key), "{body}: {}", r.body);
+    }
+    // The refusal for a stranger tells the caller what to do, in words.
+    let r = post(
+        owner.clone(),
+        json!({"email": "nobody@nowhere.test", "role": "operator", "all_tenants": true}),
+    )
+    .await;
+    assert!(r.body.contains("Create an invitation"), "{}", r.body);
+    // The manager stays what they were.
+    assert_eq!(
+        app.text(
+            "SELECT m.role FROM memberships m JOIN users u ON u.id = m.user_id
+             JOIN workspaces w ON w.id = m.workspace_id WHERE u.email = $1 AND w.slug = $2",
+            &["manager@contoso.test".into(), WS.into()],
+        )
+        .await
+        .as_deref(),
+        Some("manager")
+    );
+
+    // Not an owner: 403; another workspace: 404.
+    let ok = json!({"email": "owner@northwind.test", "role": "operator", "tenants": ["fabrikam"]});
+    let manager = app.token_for("manager@contoso.test").await;
+    assert_eq!(
+        post(manager, ok.clone()).await.status,
+        StatusCode::FORBIDDEN
+    );
+    let nora_token = app.token_for("owner@northwind.test").await;
+    assert_eq!(
+        post(nora_token, ok.clone()).await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM memberships").await,
+        memberships
+    );
+    assert_eq!(app.audit_count("membership.granted").await, granted);
+
+    // The control: the owner adds her, and she sees fabrikam on her next request.
+    let r = post(owner.clone(), ok.clone()).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let member = r.json();
+    assert_eq!(member["email"], "owner@northwind.test");
+    assert_eq!(member["role"], "operator");
+    assert_eq!(member["all_tenants"], false);
+    assert_eq!(member["tenants"], json!(["fabrikam"]));
+    assert_eq!(
+        member["id"].as_i64(),
+        Some(member_id(&app, "owner@northwind.test").await)
+    );
+    assert_eq!(app.audit_count("membership.granted").await, granted + 1);
+    assert_eq!(
+        app.get("/admin/w/contoso-msp", Some(&nora)).await.status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        app.get("/admin/t/fabrikam", Some(&nora)).await.status,
+        StatusCode::OK
+    );
+    // Adding her twice is the already-member refusal, not a silent change.
+    let r = post(
+        owner,
+        json!({"email": "owner@northwind.test", "role": "owner", "all_tenants": true}),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("validation-already-member"));
+}

@@ -1,4 +1,5 @@
-//! `/api/v1/workspaces/{workspace}/members` and `…/invitations`: the members page as JSON.
+//! `/api/v1/workspaces/{workspace}/members` and `…/invitations`: the members page as JSON,
+//! plus adding an existing account directly (`POST …/members`).
 //! Same rules as the page: the workspace outside the caller's memberships is 404, and every
 //! route needs `workspace.manage` (owners), else 403.
 
@@ -193,6 +194,60 @@ pub async fn list_members(
     Ok(Json(MemberList {
         items: overview.members.into_iter().map(MemberView::from).collect(),
     }))
+}
+
+/// An existing account to add as a member at once.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewMemberBody {
+    /// Sign-in address of an existing account (anyone else: create an invitation).
+    #[schema(max_length = 254)]
+    pub email: String,
+    /// Role the member gets.
+    pub role: Role,
+    /// True: every tenant. Give either this or `tenants`.
+    #[serde(default)]
+    pub all_tenants: Option<bool>,
+    /// External ids of the tenants the member may see.
+    #[serde(default)]
+    pub tenants: Option<Vec<String>>,
+}
+
+/// Adds an existing account as a member at once (the counterpart of inviting for someone who
+/// already signs in here). An address without an account is a `422` on `email` that says to
+/// create an invitation (`POST …/invitations`) instead; so are a platform operator's address
+/// and an existing member's (change that one with `PATCH …/members/{id}`).
+#[utoipa::path(post, path = "/api/v1/workspaces/{workspace}/members", operation_id = "add_member", tag = "members",
+    params(("workspace" = String, Path, description = "Workspace slug")),
+    request_body = NewMemberBody,
+    responses((status = 201, description = "The new member", body = MemberView),
+        problem::Common, problem::InScope, problem::Capability, problem::Body),
+    security(("bearer" = [])))]
+pub async fn add_member(
+    State(state): State<AppState>,
+    ctx: RequestContext,
+    scope: WorkspaceScope,
+    ApiJson(body): ApiJson<NewMemberBody>,
+) -> AppResult<(StatusCode, Json<MemberView>)> {
+    manage(&scope)?;
+    let selection = selection(body.all_tenants, body.tenants)?.ok_or_else(entitlement_required)?;
+    let id = service::add_existing(
+        &state.db,
+        &ctx.audit(),
+        state.now(),
+        scope.workspace.id,
+        &body.email,
+        body.role,
+        &selection,
+    )
+    .await?;
+    let member = service::overview(&state.db, scope.workspace.id)
+        .await?
+        .members
+        .into_iter()
+        .find(|m| m.member.id == id)
+        .ok_or(AppError::NotFound)?;
+    Ok((StatusCode::CREATED, Json(MemberView::from(member))))
 }
 
 /// A body field names no tenant entitlement at all.
@@ -414,7 +469,7 @@ pub async fn remove_member(
 /// The members and invitations routes.
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
-        .routes(routes!(list_members))
+        .routes(routes!(list_members, add_member))
         .routes(routes!(list_invitations, create_invitation))
         .routes(routes!(revoke_invitation))
         .routes(routes!(resend_invitation))

@@ -125,23 +125,37 @@ pub async fn add_member(
     let user = users::find_by_email(db, &validate::normalize_email(email))
         .await?
         .ok_or(ServiceError::NotFound("user"))?;
+    grant(db, actx, now, workspace.id, &user, role, &selection).await
+}
+
+/// Makes `user` a member of the workspace (or updates their membership), auditing
+/// `membership.granted` with the role and entitlement in the same transaction.
+async fn grant(
+    db: &Db,
+    actx: &AuditContext,
+    now: DateTime<Utc>,
+    workspace_id: i64,
+    user: &User,
+    role: Role,
+    selection: &TenantSelection,
+) -> Result<i64, ServiceError> {
     if user.is_platform {
         return Err(ServiceError::invalid(
             "email",
             "validation-platform-user-not-member",
         ));
     }
-    let (all_tenants, tenant_ids) = resolve_selection(db, workspace.id, &selection).await?;
+    let (all_tenants, tenant_ids) = resolve_selection(db, workspace_id, selection).await?;
     let mut tx = db.begin().await?;
     let membership_id =
-        repo::upsert_membership(&mut tx, workspace.id, user.id, role, all_tenants, now).await?;
+        repo::upsert_membership(&mut tx, workspace_id, user.id, role, all_tenants, now).await?;
     repo::replace_entitlements(&mut tx, membership_id, &tenant_ids).await?;
     let entry = AuditEntry::new(
         "membership.granted",
         "membership",
         membership_id.to_string(),
     )
-    .scoped(Some(workspace.id), None)
+    .scoped(Some(workspace_id), None)
     .with(json!({
         "user_id": user.id,
         "role": role.as_str(),
@@ -151,6 +165,33 @@ pub async fn add_member(
     audit::record(&mut tx, actx, now, entry).await?;
     tx.commit().await?;
     Ok(membership_id)
+}
+
+/// Adds the existing account with address `email` to the workspace at once (the API's
+/// `POST …/members`), auditing `membership.granted`. Refused as field errors on `email`: not
+/// an address, no account with it (invite the address instead: the invitation creates the
+/// account), a platform operator's, or already a member (change that membership instead);
+/// on `tenants`: a tenant outside the workspace. Returns the membership id.
+pub async fn add_existing(
+    db: &Db,
+    actx: &AuditContext,
+    now: DateTime<Utc>,
+    workspace_id: i64,
+    email: &str,
+    role: Role,
+    selection: &TenantSelection,
+) -> Result<i64, ServiceError> {
+    let email = validate::normalize_email(email);
+    let mut errors = Vec::new();
+    validate::email("email", &email, &mut errors);
+    validate::finish(errors)?;
+    let user = users::find_by_email(db, &email)
+        .await?
+        .ok_or_else(|| ServiceError::invalid("email", "validation-member-no-account"))?;
+    if !user.is_platform && repo::is_member(db, workspace_id, &email).await? {
+        return Err(ServiceError::invalid("email", "validation-already-member"));
+    }
+    grant(db, actx, now, workspace_id, &user, role, selection).await
 }
 
 /// Who sends an invitation: its label goes on the invitation, its language into the e-mail.

@@ -424,6 +424,48 @@ pub async fn workspace_choices(db: &Db, limit: i64) -> Result<Vec<WorkspaceChoic
         .await)
 }
 
+/// A workspace as `/system/workspaces` lists it, with its counts.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct WorkspaceOverview {
+    /// URL key.
+    pub slug: String,
+    /// Display name.
+    pub name: String,
+    /// When it was created.
+    pub created_at: DateTime<Utc>,
+    /// Memberships (owners included).
+    pub members: i64,
+    /// Tenants.
+    pub tenants: i64,
+    /// Invitations that can still be accepted (neither accepted, revoked nor expired).
+    pub pending_invitations: i64,
+}
+
+/// SQL of [`workspace_overviews`]: the counts are correlated subqueries, each answered from an
+/// index that starts with `workspace_id` (the memberships' unique key, `tenants_workspace`,
+/// `invitations_workspace`), so the list is one statement whatever the number of workspaces.
+pub const WORKSPACE_OVERVIEWS: &str = "SELECT w.slug, w.name, w.created_at,
+            (SELECT COUNT(*) FROM memberships m WHERE m.workspace_id = w.id) AS members,
+            (SELECT COUNT(*) FROM tenants t WHERE t.workspace_id = w.id) AS tenants,
+            (SELECT COUNT(*) FROM invitations i WHERE i.workspace_id = w.id
+                AND i.accepted_at IS NULL AND i.revoked_at IS NULL AND i.expires_at > $1)
+                AS pending_invitations
+         FROM workspaces w ORDER BY w.name, w.id LIMIT $2";
+
+/// The first `limit` workspaces by name with their member, tenant and pending-invitation
+/// counts as of `now`.
+pub async fn workspace_overviews(
+    db: &Db,
+    now: DateTime<Utc>,
+    limit: i64,
+) -> Result<Vec<WorkspaceOverview>, sqlx::Error> {
+    with_db!(db, |p| sqlx::query_as(WORKSPACE_OVERVIEWS)
+        .bind(now)
+        .bind(limit)
+        .fetch_all(p)
+        .await)
+}
+
 /// One change of an operational control, from the audit log.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct ControlChange {
@@ -469,6 +511,7 @@ pub fn statements() -> Vec<(&'static str, &'static str)> {
         ("UPSERT_PAUSE_2", UPSERT_PAUSE_2),
         ("DELETE_ACTIVE_PAUSE", DELETE_ACTIVE_PAUSE),
         ("WORKSPACE_CHOICES", WORKSPACE_CHOICES),
+        ("WORKSPACE_OVERVIEWS", WORKSPACE_OVERVIEWS),
         ("CONTROL_CHANGES", CONTROL_CHANGES),
     ]
 }

@@ -1,23 +1,27 @@
-//! `GET /system` (the console dashboard), `GET /system/controls` and
-//! `POST /system/controls/{control}`. Every handler takes [`PlatformUser`] first, so anyone but
+//! `GET /system` (the console dashboard), `GET /system/controls`,
+//! `POST /system/controls/{control}` and `GET`/`POST /system/workspaces`. Every handler takes [`PlatformUser`] first, so anyone but
 //! a platform user gets `404` before anything else is looked at.
 
 use super::controls::{self, Applied, ControlForm, ControlKey, PauseDuration};
 use super::service;
 use super::tower::{self};
-use super::views::{self, ControlsPage, DurationChoice, change_view};
+use super::views::{
+    self, ControlsPage, DurationChoice, WorkspaceForm, WorkspacesPage, change_view, created_view,
+    workspace_row,
+};
 use crate::console_window::ConsoleWindow;
 use crate::web::routing::Routes;
 use crate::{
     access::PlatformUser,
     error::{AppError, AppResult, Invalid, ServiceError},
+    features::members::service::Inviter,
     features::telemetry::service::summary::{self},
     state::AppState,
-    web::{CsrfForm, Q, context::RequestContext, flash, html, see_other, shell::Shell},
+    web::{CsrfForm, Q, context::RequestContext, flash, form_html, html, see_other, shell::Shell},
 };
 use axum::{
     extract::{Path, State},
-    http::StatusCode,
+    http::{HeaderValue, StatusCode, header},
     response::{IntoResponse, Response},
 };
 use axum_extra::extract::cookie::CookieJar;
@@ -27,6 +31,8 @@ use serde::Deserialize;
 const WORKSPACE_CHOICES: i64 = 200;
 /// Control changes the controls page lists.
 const HISTORY_ROWS: i64 = 20;
+/// Workspaces the workspaces page lists (by name); beyond that the page says how many it shows.
+const WORKSPACE_ROWS: i64 = 500;
 
 /// Query of the dashboard.
 #[derive(Debug, Default, Deserialize)]
@@ -162,10 +168,85 @@ async fn invalid_or(
     }
 }
 
-/// The system console and the operational controls.
+/// Builds the workspaces page: every workspace (up to [`WORKSPACE_ROWS`]) with its counts, in
+/// one statement, and an empty creation form.
+async fn workspaces_page(state: &AppState, ctx: &RequestContext) -> AppResult<WorkspacesPage> {
+    let shell = Shell::system(ctx, "workspaces");
+    let t = shell.t;
+    let rows = service::workspace_overviews(&state.db, state.now(), WORKSPACE_ROWS).await?;
+    let truncated = (rows.len() as i64 >= WORKSPACE_ROWS).then_some(WORKSPACE_ROWS);
+    Ok(WorkspacesPage {
+        workspaces: rows.into_iter().map(|w| workspace_row(t, w)).collect(),
+        truncated,
+        form: WorkspaceForm::default(),
+        errors: Vec::new(),
+        created: None,
+        name_max: service::NAME_MAX,
+        shell,
+    })
+}
+
+/// `GET /system/workspaces`: every workspace with its member, tenant and pending-invitation
+/// counts, and the form that creates one with its first owner's invitation.
+pub async fn workspaces(
+    State(state): State<AppState>,
+    ctx: RequestContext,
+    _platform: PlatformUser,
+) -> AppResult<Response> {
+    Ok(html(&workspaces_page(&state, &ctx).await?))
+}
+
+/// `POST /system/workspaces`: creates the workspace and its owner invitation, then answers the
+/// page directly (no redirect, `no-store`) with the invitation link shown this once, so the
+/// link travels in no URL, cookie or later request. Field errors re-render the form with
+/// `422` and write nothing.
+pub async fn create_workspace(
+    State(state): State<AppState>,
+    ctx: RequestContext,
+    platform: PlatformUser,
+    CsrfForm(form): CsrfForm<WorkspaceForm>,
+) -> AppResult<Response> {
+    let operator = &platform.0.user;
+    let created = service::create_workspace(
+        &state.db,
+        &ctx.audit(),
+        state.now(),
+        &state.config,
+        &Inviter {
+            user_id: Some(operator.id),
+            label: &operator.email,
+            locale: ctx.locale,
+        },
+        &service::NewWorkspace {
+            name: &form.name,
+            slug: &form.slug,
+            owner_email: &form.email,
+        },
+    )
+    .await;
+    let mut page = workspaces_page(&state, &ctx).await?;
+    match created {
+        Ok(created) => {
+            page.created = Some(created_view(page.shell.t, created));
+            let mut r = html(&page);
+            r.headers_mut()
+                .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            Ok(r)
+        }
+        Err(ServiceError::Invalid(errors)) => {
+            (page.form, page.errors) = (form, errors);
+            Ok(form_html(&page, true))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The system console, the operational controls and the workspaces.
 pub fn router() -> Routes {
     Routes::new()
         .get("/system", overview)
         .get("/system/controls", controls)
         .post("/system/controls/{control}", update_control)
+        .get("/system/workspaces", workspaces)
+        .post("/system/workspaces", create_workspace)
 }

@@ -486,3 +486,86 @@ pub(super) fn confirm_page(
         shell,
     }
 }
+
+/// The posted form of `/system/workspaces`.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+pub struct WorkspaceForm {
+    /// Display name.
+    #[serde(default)]
+    pub(super) name: String,
+    /// URL key; empty: derived from the name.
+    #[serde(default)]
+    pub(super) slug: String,
+    /// First owner's address.
+    #[serde(default)]
+    pub(super) email: String,
+}
+
+/// One row of the workspace list.
+pub(super) struct WorkspaceRow {
+    pub(super) slug: String,
+    pub(super) name: String,
+    pub(super) members: i64,
+    pub(super) tenants: i64,
+    pub(super) pending_invitations: i64,
+    pub(super) created: String,
+    pub(super) created_iso: String,
+    /// No member and no invitation that can still be accepted: nobody can manage it yet.
+    pub(super) without_owner: bool,
+}
+
+pub(super) fn workspace_row(t: Tr, w: service::WorkspaceOverview) -> WorkspaceRow {
+    WorkspaceRow {
+        without_owner: w.members == 0 && w.pending_invitations == 0,
+        created: t.datetime(w.created_at),
+        created_iso: w.created_at.to_rfc3339(),
+        slug: w.slug,
+        name: w.name,
+        members: w.members,
+        tenants: w.tenants,
+        pending_invitations: w.pending_invitations,
+    }
+}
+
+/// The workspace just created, with its owner's link shown this once.
+pub(super) struct CreatedView {
+    pub(super) name: String,
+    pub(super) slug: String,
+    pub(super) email: String,
+    pub(super) link: String,
+    pub(super) expires: String,
+    pub(super) mailed: bool,
+}
+
+pub(super) fn created_view(t: Tr, c: service::CreatedWorkspace) -> CreatedView {
+    CreatedView {
+        expires: t.datetime(c.invitation.invitation.expires_at),
+        email: c.invitation.invitation.email,
+        link: c.invitation.link,
+        mailed: c.invitation.mailed,
+        name: c.workspace.name,
+        slug: c.workspace.slug,
+    }
+}
+
+#[derive(Template)]
+#[template(path = "system_workspaces.html")]
+pub(super) struct WorkspacesPage {
+    pub(super) shell: Shell,
+    pub(super) workspaces: Vec<WorkspaceRow>,
+    /// The list stopped at its limit: more workspaces exist than are shown.
+    pub(super) truncated: Option<i64>,
+    pub(super) form: WorkspaceForm,
+    pub(super) errors: Vec<Invalid>,
+    pub(super) created: Option<CreatedView>,
+    pub(super) name_max: usize,
+}
+
+impl WorkspacesPage {
+    fn error(&self, field: &str) -> Option<String> {
+        self.errors
+            .iter()
+            .find(|e| e.field == field)
+            .map(|e| self.shell.t.t(e.key))
+    }
+}

@@ -35,6 +35,18 @@ pub async fn find_by_slug(db: &Db, slug: &str) -> Result<Option<Workspace>, sqlx
         .await)
 }
 
+/// SQL of [`name_taken`].
+pub const NAME_TAKEN: &str = "SELECT COUNT(*) FROM workspaces WHERE lower(name) = lower($1)";
+
+/// Whether a workspace already has this display name, ignoring ASCII case.
+pub async fn name_taken(db: &Db, name: &str) -> Result<bool, sqlx::Error> {
+    let n: i64 = with_db!(db, |p| sqlx::query_scalar(NAME_TAKEN)
+        .bind(name)
+        .fetch_one(p)
+        .await)?;
+    Ok(n > 0)
+}
+
 /// SQL of [`list_for_user`].
 pub const LIST_FOR_USER: &str = "SELECT w.id, w.slug, w.name, m.role FROM memberships m
          JOIN workspaces w ON w.id = m.workspace_id
@@ -72,6 +84,7 @@ pub fn statements() -> Vec<(&'static str, &'static str)> {
     vec![
         ("INSERT", INSERT),
         ("FIND_BY_SLUG", FIND_BY_SLUG),
+        ("NAME_TAKEN", NAME_TAKEN),
         ("LIST_FOR_USER", LIST_FOR_USER),
         ("FIND_FOR_USER", FIND_FOR_USER),
     ]

@@ -34,4 +34,4 @@ pub async fn create(
 
 /// Reads with no rules of their own, offered to other features and to the web layer as they are
 /// (only a feature's own service touches its repo).
-pub use super::repo::{find_by_slug, find_for_user, list_for_user};
+pub use super::repo::{find_by_slug, find_for_user, list_for_user, name_taken};
