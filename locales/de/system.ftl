@@ -173,3 +173,6 @@ system-workspaces-created-title = Arbeitsbereich { $name } angelegt
 system-workspaces-created-slug = URL-Schlüssel: { $slug }.
 validation-workspace-name-taken = Ein Arbeitsbereich mit diesem Namen existiert bereits. Wählen Sie einen anderen Namen.
 validation-workspace-slug-needed = Aus dem Namen ergibt sich kein URL-Schlüssel. Geben Sie einen ein: Kleinbuchstaben, Ziffern und Bindestriche.
+system-workspaces-invite-owner = Inhaber einladen
+system-workspaces-owner-invited-title = Inhaber zu { $name } eingeladen
+conflict-workspace-has-owner = Dieser Arbeitsbereich hat bereits ein Mitglied oder eine offene Einladung; seine Inhaber verwalten das Team auf ihrer Mitgliederseite.

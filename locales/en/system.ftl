@@ -173,3 +173,6 @@ system-workspaces-created-title = Workspace { $name } created
 system-workspaces-created-slug = URL key: { $slug }.
 validation-workspace-name-taken = A workspace with this name already exists. Choose another name.
 validation-workspace-slug-needed = The name gives no URL key. Enter one: lowercase letters, digits and hyphens.
+system-workspaces-invite-owner = Invite owner
+system-workspaces-owner-invited-title = Owner invited to { $name }
+conflict-workspace-has-owner = This workspace already has a member or a pending invitation; its owners manage the team on their members page.

@@ -339,6 +339,16 @@ fn matrix() -> Vec<Row> {
             ),
             [404, 404, 404, 404, 404, 404, 422],
         ),
+        // contoso has members: its owners manage the team, the platform's form is a conflict.
+        row(
+            "POST",
+            "/system/workspaces/{workspace}/owner-invitation",
+            Form(
+                "/system/workspaces/contoso-msp/owner-invitation",
+                &[("email", "matrix-owner@example.test")],
+            ),
+            [404, 404, 404, 404, 404, 404, 409],
+        ),
         row(
             "GET",
             "/system/support-desk",

@@ -156,6 +156,36 @@ async fn the_list_shows_every_workspace_with_its_member_tenant_and_pending_invit
     assert!(r.body.contains(&row_attrs("lonely", 0, 0, 0)));
     assert!(r.body.contains("workspace-no-owner"));
     assert!(r.body.contains("No owner yet"));
+    // Its form invites the missing owner (a bad address first: a field error, nothing written).
+    let to = "/system/workspaces/lonely/owner-invitation";
+    let r = app.post_form(to, &platform, &[("email", PLATFORM)]).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        r.body
+            .contains("Platform users cannot be workspace members")
+    );
+    assert!(r.body.contains(&row_attrs("lonely", 0, 0, 0)));
+    let r = app
+        .post_form(to, &platform, &[("email", "late.owner@lonely.test")])
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.header("cache-control"), Some("no-store"));
+    assert!(r.body.contains("Owner invited to Lonely"));
+    assert!(r.body.contains("invitation-link-value"));
+    assert!(r.body.contains(&row_attrs("lonely", 0, 0, 1)));
+    // Now pending: a second one is a conflict, as for a workspace with members.
+    let r = app
+        .post_form(to, &platform, &[("email", "other@lonely.test")])
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    let r = app
+        .post_form(
+            "/system/workspaces/no-such-workspace/owner-invitation",
+            &platform,
+            &[("email", "other@lonely.test")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
 }
 
 #[tokio::test]

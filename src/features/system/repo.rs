@@ -466,6 +466,28 @@ pub async fn workspace_overviews(
         .await)
 }
 
+/// SQL of [`workspace_overview`].
+pub const WORKSPACE_OVERVIEW: &str = "SELECT w.slug, w.name, w.created_at,
+            (SELECT COUNT(*) FROM memberships m WHERE m.workspace_id = w.id) AS members,
+            (SELECT COUNT(*) FROM tenants t WHERE t.workspace_id = w.id) AS tenants,
+            (SELECT COUNT(*) FROM invitations i WHERE i.workspace_id = w.id
+                AND i.accepted_at IS NULL AND i.revoked_at IS NULL AND i.expires_at > $1)
+                AS pending_invitations
+         FROM workspaces w WHERE w.id = $2";
+
+/// One workspace's row of [`workspace_overviews`].
+pub async fn workspace_overview(
+    db: &Db,
+    now: DateTime<Utc>,
+    id: i64,
+) -> Result<Option<WorkspaceOverview>, sqlx::Error> {
+    with_db!(db, |p| sqlx::query_as(WORKSPACE_OVERVIEW)
+        .bind(now)
+        .bind(id)
+        .fetch_optional(p)
+        .await)
+}
+
 /// One change of an operational control, from the audit log.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct ControlChange {
@@ -512,6 +534,7 @@ pub fn statements() -> Vec<(&'static str, &'static str)> {
         ("DELETE_ACTIVE_PAUSE", DELETE_ACTIVE_PAUSE),
         ("WORKSPACE_CHOICES", WORKSPACE_CHOICES),
         ("WORKSPACE_OVERVIEWS", WORKSPACE_OVERVIEWS),
+        ("WORKSPACE_OVERVIEW", WORKSPACE_OVERVIEW),
         ("CONTROL_CHANGES", CONTROL_CHANGES),
     ]
 }

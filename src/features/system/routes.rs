@@ -181,6 +181,8 @@ async fn workspaces_page(state: &AppState, ctx: &RequestContext) -> AppResult<Wo
         form: WorkspaceForm::default(),
         errors: Vec::new(),
         created: None,
+        owner_only: false,
+        owner_errors: None,
         name_max: service::NAME_MAX,
         shell,
     })
@@ -241,6 +243,58 @@ pub async fn create_workspace(
     }
 }
 
+/// The posted form of an ownerless workspace's owner invitation.
+#[derive(Debug, Default, Deserialize)]
+pub struct OwnerForm {
+    /// The owner's address.
+    #[serde(default)]
+    pub email: String,
+}
+
+/// `POST /system/workspaces/{workspace}/owner-invitation`: invites the owner of a workspace
+/// that has none (no member, no pending invitation) and shows the link once, like creating;
+/// a field error re-renders the page with `422` and the message beside that row; a workspace
+/// with an owner or a pending invitation is `409`, an unknown one `404`.
+pub async fn invite_owner(
+    State(state): State<AppState>,
+    ctx: RequestContext,
+    platform: PlatformUser,
+    Path(slug): Path<String>,
+    CsrfForm(form): CsrfForm<OwnerForm>,
+) -> AppResult<Response> {
+    let operator = &platform.0.user;
+    let invited = service::invite_owner(
+        &state.db,
+        &ctx.audit(),
+        state.now(),
+        &state.config,
+        &Inviter {
+            user_id: Some(operator.id),
+            label: &operator.email,
+            locale: ctx.locale,
+        },
+        &slug,
+        &form.email,
+    )
+    .await;
+    let mut page = workspaces_page(&state, &ctx).await?;
+    match invited {
+        Ok(invited) => {
+            page.created = Some(created_view(page.shell.t, invited));
+            page.owner_only = true;
+            let mut r = html(&page);
+            r.headers_mut()
+                .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            Ok(r)
+        }
+        Err(ServiceError::Invalid(errors)) => {
+            page.owner_errors = Some((slug, form.email, errors));
+            Ok(form_html(&page, true))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
 /// The system console, the operational controls and the workspaces.
 pub fn router() -> Routes {
     Routes::new()
@@ -249,4 +303,8 @@ pub fn router() -> Routes {
         .post("/system/controls/{control}", update_control)
         .get("/system/workspaces", workspaces)
         .post("/system/workspaces", create_workspace)
+        .post(
+            "/system/workspaces/{workspace}/owner-invitation",
+            invite_owner,
+        )
 }

@@ -145,8 +145,8 @@ async fn check(db: &Db, input: &NewWorkspace<'_>) -> Result<(String, String), Se
 /// transactions, or a concurrent request taking the address's account to the platform in
 /// that moment: then the workspace exists without an invitation, the error is returned, and
 /// the list shows the workspace with no members and no pending invitation, marked as having
-/// no owner yet, so the operator sees it; the CLI's `member add` (or a new workspace under
-/// another name) gets past it.
+/// no owner yet, with a form that invites its owner ([`invite_owner`]): nothing is lost, the
+/// operator finishes the step there.
 pub async fn create_workspace(
     db: &Db,
     actx: &AuditContext,
@@ -166,6 +166,49 @@ pub async fn create_workspace(
         inviter,
         &InvitationInput {
             email: input.owner_email,
+            role: Role::Owner,
+            selection: TenantSelection::All,
+        },
+    )
+    .await?;
+    Ok(CreatedWorkspace {
+        workspace,
+        invitation,
+    })
+}
+
+/// Invites an owner (every tenant) into workspace `slug` that has no owner yet: no member and
+/// no invitation that can still be accepted (its creation stopped before the invitation, or
+/// the first owner's invitation expired or was revoked). A workspace with members manages its
+/// own team, so it is a conflict; an unknown one is not found. The address rules are
+/// `members::service::invite`'s, as field errors on `email`.
+pub async fn invite_owner(
+    db: &Db,
+    actx: &AuditContext,
+    now: DateTime<Utc>,
+    config: &Config,
+    inviter: &Inviter<'_>,
+    slug: &str,
+    email: &str,
+) -> Result<CreatedWorkspace, ServiceError> {
+    let workspace = workspaces::service::find_by_slug(db, slug)
+        .await?
+        .ok_or(ServiceError::NotFound("workspace"))?;
+    let overview = super::repo::workspace_overview(db, now, workspace.id)
+        .await?
+        .ok_or(ServiceError::NotFound("workspace"))?;
+    if overview.members > 0 || overview.pending_invitations > 0 {
+        return Err(ServiceError::Conflict("conflict-workspace-has-owner"));
+    }
+    let invitation = members::invite(
+        db,
+        actx,
+        now,
+        config,
+        workspace.id,
+        inviter,
+        &InvitationInput {
+            email,
             role: Role::Owner,
             selection: TenantSelection::All,
         },

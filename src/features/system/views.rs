@@ -558,6 +558,10 @@ pub(super) struct WorkspacesPage {
     pub(super) form: WorkspaceForm,
     pub(super) errors: Vec<Invalid>,
     pub(super) created: Option<CreatedView>,
+    /// The link is an owner invitation for an existing workspace, not a new workspace's.
+    pub(super) owner_only: bool,
+    /// A refused owner invitation: the workspace's slug, the typed address, the errors.
+    pub(super) owner_errors: Option<(String, String, Vec<Invalid>)>,
     pub(super) name_max: usize,
 }
 
@@ -567,5 +571,21 @@ impl WorkspacesPage {
             .iter()
             .find(|e| e.field == field)
             .map(|e| self.shell.t.t(e.key))
+    }
+
+    /// The error beside workspace `slug`'s owner form, if that form was refused.
+    fn owner_error(&self, slug: &str) -> Option<String> {
+        match &self.owner_errors {
+            Some((s, _, errors)) if s == slug => errors.first().map(|e| self.shell.t.t(e.key)),
+            _ => None,
+        }
+    }
+
+    /// What was typed into workspace `slug`'s owner form, when it was refused.
+    fn owner_email(&self, slug: &str) -> &str {
+        match &self.owner_errors {
+            Some((s, email, _)) if s == slug => email,
+            _ => "",
+        }
     }
 }
