@@ -60,14 +60,15 @@ test('run viewer: a failing desk keeps the request and shows the failure', async
   await expect(result).toHaveAttribute('data-outcome', 'external_handoff_failed');
   await expect(result).toHaveAttribute('role', 'alert');
   await expect(result).toContainText('The request is saved in TenantPilot.');
-  await expect(page.getByTestId('support-failure-summary')).toContainText('HTTP 502');
+  // The page says the failure from its stored code (the API keeps the English summary with the status).
+  await expect(page.getByTestId('support-failure-summary')).toContainText('The support desk refused the ticket.');
   const reference = (await result.textContent())?.match(/SR-[0-9A-Z]{26}/)?.[0];
   // Later, from the run viewer again: the persisted failure is in the latest summary.
   await page.goto(runUrl);
   await page.getByTestId('run-more').locator('summary').click();
   await page.getByTestId('run-more').getByTestId('request-support').click();
   await expect(page.getByTestId('support-latest-reference')).toHaveText(reference ?? 'missing');
-  await expect(page.getByTestId('support-latest-failure')).toContainText('HTTP 502');
+  await expect(page.getByTestId('support-latest-failure')).toContainText('The support desk refused the ticket.');
   await page.screenshot({ path: shot('support-request-run-failed.png'), fullPage: true });
 });
 
