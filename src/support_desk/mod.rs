@@ -113,7 +113,25 @@ pub struct CreatedTicket {
     pub number: Option<String>,
     /// Where a person opens it (from the desk's answer or `ticket_url_template`).
     pub url: Option<String>,
+    /// How the desk call arrived at this ticket: told to the person and kept on the attempt.
+    pub lookup: TicketLookup,
 }
+
+crate::text_enum!(
+    /// How a handoff arrived at its ticket. Desks without an idempotency key are searched for
+    /// the `SR-…` reference first, so a retry after a lost answer finds the ticket instead of
+    /// opening a second one.
+    TicketLookup {
+        /// The desk opened a new ticket (after a search that found none, or the desk
+        /// deduplicates on its own, like the webhook's `Idempotency-Key`).
+        Created = "created",
+        /// A ticket carrying the reference already existed; nothing was created.
+        FoundExisting = "found_existing",
+        /// The search failed (not for credentials), so the ticket was created without knowing
+        /// whether one existed: it may be a duplicate.
+        CreatedAfterFailedSearch = "created_after_failed_search",
+    }
+);
 
 impl CreatedTicket {
     /// The reference people quote: the number when there is one, else the id.

@@ -26,7 +26,7 @@
 //! exist; [`check`] tells the two apart.
 
 use super::wire;
-use super::{CreatedTicket, DeskError, SupportDeskConfig, TicketDraft};
+use super::{CreatedTicket, DeskError, SupportDeskConfig, TicketDraft, TicketLookup};
 use reqwest::header::{ACCEPT, AUTHORIZATION, HeaderValue};
 use serde_json::{Map, Value, json};
 
@@ -227,12 +227,13 @@ pub fn display_url(config: &SupportDeskConfig, id: &str) -> Option<String> {
     wire::http_url(Some(&json!(link)))
 }
 
-fn created(config: &SupportDeskConfig, id: String) -> CreatedTicket {
+fn created(config: &SupportDeskConfig, id: String, lookup: TicketLookup) -> CreatedTicket {
     let url = display_url(config, &id);
     CreatedTicket {
         external_id: id,
         number: None,
         url,
+        lookup,
     }
 }
 
@@ -281,7 +282,7 @@ pub async fn create(
         return Err(DeskError::Config("request_tracker.queue is not set".into()));
     }
     if let Some(id) = existing(config, client, draft).await? {
-        return Ok(created(config, id));
+        return Ok(created(config, id, TicketLookup::FoundExisting));
     }
     let request = authed(config, client.post(wire::join(&config.url, "ticket")))?
         .json(&ticket_body(config, draft));
@@ -292,7 +293,7 @@ pub async fn create(
     let value = answer.json_object()?;
     let id = ticket_id(value.get("id"))
         .ok_or_else(|| DeskError::Malformed("the answer has no ticket id".into()))?;
-    Ok(created(config, id))
+    Ok(created(config, id, TicketLookup::Created))
 }
 
 /// Checks the credentials and the queue with `GET {url}/queue/{queue}`; no ticket is created.

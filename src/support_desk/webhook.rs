@@ -115,6 +115,7 @@ pub async fn create(
         external_id: id,
         number,
         url,
+        lookup: super::TicketLookup::Created,
     })
 }
 

@@ -385,6 +385,7 @@ pub fn created_by_id(
         external_id: id,
         number: None,
         url,
+        lookup: super::TicketLookup::Created,
     })
 }
 

@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 use sha2::Sha256;
 use std::time::{Duration, Instant};
 use tenantpilot::support_desk::{
-    CreatedTicket, Desk, DeskError, DeskKind, SupportDeskConfig, TicketDraft,
+    CreatedTicket, Desk, DeskError, DeskKind, SupportDeskConfig, TicketDraft, TicketLookup,
 };
 use wiremock::matchers::{body_string_contains, header, method, path, query_param};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
@@ -190,6 +190,7 @@ async fn webhook_success_sends_contract_body_idempotency_key_and_valid_signature
             external_id: "4711".into(),
             number: Some("INC-0815".into()),
             url: Some("https://helpdesk.example/INC-0815".into()),
+            lookup: TicketLookup::Created,
         }
     );
     assert_eq!(ticket.reference(), "INC-0815");
