@@ -53,6 +53,7 @@ macro_rules! ftl_files {
             include_str!(concat!("../locales/", $lang, "/help.ftl")),
             include_str!(concat!("../locales/", $lang, "/diagnostics.ftl")),
             include_str!(concat!("../locales/", $lang, "/support.ftl")),
+            include_str!(concat!("../locales/", $lang, "/support_history.ftl")),
             include_str!(concat!("../locales/", $lang, "/system.ftl")),
             include_str!(concat!("../locales/", $lang, "/tokens.ftl")),
             include_str!(concat!("../locales/", $lang, "/consent.ftl")),

@@ -77,6 +77,7 @@ fn browser_routes() -> Routes {
         .merge(reports::routes::router())
         .merge(diagnostics::routes::router())
         .merge(support_requests::routes::router())
+        .merge(support_requests::history_routes::router())
         .merge(onboarding::routes::router())
         .merge(system::routes::router())
         .merge(features::consent::routes::router())

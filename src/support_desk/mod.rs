@@ -121,7 +121,7 @@ crate::text_enum!(
     /// How a handoff arrived at its ticket. Desks without an idempotency key are searched for
     /// the `SR-…` reference first, so a retry after a lost answer finds the ticket instead of
     /// opening a second one.
-    TicketLookup {
+    TicketLookup [utoipa::ToSchema] {
         /// The desk opened a new ticket (after a search that found none, or the desk
         /// deduplicates on its own, like the webhook's `Idempotency-Key`).
         Created = "created",
@@ -176,7 +176,7 @@ crate::text_enum!(
     /// Why a handoff failed, stored beside its English summary so that pages say it in the
     /// reader's language (the summary stays for the API and for requests filed before the code
     /// was stored).
-    HandoffFailure {
+    HandoffFailure [utoipa::ToSchema] {
         /// No desk is configured.
         NotConfigured = "not_configured",
         /// The desk's configuration is incomplete.

@@ -56,6 +56,18 @@ crate::text_enum!(
         PasswordReset = "flash-password-reset",
         /// One or more of the user's sessions ended.
         SessionsEnded = "flash-sessions-ended",
+        /// A handoff retry got the ticket (created, or found by its reference).
+        HandoffRetryCreated = "flash-handoff-retry-created",
+        /// A handoff retry failed again.
+        HandoffRetryFailed = "flash-handoff-retry-failed",
+        /// A handoff retry refused: another attempt is running.
+        HandoffRetryRunning = "support-retry-running",
+        /// A handoff retry refused: the handoff did not fail.
+        HandoffRetryNotFailed = "support-retry-not-failed",
+        /// A handoff retry refused: no desk is configured.
+        HandoffRetryNoDesk = "support-retry-no-desk",
+        /// A handoff retry refused: ticket creation is paused.
+        HandoffRetryPaused = "support-retry-paused",
     }
 );
 
@@ -82,6 +94,10 @@ impl Flash {
                 | Flash::RetryUnknownType
                 | Flash::RetryNeedsConsent
                 | Flash::RetryNeedsConnection
+                | Flash::HandoffRetryRunning
+                | Flash::HandoffRetryNotFailed
+                | Flash::HandoffRetryNoDesk
+                | Flash::HandoffRetryPaused
         )
     }
 
@@ -89,6 +105,7 @@ impl Flash {
     pub fn class(self) -> &'static str {
         match self {
             Flash::SignedOut | Flash::TokenAlreadyRevoked => "flash-info",
+            Flash::HandoffRetryFailed => "flash-warning",
             f if f.is_refusal() => "flash-warning",
             _ => "flash-success",
         }

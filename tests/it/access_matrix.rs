@@ -226,6 +226,34 @@ fn matrix() -> Vec<Row> {
         ),
         row(
             "GET",
+            "/admin/t/{tenant}/support-requests",
+            Get("/admin/t/fabrikam/support-requests"),
+            [200, 200, 200, 404, 404, 302, 404],
+        ),
+        row(
+            "GET",
+            "/admin/t/{tenant}/support-requests/{reference}",
+            Get("/admin/t/fabrikam/support-requests/$support_request"),
+            [200, 200, 200, 404, 404, 302, 404],
+        ),
+        // $support_request is internal-only: a permitted retry is refused back to its page.
+        row(
+            "POST",
+            "/admin/t/{tenant}/support-requests/{reference}/retry",
+            Form(
+                "/admin/t/fabrikam/support-requests/$support_request/retry",
+                &[],
+            ),
+            [303, 303, 303, 404, 404, 302, 404],
+        ),
+        row(
+            "GET",
+            "/admin/operations/{run}/support-requests",
+            Get("/admin/operations/$run/support-requests"),
+            [200, 200, 200, 404, 404, 302, 404],
+        ),
+        row(
+            "GET",
             "/admin/operations",
             Get("/admin/operations"),
             [200, 200, 200, 200, 200, 302, 404],
@@ -480,6 +508,46 @@ fn matrix() -> Vec<Row> {
                 Some(r#"{"severity":"low","summary":"Via API","handoff_mode":"internal_only"}"#),
             ),
             [200, 200, 200, 404, 404, 401, 404],
+        ),
+        row(
+            "GET",
+            "/api/v1/tenants/{tenant}/support-requests",
+            Api(
+                Method::GET,
+                "/api/v1/tenants/fabrikam/support-requests",
+                None,
+            ),
+            [200, 200, 200, 404, 404, 401, 404],
+        ),
+        row(
+            "GET",
+            "/api/v1/operations/{run}/support-requests",
+            Api(
+                Method::GET,
+                "/api/v1/operations/$run/support-requests",
+                None,
+            ),
+            [200, 200, 200, 404, 404, 401, 404],
+        ),
+        row(
+            "GET",
+            "/api/v1/support-requests/{reference}",
+            Api(
+                Method::GET,
+                "/api/v1/support-requests/$support_request",
+                None,
+            ),
+            [200, 200, 200, 404, 404, 401, 404],
+        ),
+        row(
+            "POST",
+            "/api/v1/support-requests/{reference}/handoff/retry",
+            Api(
+                Method::POST,
+                "/api/v1/support-requests/$support_request/handoff/retry",
+                None,
+            ),
+            [409, 409, 409, 404, 404, 401, 404],
         ),
         row(
             "GET",
@@ -761,7 +829,22 @@ async fn ids(app: &TestApp) -> Vec<(&'static str, String)> {
         let created = app.token_with("owner@contoso.test", "matrix", expiry).await;
         created.token.id.to_string()
     };
+    let token = app.token_for("owner@contoso.test").await;
+    let filed = app
+        .api(
+            Method::POST,
+            "/api/v1/tenants/fabrikam/support-requests",
+            Some(&token),
+            Some(r#"{"severity":"low","summary":"Matrix history","handoff_mode":"internal_only"}"#),
+        )
+        .await
+        .json();
+    let support_request = filed["internal_reference"]
+        .as_str()
+        .unwrap_or("SR-missing")
+        .to_string();
     vec![
+        ("$support_request", support_request),
         ("$web_token", owner_token().await),
         ("$api_token", owner_token().await),
         ("$tenant_opening", tenant_opening),

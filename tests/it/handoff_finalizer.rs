@@ -39,7 +39,8 @@ async fn app_with_silent_desk() -> (TestApp, MockServer) {
     (app, desk)
 }
 
-/// A request exactly as a crash during its handoff leaves it: committed, handoff never written.
+/// A request exactly as a crash during its handoff leaves it: committed with its first attempt
+/// claimed, handoff never written.
 async fn begun(app: &TestApp, tenant: &str, mode: &str) -> (i64, String) {
     let t = app.tenant(tenant).await;
     let owner = tenantpilot::auth::users::find_by_email(app.db(), "owner@contoso.test")
@@ -72,6 +73,13 @@ async fn begun(app: &TestApp, tenant: &str, mode: &str) -> (i64, String) {
     )
     .await
     .unwrap();
+    // A create request is stored with the claim of its first desk call, as the service does.
+    if row.external_handoff_mode == model::HandoffMode::CreateExternalTicket {
+        let now = app.clock.now_for_tests();
+        repo::open_first_attempt(&mut tx, row.id, now, owner.id, &owner.email)
+            .await
+            .unwrap();
+    }
     tx.commit().await.unwrap();
     (row.id, reference)
 }

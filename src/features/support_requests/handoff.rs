@@ -1,17 +1,21 @@
 //! External handoff (spec 256), after the internal request is committed: `link_existing_ticket`
 //! records the given reference without calling anyone; `create_external_ticket` makes one
-//! synchronous call to the one configured desk within its hard budget. Either way exactly one
-//! write of the handoff fields follows, with its audit row in the same transaction. A failed or
-//! timed-out create is recorded as `external_handoff_failed` with a bounded, secret-free summary;
-//! the internal request stands. A create cut off by a crash is recorded later by
-//! [`finalize_interrupted`] (at start-up and from the job scheduler), with the same write.
+//! synchronous call to the one configured desk within its hard budget. Every desk call is an
+//! attempt (`support_request_handoff_attempts`): claimed in the database before the call (attempt
+//! 1 in the submit's own transaction, later ones by [`retry`]), so two calls for one request can
+//! never reach the desk together; ended by one transaction that writes the attempt, the request's
+//! latest outcome and the audit row. A failed or timed-out create is recorded as
+//! `external_handoff_failed` with a bounded, secret-free summary; the internal request stands, and
+//! a person may retry it with the same `SR-…` reference. An attempt cut off by a crash is recorded
+//! later by [`finalize_interrupted`] (at start-up and from the job scheduler), with the same write.
 
-use super::model::Target;
 use super::model::{
-    DeskAvailability, HandoffMode, HandoffOutcome, SupportRequestRow, ValidSubmission,
+    AttemptRow, DeskAvailability, HandoffMode, HandoffOutcome, PrimaryContextType,
+    SupportRequestRow, Target, TenantRef, ValidSubmission,
 };
-use super::repo::{self, HandoffWrite};
+use super::repo::{self, AttemptEnd, HandoffWrite};
 use crate::audit::{self, Actor, AuditContext, AuditEntry};
+use crate::auth::users::User;
 use crate::error::ServiceError;
 use crate::state::AppState;
 use crate::support_desk::{
@@ -44,13 +48,31 @@ pub async fn availability(
     })
 }
 
-/// What the desk is asked to open for a stored request.
+/// What the desk is asked to open for a stored request of `target`.
 pub fn draft_for(
     state: &AppState,
     target: &Target<'_>,
     row: &SupportRequestRow,
     context: &Value,
 ) -> TicketDraft {
+    let tenant = target.tenant();
+    draft_of(state, &tenant, row, context)
+}
+
+/// The draft of a stored request whose tenant is `tenant`: what the submit and every retry send,
+/// so a retry carries the same reference and text as the first attempt.
+fn draft_of(
+    state: &AppState,
+    tenant: &TenantRef<'_>,
+    row: &SupportRequestRow,
+    context: &Value,
+) -> TicketDraft {
+    let path = match row.operation_run_id {
+        Some(run) if row.primary_context_type == PrimaryContextType::OperationRun => {
+            format!("/admin/operations/{run}")
+        }
+        _ => format!("/admin/t/{}", tenant.external_id),
+    };
     TicketDraft {
         internal_reference: row.internal_reference.clone(),
         severity: row.severity.as_str().to_string(),
@@ -59,26 +81,23 @@ pub fn draft_for(
         contact_name: row.contact_name.clone(),
         contact_email: row.contact_email.clone(),
         primary_context_type: row.primary_context_type.as_str().to_string(),
-        tenant: target.tenant_external_id().to_string(),
-        tenant_name: target.tenant_name().to_string(),
-        workspace: target.workspace_slug().to_string(),
+        tenant: tenant.external_id.to_string(),
+        tenant_name: crate::redact::text(tenant.name),
+        workspace: tenant.workspace_slug.to_string(),
         operation_run_id: row.operation_run_id,
-        context_url: format!(
-            "{}{}",
-            state.config.public_url.trim_end_matches('/'),
-            target.path()
-        ),
+        context_url: format!("{}{}", state.config.public_url.trim_end_matches('/'), path),
         context: context.clone(),
     }
 }
 
 /// Performs the requested handoff for a freshly committed request and returns the row as it
-/// now stands.
+/// now stands. `attempt` is the claim stored with a create request (attempt 1).
 pub async fn perform(
     state: &AppState,
     actx: &AuditContext,
     target: &Target<'_>,
     row: SupportRequestRow,
+    attempt: Option<AttemptRow>,
     valid: &ValidSubmission,
     context: &Value,
 ) -> Result<SupportRequestRow, ServiceError> {
@@ -103,32 +122,103 @@ pub async fn perform(
             reread(state, row.id).await
         }
         HandoffMode::CreateExternalTicket => {
+            // `service::submit` stores attempt 1 with every create request.
+            let Some(attempt) = attempt else {
+                return Err(ServiceError::NotFound("support request attempt"));
+            };
             let draft = draft_for(state, target, &row, context);
-            let id = row.id;
-            // Spawned, not awaited in place: axum drops the handler future when the client
-            // disconnects, and a drop between the desk's answer and our write would leave a
-            // ticket at the desk that TenantPilot never recorded. The task owns what it needs
-            // and runs to the end whatever happens to the request.
-            let call = create_ticket(state.clone(), actx.clone(), row, draft);
-            let task = tokio::spawn(call.instrument(tracing::Span::current()));
-            match task.await {
-                Ok(result) => result,
-                Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
-                // Only a runtime shutting down cancels it; the finalizer records it later.
-                Err(_) => reread(state, id).await,
-            }
+            let (row, _) = call_desk(state, actx, row, attempt, draft).await?;
+            Ok(row)
         }
     }
 }
 
-/// The desk call of a create handoff and its one write, as one unit that owns its inputs (see
-/// [`perform`]: it runs in its own task).
+/// Runs one claimed attempt to its end. Spawned, not awaited in place: axum drops the handler
+/// future when the client disconnects, and a drop between the desk's answer and our write would
+/// leave a ticket at the desk that TenantPilot never recorded. The task owns what it needs and
+/// runs to the end whatever happens to the request.
+async fn call_desk(
+    state: &AppState,
+    actx: &AuditContext,
+    row: SupportRequestRow,
+    attempt: AttemptRow,
+    draft: TicketDraft,
+) -> Result<(SupportRequestRow, AttemptRow), ServiceError> {
+    let (id, attempt_id) = (row.id, attempt.id);
+    let call = create_ticket(state.clone(), actx.clone(), row, attempt, draft);
+    let task = tokio::spawn(call.instrument(tracing::Span::current()));
+    let done = match task.await {
+        Ok(result) => result,
+        Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+        // Only a runtime shutting down cancels it; the finalizer records it later.
+        Err(_) => Ok(()),
+    };
+    done?;
+    let row = reread(state, id).await?;
+    let attempt = repo::attempts_of(&state.db, id)
+        .await?
+        .into_iter()
+        .find(|a| a.id == attempt_id)
+        .ok_or(ServiceError::NotFound("support request attempt"))?;
+    Ok((row, attempt))
+}
+
+/// Why a retry is refused, as the `409` keys pages and the API explain.
+pub const RETRY_RUNNING: &str = "support-retry-running";
+/// The handoff did not fail (or is not a create): nothing to retry.
+pub const RETRY_NOT_FAILED: &str = "support-retry-not-failed";
+/// No desk is configured any more.
+pub const RETRY_NO_DESK: &str = "support-retry-no-desk";
+/// A platform operator paused ticket creation.
+pub const RETRY_PAUSED: &str = "support-retry-paused";
+
+/// Retries the failed create handoff of `row` (a request of `tenant`) as `actor`: the same desk,
+/// the same `SR-…` reference as idempotency key and search term, the same budget. Refused
+/// (`409`) unless the latest outcome is a failure, a desk is configured and not paused in the
+/// workspace, and no other attempt for the request is in flight. Returns the row and the
+/// attempt as they ended.
+pub async fn retry(
+    state: &AppState,
+    actx: &AuditContext,
+    actor: &User,
+    tenant: &TenantRef<'_>,
+    row: SupportRequestRow,
+) -> Result<(SupportRequestRow, AttemptRow), ServiceError> {
+    if row.external_handoff_mode != HandoffMode::CreateExternalTicket
+        || row.outcome() != HandoffOutcome::ExternalHandoffFailed
+    {
+        return Err(ServiceError::Conflict(RETRY_NOT_FAILED));
+    }
+    match availability(state, row.workspace_id).await? {
+        DeskAvailability::Available => {}
+        DeskAvailability::NotConfigured => return Err(ServiceError::Conflict(RETRY_NO_DESK)),
+        DeskAvailability::Paused => return Err(ServiceError::Conflict(RETRY_PAUSED)),
+    }
+    let claimed = repo::claim_retry(&state.db, row.id, state.now(), actor.id, &actor.email).await?;
+    let Some(attempt) = claimed else {
+        // Lost to a concurrent attempt: still in flight, or it already ended the failure.
+        let now = reread(state, row.id).await?;
+        return Err(ServiceError::Conflict(
+            if now.handoff_outcome == Some(HandoffOutcome::ExternalHandoffFailed) {
+                RETRY_RUNNING
+            } else {
+                RETRY_NOT_FAILED
+            },
+        ));
+    };
+    let draft = draft_of(state, tenant, &row, &row.context.0);
+    call_desk(state, actx, row, attempt, draft).await
+}
+
+/// The desk call of one claimed attempt and its one write, as one unit that owns its inputs
+/// (see [`call_desk`]: it runs in its own task).
 async fn create_ticket(
     state: AppState,
     actx: AuditContext,
     row: SupportRequestRow,
+    attempt: AttemptRow,
     draft: TicketDraft,
-) -> Result<SupportRequestRow, ServiceError> {
+) -> Result<(), ServiceError> {
     let (state, actx) = (&state, &actx);
     let desk = state.support_desk();
     let kind = desk.map(|d| d.kind().as_str()).unwrap_or("none");
@@ -137,9 +227,9 @@ async fn create_ticket(
         Some(desk) => desk.create_ticket(&draft).await,
         None => Err(DeskError::NotConfigured),
     };
-    let elapsed_ms = started.elapsed().as_millis() as u64;
+    let elapsed_ms = started.elapsed().as_millis() as i64;
     let failure_summary;
-    let (write, action, mut metadata) = match &result {
+    let (write, end, action, mut metadata) = match &result {
         Ok(ticket) => (
             HandoffWrite {
                 outcome: HandoffOutcome::ExternalTicketCreated,
@@ -150,10 +240,19 @@ async fn create_ticket(
                 failure_summary: None,
                 failure_code: None,
             },
+            AttemptEnd {
+                outcome: HandoffOutcome::ExternalTicketCreated,
+                lookup: Some(ticket.lookup),
+                failure_code: None,
+                failure_summary: None,
+                external_ticket_reference: Some(ticket.reference()),
+                duration_ms: Some(elapsed_ms),
+            },
             "support_request.external_ticket_created",
             json!({
                 "external_ticket_reference": ticket.reference(),
                 "has_external_ticket_url": ticket.url.is_some(),
+                "lookup": ticket.lookup,
             }),
         ),
         Err(error) => {
@@ -161,6 +260,7 @@ async fn create_ticket(
                 reference = %row.internal_reference,
                 desk = kind,
                 code = error.code(),
+                attempt = attempt.attempt,
                 "external support desk handoff failed"
             );
             failure_summary = error.summary();
@@ -172,6 +272,14 @@ async fn create_ticket(
             };
             (
                 HandoffWrite::failed(error.failure(), &failure_summary),
+                AttemptEnd {
+                    outcome: HandoffOutcome::ExternalHandoffFailed,
+                    lookup: None,
+                    failure_code: Some(error.failure()),
+                    failure_summary: Some(&failure_summary),
+                    external_ticket_reference: None,
+                    duration_ms: Some(elapsed_ms),
+                },
                 "support_request.external_handoff_failed",
                 json!({ "failure_code": error.code(), "http_status": http_status }),
             )
@@ -181,9 +289,49 @@ async fn create_ticket(
         fields.insert("internal_reference".into(), json!(row.internal_reference));
         fields.insert("desk".into(), json!(kind));
         fields.insert("duration_ms".into(), json!(elapsed_ms));
+        fields.insert("attempt".into(), json!(attempt.attempt));
     }
-    write_once(state, actx, &row, &write, action, metadata).await?;
-    reread(state, row.id).await
+    finish(state, actx, &row, &attempt, &end, &write, action, metadata).await?;
+    Ok(())
+}
+
+/// Ends a claimed attempt: its outcome, the request's latest outcome and the audit row, in one
+/// transaction. `false` (and nothing written) when the attempt was ended already, so the live
+/// call and the finalizer record each attempt exactly once.
+#[allow(clippy::too_many_arguments)]
+async fn finish(
+    state: &AppState,
+    actx: &AuditContext,
+    row: &SupportRequestRow,
+    attempt: &AttemptRow,
+    end: &AttemptEnd<'_>,
+    write: &HandoffWrite<'_>,
+    action: &'static str,
+    metadata: Value,
+) -> Result<bool, ServiceError> {
+    let now = state.now();
+    let mut tx = state.db.begin().await?;
+    if !repo::finish_attempt(&mut tx, attempt.id, end, now).await? {
+        tx.rollback().await?;
+        return Ok(false);
+    }
+    repo::record_attempt_outcome(&mut tx, row.id, write, now).await?;
+    audit::record(
+        &mut tx,
+        actx,
+        now,
+        AuditEntry {
+            action,
+            workspace_id: Some(row.workspace_id),
+            tenant_id: Some(row.tenant_id),
+            target_type: "support_request",
+            target_id: row.internal_reference.clone(),
+            metadata,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(true)
 }
 
 /// The row as it now stands, after its handoff was written (by this call or a concurrent one).
@@ -260,11 +408,12 @@ pub fn interrupted_summary(internal_reference: &str) -> String {
     )
 }
 
-/// Records every create handoff begun longer ago than [`interrupted_after`] and never written
-/// (the process died during the desk call) as `external_handoff_failed` with code
-/// `interrupted`, audited once as `support_request.external_handoff_failed` by the system.
-/// Safe to run concurrently on several instances: the guarded write lets one of them win each
-/// row, and only the winner audits. Returns how many rows this call finalized.
+/// Records every desk attempt begun longer ago than [`interrupted_after`] and never ended (the
+/// process died during the desk call) as `external_handoff_failed` with code `interrupted`, on
+/// the attempt and as the request's latest outcome, audited once as
+/// `support_request.external_handoff_failed` by the system. Safe to run concurrently on several
+/// instances: the guarded end of the attempt lets one of them win each attempt, and only the
+/// winner audits. Returns how many attempts this call finalized.
 pub async fn finalize_interrupted(state: &AppState) -> Result<u64, ServiceError> {
     let after = chrono::Duration::from_std(interrupted_after(&state.config.support_desk))
         .unwrap_or(chrono::Duration::MAX);
@@ -275,26 +424,40 @@ pub async fn finalize_interrupted(state: &AppState) -> Result<u64, ServiceError>
     let mut finalized = 0;
     for _ in 0..INTERRUPTED_MAX_PASSES {
         let cutoff = state.now() - after;
-        let rows = repo::unfinalized_creates_before(&state.db, cutoff, INTERRUPTED_BATCH).await?;
-        for row in &rows {
+        let attempts =
+            repo::attempts_in_flight_before(&state.db, cutoff, INTERRUPTED_BATCH).await?;
+        for attempt in &attempts {
+            let Some(row) = repo::find(&state.db, attempt.support_request_id).await? else {
+                continue;
+            };
             let summary = interrupted_summary(&row.internal_reference);
             let write = HandoffWrite::failed(HandoffFailure::Interrupted, &summary);
+            let end = AttemptEnd {
+                outcome: HandoffOutcome::ExternalHandoffFailed,
+                lookup: None,
+                failure_code: Some(HandoffFailure::Interrupted),
+                failure_summary: Some(&summary),
+                external_ticket_reference: None,
+                duration_ms: None,
+            };
             let metadata = json!({
                 "internal_reference": row.internal_reference,
                 "failure_code": HandoffFailure::Interrupted,
-                "begun_at": row.created_at,
+                "attempt": attempt.attempt,
+                "begun_at": attempt.started_at,
                 "interrupted_after_ms": after.num_milliseconds(),
             });
             let action = "support_request.external_handoff_failed";
-            if write_once(state, &actx, row, &write, action, metadata).await? {
+            if finish(state, &actx, &row, attempt, &end, &write, action, metadata).await? {
                 tracing::warn!(
                     reference = %row.internal_reference,
+                    attempt = attempt.attempt,
                     "interrupted external support desk handoff recorded as failed"
                 );
                 finalized += 1;
             }
         }
-        if (rows.len() as i64) < INTERRUPTED_BATCH {
+        if (attempts.len() as i64) < INTERRUPTED_BATCH {
             break;
         }
     }

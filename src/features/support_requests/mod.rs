@@ -5,6 +5,7 @@
 pub mod api;
 pub mod desk_console_routes;
 pub mod handoff;
+pub mod history_routes;
 pub mod model;
 pub mod repo;
 pub mod routes;

@@ -7,7 +7,7 @@ use crate::error::Invalid;
 use crate::features::operations::model::RunWithTenant;
 use crate::features::tenants::model::ScopedTenant;
 use crate::i18n::Tr;
-use crate::support_desk::HandoffFailure;
+use crate::support_desk::{HandoffFailure, TicketLookup};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -84,6 +84,27 @@ crate::text_enum!(
         ExternalHandoffFailed = "external_handoff_failed",
     }
 );
+
+impl HandoffOutcome {
+    /// Fluent key of the label.
+    pub fn label_key(self) -> &'static str {
+        match self {
+            HandoffOutcome::InternalOnly => "support-outcome-internal-only",
+            HandoffOutcome::ExternalTicketCreated => "support-outcome-created",
+            HandoffOutcome::ExternalTicketLinked => "support-outcome-linked",
+            HandoffOutcome::ExternalHandoffFailed => "support-outcome-failed",
+        }
+    }
+}
+
+/// Fluent key of what a created attempt's lookup means to a reader.
+pub fn lookup_label_key(lookup: TicketLookup) -> &'static str {
+    match lookup {
+        TicketLookup::Created => "support-lookup-created",
+        TicketLookup::FoundExisting => "support-lookup-found-existing",
+        TicketLookup::CreatedAfterFailedSearch => "support-lookup-created-after-failed-search",
+    }
+}
 
 crate::text_enum!(
     /// What context the request carries.
@@ -414,6 +435,230 @@ pub struct SupportRequestRow {
     pub handoff_finalized_at: Option<DateTime<Utc>>,
 }
 
+/// One call to the desk for a request: attempt 1 is the submit's own, each retry adds one.
+/// Unfinished (`finished_at` null) while the call is in flight: that row is the claim that
+/// keeps a second call for the same request away from the desk.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct AttemptRow {
+    /// Internal id.
+    pub id: i64,
+    /// The request.
+    pub support_request_id: i64,
+    /// 1 for the submit's call, then 2, 3, … for retries.
+    pub attempt: i32,
+    /// When the call was claimed.
+    pub started_at: DateTime<Utc>,
+    /// Who asked for it (null once the account is gone).
+    pub actor_user_id: Option<i64>,
+    /// Their address at the time.
+    pub actor_label: String,
+    /// When its outcome was written; null while the call runs.
+    pub finished_at: Option<DateTime<Utc>>,
+    /// `external_ticket_created` or `external_handoff_failed`, once finished.
+    pub outcome: Option<HandoffOutcome>,
+    /// How the desk arrived at the ticket, for a created one.
+    pub lookup: Option<TicketLookup>,
+    /// Why it failed.
+    pub failure_code: Option<HandoffFailure>,
+    /// Why it failed, in English, bounded and redacted.
+    pub failure_summary: Option<String>,
+    /// The ticket reference people quote, for a created one.
+    pub external_ticket_reference: Option<String>,
+    /// How long the desk call took, in milliseconds.
+    pub duration_ms: Option<i64>,
+}
+
+/// `SupportRequestHandoffAttempt`: one call to the desk, as the API shows it.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct AttemptView {
+    /// 1 for the submit's call, then 2, 3, … for retries.
+    pub attempt: i32,
+    /// When the call began.
+    pub started_at: DateTime<Utc>,
+    /// When it ended; null while it runs.
+    pub finished_at: Option<DateTime<Utc>>,
+    /// Who asked for it.
+    pub actor: String,
+    /// What came of it; null while it runs.
+    pub outcome: Option<HandoffOutcome>,
+    /// For a created ticket: whether it was new, found by the reference, or created after the
+    /// search failed (then it may be a duplicate).
+    pub lookup: Option<TicketLookup>,
+    /// Why it failed.
+    pub failure_code: Option<HandoffFailure>,
+    /// Why it failed, in English.
+    pub failure_summary: Option<String>,
+    /// The ticket reference, for a created one.
+    pub external_ticket_reference: Option<String>,
+    /// How long the desk call took, in milliseconds.
+    pub duration_ms: Option<i64>,
+}
+
+impl AttemptRow {
+    /// The API's view.
+    pub fn view(&self) -> AttemptView {
+        AttemptView {
+            attempt: self.attempt,
+            started_at: self.started_at,
+            finished_at: self.finished_at,
+            actor: self.actor_label.clone(),
+            outcome: self.outcome,
+            lookup: self.lookup,
+            failure_code: self.failure_code,
+            failure_summary: self.failure_summary.clone(),
+            external_ticket_reference: self.external_ticket_reference.clone(),
+            duration_ms: self.duration_ms,
+        }
+    }
+
+    /// The failure as a page shows it, in the reader's language.
+    pub fn failure_message(&self, t: &Tr, reference: &str) -> Option<String> {
+        if self.outcome != Some(HandoffOutcome::ExternalHandoffFailed) {
+            return None;
+        }
+        failure_text(
+            t,
+            self.failure_code,
+            self.failure_summary.as_deref(),
+            reference,
+        )
+    }
+}
+
+/// One line of a request list: what a reader scans for, without the stored context.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ListRow {
+    /// `SR-<ULID>`.
+    pub internal_reference: String,
+    /// Where it was filed from.
+    pub primary_context_type: PrimaryContextType,
+    /// The run, for run-context requests.
+    pub operation_run_id: Option<i64>,
+    /// The creator's address at the time.
+    pub created_by_label: String,
+    /// Severity.
+    pub severity: Severity,
+    /// Summary.
+    pub summary: String,
+    /// When it was filed.
+    pub created_at: DateTime<Utc>,
+    /// Requested handoff mode.
+    pub external_handoff_mode: HandoffMode,
+    /// Stored outcome (see [`outcome_of`]).
+    pub handoff_outcome: Option<HandoffOutcome>,
+    /// The reference people quote.
+    pub external_ticket_reference: Option<String>,
+    /// Where the ticket is.
+    pub external_ticket_url: Option<String>,
+}
+
+impl ListRow {
+    /// The outcome, with the derived cases of [`outcome_of`].
+    pub fn outcome(&self) -> HandoffOutcome {
+        outcome_of(self.external_handoff_mode, self.handoff_outcome)
+    }
+
+    /// The API's view.
+    pub fn view(&self) -> ListItem {
+        ListItem {
+            internal_reference: self.internal_reference.clone(),
+            severity: self.severity,
+            summary: self.summary.clone(),
+            submitted_at: self.created_at,
+            submitted_by: self.created_by_label.clone(),
+            primary_context_type: self.primary_context_type.as_str().to_string(),
+            primary_context_id: self.operation_run_id,
+            handoff_mode: self.external_handoff_mode,
+            handoff_outcome: self.outcome(),
+            external_ticket_reference: self.external_ticket_reference.clone(),
+            external_ticket_url: self.external_ticket_url.clone(),
+        }
+    }
+}
+
+/// `SupportRequestListItem`.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct ListItem {
+    /// `SR-<ULID>`.
+    pub internal_reference: String,
+    /// Severity.
+    pub severity: Severity,
+    /// The requester's one-line summary.
+    pub summary: String,
+    /// When it was filed.
+    pub submitted_at: DateTime<Utc>,
+    /// Who filed it (their address at the time).
+    pub submitted_by: String,
+    /// `tenant` or `operation_run`.
+    pub primary_context_type: String,
+    /// The run id for run-context requests; null for tenant context.
+    pub primary_context_id: Option<i64>,
+    /// Requested mode.
+    pub handoff_mode: HandoffMode,
+    /// What came of it (the latest attempt's outcome).
+    pub handoff_outcome: HandoffOutcome,
+    /// The external ticket reference, when one was created or linked.
+    pub external_ticket_reference: Option<String>,
+    /// The external ticket URL, when known.
+    pub external_ticket_url: Option<String>,
+}
+
+/// `SupportRequestList`: a page of a tenant's requests, newest first.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct RequestList {
+    /// Newest first.
+    pub items: Vec<ListItem>,
+    /// Page number.
+    pub page: i64,
+    /// Whether another page follows.
+    pub has_more: bool,
+}
+
+/// `SupportRequestDetail`: one request as filed, its latest outcome and every desk attempt.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct RequestDetail {
+    /// `SR-<ULID>`.
+    pub internal_reference: String,
+    /// Tenant external id.
+    pub tenant: String,
+    /// `tenant` or `operation_run`.
+    pub primary_context_type: String,
+    /// The run id for run-context requests; null for tenant context.
+    pub primary_context_id: Option<i64>,
+    /// Severity.
+    pub severity: Severity,
+    /// Summary.
+    pub summary: String,
+    /// Reproduction notes.
+    pub reproduction_notes: Option<String>,
+    /// Contact name.
+    pub contact_name: Option<String>,
+    /// Contact e-mail.
+    pub contact_email: Option<String>,
+    /// When it was filed.
+    pub submitted_at: DateTime<Utc>,
+    /// Who filed it.
+    pub submitted_by: String,
+    /// Attachment mode.
+    pub attachment_mode: AttachmentMode,
+    /// Requested mode.
+    pub handoff_mode: HandoffMode,
+    /// What came of it (the latest attempt's outcome).
+    pub handoff_outcome: HandoffOutcome,
+    /// The external ticket reference, when one was created or linked.
+    pub external_ticket_reference: Option<String>,
+    /// The external ticket URL, when known.
+    pub external_ticket_url: Option<String>,
+    /// Why the latest handoff failed, when it did.
+    pub failure_summary: Option<String>,
+    /// Every call to the desk, oldest first.
+    pub attempts: Vec<AttemptView>,
+    /// The stored context: the redacted diagnostic snapshot or the canonical references. Null
+    /// for callers who may not view support diagnostics when a snapshot is attached.
+    #[schema(value_type = Object)]
+    pub context: Option<serde_json::Value>,
+}
+
 /// The outcome of a request filed with `mode` whose stored outcome is `stored`: internal-only
 /// requests have none stored, and a create or link whose handoff write never happened counts as
 /// failed. The request page and the fleet list both read it here.
@@ -578,6 +823,28 @@ pub struct SubmissionResult {
     pub latest_summary: LatestSummary,
 }
 
+/// The tenant a request belongs to, as a ticket draft names it.
+#[derive(Debug, Clone, Copy)]
+pub struct TenantRef<'a> {
+    /// Tenant URL key.
+    pub external_id: &'a str,
+    /// Display name as typed (the draft redacts it).
+    pub name: &'a str,
+    /// Workspace URL key.
+    pub workspace_slug: &'a str,
+}
+
+impl<'a> TenantRef<'a> {
+    /// The tenant of a scope.
+    pub fn of(tenant: &'a ScopedTenant) -> Self {
+        TenantRef {
+            external_id: &tenant.external_id,
+            name: &tenant.name,
+            workspace_slug: &tenant.workspace_slug,
+        }
+    }
+}
+
 /// What the request is about.
 #[derive(Debug, Clone, Copy)]
 pub enum Target<'a> {
@@ -617,6 +884,18 @@ impl Target<'_> {
         match self {
             Target::Tenant(t) => &t.external_id,
             Target::Run(r) => &r.tenant_external_id,
+        }
+    }
+
+    /// The tenant, as a ticket draft names it.
+    pub fn tenant(&self) -> TenantRef<'_> {
+        match self {
+            Target::Tenant(t) => TenantRef::of(t),
+            Target::Run(r) => TenantRef {
+                external_id: &r.tenant_external_id,
+                name: &r.tenant_name,
+                workspace_slug: &r.workspace_slug,
+            },
         }
     }
 

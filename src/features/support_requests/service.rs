@@ -6,8 +6,9 @@
 
 use super::handoff;
 use super::model::{
-    AttachmentMode, DeskAvailability, HandoffMode, LatestSummary, Submission, SubmissionResult,
-    SupportRequestRow, Target, ValidSubmission,
+    AttachmentMode, AttemptRow, DeskAvailability, HandoffMode, LatestSummary, ListRow,
+    RequestDetail, Submission, SubmissionResult, SupportRequestRow, Target, TenantRef,
+    ValidSubmission,
 };
 use super::repo::{self, NewRequest};
 use crate::access::{Capability, Role};
@@ -15,6 +16,7 @@ use crate::audit::{self, AuditContext, AuditEntry};
 use crate::auth::users::User;
 use crate::error::ServiceError;
 use crate::features::diagnostics::service as diagnostics;
+use crate::features::tenants::model::ScopedTenant;
 use crate::state::AppState;
 use crate::support_desk::{DeskKind, TicketDraft};
 use serde_json::{Value, json};
@@ -126,8 +128,9 @@ pub async fn submit(
     let valid = submission.validate(desk).map_err(ServiceError::Invalid)?;
     let attachment = attachment_mode_for(role);
     let context = build_context(state, &target, attachment).await?;
-    let row = create_internal(state, actx, creator, &target, &valid, attachment, &context).await?;
-    let row = handoff::perform(state, actx, &target, row, &valid, &context).await?;
+    let (row, attempt) =
+        create_internal(state, actx, creator, &target, &valid, attachment, &context).await?;
+    let row = handoff::perform(state, actx, &target, row, attempt, &valid, &context).await?;
     let latest = latest(state, &target).await?.unwrap_or_else(|| row.clone());
     Ok(SubmissionResult {
         support_request_id: row.id,
@@ -144,7 +147,8 @@ pub async fn submit(
     })
 }
 
-/// Stores the request and its `support_request.created` audit row in one transaction.
+/// Stores the request and its `support_request.created` audit row in one transaction, with the
+/// claim of its first desk call (attempt 1) when it asks for a new ticket.
 async fn create_internal(
     state: &AppState,
     actx: &AuditContext,
@@ -153,7 +157,7 @@ async fn create_internal(
     valid: &ValidSubmission,
     attachment: AttachmentMode,
     context: &Value,
-) -> Result<SupportRequestRow, ServiceError> {
+) -> Result<(SupportRequestRow, Option<AttemptRow>), ServiceError> {
     let now = state.now();
     let reference = new_reference();
     let mut tx = state.db.begin().await?;
@@ -194,8 +198,14 @@ async fn create_internal(
         "handoff_mode": valid.handoff_mode.as_str(),
     }));
     audit::record(&mut tx, actx, now, entry).await?;
+    let attempt = match valid.handoff_mode {
+        HandoffMode::CreateExternalTicket => {
+            Some(repo::open_first_attempt(&mut tx, row.id, now, creator.id, &creator.email).await?)
+        }
+        HandoffMode::InternalOnly | HandoffMode::LinkExistingTicket => None,
+    };
     tx.commit().await?;
-    Ok(row)
+    Ok((row, attempt))
 }
 
 /// The newest request of `target`'s context (tenant context for a tenant, the run for a run).
@@ -232,6 +242,112 @@ pub async fn submitted_by(
             && r.primary_context_type == target.context_type()
             && r.operation_run_id == target.run_id()
     }))
+}
+
+/// Requests per page of a list.
+pub const LIST_PAGE_SIZE: i64 = 25;
+
+/// Whose requests a list shows.
+#[derive(Debug, Clone, Copy)]
+pub enum ListOf {
+    /// Every request of a tenant, filed from the tenant or from one of its runs.
+    Tenant(i64),
+    /// The requests filed from one run.
+    Run(i64),
+}
+
+/// Page `page` (1-based) of a list, newest first, and whether another page follows.
+pub async fn list(
+    state: &AppState,
+    of: ListOf,
+    page: i64,
+) -> Result<(Vec<ListRow>, bool), ServiceError> {
+    let (limit, offset) = (LIST_PAGE_SIZE + 1, (page.max(1) - 1) * LIST_PAGE_SIZE);
+    let mut rows = match of {
+        ListOf::Tenant(id) => repo::list_for_tenant(&state.db, id, limit, offset).await?,
+        ListOf::Run(id) => repo::list_for_run(&state.db, id, limit, offset).await?,
+    };
+    let has_more = rows.len() as i64 > LIST_PAGE_SIZE;
+    rows.truncate(LIST_PAGE_SIZE as usize);
+    Ok((rows, has_more))
+}
+
+/// A request of `tenant` with every desk attempt, oldest first; `None` when the tenant has no
+/// request with that reference (the caller answers `404`, whatever exists elsewhere).
+pub async fn find_with_attempts(
+    state: &AppState,
+    tenant: &ScopedTenant,
+    reference: &str,
+) -> Result<Option<(SupportRequestRow, Vec<AttemptRow>)>, ServiceError> {
+    let Some(row) = repo::find_in_tenant(&state.db, tenant.id, reference).await? else {
+        return Ok(None);
+    };
+    let attempts = repo::attempts_of(&state.db, row.id).await?;
+    Ok(Some((row, attempts)))
+}
+
+/// The tenant (external id) a reference belongs to, for resolving the caller's scope on it.
+pub async fn tenant_of_reference(
+    state: &AppState,
+    reference: &str,
+) -> Result<Option<String>, ServiceError> {
+    Ok(repo::tenant_of_reference(&state.db, reference).await?)
+}
+
+/// Whether a reader with `role` sees the stored context of `row`: the canonical references are
+/// safe for everyone who may see the request, a diagnostic snapshot only for roles that may view
+/// support diagnostics.
+pub fn context_visible(row: &SupportRequestRow, role: Role) -> bool {
+    row.attachment_mode == AttachmentMode::CanonicalContextOnly
+        || role.can(Capability::SupportDiagnosticsView)
+}
+
+/// `SupportRequestDetail` of a request of tenant `tenant` for a reader with `role`.
+pub fn detail(
+    row: &SupportRequestRow,
+    attempts: &[AttemptRow],
+    tenant: &str,
+    role: Role,
+) -> RequestDetail {
+    RequestDetail {
+        internal_reference: row.internal_reference.clone(),
+        tenant: tenant.to_string(),
+        primary_context_type: row.primary_context_type.as_str().to_string(),
+        primary_context_id: row.operation_run_id,
+        severity: row.severity,
+        summary: row.summary.clone(),
+        reproduction_notes: row.reproduction_notes.clone(),
+        contact_name: row.contact_name.clone(),
+        contact_email: row.contact_email.clone(),
+        submitted_at: row.created_at,
+        submitted_by: row.created_by_label.clone(),
+        attachment_mode: row.attachment_mode,
+        handoff_mode: row.external_handoff_mode,
+        handoff_outcome: row.outcome(),
+        external_ticket_reference: row.external_ticket_reference.clone(),
+        external_ticket_url: row.external_ticket_url.clone(),
+        failure_summary: row.failure_summary(),
+        attempts: attempts.iter().map(AttemptRow::view).collect(),
+        context: context_visible(row, role).then(|| row.context.0.clone()),
+    }
+}
+
+/// Retries the failed handoff of request `reference` of `tenant` as `actor` (see
+/// [`handoff::retry`] for the rules); `NotFound` when the tenant has no such request. Returns
+/// the request and all its attempts as they now stand.
+pub async fn retry_handoff(
+    state: &AppState,
+    actx: &AuditContext,
+    actor: &User,
+    tenant: &ScopedTenant,
+    reference: &str,
+) -> Result<(SupportRequestRow, Vec<AttemptRow>), ServiceError> {
+    let row = repo::find_in_tenant(&state.db, tenant.id, reference)
+        .await?
+        .ok_or(ServiceError::NotFound("support request"))?;
+    let (row, _) = handoff::retry(state, actx, actor, &TenantRef::of(tenant), row).await?;
+    let attempts = repo::attempts_of(&state.db, row.id).await?;
+    Ok((row, attempts))
 }
 
 /// Audit action of a test ticket attempt.
