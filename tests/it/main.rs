@@ -48,6 +48,7 @@ mod shutdown;
 mod sigterm;
 mod support_desk_connectors;
 mod support_desk_rt;
+mod support_history;
 mod support_requests;
 mod system_console;
 mod system_workspaces;
