@@ -6,6 +6,7 @@ pub mod api;
 pub mod desk_console_routes;
 pub mod handoff;
 pub mod model;
+pub mod preview;
 pub mod repo;
 pub mod routes;
 pub mod service;
