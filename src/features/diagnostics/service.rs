@@ -120,7 +120,8 @@ pub struct Evidence {
 impl Evidence {
     /// Loads the evidence of the tenant `tenant_id` (three small queries).
     pub async fn load(state: &AppState, tenant_id: i64) -> Result<Evidence, ServiceError> {
-        let verification = state_for_tenant(&state.db, &state.config, tenant_id, state.now()).await?;
+        let verification =
+            state_for_tenant(&state.db, &state.config, tenant_id, state.now()).await?;
         let recent = runs::recent_for_tenant(&state.db, tenant_id, FAILURE_WINDOW).await?;
         Ok(Evidence {
             verification,
