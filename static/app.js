@@ -92,3 +92,36 @@ if (document.querySelector("[data-pending-poll]")) {
   };
   setTimeout(poll, POLL_MS);
 }
+// Forms marked data-busy-form (the support request): on submit, disable the submit button and
+// say what is happening (a desk call can take seconds), so nobody submits twice. The label
+// comes from the checked option's data-busy-label, else the button's own; a polite live
+// region repeats it for screen readers. Restored when the page comes back from the history.
+for (const form of document.querySelectorAll("form[data-busy-form]")) {
+  const button = form.querySelector("button[type=submit]");
+  if (!button) continue;
+  const idle = button.textContent;
+  const status = form.querySelector("[data-busy-status]");
+  form.addEventListener("submit", (event) => {
+    if (form.dataset.busy === "true") {
+      event.preventDefault();
+      return;
+    }
+    const chosen = form.querySelector("input[data-busy-label]:checked");
+    const label = (chosen && chosen.dataset.busyLabel) || button.dataset.busyLabel || idle;
+    form.dataset.busy = "true";
+    form.setAttribute("aria-busy", "true");
+    button.setAttribute("aria-busy", "true");
+    button.disabled = true;
+    button.textContent = label;
+    if (status) status.textContent = label;
+  });
+  window.addEventListener("pageshow", (event) => {
+    if (!event.persisted) return;
+    delete form.dataset.busy;
+    form.removeAttribute("aria-busy");
+    button.removeAttribute("aria-busy");
+    button.disabled = false;
+    button.textContent = idle;
+    if (status) status.textContent = "";
+  });
+}

@@ -56,6 +56,16 @@ impl Role {
         self.rank() >= cap.least_role().rank()
     }
 
+    /// Fluent id of the role's name (`role-owner`, …).
+    pub fn label_key(self) -> &'static str {
+        match self {
+            Role::Owner => "role-owner",
+            Role::Manager => "role-manager",
+            Role::Operator => "role-operator",
+            Role::Readonly => "role-readonly",
+        }
+    }
+
     /// The capabilities this role grants, in declaration order.
     pub fn capabilities(self) -> Vec<Capability> {
         Capability::ALL

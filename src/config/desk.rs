@@ -25,6 +25,20 @@ crate::text_enum!(
     }
 );
 
+impl DeskKind {
+    /// The desk's product name as people know it ("Create a ticket in HaloPSA"); `None` for no
+    /// desk and for the webhook, which is our own contract whatever system answers it.
+    pub fn display_name(self) -> Option<&'static str> {
+        match self {
+            DeskKind::None | DeskKind::Webhook => None,
+            DeskKind::Halopsa => Some("HaloPSA"),
+            DeskKind::Connectwise => Some("ConnectWise PSA"),
+            DeskKind::Autotask => Some("Autotask"),
+            DeskKind::RequestTracker => Some("Request Tracker"),
+        }
+    }
+}
+
 /// The support desk section.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]

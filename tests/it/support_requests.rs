@@ -1144,3 +1144,369 @@ async fn the_form_s_latest_request_summary_matches_its_snapshot() {
         insta::assert_snapshot!(summary);
     });
 }
+
+// ---- The form and its result (issue 16, point 3) ----
+
+/// The form's attached-context preview (between its opening tag and its end).
+fn preview(body: &str) -> &str {
+    fragment(
+        body,
+        "<section data-testid=\"support-preview\"",
+        "</section>",
+    )
+}
+
+/// The form's handoff fieldset.
+fn handoff_fieldset(body: &str) -> &str {
+    fragment(body, "<fieldset", "</fieldset>")
+}
+
+/// A desk of `kind` (its settings are never used: nothing is submitted to it here).
+fn desk_of(kind: tenantpilot::support_desk::DeskKind) -> Config {
+    let mut config = Config::default();
+    config.support_desk.kind = kind;
+    config.support_desk.url = "https://desk.invalid/api".into();
+    config
+}
+
+#[tokio::test]
+async fn the_form_previews_the_context_and_why_a_role_gets_snapshot_or_canonical_context() {
+    let app = TestApp::new().await;
+    let owner = app.session_for("owner@contoso.test").await;
+    let operator = app.session_for("operator@contoso.test").await;
+    let latest_failed = app
+        .scalar(
+            "SELECT MAX(id) FROM operation_runs WHERE outcome = 'failed' \
+             AND tenant_id = (SELECT id FROM tenants WHERE external_id = 'fabrikam')",
+        )
+        .await;
+    let failed = app
+        .scalar(
+            "SELECT COUNT(*) FROM operation_runs WHERE outcome = 'failed' \
+             AND tenant_id = (SELECT id FROM tenants WHERE external_id = 'fabrikam')",
+        )
+        .await;
+    let succeeded = app
+        .scalar(
+            "SELECT MAX(id) FROM operation_runs WHERE outcome = 'succeeded' \
+             AND tenant_id = (SELECT id FROM tenants WHERE external_id = 'fabrikam')",
+        )
+        .await;
+    assert!(
+        succeeded > 0,
+        "the demo has a succeeded fabrikam run to leave out"
+    );
+    let path = "/admin/t/fabrikam/support-requests/new";
+
+    let mut bodies = Vec::new();
+    for (session, mode, role) in [
+        (
+            &owner,
+            "diagnostic_snapshot_attached",
+            "Your role (Owner) may view",
+        ),
+        (
+            &operator,
+            "canonical_context_only",
+            "Your role (Operator) cannot view",
+        ),
+    ] {
+        let page = app.get(path, Some(session)).await;
+        assert_eq!(page.status, StatusCode::OK);
+        let p = preview(&page.body).to_string();
+        // The same context for both roles: tenant, verdict, dominant issue and its help topic.
+        for expected in [
+            r#"<a href="/admin/t/fabrikam">Fabrikam Inc</a>"#,
+            r#"data-testid="support-preview-verification" data-verdict="blocked""#,
+            r#"data-testid="support-preview-issue" data-reason="admin_consent_required">Admin consent required<"#,
+            r#"data-help-topic="admin-consent-required"><a href="https://learn.microsoft.com/"#,
+            &format!(r#"<a href="/admin/operations/{latest_failed}">"#),
+        ] {
+            assert!(p.contains(expected), "{expected} in {p}");
+        }
+        // Only failures, at most the bundle's five, newest first.
+        let listed = p.matches("data-testid=\"support-preview-run\"").count();
+        assert_eq!(listed, failed.min(5) as usize, "{p}");
+        assert!(
+            !p.contains(&format!("/admin/operations/{succeeded}\"")),
+            "{p}"
+        );
+        assert!(!p.contains("support-preview-no-failures"), "{p}");
+        // Which attachment applies, and why (the role in words).
+        assert!(p.contains(&format!("data-mode=\"{mode}\"")), "{p}");
+        assert!(p.contains(role), "{role} in {p}");
+        bodies.push(p);
+    }
+    assert!(!bodies[0].contains("canonical_context_only"));
+    assert!(!bodies[1].contains("diagnostic_snapshot_attached"));
+
+    // German, with the glossary's words and no English left in the preview.
+    let de = app.get_de(path, &owner).await;
+    let p = preview(&de.body);
+    for expected in [
+        "Angehängter Kontext",
+        "<dt>Mandant</dt>",
+        "<dt>Überprüfung</dt>",
+        "Blockiert",
+        "Hauptproblem",
+        "Hilfethema",
+        "Letzte Fehlschläge",
+        "Fehlgeschlagen",
+        "Ihre Rolle (Inhaber) darf die Supportdiagnose sehen",
+    ] {
+        assert!(p.contains(expected), "{expected} in {p}");
+    }
+    for english in [
+        "Attached context",
+        "Dominant issue",
+        "Recent failures",
+        "Your role",
+        "Failed<",
+    ] {
+        assert!(!p.contains(english), "{english} in {p}");
+    }
+    let de_operator = app.get_de(path, &operator).await;
+    assert!(
+        preview(&de_operator.body)
+            .contains("Ihre Rolle (Operator) darf die Supportdiagnose nicht sehen")
+    );
+}
+
+#[tokio::test]
+async fn a_run_s_form_previews_the_run_itself_and_a_clean_tenant_says_so() {
+    let app = TestApp::new().await;
+    let owner = app.session_for("owner@contoso.test").await;
+    let run = app.scalar(FABRIKAM_RUN).await;
+    let page = app
+        .get(
+            &format!("/admin/operations/{run}/support-requests/new"),
+            Some(&owner),
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::OK);
+    let p = preview(&page.body);
+    assert!(p.contains("<h3>This operation run</h3>"), "{p}");
+    assert_eq!(
+        p.matches("data-testid=\"support-preview-run\"").count(),
+        1,
+        "{p}"
+    );
+    assert!(
+        p.contains(&format!(r#"<a href="/admin/operations/{run}">"#)),
+        "{p}"
+    );
+    assert!(!p.contains("Recent failures"), "{p}");
+
+    // A tenant without failures: the list is replaced by a sentence (control: fabrikam above
+    // lists runs; here the failures are removed).
+    let sql = "UPDATE operation_runs SET outcome = 'succeeded', reason_code = NULL \
+               WHERE outcome = 'failed'";
+    let updated = tenantpilot::with_db!(app.db(), |p| sqlx::query(sql)
+        .execute(p)
+        .await
+        .map(|r| r.rows_affected()))
+    .expect("update");
+    assert!(updated > 0);
+    let page = app
+        .get("/admin/t/contoso/support-requests/new", Some(&owner))
+        .await;
+    let p = preview(&page.body);
+    assert!(
+        p.contains("data-testid=\"support-preview-no-failures\""),
+        "{p}"
+    );
+    assert!(!p.contains("data-testid=\"support-preview-run\""), "{p}");
+}
+
+#[tokio::test]
+async fn the_create_option_names_the_configured_desk() {
+    use tenantpilot::support_desk::DeskKind;
+    let path = "/admin/t/fabrikam/support-requests/new";
+    for (kind, en, de, busy) in [
+        (
+            DeskKind::Halopsa,
+            "Create a ticket in HaloPSA",
+            "Ein Ticket in HaloPSA anlegen",
+            "Creating the ticket in HaloPSA…",
+        ),
+        (
+            DeskKind::Autotask,
+            "Create a ticket in Autotask",
+            "Ein Ticket in Autotask anlegen",
+            "Creating the ticket in Autotask…",
+        ),
+        (
+            DeskKind::Webhook,
+            "TenantPilot + external support desk: create a new ticket",
+            "TenantPilot + externer Support-Desk: neues Ticket anlegen",
+            "Creating the ticket at the external support desk…",
+        ),
+    ] {
+        let app = TestApp::with_config(desk_of(kind)).await;
+        let owner = app.session_for("owner@contoso.test").await;
+        let page = app.get(path, Some(&owner)).await;
+        let fieldset = handoff_fieldset(&page.body);
+        let create = fragment(
+            fieldset,
+            "<label><input type=\"radio\" name=\"handoff_mode\" value=\"create_external_ticket\"",
+            "</label>",
+        );
+        assert!(create.contains(en), "{kind:?}: {create}");
+        assert!(!create.contains("disabled"), "{kind:?}: {create}");
+        assert!(
+            create.contains(&format!("data-busy-label=\"{busy}\"")),
+            "{create}"
+        );
+        for other in ["HaloPSA", "Autotask"] {
+            if !en.contains(other) {
+                assert!(
+                    !fieldset.contains(other),
+                    "{other} for {kind:?}: {fieldset}"
+                );
+            }
+        }
+        let german = app.get_de(path, &owner).await;
+        assert!(handoff_fieldset(&german.body).contains(de), "{kind:?}");
+        // The submit button's own busy text for the other modes.
+        assert!(
+            page.body
+                .contains("data-busy-label=\"Submitting the support request…\""),
+            "{kind:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_external_ticket_fields_are_wrapped_for_the_css_and_open_on_a_link_error() {
+    let app = TestApp::new().await;
+    let owner = app.session_for("owner@contoso.test").await;
+    let page = app
+        .get("/admin/t/fabrikam/support-requests/new", Some(&owner))
+        .await;
+    let wrapper = fragment(
+        &page.body,
+        "<div class=\"link-fields\" data-testid=\"support-link-fields\">",
+        "</div>",
+    );
+    for field in [
+        "name=\"external_ticket_reference\"",
+        "name=\"external_ticket_url\"",
+    ] {
+        assert!(wrapper.contains(field), "{field} in {wrapper}");
+    }
+    assert_eq!(
+        page.body
+            .matches("name=\"external_ticket_reference\"")
+            .count(),
+        1
+    );
+    // The stylesheet hides the wrapper unless linking is checked or the server opened it.
+    let css_href = tenantpilot::web::assets::css_href();
+    let css = app.get(css_href, None).await.body;
+    for rule in [
+        ".handoff-fieldset .link-fields { display:none; }",
+        r#".handoff-fieldset:has(input[name="handoff_mode"][value="link_existing_ticket"]:checked) .link-fields"#,
+        ".handoff-fieldset .link-fields.is-open { display:flex; }",
+    ] {
+        assert!(css.contains(rule), "{rule}");
+    }
+
+    // Linking without a reference: the form comes back with the fields open and the mode kept.
+    let mut link = form("Link it", "link_existing_ticket");
+    link.push(("external_ticket_url", "not a url"));
+    let refused = app
+        .post_form("/admin/t/fabrikam/support-requests", &owner, &link)
+        .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        refused
+            .body
+            .contains("<div class=\"link-fields is-open\" data-testid=\"support-link-fields\">"),
+        "{}",
+        refused.body
+    );
+    assert!(refused.body.contains(
+        "value=\"link_existing_ticket\" checked data-testid=\"handoff-link_existing_ticket\""
+    ));
+    assert!(
+        refused
+            .body
+            .contains("Enter the reference of the existing ticket")
+    );
+    // Control: an error elsewhere in another mode leaves them to the CSS.
+    let other = app
+        .post_form(
+            "/admin/t/fabrikam/support-requests",
+            &owner,
+            &form("", "internal_only"),
+        )
+        .await;
+    assert_eq!(other.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(other.body.contains("data-testid=\"support-link-fields\""));
+    assert!(!other.body.contains("link-fields is-open"));
+    assert_eq!(app.count("SELECT COUNT(*) FROM support_requests").await, 0);
+}
+
+#[tokio::test]
+async fn the_result_page_replaces_the_form_and_offers_to_file_another() {
+    let app = TestApp::new().await;
+    let owner = app.session_for("owner@contoso.test").await;
+    let form_path = "/admin/t/fabrikam/support-requests/new";
+    // Control: the form page has the form and no result.
+    let blank = app.get(form_path, Some(&owner)).await;
+    assert!(blank.body.contains("data-testid=\"support-request-form\""));
+    assert!(blank.body.contains("data-testid=\"support-preview\""));
+    assert!(!blank.body.contains("data-testid=\"support-file-another\""));
+
+    let (location, body) = submit_form(
+        &app,
+        &owner,
+        "/admin/t/fabrikam/support-requests",
+        &form("Consent seems revoked", "internal_only"),
+    )
+    .await;
+    let reference = reference_in(&body);
+    assert!(body.contains("data-testid=\"support-result\""));
+    assert!(
+        !body.contains("data-testid=\"support-request-form\""),
+        "{body}"
+    );
+    assert!(!body.contains("name=\"summary\""), "{body}");
+    assert!(!body.contains("data-testid=\"support-preview\""), "{body}");
+    assert!(body.contains(&format!(
+        "<a class=\"button\" href=\"{form_path}\" data-testid=\"support-file-another\">File another request</a>"
+    )));
+    assert!(body.contains(&format!(
+        "<a href=\"/admin/t/fabrikam/support-requests/{reference}\" data-testid=\"support-result-reference\">{reference}</a>"
+    )), "{body}");
+    // The latest-handoff summary stays beside the result.
+    assert!(body.contains("data-testid=\"support-latest\""));
+    let de = app.get_de(&location, &owner).await;
+    assert!(de.body.contains("Weitere Anfrage stellen"));
+    assert!(de.body.contains("Referenz <a href="));
+
+    // Someone else opening the same address gets the form (the result is not theirs).
+    let manager = app.session_for("manager@contoso.test").await;
+    let other = app.get(&location, Some(&manager)).await;
+    assert!(other.body.contains("data-testid=\"support-request-form\""));
+    assert!(!other.body.contains("data-testid=\"support-file-another\""));
+
+    // From a run, the reference links to the tenant's request detail page, and "file another"
+    // goes back to the run's blank form.
+    let run = app.scalar(FABRIKAM_RUN).await;
+    let (_, body) = submit_form(
+        &app,
+        &owner,
+        &format!("/admin/operations/{run}/support-requests"),
+        &form("Run failed", "internal_only"),
+    )
+    .await;
+    let reference = reference_in(&body);
+    assert!(body.contains(&format!(
+        "href=\"/admin/t/fabrikam/support-requests/{reference}\""
+    )));
+    assert!(body.contains(&format!(
+        "href=\"/admin/operations/{run}/support-requests/new\" data-testid=\"support-file-another\""
+    )));
+    assert!(!body.contains("data-testid=\"support-request-form\""));
+}

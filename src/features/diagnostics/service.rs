@@ -106,6 +106,56 @@ pub fn dominant_issue(
     }
 }
 
+/// What a context's dominant issue is decided from: the tenant's verification state and its
+/// last [`FAILURE_WINDOW`] runs. The bundle and the support-request form's preview both load
+/// it here, so they always agree on the issue, its help topic and the failures listed.
+#[derive(Debug, Clone)]
+pub struct Evidence {
+    /// The tenant's connection, newest report and freshness.
+    pub verification: VerificationState,
+    /// Its newest runs, newest first.
+    pub recent: Vec<RunRow>,
+}
+
+impl Evidence {
+    /// Loads the evidence of the tenant `tenant_id` (three small queries).
+    pub async fn load(state: &AppState, tenant_id: i64) -> Result<Evidence, ServiceError> {
+        let verification =
+            state_for_tenant(&state.db, &state.config, tenant_id, state.now()).await?;
+        let recent = runs::recent_for_tenant(&state.db, tenant_id, FAILURE_WINDOW).await?;
+        Ok(Evidence {
+            verification,
+            recent,
+        })
+    }
+
+    /// The failed runs among the recent ones, newest first, at most [`RECENT_FAILURES`].
+    pub fn failures(&self) -> Vec<&RunRow> {
+        self.recent
+            .iter()
+            .filter(|r| r.outcome() == Some(RunOutcome::Failed))
+            .take(RECENT_FAILURES)
+            .collect()
+    }
+
+    /// The dominant issue, for a run context given its `run`.
+    pub fn dominant(&self, run: Option<&RunRow>) -> DominantIssue {
+        dominant_issue(&self.verification, run, self.failures().first().copied())
+    }
+}
+
+/// The help topic that explains `dominant` (for a run context given its `run`).
+pub fn help_topic(
+    dominant: &DominantIssue,
+    run: Option<&RunRow>,
+) -> Option<crate::features::help::HelpTopicKey> {
+    crate::features::help::topic_for_support_diagnostics(
+        dominant.reason,
+        dominant.evidence_incomplete,
+        run.and_then(RunRow::outcome),
+    )
+}
+
 fn run_summary(run: &RunRow) -> Value {
     let mut summary = run.summary_json();
     let initiator = match run.initiator_user_id {
@@ -148,18 +198,17 @@ pub async fn build(state: &AppState, context: Context<'_>) -> Result<Bundle, Ser
             None,
         ),
     };
-    let verification = state_for_tenant(&state.db, &state.config, tenant_id, now).await?;
-    let recent = runs::recent_for_tenant(&state.db, tenant_id, FAILURE_WINDOW).await?;
-    let failures: Vec<&RunRow> = recent
-        .iter()
-        .filter(|r| r.outcome() == Some(RunOutcome::Failed))
-        .take(RECENT_FAILURES)
-        .collect();
+    let evidence = Evidence::load(state, tenant_id).await?;
+    let failures = evidence.failures();
     let run = match &context {
         Context::Run(r) => Some(&r.run),
         Context::Tenant(_) => None,
     };
-    let dominant = dominant_issue(&verification, run, failures.first().copied());
+    let dominant = evidence.dominant(run);
+    let Evidence {
+        verification,
+        recent,
+    } = &evidence;
 
     let mut not_collected = vec![
         json!({"item": "client_secret", "reason": "Secrets are never collected; the client secret lives only in the service configuration."}),
@@ -235,12 +284,7 @@ pub async fn build(state: &AppState, context: Context<'_>) -> Result<Bundle, Ser
         "recent_runs": Value::Null,
         "recent_failures": failures.iter().map(|r| run_summary(r)).collect::<Vec<_>>(),
         "dominant_issue": {
-            "help_topic": crate::features::help::topic_for_support_diagnostics(
-                dominant.reason,
-                dominant.evidence_incomplete,
-                run.and_then(RunRow::outcome),
-            )
-            .map(|k| k.as_str()),
+            "help_topic": help_topic(&dominant, run).map(|k| k.as_str()),
             "reason_code": dominant.reason.map(|r| r.as_str()),
             "source": dominant.source,
             "evidence_incomplete": dominant.evidence_incomplete,

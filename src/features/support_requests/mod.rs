@@ -7,6 +7,7 @@ pub mod desk_console_routes;
 pub mod handoff;
 pub mod history_routes;
 pub mod model;
+pub mod preview;
 pub mod repo;
 pub mod routes;
 pub mod service;

@@ -1,7 +1,10 @@
 //! "Request support" from the tenant dashboard and the run viewer: one form page per context
 //! (`…/support-requests/new`) and its submit (`POST …/support-requests`). A submit redirects
 //! back to the form with `?submitted=<id>`, which shows the outcome banner (only to the creator,
-//! only in the same context) and the context's latest handoff summary.
+//! only in the same context) with a "File another request" link *instead of* the form, so a
+//! reload or a second look never offers a blank form that invites a duplicate; the context's
+//! latest handoff summary stays beside it. The form previews the context that will be attached
+//! ([`super::preview`]).
 
 use super::model::{Submission, Target};
 use super::service;
@@ -90,10 +93,15 @@ async fn render(
     } else {
         StatusCode::UNPROCESSABLE_ENTITY
     };
-    let attachment = service::attachment_mode_for(role);
+    // The result page shows what was filed, not a preview of another request.
+    let preview = match submitted {
+        Some(_) => None,
+        None => Some(super::preview::build(state, &target, role).await?),
+    };
     let desk = super::handoff::availability(state, target.workspace_id()).await?;
+    let desk_kind = state.support_desk().map(|d| d.kind());
     let page = views::form_page(
-        shell, &target, attachment, desk, latest, submitted, form, errors,
+        shell, &target, preview, desk_kind, desk, latest, submitted, form, errors,
     );
     let mut response = html(&page);
     *response.status_mut() = status;
