@@ -224,6 +224,15 @@ async fn the_retry_button_posts_and_comes_back_with_the_outcome() {
         page.body
     );
     assert!(!page.body.contains("data-testid=\"support-retry-reason\""));
+    let form = app
+        .get("/admin/t/fabrikam/support-requests/new", Some(&owner))
+        .await;
+    assert!(
+        form.body.contains(&format!("action=\"{page_path}/retry\"")),
+        "{}",
+        form.body
+    );
+    assert!(form.body.contains("data-testid=\"support-latest-retry\""));
 
     app.clock.advance(Duration::seconds(5));
     let r = app
@@ -241,6 +250,15 @@ async fn the_retry_button_posts_and_comes_back_with_the_outcome() {
             .body
             .contains("data-outcome=\"external_ticket_created\"")
     );
+    // The form's latest-handoff summary offered the retry only while the handoff stood failed.
+    let form = app
+        .get("/admin/t/fabrikam/support-requests/new", Some(&owner))
+        .await;
+    assert!(
+        form.body
+            .contains(&format!("<a href=\"{page_path}\">{reference}</a>"))
+    );
+    assert!(!form.body.contains("data-testid=\"support-latest-retry\""));
 }
 
 #[tokio::test]

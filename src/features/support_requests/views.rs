@@ -35,6 +35,9 @@ pub(super) struct FormPage {
     /// The detail page of the request just submitted.
     pub(super) submitted_href: Option<String>,
     pub(super) latest: Option<LatestSummary>,
+    /// The latest request's page, and its retry action when its handoff failed.
+    pub(super) latest_href: Option<String>,
+    pub(super) latest_retry: Option<String>,
     pub(super) submitted: Option<SupportRequestRow>,
     pub(super) form: RequestForm,
     pub(super) errors: Vec<Invalid>,
@@ -215,6 +218,21 @@ pub(super) fn form_page(
             s.internal_reference
         )
     });
+    let latest_href = latest.as_ref().map(|l| {
+        format!(
+            "/admin/t/{}/support-requests/{}",
+            target.tenant_external_id(),
+            l.internal_reference
+        )
+    });
+    let latest_retry = latest
+        .as_ref()
+        .filter(|l| {
+            l.handoff_mode == HandoffMode::CreateExternalTicket
+                && l.handoff_outcome == HandoffOutcome::ExternalHandoffFailed
+        })
+        .and(latest_href.as_ref())
+        .map(|href| format!("{href}/retry"));
     let (heading, context_line) = match target {
         Target::Tenant(tenant) => (
             t.t("support-request-title"),
@@ -243,6 +261,8 @@ pub(super) fn form_page(
         form_href: target.form_path(),
         submitted_href,
         latest,
+        latest_href,
+        latest_retry,
         submitted,
         form,
         errors,
