@@ -40,8 +40,13 @@ Object.assign(env, {
 });
 
 // A fake external support desk speaking our webhook contract: 201 {id, number} for every
-// ticket, except 502 when the summary contains "[desk-fail]" (the failure path's browser test).
+// ticket, except 502 when the summary contains "[desk-fail]" (the failure path's browser test),
+// or only on the first call for a reference when it contains "[desk-fail-once]" (the retry's).
+// Like a real receiver it honours the Idempotency-Key: a reference it already has gets its
+// ticket back, never a second one.
 const tickets = [];
+const byReference = new Map();
+const failedOnce = new Set();
 const desk = http.createServer((req, res) => {
   let body = '';
   req.on('data', (chunk) => { body += chunk; });
@@ -52,12 +57,19 @@ const desk = http.createServer((req, res) => {
     }
     let ticket = {};
     try { ticket = JSON.parse(body); } catch { /* answered below */ }
-    if (!ticket.internal_reference || String(ticket.summary || '').includes('[desk-fail]')) {
+    const summary = String(ticket.summary || '');
+    const reference = String(req.headers['idempotency-key'] || ticket.internal_reference || '');
+    const failOnce = summary.includes('[desk-fail-once]') && !failedOnce.has(reference);
+    if (!ticket.internal_reference || (summary.includes('[desk-fail]') && !summary.includes('[desk-fail-once]')) || failOnce) {
+      if (failOnce) failedOnce.add(reference);
       res.writeHead(502, { 'content-type': 'application/json' }).end('{"error":"desk unavailable"}');
       return;
     }
-    tickets.push(ticket);
-    const number = String(1000 + tickets.length);
+    if (!byReference.has(reference)) {
+      tickets.push(ticket);
+      byReference.set(reference, String(1000 + tickets.length));
+    }
+    const number = byReference.get(reference);
     res.writeHead(201, { 'content-type': 'application/json' })
       .end(JSON.stringify({ id: `FD-${number}`, number }));
   });

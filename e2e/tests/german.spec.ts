@@ -145,6 +145,14 @@ test.describe('German walk', () => {
     await checkGerman(page, 'onboarding draft');
 
     await visit('/admin/t/fabrikam/support-requests/new', 'support form');
+    await page.getByLabel('Zusammenfassung').fill('Synchronisierung unvollständig');
+    await page.getByTestId('submit-support-request').click();
+    await expect(page.getByTestId('support-result')).toHaveAttribute('data-outcome', 'internal_only');
+    await checkGerman(page, 'support request submitted');
+    await page.getByTestId('support-result-reference').click();
+    await expect(page.getByTestId('support-detail-facts')).toContainText('Synchronisierung unvollständig');
+    await checkGerman(page, 'support request page');
+    await visit('/admin/t/fabrikam/support-requests', 'past support requests');
     await page.goto('/admin/t/fabrikam');
     await page.getByTestId('open-support-diagnostics').click();
     await expect(page).toHaveURL(/support-diagnostics\/\d+$/);
