@@ -267,7 +267,8 @@ async fn existing(
     .await
 }
 
-/// The created ticket's number, or `None` when Autotask does not give it by `deadline`.
+/// The created ticket's number, or `None` when Autotask does not give it by `deadline` (or
+/// the id is not the integer Autotask names tickets by, so it never goes into a path).
 async fn ticket_number(
     config: &SupportDeskConfig,
     client: &reqwest::Client,
@@ -275,6 +276,9 @@ async fn ticket_number(
     id: &str,
     deadline: tokio::time::Instant,
 ) -> Option<String> {
+    if id.is_empty() || !id.chars().all(|c| c.is_ascii_digit()) {
+        return None;
+    }
     let fetch = async {
         let request = authed(config, client.get(format!("{zone}v1.0/Tickets/{id}"))).ok()?;
         let answer = wire::send(request, config).await.ok()?;

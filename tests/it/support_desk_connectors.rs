@@ -1712,6 +1712,31 @@ async fn autotask_number_fetch_failing_keeps_the_ticket_without_a_number() {
     }
 }
 
+#[tokio::test]
+async fn autotask_a_non_numeric_item_id_is_not_put_into_the_number_fetch_path() {
+    let vendor = Vendor::Autotask;
+    let server = MockServer::start().await;
+    // Mounted first, so it answers the create before the usual answer `hand_off_on` mounts.
+    Mock::given(method("POST"))
+        .and(path(vendor.create()))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"itemId": "9/../7"})))
+        .mount(&server)
+        .await;
+    let (server, result) = vendor
+        .hand_off_on(server, vendor.list(vec![]), &draft(), |_| {})
+        .await;
+    let ticket = result.expect("created");
+    assert_eq!(ticket.external_id, "9/../7");
+    assert_eq!(ticket.number, None);
+    let all = server.received_requests().await.expect("recording on");
+    let fetches = all
+        .iter()
+        .filter(|r| r.method.as_str() == "GET" && r.url.path().starts_with("/z/v1.0/Tickets"))
+        .count();
+    // The control is autotask_fetches_the_new_tickets_number: one fetch there.
+    assert_eq!(fetches, 0);
+}
+
 // ---------------------------------------------------------------------------------------------
 // Secrets never reach the error, whatever the desk echoes.
 // ---------------------------------------------------------------------------------------------
