@@ -3,23 +3,40 @@
 //! 1. Zone lookup: `GET {url}/v1.0/zoneInformation?user=<username>` →
 //!    `{url: "https://webservicesN.autotask.net/atservicesrest/"}`; every Autotask database
 //!    lives in one zone and the API only answers there.
-//! 2. `POST {zone}v1.0/Tickets` with the `ApiIntegrationCode`, `UserName` and `Secret` headers
-//!    and the ticket (companyID, title, description, status, priority, queueID …); Autotask
-//!    answers `{itemId: N}`.
+//! 2. Lookup: `POST {zone}v1.0/Tickets/query` with `{MaxRecords, filter: [...]}` → `{items,
+//!    pageDetails}`. Autotask has no idempotency key or standard correlation field on tickets:
+//!    the `SR-…` reference goes into the title (`<summary> [SR-…]`) and description, and into a
+//!    ticket user-defined field when `autotask.reference_udf` names one. With that field the
+//!    filter is `{op: "eq", field: <udf>, value: "SR-…", udf: true}` and a ticket is ours when
+//!    the field's value equals the reference exactly; without it the filter is `{op: "contains",
+//!    field: "title", value: "SR-…"}` and a ticket is ours when its title carries `[SR-…]`
+//!    exactly. Ours comes back as [`super::TicketLookup::FoundExisting`] with its
+//!    `ticketNumber`, and nothing is created, so a retried call (say, after an answer lost to
+//!    the budget) does not open a second ticket. A search refused with 401/403 fails the call as
+//!    `Unauthorized`; any other refusal (Autotask answers a filter it cannot run with 500) or an
+//!    answer in another shape does not block the ticket, which is then created and reported as
+//!    [`super::TicketLookup::CreatedAfterFailedSearch`].
+//! 3. Create: `POST {zone}v1.0/Tickets` with the `ApiIntegrationCode`, `UserName` and `Secret`
+//!    headers and the ticket (companyID, title, description, status, priority, queueID …);
+//!    Autotask answers `{itemId: N}`.
+//! 4. Number: `GET {zone}v1.0/Tickets/{itemId}` → `{item: {ticketNumber: "T20240101.0001"}}`,
+//!    the number people quote. The ticket exists by then, so a failed or slow number fetch never
+//!    fails the handoff: it gets what is left of the budget (less a margin) and the ticket is
+//!    returned without a number when it does not answer in time.
 //!
 //! Autotask reports validation failures as HTTP 500 with `{errors: ["…"]}`; that is a refusal
-//! of this ticket, not an outage, and is kept as `Rejected` with the messages as detail.
-//! Autotask has no idempotency key or standard correlation field on tickets: the `SR-…`
-//! reference goes into the title and description, and into a ticket user-defined field when
-//! `autotask.reference_udf` names one.
+//! of this ticket, not an outage, and is kept as `Rejected` with the messages as detail. Two
+//! calls racing each other at the desk could both create, so the caller claims the request in
+//! its own database before calling.
 //!
 //! The zone lookup's answer decides where the credentials go next, so only `https` hosts under
 //! `autotask.net` (or the configured `url`'s own origin, e.g. a proxy) are accepted.
 
 use super::wire;
-use super::{CreatedTicket, DeskError, SupportDeskConfig, TicketDraft};
+use super::{CreatedTicket, DeskError, SupportDeskConfig, TicketDraft, TicketLookup};
 use reqwest::header::ACCEPT;
 use serde_json::{Map, Value, json};
+use std::time::Duration;
 
 /// Autotask limits a ticket title to 255 characters.
 const MAX_TITLE_CHARS: usize = 255;
@@ -27,6 +44,11 @@ const MAX_TITLE_CHARS: usize = 255;
 const MAX_DESCRIPTION_CHARS: usize = 8000;
 /// Status picklist value `New`.
 const DEFAULT_STATUS: i64 = 1;
+/// Most tickets one lookup asks for; the filter is exact or close to it, so one is expected.
+const LOOKUP_MAX_RECORDS: u32 = 5;
+/// Time kept back from the budget when fetching the number, so the created ticket is returned
+/// before the call's budget ends whatever the number fetch does.
+const NUMBER_FETCH_MARGIN: Duration = Duration::from_millis(100);
 
 /// Autotask's built-in priority picklist: 1 High, 2 Medium, 3 Low, 4 Critical.
 pub fn default_priority(severity: &str) -> i64 {
@@ -175,20 +197,132 @@ fn authed(
         .header(ACCEPT, "application/json"))
 }
 
-/// Creates one ticket: zone lookup, then `POST {zone}v1.0/Tickets`.
+/// The configured reference field's name, when one is set.
+fn reference_udf(config: &SupportDeskConfig) -> Option<&str> {
+    Some(config.autotask.reference_udf.trim()).filter(|u| !u.is_empty())
+}
+
+/// The body posted to `Tickets/query` to find tickets carrying `reference`.
+pub fn lookup_body(config: &SupportDeskConfig, reference: &str) -> Value {
+    let filter = match reference_udf(config) {
+        Some(udf) => json!({"op": "eq", "field": udf, "value": reference, "udf": true}),
+        None => json!({"op": "contains", "field": "title", "value": reference}),
+    };
+    json!({"MaxRecords": LOOKUP_MAX_RECORDS, "filter": [filter]})
+}
+
+/// Whether `ticket` carries `reference` where this configuration writes it: the reference
+/// field's value exactly, else `[SR-…]` in the title.
+pub fn carries(config: &SupportDeskConfig, ticket: &Value, reference: &str) -> bool {
+    match reference_udf(config) {
+        Some(udf) => ticket
+            .get("userDefinedFields")
+            .and_then(Value::as_array)
+            .is_some_and(|fields| {
+                fields.iter().any(|f| {
+                    f.get("name").and_then(Value::as_str).map(str::trim) == Some(udf)
+                        && wire::field_is(f, "value", reference)
+                })
+            }),
+        None => ticket
+            .get("title")
+            .and_then(Value::as_str)
+            .is_some_and(|t| t.contains(&format!("[{reference}]"))),
+    }
+}
+
+/// The ticket number in a ticket object (`ticketNumber`).
+fn number_of(ticket: &Value) -> Option<String> {
+    wire::id_of(ticket.get("ticketNumber"))
+}
+
+/// Looks the draft's reference up (see the module documentation).
+async fn existing(
+    config: &SupportDeskConfig,
+    client: &reqwest::Client,
+    zone: &str,
+    draft: &TicketDraft,
+) -> Result<wire::Lookup, DeskError> {
+    let reference = draft.internal_reference.as_str();
+    if !wire::searchable(reference) {
+        return Ok(wire::Lookup::NotFound);
+    }
+    let request = authed(config, client.post(format!("{zone}v1.0/Tickets/query")))?
+        .json(&lookup_body(config, reference));
+    wire::look_up(
+        config,
+        request,
+        Some("items"),
+        |a| failure(config, a),
+        |t| carries(config, t, reference),
+        |t| {
+            wire::ticket_by_id(
+                config,
+                t.get("id"),
+                number_of(t),
+                TicketLookup::FoundExisting,
+            )
+        },
+    )
+    .await
+}
+
+/// The created ticket's number, or `None` when Autotask does not give it by `deadline` (or
+/// the id is not the integer Autotask names tickets by, so it never goes into a path).
+async fn ticket_number(
+    config: &SupportDeskConfig,
+    client: &reqwest::Client,
+    zone: &str,
+    id: &str,
+    deadline: tokio::time::Instant,
+) -> Option<String> {
+    if id.is_empty() || !id.chars().all(|c| c.is_ascii_digit()) {
+        return None;
+    }
+    let fetch = async {
+        let request = authed(config, client.get(format!("{zone}v1.0/Tickets/{id}"))).ok()?;
+        let answer = wire::send(request, config).await.ok()?;
+        if !answer.is_success() {
+            return None;
+        }
+        number_of(answer.json_object().ok()?.get("item")?)
+    };
+    let until = deadline.checked_sub(NUMBER_FETCH_MARGIN)?;
+    tokio::time::timeout_at(until, fetch).await.ok().flatten()
+}
+
+/// Creates one ticket, or returns the one an earlier attempt created for the same reference:
+/// zone lookup, search, `POST {zone}v1.0/Tickets`, then the new ticket's number. `deadline` is
+/// when the call's budget ends.
 pub async fn create(
     config: &SupportDeskConfig,
     client: &reqwest::Client,
     draft: &TicketDraft,
+    deadline: tokio::time::Instant,
 ) -> Result<CreatedTicket, DeskError> {
     let body = ticket_body(config, draft)?;
     let zone = zone(config, client).await?;
-    let request = authed(config, client.post(format!("{zone}v1.0/Tickets")))?.json(&body);
-    let answer = wire::send(request, config).await?;
-    if !answer.is_success() {
-        return Err(failure(config, &answer));
-    }
-    wire::created_by_id(config, answer.json_object()?.get("itemId"))
+    let lookup = existing(config, client, &zone, draft).await?;
+    wire::found_or_create("autotask", lookup, async {
+        let request = authed(config, client.post(format!("{zone}v1.0/Tickets")))?.json(&body);
+        let answer = wire::send(request, config).await?;
+        if !answer.is_success() {
+            return Err(failure(config, &answer));
+        }
+        let created = wire::created_by_id(config, answer.json_object()?.get("itemId"))?;
+        let number = ticket_number(config, client, &zone, &created.external_id, deadline).await;
+        let url = super::ticket_url(
+            &config.ticket_url_template,
+            &created.external_id,
+            number.as_deref(),
+        );
+        Ok(CreatedTicket {
+            number,
+            url,
+            ..created
+        })
+    })
+    .await
 }
 
 /// Checks the zone lookup, the API user's credentials and the configured company with

@@ -1,10 +1,22 @@
 //! The `connectwise` connector (ConnectWise PSA, formerly Manage, REST API 3.0).
 //!
-//! `POST {url}/service/tickets` with `Authorization: Basic base64(companyId+publicKey:privateKey)`
-//! and the developer `clientId` header ConnectWise requires on every call. The ticket goes to
-//! the configured board and company; the `SR-…` reference travels in `externalXRef`, the
-//! ticket's cross-reference field for other systems. ConnectWise has no idempotency key, so the
-//! reference is what makes a duplicate from a retried call findable.
+//! Every call sends `Authorization: Basic base64(companyId+publicKey:privateKey)` and the
+//! developer `clientId` header ConnectWise requires. The `SR-…` reference travels in
+//! `externalXRef`, the ticket's cross-reference field for other systems.
+//!
+//! 1. Lookup: `GET {url}/service/tickets?conditions=externalXRef = "SR-…"&fields=id,externalXRef
+//!    &orderBy=id asc&pageSize=…` → a JSON array of tickets (the conditions syntax quotes strings
+//!    in `"`, with `\` escaping `"` and `\`). ConnectWise has no idempotency key, so this search
+//!    is what keeps a retried call (say, after an answer lost to the budget) from opening a
+//!    second ticket: a returned ticket whose `externalXRef` equals the reference exactly comes
+//!    back as [`super::TicketLookup::FoundExisting`] and nothing is created. A search refused
+//!    with 401/403 fails the call as `Unauthorized`; any other refusal, or an answer in another
+//!    shape, does not block the ticket, which is then created and reported as
+//!    [`super::TicketLookup::CreatedAfterFailedSearch`].
+//! 2. Create: `POST {url}/service/tickets` on the configured board for the configured company.
+//!
+//! The search and the create share the call's budget; two calls racing each other at the desk
+//! could both create, so the caller claims the request in its own database before calling.
 //!
 //! Errors come as `{code, message, errors: [{code, message, resource, field}]}`; the detail we
 //! keep is the message plus the field-level messages, cleaned and cut.
@@ -18,6 +30,8 @@ use serde_json::{Map, Value, json};
 const MAX_SUMMARY_CHARS: usize = 100;
 /// `externalXRef` holds at most 100 characters.
 const MAX_XREF_CHARS: usize = 100;
+/// Most tickets one lookup asks for; the condition is exact, so one is expected.
+const LOOKUP_PAGE_SIZE: &str = "5";
 /// `contactName` holds at most 62 characters.
 const MAX_CONTACT_NAME_CHARS: usize = 62;
 /// `contactEmailAddress` holds at most 250 characters.
@@ -116,22 +130,71 @@ fn failure(config: &SupportDeskConfig, answer: &wire::Answer) -> DeskError {
     answer.status_error(detail)
 }
 
-/// Creates one ticket on the configured board for the configured company.
+/// `value` as a string literal of ConnectWise's conditions syntax.
+pub fn condition_string(value: &str) -> String {
+    format!("\"{}\"", value.replace('\\', "\\\\").replace('"', "\\\""))
+}
+
+/// The ticket list's query that finds tickets carrying `reference` in `externalXRef`.
+pub fn lookup_query(reference: &str) -> [(&'static str, String); 4] {
+    [
+        (
+            "conditions",
+            format!("externalXRef = {}", condition_string(reference)),
+        ),
+        ("fields", "id,externalXRef".into()),
+        ("orderBy", "id asc".into()),
+        ("pageSize", LOOKUP_PAGE_SIZE.into()),
+    ]
+}
+
+/// Looks the draft's reference up in `externalXRef` (see the module documentation).
+async fn existing(
+    config: &SupportDeskConfig,
+    client: &reqwest::Client,
+    draft: &TicketDraft,
+) -> Result<wire::Lookup, DeskError> {
+    let reference = draft.internal_reference.as_str();
+    if !wire::searchable(reference) {
+        return Ok(wire::Lookup::NotFound);
+    }
+    let request = authed(
+        config,
+        client.get(wire::join(&config.url, "service/tickets")),
+    )?
+    .query(&lookup_query(reference));
+    wire::look_up_field(
+        config,
+        request,
+        None,
+        |a| failure(config, a),
+        "externalXRef",
+        reference,
+    )
+    .await
+}
+
+/// Creates one ticket on the configured board for the configured company, or returns the one
+/// an earlier attempt created for the same reference.
 pub async fn create(
     config: &SupportDeskConfig,
     client: &reqwest::Client,
     draft: &TicketDraft,
 ) -> Result<CreatedTicket, DeskError> {
-    let request = authed(
-        config,
-        client.post(wire::join(&config.url, "service/tickets")),
-    )?
-    .json(&ticket_body(config, draft));
-    let answer = wire::send(request, config).await?;
-    if !answer.is_success() {
-        return Err(failure(config, &answer));
-    }
-    wire::created_by_id(config, answer.json_object()?.get("id"))
+    let lookup = existing(config, client, draft).await?;
+    wire::found_or_create("connectwise", lookup, async {
+        let request = authed(
+            config,
+            client.post(wire::join(&config.url, "service/tickets")),
+        )?
+        .json(&ticket_body(config, draft));
+        let answer = wire::send(request, config).await?;
+        if !answer.is_success() {
+            return Err(failure(config, &answer));
+        }
+        wire::created_by_id(config, answer.json_object()?.get("id"))
+    })
+    .await
 }
 
 /// Checks credentials and reachability with `GET {url}/system/info`; no ticket is created.
@@ -182,6 +245,16 @@ mod tests {
             Some("nope")
         );
         assert_eq!(error_detail(&json!({"code": "X"})), None);
+    }
+
+    #[test]
+    fn condition_strings_are_quoted_and_escaped() {
+        assert_eq!(condition_string("SR-01TEST"), "\"SR-01TEST\"");
+        assert_eq!(condition_string(r#"a"b\c"#), r#""a\"b\\c""#);
+        assert_eq!(
+            lookup_query("SR-01TEST")[0],
+            ("conditions", "externalXRef = \"SR-01TEST\"".to_string())
+        );
     }
 
     #[test]

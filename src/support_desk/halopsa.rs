@@ -3,13 +3,24 @@
 //! 1. OAuth2 client credentials: `POST {halopsa.auth_url}` (form `grant_type`, `client_id`,
 //!    `client_secret`, `scope`; hosted instances add `?tenant=<name>` to the token URL, as
 //!    Halo's authorisation docs describe) → `{access_token}`.
-//! 2. `POST {url}/Tickets` with a JSON **array** holding one ticket (Halo's create endpoints
-//!    take lists). The `SR-…` reference travels in `third_party_id_string`, Halo's native
-//!    correlation field for tickets raised by other systems, so a ticket can be found by it.
+//! 2. Lookup: `GET {url}/Tickets?third_party_id_string=SR-…&count=…` → `{record_count,
+//!    tickets: [...]}`. The `SR-…` reference travels in `third_party_id_string`, Halo's native
+//!    correlation field for tickets raised by other systems, and the ticket list filters on it.
+//!    Halo has no idempotency key, so this search is what keeps a retried call (say, after an
+//!    answer lost to the budget) from opening a second ticket: a returned ticket whose
+//!    `third_party_id_string` equals the reference exactly is returned as
+//!    [`super::TicketLookup::FoundExisting`] and nothing is created (a ticket whose field differs,
+//!    or lacks it, is not ours: a Halo that ignored the filter must not hand us a stranger's
+//!    ticket). A search refused with 401/403 fails the call as `Unauthorized`; any other refusal
+//!    or an answer in another shape does not block the ticket, which is then created and
+//!    reported as [`super::TicketLookup::CreatedAfterFailedSearch`].
+//! 3. Create: `POST {url}/Tickets` with a JSON **array** holding one ticket (Halo's create
+//!    endpoints take lists), carrying the reference in `third_party_id_string`.
 //!
 //! Halo answers with the created ticket (an object, or a list for batch posts); its `id` is
-//! also the ticket number people see. Halo has no idempotency key, so a retry after a lost
-//! answer can still open a second ticket; the reference makes the duplicate findable.
+//! also the ticket number people see. The search and the create share the call's budget; two
+//! calls racing each other at the desk could both create, so the caller claims the request in
+//! its own database before calling.
 
 use super::wire;
 use super::{CreatedTicket, DeskError, SupportDeskConfig, TicketDraft};
@@ -18,6 +29,8 @@ use serde_json::{Map, Value, json};
 
 /// Longest summary sent; Halo shows the summary as the ticket title.
 const MAX_SUMMARY_CHARS: usize = 255;
+/// Most tickets one lookup asks for; the filter is exact, so one is expected.
+const LOOKUP_COUNT: &str = "5";
 
 /// Halo's out-of-the-box priority ids: 1 Critical, 2 High, 3 Medium, 4 Low.
 pub fn default_priority_id(severity: &str) -> i64 {
@@ -129,36 +142,80 @@ async fn token(config: &SupportDeskConfig, client: &reqwest::Client) -> Result<S
         .ok_or_else(|| DeskError::Malformed("the token answer has no access_token".into()))
 }
 
-/// Creates one ticket: token, then `POST {url}/Tickets` with a one-element array.
+fn failure(config: &SupportDeskConfig, answer: &wire::Answer, token: &str) -> DeskError {
+    let detail = answer
+        .json()
+        .and_then(|v| wire::generic_detail(&v))
+        .and_then(|d| wire::clean(&d, &secrets(config, Some(token))));
+    answer.status_error(detail)
+}
+
+/// The ticket list's query that finds tickets carrying `reference`.
+pub fn lookup_query(reference: &str) -> [(&'static str, &str); 2] {
+    [
+        ("third_party_id_string", reference),
+        ("count", LOOKUP_COUNT),
+    ]
+}
+
+/// Looks the draft's reference up in `third_party_id_string` (see the module documentation).
+async fn existing(
+    config: &SupportDeskConfig,
+    client: &reqwest::Client,
+    access_token: &str,
+    draft: &TicketDraft,
+) -> Result<wire::Lookup, DeskError> {
+    let reference = draft.internal_reference.as_str();
+    if !wire::searchable(reference) {
+        return Ok(wire::Lookup::NotFound);
+    }
+    let request = client
+        .get(wire::join(&config.url, "Tickets"))
+        .bearer_auth(access_token)
+        .header(ACCEPT, "application/json")
+        .query(&lookup_query(reference));
+    wire::look_up_field(
+        config,
+        request,
+        Some("tickets"),
+        |a| failure(config, a, access_token),
+        "third_party_id_string",
+        reference,
+    )
+    .await
+}
+
+/// Creates one ticket, or returns the one an earlier attempt created for the same reference:
+/// token, lookup, then `POST {url}/Tickets` with a one-element array.
 pub async fn create(
     config: &SupportDeskConfig,
     client: &reqwest::Client,
     draft: &TicketDraft,
 ) -> Result<CreatedTicket, DeskError> {
     let access_token = token(config, client).await?;
-    let request = client
-        .post(wire::join(&config.url, "Tickets"))
-        .bearer_auth(&access_token)
-        .header(ACCEPT, "application/json")
-        .json(&json!([ticket_body(config, draft)]));
-    let answer = wire::send(request, config).await?;
-    if !answer.is_success() {
-        let detail = answer
-            .json()
-            .and_then(|v| wire::generic_detail(&v))
-            .and_then(|d| wire::clean(&d, &secrets(config, Some(access_token.as_str()))));
-        return Err(answer.status_error(detail));
-    }
-    let created = match answer.json_value()? {
-        Value::Array(mut items) if !items.is_empty() => items.swap_remove(0),
-        Value::Object(map) => Value::Object(map),
-        _ => {
-            return Err(DeskError::Malformed(
-                "the answer was neither a ticket nor a list of tickets".into(),
-            ));
+    let lookup = existing(config, client, &access_token, draft).await?;
+    wire::found_or_create("halopsa", lookup, async {
+        let request = client
+            .post(wire::join(&config.url, "Tickets"))
+            .bearer_auth(&access_token)
+            .header(ACCEPT, "application/json")
+            .json(&json!([ticket_body(config, draft)]));
+        let answer = wire::send(request, config).await?;
+        if !answer.is_success() {
+            return Err(failure(config, &answer, &access_token));
         }
-    };
-    wire::created_by_id(config, created.get("id"))
+        let created = match answer.json_value()? {
+            Value::Array(mut items) if !items.is_empty() => items.swap_remove(0),
+            Value::Object(map) => Value::Object(map),
+            _ => {
+                return Err(DeskError::Malformed(
+                    "the answer was neither a ticket nor a list of tickets".into(),
+                ));
+            }
+        };
+        wire::created_by_id(config, created.get("id"))
+    })
+    .await
 }
 
 /// Checks the client credentials by fetching a token; no ticket is created and the API itself

@@ -3,6 +3,14 @@
 //! hard total budget; whatever happens, the caller gets either the created ticket or a
 //! [`DeskError`] whose [`DeskError::summary`] is short and free of credentials and response
 //! bodies, so it can be stored, audited and shown.
+//!
+//! No desk gets a second ticket for one `SR-…` reference from us: the webhook sends it as
+//! `Idempotency-Key`; Request Tracker, HaloPSA, ConnectWise PSA and Autotask have no such key,
+//! so each connector first searches the desk for a ticket whose reference field equals it
+//! exactly and returns that one ([`TicketLookup::FoundExisting`]). A search refused for
+//! credentials fails the call; one that fails otherwise does not block the ticket, and the
+//! result says so ([`TicketLookup::CreatedAfterFailedSearch`]). Two concurrent calls for one
+//! request are the caller's to prevent (it claims the request in its database first).
 
 pub mod autotask;
 pub mod connectwise;
@@ -281,9 +289,12 @@ impl Desk {
         self.config.kind
     }
 
-    /// Opens one ticket; the whole exchange (token, lookups, create) shares one budget.
+    /// Opens one ticket, or returns the one an earlier call opened for the same `SR-…`
+    /// reference (see [`TicketLookup`]); the whole exchange (token, lookups, create) shares one
+    /// budget.
     pub async fn create_ticket(&self, draft: &TicketDraft) -> Result<CreatedTicket, DeskError> {
         let budget = Self::budget_of(&self.config);
+        let deadline = tokio::time::Instant::now() + budget;
         let call = async {
             match self.config.kind {
                 DeskKind::None => Err(DeskError::NotConfigured),
@@ -292,13 +303,15 @@ impl Desk {
                 DeskKind::Connectwise => {
                     connectwise::create(&self.config, &self.client, draft).await
                 }
-                DeskKind::Autotask => autotask::create(&self.config, &self.client, draft).await,
+                DeskKind::Autotask => {
+                    autotask::create(&self.config, &self.client, draft, deadline).await
+                }
                 DeskKind::RequestTracker => {
                     request_tracker::create(&self.config, &self.client, draft).await
                 }
             }
         };
-        match tokio::time::timeout(budget, call).await {
+        match tokio::time::timeout_at(deadline, call).await {
             Ok(result) => result,
             Err(_) => Err(DeskError::Timeout(budget.as_millis() as u64)),
         }

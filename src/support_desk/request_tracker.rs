@@ -8,10 +8,13 @@
 //!    reference (`Subject LIKE '[SR-…]'`, OR-ed with `'CF.{<field>}' = 'SR-…'` when
 //!    `request_tracker.reference_field` is set, so a subject renamed in RT does not matter). RT has **no idempotency key**, so this search
 //!    is what keeps a retried call (say, after an answer lost to the budget) from opening a
-//!    second ticket. It only sees tickets the RT user may see (`ShowTicket`). When RT refuses
-//!    the search for a reason other than credentials (401/403), the ticket is created anyway;
-//!    transport failures and the budget end the call as usual. Two calls racing each other can
-//!    still both create a ticket.
+//!    second ticket; the found ticket comes back as [`TicketLookup::FoundExisting`]. It only
+//!    sees tickets the RT user may see (`ShowTicket`). A search refused for credentials
+//!    (401/403) fails the call as `Unauthorized`; one refused for any other reason, or answered
+//!    in a shape we cannot read, does not block the ticket: it is created and reported as
+//!    [`TicketLookup::CreatedAfterFailedSearch`] (it may be a duplicate). Transport failures and
+//!    the budget end the call as usual. Two calls racing each other at the desk could both
+//!    create a ticket; the caller claims the request in its own database before calling.
 //! 2. Create: `POST {url}/ticket` with `{Queue, Subject, Content, ContentType: "text/plain",
 //!    Priority, Requestor?, CustomFields?}`. The subject is `[SR-…] <summary>`; the content is
 //!    [`TicketDraft::body_text`]; `Requestor` is the contact e-mail, so RT's usual scrips
@@ -107,20 +110,10 @@ pub fn ticket_body(config: &SupportDeskConfig, draft: &TicketDraft) -> Value {
     Value::Object(ticket)
 }
 
-/// Whether `reference` can be put into a TicketSQL string literal as it is (`SR-<ULID>` always
-/// can); anything else is never searched for.
-fn searchable(reference: &str) -> bool {
-    !reference.is_empty()
-        && reference.len() <= 100
-        && reference
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
-}
-
 /// The TicketSQL that finds a ticket already carrying `reference`, or `None` when the reference
 /// (or the configured field name) cannot be quoted safely.
 pub fn lookup_query(config: &SupportDeskConfig, reference: &str) -> Option<String> {
-    if !searchable(reference) {
+    if !wire::searchable(reference) {
         return None;
     }
     let mut query = format!("Subject LIKE '[{reference}]'");
@@ -237,14 +230,16 @@ fn created(config: &SupportDeskConfig, id: String, lookup: TicketLookup) -> Crea
     }
 }
 
-/// The id of a ticket that already carries the draft's reference, if RT shows one.
+/// What RT shows for the draft's reference: the lowest-numbered ticket the TicketSQL finds.
+/// RT's list items carry only `type`, `id` and `_url`, so the match is RT's (`Subject LIKE`
+/// the bracketed reference, or the custom field's exact value), not re-checked here.
 async fn existing(
     config: &SupportDeskConfig,
     client: &reqwest::Client,
     draft: &TicketDraft,
-) -> Result<Option<String>, DeskError> {
+) -> Result<wire::Lookup, DeskError> {
     let Some(query) = lookup_query(config, &draft.internal_reference) else {
-        return Ok(None);
+        return Ok(wire::Lookup::NotFound);
     };
     let request = authed(config, client.get(wire::join(&config.url, "tickets")))?.query(&[
         ("query", query.as_str()),
@@ -252,23 +247,15 @@ async fn existing(
         ("order", "ASC"),
         ("per_page", "1"),
     ]);
-    let answer = wire::send(request, config).await?;
-    if matches!(answer.status, 401 | 403) {
-        return Err(failure(config, &answer));
-    }
-    if !answer.is_success() {
-        // The search is a courtesy against duplicates; a refused search must not block the
-        // ticket itself (the create call reports real problems on its own).
-        return Ok(None);
-    }
-    let Some(found) = answer.json() else {
-        return Ok(None);
-    };
-    Ok(found
-        .get("items")
-        .and_then(Value::as_array)
-        .and_then(|items| items.first())
-        .and_then(|item| ticket_id(item.get("id"))))
+    wire::look_up(
+        config,
+        request,
+        Some("items"),
+        |a| failure(config, a),
+        |_| true,
+        |item| ticket_id(item.get("id")).map(|id| created(config, id, TicketLookup::FoundExisting)),
+    )
+    .await
 }
 
 /// Creates one ticket, or returns the ticket an earlier attempt already created for the same
@@ -281,19 +268,20 @@ pub async fn create(
     if config.request_tracker.queue.trim().is_empty() {
         return Err(DeskError::Config("request_tracker.queue is not set".into()));
     }
-    if let Some(id) = existing(config, client, draft).await? {
-        return Ok(created(config, id, TicketLookup::FoundExisting));
-    }
-    let request = authed(config, client.post(wire::join(&config.url, "ticket")))?
-        .json(&ticket_body(config, draft));
-    let answer = wire::send(request, config).await?;
-    if !answer.is_success() {
-        return Err(failure(config, &answer));
-    }
-    let value = answer.json_object()?;
-    let id = ticket_id(value.get("id"))
-        .ok_or_else(|| DeskError::Malformed("the answer has no ticket id".into()))?;
-    Ok(created(config, id, TicketLookup::Created))
+    let lookup = existing(config, client, draft).await?;
+    wire::found_or_create("request_tracker", lookup, async {
+        let request = authed(config, client.post(wire::join(&config.url, "ticket")))?
+            .json(&ticket_body(config, draft));
+        let answer = wire::send(request, config).await?;
+        if !answer.is_success() {
+            return Err(failure(config, &answer));
+        }
+        let value = answer.json_object()?;
+        let id = ticket_id(value.get("id"))
+            .ok_or_else(|| DeskError::Malformed("the answer has no ticket id".into()))?;
+        Ok(created(config, id, TicketLookup::Created))
+    })
+    .await
 }
 
 /// Checks the credentials and the queue with `GET {url}/queue/{queue}`; no ticket is created.

@@ -1,7 +1,7 @@
 //! Transport, answer and error-text helpers shared by every connector, so each desk maps
 //! failures the same way and none of them can leak a URL, credential or raw body.
 
-use super::{DeskError, MAX_BUDGET, SupportDeskConfig};
+use super::{CreatedTicket, DeskError, MAX_BUDGET, SupportDeskConfig, TicketLookup};
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::{Map, Value};
 use std::time::Duration;
@@ -370,25 +370,180 @@ pub fn error_list(errors: &Value) -> Vec<String> {
     out
 }
 
-/// A ticket id or number: a non-empty string (at most 200 characters) or an integer.
+/// The ticket `id` names (a missing or `0` id is none), with its `number` when the desk has one
+/// apart from the id and its link from `ticket_url_template`.
+pub fn ticket_by_id(
+    config: &SupportDeskConfig,
+    id: Option<&Value>,
+    number: Option<String>,
+    lookup: TicketLookup,
+) -> Option<CreatedTicket> {
+    let id = id_of(id).filter(|id| id != "0")?;
+    let url = super::ticket_url(&config.ticket_url_template, &id, number.as_deref());
+    Some(CreatedTicket {
+        external_id: id,
+        number,
+        url,
+        lookup,
+    })
+}
+
 /// The ticket a create answer names by `id` (a missing or `0` id is a malformed answer), with its
 /// link from `ticket_url_template`.
 pub fn created_by_id(
     config: &SupportDeskConfig,
     id: Option<&Value>,
-) -> Result<super::CreatedTicket, DeskError> {
-    let id = id_of(id)
-        .filter(|id| id != "0")
-        .ok_or_else(|| DeskError::Malformed("the answer has no ticket id".into()))?;
-    let url = super::ticket_url(&config.ticket_url_template, &id, None);
-    Ok(super::CreatedTicket {
-        external_id: id,
-        number: None,
-        url,
-        lookup: super::TicketLookup::Created,
-    })
+) -> Result<CreatedTicket, DeskError> {
+    ticket_by_id(config, id, None, TicketLookup::Created)
+        .ok_or_else(|| DeskError::Malformed("the answer has no ticket id".into()))
 }
 
+// ---------------------------------------------------------------------------------------------
+// Looking a reference up before creating (desks without an idempotency key)
+// ---------------------------------------------------------------------------------------------
+
+/// Whether `reference` looks like ours (`SR-<ULID>` always does): short, ASCII letters, digits,
+/// `-`, `_` and `.` only, so it can be put into any desk's query syntax as it is. Anything else is
+/// never searched for.
+pub fn searchable(reference: &str) -> bool {
+    !reference.is_empty()
+        && reference.len() <= 100
+        && reference
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+}
+
+/// What looking the `SR-…` reference up on the desk found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Lookup {
+    /// A ticket whose reference field equals the reference exactly.
+    Found(CreatedTicket),
+    /// The desk answered in its documented shape and no ticket carries the reference (or the
+    /// reference does not look like ours, so it was not searched for).
+    NotFound,
+    /// The desk refused the search for a reason other than credentials, or answered in a shape
+    /// we cannot read: whether a ticket exists is unknown.
+    Failed,
+}
+
+/// Sends the search `request` and looks through the ticket objects of its answer (the array
+/// itself when `key` is `None`, else the array under `key`): the first that `is_ours` accepts
+/// (an exact comparison of the field the connector writes the reference to, never the desk's
+/// own matching) becomes the found ticket through `ticket`.
+///
+/// A 401/403 ends the call with `refused`'s error (the create would be refused too). Any other
+/// failure status, a body that is not the documented list, or a matching object without a
+/// usable id is [`Lookup::Failed`]. Transport failures and the budget end the call as usual.
+pub async fn look_up(
+    config: &SupportDeskConfig,
+    request: reqwest::RequestBuilder,
+    key: Option<&str>,
+    refused: impl FnOnce(&Answer) -> DeskError,
+    is_ours: impl Fn(&Value) -> bool,
+    ticket: impl FnOnce(&Value) -> Option<CreatedTicket>,
+) -> Result<Lookup, DeskError> {
+    let answer = send(request, config).await?;
+    let items = search_items(&answer, key, refused)?;
+    Ok(lookup_in(items, is_ours, ticket))
+}
+
+/// [`look_up`] for desks whose ticket objects carry the reference as the string `field` and
+/// are named by `id`, with no number apart from it.
+pub async fn look_up_field(
+    config: &SupportDeskConfig,
+    request: reqwest::RequestBuilder,
+    key: Option<&str>,
+    refused: impl FnOnce(&Answer) -> DeskError,
+    field: &str,
+    reference: &str,
+) -> Result<Lookup, DeskError> {
+    look_up(
+        config,
+        request,
+        key,
+        refused,
+        |t| field_is(t, field, reference),
+        |t| ticket_by_id(config, t.get("id"), None, TicketLookup::FoundExisting),
+    )
+    .await
+}
+
+/// The ticket objects of a search answer, `None` when the search failed (see [`look_up`]).
+fn search_items(
+    answer: &Answer,
+    key: Option<&str>,
+    refused: impl FnOnce(&Answer) -> DeskError,
+) -> Result<Option<Vec<Value>>, DeskError> {
+    if matches!(answer.status, 401 | 403) {
+        return Err(refused(answer));
+    }
+    if !answer.is_success() {
+        return Ok(None);
+    }
+    let list = match (answer.json(), key) {
+        (Some(Value::Array(items)), None) => Some(items),
+        (Some(Value::Object(mut map)), Some(key)) => match map.remove(key) {
+            Some(Value::Array(items)) => Some(items),
+            _ => None,
+        },
+        _ => None,
+    };
+    Ok(list)
+}
+
+/// The lookup over a search's `items` (see [`look_up`]).
+fn lookup_in(
+    items: Option<Vec<Value>>,
+    is_ours: impl Fn(&Value) -> bool,
+    ticket: impl FnOnce(&Value) -> Option<CreatedTicket>,
+) -> Lookup {
+    let Some(items) = items else {
+        return Lookup::Failed;
+    };
+    match items.iter().find(|item| is_ours(item)) {
+        None => Lookup::NotFound,
+        Some(item) => ticket(item).map_or(Lookup::Failed, Lookup::Found),
+    }
+}
+
+/// Whether `item[field]` is the string `reference`, exactly (surrounding blanks aside).
+pub fn field_is(item: &Value, field: &str, reference: &str) -> bool {
+    item.get(field)
+        .and_then(Value::as_str)
+        .is_some_and(|v| v.trim() == reference)
+}
+
+/// Returns the ticket `lookup` found, or creates one with `create` and says how it was reached:
+/// `Created` after a search that found nothing, `CreatedAfterFailedSearch` after one that failed.
+pub async fn found_or_create<F>(
+    desk: &'static str,
+    lookup: Lookup,
+    create: F,
+) -> Result<CreatedTicket, DeskError>
+where
+    F: std::future::Future<Output = Result<CreatedTicket, DeskError>>,
+{
+    let lookup = match lookup {
+        Lookup::Found(ticket) => {
+            return Ok(CreatedTicket {
+                lookup: TicketLookup::FoundExisting,
+                ..ticket
+            });
+        }
+        Lookup::NotFound => TicketLookup::Created,
+        Lookup::Failed => {
+            tracing::warn!(
+                desk,
+                "the reference search failed; creating the ticket without knowing whether one exists"
+            );
+            TicketLookup::CreatedAfterFailedSearch
+        }
+    };
+    let ticket = create.await?;
+    Ok(CreatedTicket { lookup, ..ticket })
+}
+
+/// A ticket id or number: a non-empty string (at most 200 characters) or an integer.
 pub fn id_of(value: Option<&Value>) -> Option<String> {
     match value? {
         Value::String(s) => {
