@@ -5,7 +5,7 @@ use super::views::AuditPage;
 use crate::web::routing::Routes;
 use crate::{
     access::{Capability, WorkspaceScope},
-    error::AppResult,
+    error::{AppError, AppResult},
     i18n::Tr,
     state::AppState,
     web::{Q, context::RequestContext, html, shell::Shell},
@@ -29,6 +29,16 @@ pub async fn page(
     scope: WorkspaceScope,
     Q(q): Q<AuditQuery>,
 ) -> AppResult<Response> {
+    render(&state, &ctx, &scope, q).await
+}
+
+/// The audit page for `q`.
+async fn render(
+    state: &AppState,
+    ctx: &RequestContext,
+    scope: &WorkspaceScope,
+    q: AuditQuery,
+) -> AppResult<Response> {
     scope.require(Capability::AuditView)?;
     let (user_id, workspace) = (scope.identity.user.id, &scope.workspace);
     let data = service::page_data(
@@ -41,8 +51,8 @@ pub async fn page(
     )
     .await?;
     let shell = Shell::admin(
-        &state,
-        &ctx,
+        state,
+        ctx,
         Some((&workspace.slug, scope.role)),
         None,
         "audit",
@@ -105,15 +115,19 @@ pub(super) fn csv_response(export: CsvExport, request_id: String) -> Response {
     response
 }
 
-/// `GET /admin/w/{workspace}/audit.csv`: the page's filters as a CSV file.
+/// `GET /admin/w/{workspace}/audit.csv`: the page's filters as a CSV file. Invalid filters
+/// answer with the audit page and its messages (`422`), as the page itself would.
 pub async fn csv(
     State(state): State<AppState>,
     ctx: RequestContext,
     scope: WorkspaceScope,
     Q(q): Q<AuditQuery>,
 ) -> AppResult<Response> {
-    let export = start_export(&state, &ctx, &scope, &q).await?;
-    Ok(csv_response(export, ctx.request_id.clone()))
+    match start_export(&state, &ctx, &scope, &q).await {
+        Ok(export) => Ok(csv_response(export, ctx.request_id.clone())),
+        Err(AppError::Validation(_)) => render(&state, &ctx, &scope, q).await,
+        Err(e) => Err(e),
+    }
 }
 
 /// The workspace audit page and its export.

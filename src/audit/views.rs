@@ -61,7 +61,9 @@ fn target_href(row: &AuditRow, visible: &HashSet<&str>) -> Option<String> {
     let seen = |ext: &str| visible.contains(ext);
     let tenant = row.tenant.as_deref().filter(|t| seen(t));
     match row.target_type.as_str() {
-        "operation_run" => tenant.map(|_| format!("/admin/operations/{}", urlencode(&row.target_id))),
+        "operation_run" => {
+            tenant.map(|_| format!("/admin/operations/{}", urlencode(&row.target_id)))
+        }
         "support_request" => tenant.map(|t| {
             format!(
                 "/admin/t/{}/support-requests/{}",
@@ -122,11 +124,7 @@ impl AuditPage {
                     (stored, label)
                 })
                 .collect(),
-            errors: data
-                .errors
-                .iter()
-                .map(|e| (e.field, t.t(e.key)))
-                .collect(),
+            errors: data.errors.iter().map(|e| (e.field, t.t(e.key))).collect(),
             tenants: data.tenants,
             action: q.action.unwrap_or_default(),
             tenant: q.tenant.unwrap_or_default(),
