@@ -96,11 +96,14 @@ fn day(field: &'static str, raw: Option<&str>, errors: &mut Vec<Invalid>) -> Opt
     parsed
 }
 
+/// A range's start (inclusive) and end (exclusive), each open when not given.
+type Bounds = (Option<DateTime<Utc>>, Option<DateTime<Utc>>);
+
 /// The date range of `q` as instants: `[from 00:00 UTC, day after to 00:00 UTC)`. Every
 /// problem at once: a date that is none, and a `to` before `from`.
 fn date_range(
     q: &AuditQuery,
-) -> Result<(Option<DateTime<Utc>>, Option<DateTime<Utc>>), ServiceError> {
+) -> Result<Bounds, ServiceError> {
     let mut errors = Vec::new();
     let from = day("from", given(&q.from), &mut errors);
     let to = day("to", given(&q.to), &mut errors);
