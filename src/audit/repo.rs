@@ -107,6 +107,20 @@ macro_rules! filtered {
     };
 }
 
+/// Binds `$1`–`$7` of a [`filtered!`] statement.
+macro_rules! bind_filter {
+    ($query:expr, $workspace_id:expr, $f:expr, $upto_id:expr) => {
+        $query
+            .bind($workspace_id)
+            .bind($f.action.as_deref())
+            .bind($f.tenant_id)
+            .bind($f.actor.as_deref())
+            .bind($f.from)
+            .bind($f.until)
+            .bind($upto_id)
+    };
+}
+
 /// SQL of [`list`].
 pub const LIST: &str = filtered!(
     "SELECT a.id, a.occurred_at, a.actor_label, a.action, t.external_id AS tenant,
@@ -122,19 +136,17 @@ pub async fn list(
     upto_id: Option<i64>,
     window: Window,
 ) -> Result<Vec<AuditRow>, sqlx::Error> {
-    with_db!(db, |p| sqlx::query_as(LIST)
-        .bind(workspace_id)
-        .bind(f.action.as_deref())
-        .bind(f.tenant_id)
-        .bind(f.actor.as_deref())
-        .bind(f.from)
-        .bind(f.until)
-        .bind(upto_id)
-        .bind(window.before_id)
-        .bind(window.limit)
-        .bind(window.offset)
-        .fetch_all(p)
-        .await)
+    with_db!(db, |p| bind_filter!(
+        sqlx::query_as(LIST),
+        workspace_id,
+        f,
+        upto_id
+    )
+    .bind(window.before_id)
+    .bind(window.limit)
+    .bind(window.offset)
+    .fetch_all(p)
+    .await)
 }
 
 /// SQL of [`snapshot`].
@@ -148,16 +160,14 @@ pub async fn snapshot(
     workspace_id: i64,
     f: &AuditFilter,
 ) -> Result<(i64, Option<i64>), sqlx::Error> {
-    with_db!(db, |p| sqlx::query_as(SNAPSHOT)
-        .bind(workspace_id)
-        .bind(f.action.as_deref())
-        .bind(f.tenant_id)
-        .bind(f.actor.as_deref())
-        .bind(f.from)
-        .bind(f.until)
-        .bind(None::<i64>)
-        .fetch_one(p)
-        .await)
+    with_db!(db, |p| bind_filter!(
+        sqlx::query_as(SNAPSHOT),
+        workspace_id,
+        f,
+        None::<i64>
+    )
+    .fetch_one(p)
+    .await)
 }
 
 /// SQL of [`actors`].

@@ -101,9 +101,7 @@ type Bounds = (Option<DateTime<Utc>>, Option<DateTime<Utc>>);
 
 /// The date range of `q` as instants: `[from 00:00 UTC, day after to 00:00 UTC)`. Every
 /// problem at once: a date that is none, and a `to` before `from`.
-fn date_range(
-    q: &AuditQuery,
-) -> Result<Bounds, ServiceError> {
+fn date_range(q: &AuditQuery) -> Result<Bounds, ServiceError> {
     let mut errors = Vec::new();
     let from = day("from", given(&q.from), &mut errors);
     let to = day("to", given(&q.to), &mut errors);

@@ -505,22 +505,10 @@ async fn the_csv_has_a_header_quotes_rfc4180_and_neutralises_formulas() {
         })),
     )
     .await;
-    write(
-        &app,
-        at(22, 13, 0, 1),
-        Actor::System,
-        None,
-        AuditEntry::new("tenant.created", "tenant", "-2+3"),
-    )
-    .await;
-    write(
-        &app,
-        at(22, 13, 0, 2),
-        Actor::System,
-        None,
-        AuditEntry::new("tenant.created", "tenant", "+1\tx"),
-    )
-    .await;
+    for (second, target) in [(1, "-2+3"), (2, "+1\tx")] {
+        let entry = AuditEntry::new("tenant.created", "tenant", target);
+        write(&app, at(22, 13, 0, second), Actor::System, None, entry).await;
+    }
     let owner = app.session_for("owner@contoso.test").await;
     let r = app
         .get(
