@@ -7,9 +7,17 @@ use crate::{
     error::{AppError, AppResult},
     features::workspaces,
     state::AppState,
-    web::{Q, context::CurrentUser},
+    web::{
+        Q,
+        context::{CurrentUser, RequestContext},
+    },
 };
-use axum::{Json, extract::State};
+use axum::{
+    Json,
+    extract::State,
+    http::{HeaderMap, header},
+    response::{IntoResponse, Response},
+};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -26,6 +34,14 @@ pub struct AuditApiQuery {
     pub action: Option<String>,
     /// Only this tenant (external id).
     pub tenant: Option<String>,
+    /// Only this actor, as the log records it: a member's e-mail address, `system` or `cli`.
+    pub actor: Option<String>,
+    /// First day, `YYYY-MM-DD` in UTC, inclusive.
+    #[param(format = Date)]
+    pub from: Option<String>,
+    /// Last day, `YYYY-MM-DD` in UTC, inclusive.
+    #[param(format = Date)]
+    pub to: Option<String>,
     /// 1-based page (1–100000, default 1).
     #[param(minimum = 1, maximum = 100000)]
     pub page: Option<u32>,
@@ -118,16 +134,38 @@ impl From<service::AuditRow> for AuditEventView {
     }
 }
 
-/// A workspace's audit log, newest first; requires `audit.view`.
+/// Whether the caller asked for CSV (`Accept: text/csv`, with or without parameters).
+fn wants_csv(headers: &HeaderMap) -> bool {
+    headers
+        .get_all(header::ACCEPT)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|range| {
+            range
+                .split(';')
+                .next()
+                .is_some_and(|m| m.trim().eq_ignore_ascii_case("text/csv"))
+        })
+}
+
+/// A workspace's audit log, newest first; requires `audit.view`. With `Accept: text/csv` the
+/// answer is the whole filtered log as a streamed CSV file instead of a page (the same as
+/// `/admin/w/{workspace}/audit.csv`: `page` and `per_page` do not apply, at most
+/// `audit.export_max_rows` rows, a last line saying so when cut, audited as `audit.exported`).
 #[utoipa::path(get, path = "/api/v1/audit", operation_id = "list_audit_events", tag = "audit", params(AuditApiQuery),
-    responses((status = 200, description = "A page of events", body = AuditPageView), problem::Common, problem::InScope,
-        problem::Capability, problem::Query),
+    responses((status = 200, description = "A page of events (JSON), or with `Accept: text/csv` the filtered log as CSV: header row `time,actor,action,action_label,tenant,target_type,target_id,request_id,metadata`, RFC 4180 quoting, CRLF line ends, cells starting with `=`, `+`, `-`, `@`, tab or CR prefixed with `'`; at most `audit.export_max_rows` rows, newest first, and when cut a last line saying so. The headers `x-export-rows`, `x-export-matched` and `x-export-truncated` give the counts.",
+        content((AuditPageView = "application/json"), (String = "text/csv")),
+        headers(("content-disposition" = String, description = "CSV only: `attachment; filename=\"audit-<workspace>-<YYYY-MM-DD>.csv\"`"))),
+        problem::Common, problem::InScope, problem::Capability, problem::Query),
     security(("bearer" = [])))]
 pub async fn list(
     State(state): State<AppState>,
+    ctx: RequestContext,
     CurrentUser(identity): CurrentUser,
+    headers: HeaderMap,
     Q(q): Q<AuditApiQuery>,
-) -> AppResult<Json<AuditPageView>> {
+) -> AppResult<Response> {
     let slug = match q.workspace.clone() {
         Some(s) => s,
         None => only_workspace(&state, identity.user.id).await?,
@@ -146,8 +184,15 @@ pub async fn list(
     let filter_query = AuditQuery {
         action: q.action,
         tenant: q.tenant,
+        actor: q.actor,
+        from: q.from,
+        to: q.to,
         page: q.page,
     };
+    if wants_csv(&headers) {
+        let export = super::routes::start_export(&state, &ctx, &scope, &filter_query).await?;
+        return Ok(super::routes::csv_response(export, ctx.request_id.clone()));
+    }
     let user_id = scope.identity.user.id;
     let events = service::events_page(
         &state.db,
@@ -161,7 +206,8 @@ pub async fn list(
         items: events.rows.into_iter().map(AuditEventView::from).collect(),
         page: events.page,
         next_page: events.has_next.then_some(events.page + 1),
-    }))
+    })
+    .into_response())
 }
 
 /// The audit log.

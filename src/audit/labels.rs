@@ -7,6 +7,7 @@ use crate::i18n::{CATALOG, Tr};
 pub const ACTIONS: &[&str] = &[
     "api_token.created",
     "api_token.revoked",
+    "audit.exported",
     "auth.login",
     "auth.logout",
     "member.entitlement_changed",

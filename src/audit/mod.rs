@@ -2,6 +2,7 @@
 //! exactly when the change it describes was committed.
 
 pub mod api;
+pub mod csv;
 pub mod labels;
 pub mod repo;
 pub mod routes;

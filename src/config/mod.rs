@@ -41,6 +41,9 @@ pub struct Config {
     /// Invitations and password reset links.
     #[serde(default)]
     pub members: MembersConfig,
+    /// The audit log's CSV export.
+    #[serde(default)]
+    pub audit: AuditConfig,
     /// Outgoing e-mail for invitations and reset links; absent means no mail is sent (the
     /// links are still shown once to copy).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -149,6 +152,29 @@ impl Default for MembersConfig {
         Self {
             invitation_days: 7,
             password_reset_minutes: 60,
+        }
+    }
+}
+
+/// The audit log's CSV export (`[audit]`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuditConfig {
+    /// Most rows one CSV export writes (`audit.export_max_rows`, env
+    /// `TENANTPILOT_AUDIT__EXPORT_MAX_ROWS`); a longer log is cut there and the file's last
+    /// line says so.
+    pub export_max_rows: i64,
+}
+
+impl AuditConfig {
+    /// Largest cap that may be configured.
+    pub const MAX_EXPORT_ROWS: i64 = 1_000_000;
+}
+
+impl Default for AuditConfig {
+    fn default() -> Self {
+        Self {
+            export_max_rows: 10_000,
         }
     }
 }
@@ -338,13 +364,14 @@ impl Default for Config {
             api_tokens: ApiTokensConfig { default_days: 90 },
             database: DatabaseConfig::default(),
             members: MembersConfig::default(),
+            audit: AuditConfig::default(),
             mail: None,
         }
     }
 }
 
 /// Top-level keys, for picking our variables out of the environment.
-const TOP_LEVEL_KEYS: [&str; 14] = [
+const TOP_LEVEL_KEYS: [&str; 15] = [
     "database_url",
     "bind",
     "public_url",
@@ -358,6 +385,7 @@ const TOP_LEVEL_KEYS: [&str; 14] = [
     "api_tokens",
     "database",
     "members",
+    "audit",
     "mail",
 ];
 
@@ -459,6 +487,12 @@ impl Config {
                 "members.password_reset_minutes must be between 5 and 10080 (a week); 60 is the default"
                     .into(),
             ));
+        }
+        if !(1..=AuditConfig::MAX_EXPORT_ROWS).contains(&self.audit.export_max_rows) {
+            return Err(ConfigError(format!(
+                "audit.export_max_rows must be between 1 and {}; 10000 is the default",
+                AuditConfig::MAX_EXPORT_ROWS
+            )));
         }
         if !(100..=60_000).contains(&self.database.acquire_timeout_ms) {
             return Err(ConfigError(

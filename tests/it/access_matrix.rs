@@ -102,6 +102,12 @@ fn matrix() -> Vec<Row> {
         ),
         row(
             "GET",
+            "/admin/w/{workspace}/audit.csv",
+            Get("/admin/w/contoso-msp/audit.csv"),
+            [200, 200, 403, 403, 404, 302, 404],
+        ),
+        row(
+            "GET",
             "/admin/t/{tenant}",
             Get("/admin/t/fabrikam"),
             [200, 200, 200, 404, 404, 302, 404],

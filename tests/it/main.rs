@@ -15,6 +15,7 @@ mod support;
 
 mod access_matrix;
 mod api_tokens;
+mod audit_log;
 mod consent;
 mod dashboard;
 mod database_outage;
