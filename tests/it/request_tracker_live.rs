@@ -15,7 +15,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
-use tenantpilot::support_desk::{Desk, DeskError, DeskKind, SupportDeskConfig, TicketDraft};
+use tenantpilot::support_desk::{
+    Desk, DeskError, DeskKind, SupportDeskConfig, TicketDraft, TicketLookup,
+};
 
 /// Longest wait for RT to come up (database set-up, token, server start), whatever happens.
 const START_TIMEOUT: Duration = Duration::from_secs(120);
@@ -366,6 +368,53 @@ async fn request_tracker_5_round_trip() {
         .get(
             "tickets",
             &[("query", &format!("Subject LIKE '{first_ref}'"))],
+        )
+        .await;
+    assert_eq!(found["total"], 1, "{found}");
+    assert_eq!(again.lookup, TicketLookup::FoundExisting);
+
+    // The same through TenantPilot: the desk opened the ticket, but the service died before
+    // the answer was recorded. The person's "Retry handoff" finds that ticket, and RT still
+    // holds exactly one.
+    let lost_ref = reference();
+    let opened = tp
+        .create_ticket(&draft(&lost_ref))
+        .await
+        .expect("the ticket whose answer is lost");
+    assert_eq!(opened.lookup, TicketLookup::Created);
+    let app_config = tenantpilot::config::Config {
+        support_desk: config.clone(),
+        ..Default::default()
+    };
+    let app = crate::support::TestApp::with_config(app_config).await;
+    crate::support_history::interrupted_request_with(&app, &lost_ref).await;
+    app.clock.advance(chrono::Duration::seconds(5));
+    let token = app.token_for("owner@contoso.test").await;
+    let retried = app
+        .api(
+            axum::http::Method::POST,
+            &format!("/api/v1/support-requests/{lost_ref}/handoff/retry"),
+            Some(&token),
+            None,
+        )
+        .await;
+    assert_eq!(
+        retried.status,
+        axum::http::StatusCode::OK,
+        "{}",
+        retried.body
+    );
+    let retried = retried.json();
+    assert_eq!(retried["handoff_outcome"], "external_ticket_created");
+    assert_eq!(
+        retried["external_ticket_reference"],
+        opened.external_id.as_str()
+    );
+    assert_eq!(retried["attempts"][1]["lookup"], "found_existing");
+    let found = reader
+        .get(
+            "tickets",
+            &[("query", &format!("Subject LIKE '{lost_ref}'"))],
         )
         .await;
     assert_eq!(found["total"], 1, "{found}");

@@ -1177,14 +1177,14 @@ fn autotask_item(id: i64, number: &str) -> ResponseTemplate {
 /// The desks without an idempotency key, each with its documented search and create shapes,
 /// so every lookup scenario runs against each of them the same way.
 #[derive(Debug, Clone, Copy)]
-enum Vendor {
+pub(crate) enum Vendor {
     Halo,
     ConnectWise,
     Autotask,
     RequestTracker,
 }
 
-const VENDORS: [Vendor; 4] = [
+pub(crate) const VENDORS: [Vendor; 4] = [
     Vendor::Halo,
     Vendor::ConnectWise,
     Vendor::Autotask,
@@ -1195,11 +1195,11 @@ const VENDORS: [Vendor; 4] = [
 const NEW_ID: i64 = 123456;
 const NEW_NUMBER: &str = "T20260101.0042";
 /// The id (and Autotask number) of the ticket an earlier attempt opened.
-const OLD_ID: i64 = 4711;
+pub(crate) const OLD_ID: i64 = 4711;
 const OLD_NUMBER: &str = "T20260101.0007";
 
 impl Vendor {
-    fn config(self, server: &MockServer) -> SupportDeskConfig {
+    pub(crate) fn config(self, server: &MockServer) -> SupportDeskConfig {
         let uri = server.uri();
         match self {
             Vendor::Halo => halo_config(&uri),
@@ -1210,7 +1210,7 @@ impl Vendor {
     }
 
     /// Mounts what comes before the search (token, zone) and after the create (number).
-    async fn prepare(self, server: &MockServer) {
+    pub(crate) async fn prepare(self, server: &MockServer) {
         match self {
             Vendor::Halo => mount_halo_token(server).await,
             Vendor::Autotask => {
@@ -1225,7 +1225,7 @@ impl Vendor {
         }
     }
 
-    fn search(self) -> (&'static str, &'static str) {
+    pub(crate) fn search(self) -> (&'static str, &'static str) {
         match self {
             Vendor::Halo => ("GET", "/api/Tickets"),
             Vendor::ConnectWise => ("GET", "/v4_6_release/apis/3.0/service/tickets"),
@@ -1234,7 +1234,7 @@ impl Vendor {
         }
     }
 
-    fn create(self) -> &'static str {
+    pub(crate) fn create(self) -> &'static str {
         match self {
             Vendor::Halo => "/api/Tickets",
             Vendor::ConnectWise => "/v4_6_release/apis/3.0/service/tickets",
@@ -1243,7 +1243,7 @@ impl Vendor {
         }
     }
 
-    fn create_answer(self) -> ResponseTemplate {
+    pub(crate) fn create_answer(self) -> ResponseTemplate {
         match self {
             Vendor::Halo => ResponseTemplate::new(201).set_body_json(json!([{"id": NEW_ID}])),
             Vendor::ConnectWise => ResponseTemplate::new(201).set_body_json(json!({"id": NEW_ID})),
@@ -1254,7 +1254,7 @@ impl Vendor {
     }
 
     /// A search answer in the vendor's documented list shape.
-    fn list(self, items: Vec<Value>) -> ResponseTemplate {
+    pub(crate) fn list(self, items: Vec<Value>) -> ResponseTemplate {
         let n = items.len();
         let body = match self {
             Vendor::Halo => {
@@ -1274,7 +1274,7 @@ impl Vendor {
 
     /// A ticket object as the search returns it, carrying `reference` where the connector
     /// writes it.
-    fn ticket(self, id: i64, reference: &str) -> Value {
+    pub(crate) fn ticket(self, id: i64, reference: &str) -> Value {
         match self {
             Vendor::Halo => json!({
                 "id": id,

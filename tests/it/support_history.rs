@@ -4,6 +4,7 @@
 //! API under the same scope rules as filing. On both databases.
 
 use crate::support::{NowForTests, TestApp, webhook_desk};
+use crate::support_desk_connectors::{OLD_ID, VENDORS, Vendor};
 use axum::http::{Method, StatusCode};
 use chrono::Duration;
 use serde_json::{Value, json};
@@ -390,16 +391,23 @@ async fn a_retry_is_refused_while_ticket_creation_is_paused() {
 
 /// A create request of fabrikam whose desk call was cut off, finalized as interrupted.
 async fn interrupted_request(app: &TestApp) -> String {
+    let reference = tenantpilot::features::support_requests::service::new_reference();
+    interrupted_request_with(app, &reference).await;
+    reference
+}
+
+/// A create request of fabrikam with `reference` whose desk call was cut off (the process
+/// died before the desk's answer was recorded), finalized as interrupted.
+pub(crate) async fn interrupted_request_with(app: &TestApp, reference: &str) {
     let t = app.tenant("fabrikam").await;
     let owner_id = app.user_id("owner@contoso.test").await;
-    let reference = tenantpilot::features::support_requests::service::new_reference();
     let context = json!({"schema_version": 1, "kind": "canonical_context"});
     let now = app.clock.now_for_tests();
     let mut tx = app.db().begin().await.expect("tx");
     let row = repo::insert(
         &mut tx,
         &repo::NewRequest {
-            internal_reference: &reference,
+            internal_reference: reference,
             workspace_id: t.workspace_id,
             tenant_id: t.id,
             primary_context_type: model::PrimaryContextType::Tenant,
@@ -430,7 +438,6 @@ async fn interrupted_request(app: &TestApp) -> String {
             .expect("finalize"),
         1
     );
-    reference
 }
 
 #[tokio::test]
@@ -959,4 +966,119 @@ async fn the_pages_speak_german() {
     assert!(list.body.contains("Supportanfragen"));
     assert!(list.body.contains("Eingereicht von"));
     assert!(!list.body.contains("Submitted by"));
+}
+
+/// A desk search that finds nothing the first time and, from then on, the ticket an earlier
+/// attempt opened for whatever `SR-…` reference it is asked about.
+struct SearchAfterLostAnswer {
+    vendor: Vendor,
+    calls: std::sync::atomic::AtomicUsize,
+}
+
+impl wiremock::Respond for SearchAfterLostAnswer {
+    fn respond(&self, request: &Request) -> ResponseTemplate {
+        let first = self.calls.fetch_add(1, std::sync::atomic::Ordering::SeqCst) == 0;
+        let text = format!("{} {}", request.url, String::from_utf8_lossy(&request.body));
+        let text = text.replace("%2D", "-");
+        let reference = text
+            .find("SR-")
+            .map(|at| text[at..].chars().take(29).collect::<String>())
+            .unwrap_or_default();
+        if first {
+            self.vendor.list(vec![])
+        } else {
+            self.vendor
+                .list(vec![self.vendor.ticket(OLD_ID, &reference)])
+        }
+    }
+}
+
+#[tokio::test]
+async fn at_every_desk_a_retry_after_a_lost_answer_finds_the_ticket_instead_of_opening_another() {
+    for vendor in VENDORS {
+        let server = MockServer::start().await;
+        vendor.prepare(&server).await;
+        let (search_method, search_path) = vendor.search();
+        Mock::given(method(search_method))
+            .and(path(search_path))
+            .respond_with(SearchAfterLostAnswer {
+                vendor,
+                calls: Default::default(),
+            })
+            .with_priority(1)
+            .mount(&server)
+            .await;
+        // The desk opens the ticket but its answer arrives after our budget: lost.
+        Mock::given(method("POST"))
+            .and(path(vendor.create()))
+            .respond_with(
+                vendor
+                    .create_answer()
+                    .set_delay(std::time::Duration::from_millis(1500)),
+            )
+            .with_priority(2)
+            .mount(&server)
+            .await;
+        let mut config = Config::default();
+        config.support_desk = vendor.config(&server);
+        config.support_desk.timeout_ms = 1000;
+        let app = TestApp::with_config(config).await;
+        let token = app.token_for("owner@contoso.test").await;
+        let filed = file_create(&app, &token, "fabrikam").await;
+        assert_eq!(
+            filed["handoff_outcome"], "external_handoff_failed",
+            "{vendor:?}"
+        );
+        let reference = filed["internal_reference"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        assert_eq!(
+            attempts(&app, &reference).await,
+            vec![(1, "external_handoff_failed".into(), Some("timeout".into()))],
+            "{vendor:?}"
+        );
+
+        app.clock.advance(Duration::seconds(5));
+        let retried = retry_api(&app, &token, &reference).await;
+        assert_eq!(
+            retried.status,
+            StatusCode::OK,
+            "{vendor:?}: {}",
+            retried.body
+        );
+        let detail = retried.json();
+        assert_eq!(
+            detail["handoff_outcome"], "external_ticket_created",
+            "{vendor:?}"
+        );
+        assert_eq!(
+            detail["attempts"][1]["lookup"], "found_existing",
+            "{vendor:?}"
+        );
+        let creates: Vec<Request> = server
+            .received_requests()
+            .await
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|r| r.method.as_str() == "POST" && r.url.path() == vendor.create())
+            .collect();
+        // Control: the first attempt did create (once); the retry did not create again.
+        assert_eq!(creates.len(), 1, "{vendor:?}: one ticket at the desk");
+        let searches = server
+            .received_requests()
+            .await
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|r| r.method.as_str() == search_method && r.url.path() == search_path)
+            .filter(|r| {
+                let text = format!("{} {}", r.url, String::from_utf8_lossy(&r.body));
+                text.contains(&reference)
+            })
+            .count();
+        assert_eq!(
+            searches, 2,
+            "{vendor:?}: each attempt searched for the reference"
+        );
+    }
 }
