@@ -316,22 +316,21 @@ async fn finish(
         return Ok(false);
     }
     repo::record_attempt_outcome(&mut tx, row.id, write, now).await?;
-    audit::record(
-        &mut tx,
-        actx,
-        now,
-        AuditEntry {
-            action,
-            workspace_id: Some(row.workspace_id),
-            tenant_id: Some(row.tenant_id),
-            target_type: "support_request",
-            target_id: row.internal_reference.clone(),
-            metadata,
-        },
-    )
-    .await?;
+    audit::record(&mut tx, actx, now, audit_entry(row, action, metadata)).await?;
     tx.commit().await?;
     Ok(true)
+}
+
+/// The audit row of a handoff write of `row`.
+fn audit_entry(row: &SupportRequestRow, action: &'static str, metadata: Value) -> AuditEntry {
+    AuditEntry {
+        action,
+        workspace_id: Some(row.workspace_id),
+        tenant_id: Some(row.tenant_id),
+        target_type: "support_request",
+        target_id: row.internal_reference.clone(),
+        metadata,
+    }
 }
 
 /// The row as it now stands, after its handoff was written (by this call or a concurrent one).
@@ -358,20 +357,7 @@ async fn write_once(
         tx.rollback().await?;
         return Ok(false);
     }
-    audit::record(
-        &mut tx,
-        actx,
-        now,
-        AuditEntry {
-            action,
-            workspace_id: Some(row.workspace_id),
-            tenant_id: Some(row.tenant_id),
-            target_type: "support_request",
-            target_id: row.internal_reference.clone(),
-            metadata,
-        },
-    )
-    .await?;
+    audit::record(&mut tx, actx, now, audit_entry(row, action, metadata)).await?;
     tx.commit().await?;
     Ok(true)
 }
