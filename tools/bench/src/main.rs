@@ -10,8 +10,10 @@
 //! Speed targets are proven here, against realistic data and the real HTTP stack, never by
 //! timed assertions in tests.
 
+mod closed_loop;
 mod http;
 mod pages;
+mod pgbench;
 mod procstat;
 mod server;
 mod support_requests;
