@@ -105,6 +105,12 @@ impl CpuSnapshot {
     }
 }
 
+/// Resets the peak RSS (`VmHWM`) of process `pid` (Linux `clear_refs` value 5), so the peak
+/// after a load is that load's own rather than start-up's; false when the kernel refused.
+pub fn reset_peak(pid: u32) -> bool {
+    std::fs::write(format!("/proc/{pid}/clear_refs"), "5").is_ok()
+}
+
 /// Process ids of the PostgreSQL backends connected to the benchmark database: only these
 /// count as the benchmark's PostgreSQL time; other databases on the same server (and exited
 /// backends) land in "other processes".

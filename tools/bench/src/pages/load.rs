@@ -2,13 +2,13 @@
 //! runs and their verification reports, inserted with a handful of set-based statements; and
 //! the [`Fixture`] the scenarios draw paths from.
 
+use super::scenario::Picker;
 use super::{HISTORY_DAYS, USER, WORKSPACE, done};
 use anyhow::{Context, bail};
 use chrono::{DateTime, Utc};
+use rand::{RngExt, rngs::StdRng};
 use serde_json::{Value, json};
 use sqlx::{PgPool, types::Json};
-use super::scenario::Picker;
-use rand::{RngExt, rngs::StdRng};
 use std::{sync::Arc, time::Instant};
 use tenantpilot::features::{
     operations::model::RunType,
