@@ -10,12 +10,15 @@
 //! Speed targets are proven here, against realistic data and the real HTTP stack, never by
 //! timed assertions in tests.
 
+mod closed_loop;
 mod http;
 mod pages;
+mod pgbench;
 mod procstat;
 mod server;
 mod support_requests;
 mod target;
+mod targets;
 mod telemetry;
 
 use clap::{Parser, Subcommand};
@@ -39,6 +42,11 @@ enum Command {
     Pages(pages::BenchArgs),
     /// Benchmark of `internal_only` support-request submits on PostgreSQL beside `pgbench`.
     SupportRequests(support_requests::BenchArgs),
+    /// Issue 17's targets in one run: pgbench baselines (`-S` equivalent and single-row
+    /// insert), every page, API read and submit against the real server, one table with a
+    /// verdict per target, and optionally the growth comparison with a larger data set.
+    #[command(alias = "targets")]
+    All(targets::BenchArgs),
     /// Benchmark of the telemetry summary and prune over millions of events on PostgreSQL.
     Telemetry(telemetry::BenchArgs),
 }
@@ -69,6 +77,7 @@ fn main() -> ExitCode {
             Command::Pages(args) => pages::run(&args).await,
             Command::SupportRequests(args) => support_requests::run(&args).await,
             Command::Telemetry(args) => telemetry::run(&args).await,
+            Command::All(args) => targets::run(&args).await,
         }
     });
     match result {

@@ -105,6 +105,12 @@ impl CpuSnapshot {
     }
 }
 
+/// Resets the peak RSS (`VmHWM`) of process `pid` (Linux `clear_refs` value 5), so the peak
+/// after a load is that load's own rather than start-up's; false when the kernel refused.
+pub fn reset_peak(pid: u32) -> bool {
+    std::fs::write(format!("/proc/{pid}/clear_refs"), "5").is_ok()
+}
+
 /// Process ids of the PostgreSQL backends connected to the benchmark database: only these
 /// count as the benchmark's PostgreSQL time; other databases on the same server (and exited
 /// backends) land in "other processes".
@@ -118,18 +124,49 @@ fn mib(kib: u64) -> f64 {
     kib as f64 / 1024.0
 }
 
-/// Where the CPU went while `requests` requests took `elapsed`: cores used and CPU
-/// milliseconds per request for each process, and each process's memory before and after.
-pub fn print_cpu(
+/// Where the CPU went during one measured load.
+#[derive(Debug, Clone, Copy)]
+pub struct Usage {
+    /// Cores of the machine.
+    pub cores: usize,
+    /// Cores busy on the whole machine.
+    pub busy_cores: f64,
+    /// Cores the app server used.
+    pub server_cores: f64,
+    /// App server CPU milliseconds per request.
+    pub server_ms_per_request: f64,
+    /// Cores the benchmark database's PostgreSQL backends used.
+    pub postgres_cores: f64,
+    /// Their CPU milliseconds per request.
+    pub postgres_ms_per_request: f64,
+    /// Cores the load generator used.
+    pub client_cores: f64,
+    /// Its CPU milliseconds per request.
+    pub client_ms_per_request: f64,
+    /// Cores used by every other process.
+    pub other_cores: f64,
+    /// Server RSS before, in MiB.
+    pub server_rss_before_mib: f64,
+    /// Server RSS after, in MiB.
+    pub server_rss_mib: f64,
+    /// Server peak RSS so far, in MiB.
+    pub server_peak_mib: f64,
+    /// Load generator RSS before, after and peak, in MiB.
+    pub client_rss_mib: (f64, f64, f64),
+}
+
+/// The CPU and memory between `before` and `after` while `requests` requests took `elapsed`;
+/// `None` when no time passed or nothing was measured.
+pub fn usage(
     before: &CpuSnapshot,
     after: &CpuSnapshot,
     backends: &[i32],
     requests: usize,
     elapsed: Duration,
-) {
+) -> Option<Usage> {
     let wall = after.total.saturating_sub(before.total) as f64 / after.cores as f64;
     if wall <= 0.0 || requests == 0 {
-        return;
+        return None;
     }
     let cores = |ticks: u64| ticks as f64 / wall;
     let per_request = |c: f64| c * elapsed.as_secs_f64() * 1000.0 / requests as f64;
@@ -144,20 +181,51 @@ pub fn print_cpu(
         .sum();
     let busy = after.busy.saturating_sub(before.busy);
     let others = busy.saturating_sub(server + pg + client);
+    Some(Usage {
+        cores: after.cores,
+        busy_cores: cores(busy),
+        server_cores: cores(server),
+        server_ms_per_request: per_request(cores(server)),
+        postgres_cores: cores(pg),
+        postgres_ms_per_request: per_request(cores(pg)),
+        client_cores: cores(client),
+        client_ms_per_request: per_request(cores(client)),
+        other_cores: cores(others),
+        server_rss_before_mib: mib(before.server.rss_kib),
+        server_rss_mib: mib(after.server.rss_kib),
+        server_peak_mib: mib(after.server.peak_kib),
+        client_rss_mib: (
+            mib(before.client.rss_kib),
+            mib(after.client.rss_kib),
+            mib(after.client.peak_kib),
+        ),
+    })
+}
+
+/// Prints where the CPU went while `requests` requests took `elapsed`: cores used and CPU
+/// milliseconds per request for each process, and each process's memory before and after.
+pub fn print_cpu(
+    before: &CpuSnapshot,
+    after: &CpuSnapshot,
+    backends: &[i32],
+    requests: usize,
+    elapsed: Duration,
+) -> Option<Usage> {
+    let u = usage(before, after, backends, requests, elapsed)?;
     println!(
         "  CPU: machine {:.2} of {} cores busy; app server {:.2} cores = {:.2} ms/request, \
          PostgreSQL backends {:.2} cores = {:.2} ms/request, load generator {:.2} cores = {:.2} ms/request, \
          other processes {:.2} cores{}",
-        cores(busy),
-        after.cores,
-        cores(server),
-        per_request(cores(server)),
-        cores(pg),
-        per_request(cores(pg)),
-        cores(client),
-        per_request(cores(client)),
-        cores(others),
-        if cores(others) > 0.1 {
+        u.busy_cores,
+        u.cores,
+        u.server_cores,
+        u.server_ms_per_request,
+        u.postgres_cores,
+        u.postgres_ms_per_request,
+        u.client_cores,
+        u.client_ms_per_request,
+        u.other_cores,
+        if u.other_cores > 0.1 {
             " (the machine was not quiet: figures are pessimistic)"
         } else {
             ""
@@ -165,13 +233,14 @@ pub fn print_cpu(
     );
     println!(
         "  memory (RSS): app server {:.1} -> {:.1} MiB (peak {:.1}), load generator {:.1} -> {:.1} MiB (peak {:.1})",
-        mib(before.server.rss_kib),
-        mib(after.server.rss_kib),
-        mib(after.server.peak_kib),
-        mib(before.client.rss_kib),
-        mib(after.client.rss_kib),
-        mib(after.client.peak_kib),
+        u.server_rss_before_mib,
+        u.server_rss_mib,
+        u.server_peak_mib,
+        u.client_rss_mib.0,
+        u.client_rss_mib.1,
+        u.client_rss_mib.2,
     );
+    Some(u)
 }
 
 #[cfg(test)]

@@ -107,6 +107,21 @@ pub async fn pause_run_execution(db: &Db) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// A one-day API token of `email`, created through the library (not over HTTP).
+pub async fn api_token(db: &Db, email: &str) -> anyhow::Result<String> {
+    tenantpilot::auth::tokens::create_for_email(
+        db,
+        &AuditContext::cli(),
+        Utc::now(),
+        email,
+        "bench",
+        tenantpilot::auth::tokens::Expiry::Days(1),
+    )
+    .await
+    .map(|t| t.secret)
+    .map_err(|e| anyhow::anyhow!("token for {email}: {e}"))
+}
+
 impl Server {
     /// Starts `tenantpilot serve` on `database_url` and waits until `/readyz` answers 200.
     pub async fn start(

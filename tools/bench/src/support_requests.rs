@@ -9,14 +9,15 @@
 //! The server is `tenantpilot serve` in its own process with the built-in configuration (and a
 //! 60-second request timeout); each scenario prints its CPU and memory per process.
 
-use crate::http::{http_client, percentile_ms};
+use crate::closed_loop::{Budget, MakeRequest, ScenarioReport, drive};
+use crate::http::http_client;
+use crate::pgbench::{self, Pgbench};
 use crate::procstat::{self, CpuSnapshot};
-use crate::server::{self, Server, ServerArgs, ServerConfig};
+use crate::server::{self, Server, ServerArgs, ServerConfig, api_token};
 use crate::target::{BenchTarget, pg_pool};
-use anyhow::{Context, anyhow, bail};
+use anyhow::bail;
+use rand::{RngExt, rngs::StdRng};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::{Duration, Instant};
 use tenantpilot::db::{Db, migrate};
 
 /// Benchmark options.
@@ -48,33 +49,19 @@ pub struct BenchArgs {
 
 const PASSWORD: &str = "bench-demo-pass";
 
-/// One measured load.
-#[derive(Debug, Clone)]
-struct Measured {
-    name: String,
-    requests: usize,
-    per_second: f64,
-    p50_ms: f64,
-    p90_ms: f64,
-    p99_ms: f64,
-    max_ms: f64,
-    failures: usize,
-}
-
-impl Measured {
-    fn print(&self) {
-        println!(
-            "  {:<44} {:>8} req  {:>8.0}/s  p50 {:>6.2} ms  p90 {:>6.2} ms  p99 {:>6.2} ms  max {:>7.2} ms  failures {}",
-            self.name,
-            self.requests,
-            self.per_second,
-            self.p50_ms,
-            self.p90_ms,
-            self.p99_ms,
-            self.max_ms,
-            self.failures
-        );
-    }
+/// One line of the comparison: requests, throughput and latency percentiles.
+fn print_line(r: &ScenarioReport) {
+    println!(
+        "  {:<44} {:>8} req  {:>8.0}/s  p50 {:>6.2} ms  p90 {:>6.2} ms  p99 {:>6.2} ms  max {:>7.2} ms  failures {}",
+        r.name,
+        r.requests,
+        r.per_second,
+        r.p50_ms,
+        r.p90_ms,
+        r.p99_ms,
+        r.max_ms,
+        r.failed()
+    );
 }
 
 /// Drops and recreates the database, migrated and with the demo data.
@@ -89,19 +76,27 @@ async fn recreate(target: &BenchTarget) -> anyhow::Result<Db> {
     Ok(db)
 }
 
-/// A one-day API token of `email`, created through the library (not over HTTP).
-async fn token_for(db: &Db, email: &str) -> anyhow::Result<String> {
-    tenantpilot::auth::tokens::create_for_email(
-        db,
-        &tenantpilot::audit::AuditContext::cli(),
-        chrono::Utc::now(),
-        email,
-        "bench",
-        tenantpilot::auth::tokens::Expiry::Days(1),
+/// `POST /api/v1/tenants/{t}/support-requests` (`internal_only`) with `token`'s bearer, `t`
+/// drawn from `tenants`: the submit every support-request scenario sends.
+pub(crate) fn submit_request(base: &str, token: &str, tenants: Arc<Vec<String>>) -> MakeRequest {
+    let base = base.to_string();
+    let token = token.to_string();
+    Arc::new(
+        move |client: &reqwest::Client, rng: &mut StdRng, i: usize, n: usize| {
+            let tenant = &tenants[rng.random_range(0..tenants.len())];
+            let path = format!("/api/v1/tenants/{tenant}/support-requests");
+            let body = serde_json::json!({
+                "severity": "normal",
+                "summary": format!("Benchmark request {i}/{n}"),
+                "handoff_mode": "internal_only",
+            });
+            let req = client
+                .post(format!("{base}{path}"))
+                .bearer_auth(&token)
+                .json(&body);
+            (path, req)
+        },
     )
-    .await
-    .map(|t| t.secret)
-    .map_err(|e| anyhow!("token for {email}: {e}"))
 }
 
 /// Closed loop: each client sends its next submit when the previous answer arrived.
@@ -112,161 +107,17 @@ async fn submits(
     clients: usize,
     total: usize,
     name: &str,
-) -> anyhow::Result<Measured> {
-    let next = Arc::new(AtomicUsize::new(0));
-    let mut tasks = tokio::task::JoinSet::new();
-    let started = Instant::now();
-    for i in 0..clients {
-        let client = client.clone();
-        let next = next.clone();
-        let token = token.to_string();
-        let tenant = if i % 2 == 0 { "contoso" } else { "fabrikam" };
-        let url = format!("{base}/api/v1/tenants/{tenant}/support-requests");
-        tasks.spawn(async move {
-            let mut latencies = Vec::new();
-            let mut failures = 0usize;
-            let mut n = 0usize;
-            while next.fetch_add(1, Ordering::Relaxed) < total {
-                n += 1;
-                let body = serde_json::json!({
-                    "severity": "normal",
-                    "summary": format!("Benchmark request {i}/{n}"),
-                    "handoff_mode": "internal_only",
-                });
-                let t0 = Instant::now();
-                let ok = match client
-                    .post(&url)
-                    .bearer_auth(&token)
-                    .json(&body)
-                    .send()
-                    .await
-                {
-                    Ok(resp) => {
-                        let status = resp.status();
-                        resp.bytes().await.is_ok() && status == reqwest::StatusCode::OK
-                    }
-                    Err(_) => false,
-                };
-                latencies.push(t0.elapsed());
-                if !ok {
-                    failures += 1;
-                }
-            }
-            (latencies, failures)
-        });
-    }
-    let mut all = Vec::with_capacity(total);
-    let mut failures = 0;
-    while let Some(joined) = tasks.join_next().await {
-        let (l, f) = joined.context("a client task panicked")?;
-        all.extend(l);
-        failures += f;
-    }
-    let elapsed = started.elapsed();
-    all.sort_unstable();
-    Ok(Measured {
-        name: name.to_string(),
-        requests: all.len(),
-        per_second: all.len() as f64 / elapsed.as_secs_f64(),
-        p50_ms: percentile_ms(&all, 50.0),
-        p90_ms: percentile_ms(&all, 90.0),
-        p99_ms: percentile_ms(&all, 99.0),
-        max_ms: all.last().map_or(0.0, |d| d.as_secs_f64() * 1000.0),
-        failures,
-    })
-}
-
-/// `pgbench` inserting one row per transaction with `clients` clients; per-transaction
-/// latencies come from its `--log` files.
-fn pgbench(args: &BenchArgs, target: &BenchTarget) -> anyhow::Result<Measured> {
-    let dir = std::env::temp_dir().join(format!("tenantpilot-pgbench-{}", std::process::id()));
-    std::fs::create_dir_all(&dir)?;
-    let script = dir.join("insert.sql");
-    std::fs::write(
-        &script,
-        "INSERT INTO pgbench_single_row (payload, created_at) VALUES ('support request', now());\n",
-    )?;
-    let url = reqwest::Url::parse(&target.url)?;
-    let run = std::process::Command::new(&args.pgbench)
-        .current_dir(&dir)
-        .args([
-            "-n",
-            "-M",
-            "prepared",
-            "-c",
-            &args.clients.to_string(),
-            "-j",
-            "2",
-            "-T",
-            &args.pgbench_seconds.to_string(),
-            "-l",
-            "-f",
-        ])
-        .arg(&script)
-        .args(["-h", url.host_str().unwrap_or("127.0.0.1")])
-        .args(["-p", &url.port().unwrap_or(5432).to_string()])
-        .args([
-            "-U",
-            if url.username().is_empty() {
-                "postgres"
-            } else {
-                url.username()
-            },
-        ])
-        .arg(&target.db_name)
-        .output()
-        .with_context(|| {
-            format!(
-                "running {} (install postgresql-client or pass --pgbench)",
-                args.pgbench
-            )
-        })?;
-    let out = String::from_utf8_lossy(&run.stdout).to_string();
-    if !run.status.success() {
-        bail!(
-            "pgbench failed: {}{}",
-            out,
-            String::from_utf8_lossy(&run.stderr)
-        );
-    }
-    let tps = out
-        .lines()
-        .find(|l| l.starts_with("tps = "))
-        .and_then(|l| l.trim_start_matches("tps = ").split_whitespace().next())
-        .and_then(|v| v.parse::<f64>().ok())
-        .ok_or_else(|| anyhow!("pgbench printed no tps line:\n{out}"))?;
-    let mut latencies = Vec::new();
-    for entry in std::fs::read_dir(&dir)? {
-        let path = entry?.path();
-        if path
-            .file_name()
-            .and_then(|n| n.to_str())
-            .is_some_and(|n| n.starts_with("pgbench_log"))
-        {
-            for line in std::fs::read_to_string(&path)?.lines() {
-                // client_id transaction_no time script_no time_epoch time_us
-                if let Some(us) = line
-                    .split_whitespace()
-                    .nth(2)
-                    .and_then(|v| v.parse::<u64>().ok())
-                {
-                    latencies.push(Duration::from_micros(us));
-                }
-            }
-        }
-    }
-    let _ = std::fs::remove_dir_all(&dir);
-    latencies.sort_unstable();
-    Ok(Measured {
-        name: "pgbench single-row INSERT".into(),
-        requests: latencies.len(),
-        per_second: tps,
-        p50_ms: percentile_ms(&latencies, 50.0),
-        p90_ms: percentile_ms(&latencies, 90.0),
-        p99_ms: percentile_ms(&latencies, 99.0),
-        max_ms: latencies.last().map_or(0.0, |d| d.as_secs_f64() * 1000.0),
-        failures: 0,
-    })
+) -> anyhow::Result<ScenarioReport> {
+    let tenants = Arc::new(vec!["contoso".to_string(), "fabrikam".to_string()]);
+    drive(
+        client,
+        clients,
+        Budget::Requests(total),
+        7,
+        name,
+        submit_request(base, token, tenants),
+    )
+    .await
 }
 
 /// Runs the benchmark and prints the comparison.
@@ -279,16 +130,16 @@ pub async fn run(args: &BenchArgs) -> anyhow::Result<()> {
     );
     let db = recreate(&target).await?;
     let pool = &pg_pool(&db)?;
-    sqlx::query(
-        "CREATE TABLE pgbench_single_row (id BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,
-            payload TEXT NOT NULL, created_at TIMESTAMPTZ NOT NULL)",
-    )
-    .execute(pool)
-    .await?;
-    let baseline = pgbench(args, &target)?;
+    pgbench::create_insert_table(pool).await?;
+    let baseline = Pgbench {
+        bin: args.pgbench.clone(),
+        clients: args.clients,
+        seconds: args.pgbench_seconds,
+    }
+    .run(&target, "pgbench single-row INSERT", pgbench::INSERT_SCRIPT)?;
 
-    let operator = token_for(&db, "operator@contoso.test").await?;
-    let owner = token_for(&db, "owner@contoso.test").await?;
+    let operator = api_token(&db, "operator@contoso.test").await?;
+    let owner = api_token(&db, "owner@contoso.test").await?;
     server::pause_run_execution(&db).await?;
     let server =
         Server::start(&args.server, &target.url, ServerConfig::DefaultsLongTimeout).await?;
@@ -305,11 +156,15 @@ pub async fn run(args: &BenchArgs) -> anyhow::Result<()> {
         let after = CpuSnapshot::take(server.pid());
         println!("{name}: {} submits", measured.requests);
         let backends = procstat::backends(pool).await?;
+        measured.print_failures();
         if let (Some(before), Some(after)) = (before, after) {
-            let elapsed = std::time::Duration::from_secs_f64(
-                measured.requests as f64 / measured.per_second.max(f64::EPSILON),
+            procstat::print_cpu(
+                &before,
+                &after,
+                &backends,
+                measured.requests,
+                measured.elapsed,
             );
-            procstat::print_cpu(&before, &after, &backends, measured.requests, elapsed);
         }
         results.push(measured);
     }
@@ -324,9 +179,9 @@ pub async fn run(args: &BenchArgs) -> anyhow::Result<()> {
     .await?;
 
     println!();
-    baseline.print();
+    print_line(&baseline);
     for r in &results {
-        r.print();
+        print_line(r);
     }
     println!();
     for r in &results {

@@ -148,7 +148,7 @@ async fn explain_once(pool: &PgPool, sql: &str, params: &[Param]) -> anyhow::Res
 
 /// Explains every query of both pages with `samples` random parameter sets each and prints the
 /// median and maximum execution time.
-pub(super) async fn explain_all(
+pub(crate) async fn explain_all(
     pool: &PgPool,
     fixture: &Fixture,
     samples: usize,

@@ -2,12 +2,14 @@
 //! runs and their verification reports, inserted with a handful of set-based statements; and
 //! the [`Fixture`] the scenarios draw paths from.
 
+use super::scenario::Picker;
 use super::{HISTORY_DAYS, USER, WORKSPACE, done};
 use anyhow::{Context, bail};
 use chrono::{DateTime, Utc};
+use rand::{RngExt, rngs::StdRng};
 use serde_json::{Value, json};
 use sqlx::{PgPool, types::Json};
-use std::time::Instant;
+use std::{sync::Arc, time::Instant};
 use tenantpilot::features::{
     operations::model::RunType,
     providers::{model::REQUIRED_PERMISSIONS, simulated::WITHHELD},
@@ -25,9 +27,9 @@ fn permission_list(granted: impl Fn(&str) -> Value) -> Value {
 
 /// Inserts the bench tenants, their connections, the runs and the verification reports with a
 /// handful of set-based statements, then vacuums and analyzes.
-pub(super) async fn bulk_load(
+pub(crate) async fn bulk_load(
     pool: &PgPool,
-    args: &super::BenchArgs,
+    args: super::DataSet,
     now: DateTime<Utc>,
 ) -> anyhow::Result<()> {
     let workspace_id: i64 = sqlx::query_scalar("SELECT id FROM workspaces WHERE slug = $1")
@@ -296,20 +298,39 @@ pub(super) async fn bulk_load(
 }
 
 /// What the scenarios draw from.
-pub(super) struct Fixture {
+pub(crate) struct Fixture {
     /// The signed-in user's id.
-    pub(super) user_id: i64,
+    pub(crate) user_id: i64,
     /// Tenants of the workspace the user sees (the switcher's length).
-    pub(super) visible_tenants: i64,
+    pub(crate) visible_tenants: i64,
     /// Bench tenants: id and external id.
-    pub(super) tenants: Vec<(i64, String)>,
+    pub(crate) tenants: Vec<(i64, String)>,
     /// Every run of the workspace.
-    pub(super) run_ids: Vec<i64>,
+    pub(crate) run_ids: Vec<i64>,
 }
 
 impl Fixture {
+    /// A run of the workspace, drawn at random.
+    pub(crate) fn random_run(&self, rng: &mut StdRng) -> i64 {
+        self.run_ids[rng.random_range(0..self.run_ids.len())]
+    }
+
+    /// A bench tenant's external id, drawn at random.
+    pub(crate) fn random_tenant(&self, rng: &mut StdRng) -> &str {
+        &self.tenants[rng.random_range(0..self.tenants.len())].1
+    }
+
+    /// A [`Picker`] of paths `path` builds from this fixture.
+    pub(crate) fn random_path(
+        self: &Arc<Self>,
+        path: impl Fn(&Fixture, &mut StdRng) -> String + Send + Sync + 'static,
+    ) -> Picker {
+        let f = self.clone();
+        Arc::new(move |rng: &mut StdRng| path(&f, rng))
+    }
+
     /// Reads the signed-in user, the bench tenants and every run of the workspace.
-    pub(super) async fn load(pool: &PgPool) -> anyhow::Result<Fixture> {
+    pub(crate) async fn load(pool: &PgPool) -> anyhow::Result<Fixture> {
         let user_id: i64 = sqlx::query_scalar("SELECT id FROM users WHERE email = $1")
             .bind(USER)
             .fetch_one(pool)

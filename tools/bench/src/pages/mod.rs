@@ -11,9 +11,9 @@
 //! process's CPU and memory ([`scenario`], [`crate::procstat`]); and (4) prints
 //! `EXPLAIN (ANALYZE, BUFFERS)` timings of the SQL behind both pages ([`explain`]).
 
-mod explain;
-mod load;
-mod scenario;
+pub(crate) mod explain;
+pub(crate) mod load;
+pub(crate) mod scenario;
 
 use crate::{
     http::{http_client, login},
@@ -23,8 +23,7 @@ use crate::{
 };
 use anyhow::bail;
 use load::Fixture;
-use rand::{RngExt, rngs::StdRng};
-use scenario::{Load, Picker, print_report, print_table};
+use scenario::{Load, print_report, print_table};
 use sqlx::PgPool;
 use std::{sync::Arc, time::Instant};
 use tenantpilot::{
@@ -43,6 +42,15 @@ pub const WORKSPACE: &str = "contoso-msp";
 
 /// Days of run history the loaded runs are spread over.
 pub const HISTORY_DAYS: i64 = 40;
+
+/// The size of a loaded data set: bench tenants in `contoso-msp` and operation runs over them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DataSet {
+    /// Extra tenants in the `contoso-msp` workspace.
+    pub tenants: u32,
+    /// Operation runs spread over them and the last 40 days.
+    pub runs: u32,
+}
 
 /// Options of `tenantpilot-bench pages`.
 #[derive(Debug, Clone, clap::Args)]
@@ -94,7 +102,11 @@ pub async fn run(args: &BenchArgs) -> anyhow::Result<()> {
         target.db_name, args.tenants, args.runs
     );
     let total = Instant::now();
-    let db = prepare(&target, args).await?;
+    let data = DataSet {
+        tenants: args.tenants,
+        runs: args.runs,
+    };
+    let db = prepare(&target, data, args.reuse).await?;
     let pool = pg_pool(&db)?;
     println!("database ready in {:.1} s", total.elapsed().as_secs_f64());
 
@@ -114,20 +126,14 @@ pub async fn run(args: &BenchArgs) -> anyhow::Result<()> {
     let client = http_client(args.clients)?;
 
     let fixture = Arc::new(fixture);
-    let viewer: Picker = {
-        let f = fixture.clone();
-        Arc::new(move |rng: &mut StdRng| {
-            let id = f.run_ids[rng.random_range(0..f.run_ids.len())];
-            format!("/admin/operations/{id}")
-        })
-    };
-    let dashboard: Picker = {
-        let f = fixture.clone();
-        Arc::new(move |rng: &mut StdRng| {
-            let (_, ext) = &f.tenants[rng.random_range(0..f.tenants.len())];
-            format!("/admin/t/{ext}")
-        })
-    };
+    let viewer = fixture.random_path(|f, rng| {
+        let id = f.random_run(rng);
+        format!("/admin/operations/{id}")
+    });
+    let dashboard = fixture.random_path(|f, rng| {
+        let ext = f.random_tenant(rng);
+        format!("/admin/t/{ext}")
+    });
     let load = Load {
         client,
         base,
@@ -182,11 +188,16 @@ pub(crate) fn done(phase: &str, started: Instant) {
     println!("  {phase:<44} {:>9.2} s", started.elapsed().as_secs_f64());
 }
 
-/// Creates or reuses the database and returns a migrated, loaded pool.
-async fn prepare(target: &BenchTarget, args: &BenchArgs) -> anyhow::Result<Db> {
+/// Creates or (with `reuse`, when it holds the same sizes) reuses the database and returns a
+/// migrated, loaded pool with the demo users' password set to [`PASSWORD`].
+pub(crate) async fn prepare(
+    target: &BenchTarget,
+    args: DataSet,
+    reuse: bool,
+) -> anyhow::Result<Db> {
     let (admin, admin_pool) = target.admin().await?;
     let exists = target.exists(&admin_pool).await?;
-    if exists && args.reuse {
+    if exists && reuse {
         let db = Db::connect(&target.url).await?;
         let quiet = quiet_pool(&target.url).await?;
         let sizes = loaded_sizes(&quiet).await;
