@@ -176,6 +176,19 @@ pub async fn list(
     let role = workspace.role;
     require(role, Capability::AuditView)?;
     let per_page = per_page(&q)?;
+    // The page's form sends blank dates for "no bound"; the API documents `from` and `to` as
+    // dates, so a blank one is not a date and says so.
+    let blank_dates: Vec<crate::error::Invalid> = [("from", &q.from), ("to", &q.to)]
+        .into_iter()
+        .filter(|(_, v)| v.as_deref().is_some_and(|v| v.trim().is_empty()))
+        .map(|(field, _)| crate::error::Invalid {
+            field,
+            key: "audit-filter-date-invalid",
+        })
+        .collect();
+    if !blank_dates.is_empty() {
+        return Err(AppError::Validation(blank_dates));
+    }
     let scope = WorkspaceScope {
         identity,
         workspace,

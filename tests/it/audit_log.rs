@@ -249,6 +249,29 @@ async fn invalid_dates_are_a_clear_message_not_a_server_error() {
             "the error page says what to do"
         );
     }
+    // A blank date is "no bound" on the page (its form sends one), but not a date on the API,
+    // which documents `from` and `to` as dates.
+    for query in ["to=", "from=%20"] {
+        let r = app
+            .api(
+                Method::GET,
+                &format!("/api/v1/audit?workspace={WS}&{query}"),
+                Some(&token),
+                None,
+            )
+            .await;
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{query}: {}",
+            r.body
+        );
+        assert_eq!(r.json()["errors"][0]["code"], "audit-filter-date-invalid");
+        let page = app
+            .get(&format!("/admin/w/{WS}/audit?{query}"), Some(&owner))
+            .await;
+        assert_eq!(page.status, StatusCode::OK, "{query}");
+    }
     let de = app
         .get_de(&format!("/admin/w/{WS}/audit?from=2026-13-01"), &owner)
         .await;
