@@ -154,21 +154,9 @@ pub async fn finalize_handoff(
     w: &HandoffWrite<'_>,
     now: DateTime<Utc>,
 ) -> Result<bool, sqlx::Error> {
-    write_handoff(tx, FINALIZE_HANDOFF, id, w, now).await
-}
-
-/// Runs one of the two handoff writes ([`FINALIZE_HANDOFF`], [`RECORD_ATTEMPT_OUTCOME`]): both
-/// take the same fields in the same order; `true` when it wrote the row.
-async fn write_handoff(
-    tx: &mut Tx,
-    sql: &'static str,
-    id: i64,
-    w: &HandoffWrite<'_>,
-    now: DateTime<Utc>,
-) -> Result<bool, sqlx::Error> {
     let done = crate::execute!(
         &mut *tx,
-        sqlx::query(sql)
+        sqlx::query(FINALIZE_HANDOFF)
             .bind(w.outcome)
             .bind(w.external_ticket_id)
             .bind(w.external_ticket_number)
@@ -372,7 +360,20 @@ pub async fn record_attempt_outcome(
     w: &HandoffWrite<'_>,
     now: DateTime<Utc>,
 ) -> Result<bool, sqlx::Error> {
-    write_handoff(tx, RECORD_ATTEMPT_OUTCOME, id, w, now).await
+    let done = crate::execute!(
+        &mut *tx,
+        sqlx::query(RECORD_ATTEMPT_OUTCOME)
+            .bind(w.outcome)
+            .bind(w.external_ticket_id)
+            .bind(w.external_ticket_number)
+            .bind(w.external_ticket_reference)
+            .bind(w.external_ticket_url)
+            .bind(w.failure_summary)
+            .bind(w.failure_code)
+            .bind(now)
+            .bind(id)
+    )?;
+    Ok(done == 1)
 }
 
 /// SQL of [`attempts_in_flight_before`].
