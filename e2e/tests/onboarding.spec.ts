@@ -12,7 +12,15 @@ async function onboardExisting(page: Page, tenant: string, scenario: string): Pr
   if (await connect.isVisible()) {
     await page.getByLabel('Provider', { exact: true }).selectOption('simulated');
     await page.getByLabel('Simulated scenario').selectOption(scenario);
-    await page.getByRole('button', { name: 'Save connection and continue' }).click();
+    // Wait for the save's answer and the page it leads to: the readiness panel below is on the
+    // connect page too, so without this a slow save can still be in flight when the verify
+    // step starts, and its answer be taken for the verify POST's.
+    await Promise.all([
+      page.waitForResponse((r) => r.request().method() === 'POST' && r.url().includes('/admin/onboarding/')),
+      page.getByRole('button', { name: 'Save connection and continue' }).click(),
+    ]);
+    await page.waitForLoadState();
+    await expect(connect).toHaveCount(0);
   }
   await expect(page.getByTestId('onboarding-readiness')).toBeVisible();
 }
