@@ -127,8 +127,7 @@ pub async fn perform(
                 return Err(ServiceError::NotFound("support request attempt"));
             };
             let draft = draft_for(state, target, &row, context);
-            let (row, _) = call_desk(state, actx, row, attempt, draft).await?;
-            Ok(row)
+            call_desk(state, actx, row, attempt, draft).await
         }
     }
 }
@@ -143,24 +142,17 @@ async fn call_desk(
     row: SupportRequestRow,
     attempt: AttemptRow,
     draft: TicketDraft,
-) -> Result<(SupportRequestRow, AttemptRow), ServiceError> {
-    let (id, attempt_id) = (row.id, attempt.id);
+) -> Result<SupportRequestRow, ServiceError> {
+    let id = row.id;
     let call = create_ticket(state.clone(), actx.clone(), row, attempt, draft);
     let task = tokio::spawn(call.instrument(tracing::Span::current()));
-    let done = match task.await {
-        Ok(result) => result,
+    match task.await {
+        Ok(result) => result?,
         Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
         // Only a runtime shutting down cancels it; the finalizer records it later.
-        Err(_) => Ok(()),
-    };
-    done?;
-    let row = reread(state, id).await?;
-    let attempt = repo::attempts_of(&state.db, id)
-        .await?
-        .into_iter()
-        .find(|a| a.id == attempt_id)
-        .ok_or(ServiceError::NotFound("support request attempt"))?;
-    Ok((row, attempt))
+        Err(_) => {}
+    }
+    reread(state, id).await
 }
 
 /// Why a retry is refused, as the `409` keys pages and the API explain.
@@ -175,15 +167,15 @@ pub const RETRY_PAUSED: &str = "support-retry-paused";
 /// Retries the failed create handoff of `row` (a request of `tenant`) as `actor`: the same desk,
 /// the same `SR-…` reference as idempotency key and search term, the same budget. Refused
 /// (`409`) unless the latest outcome is a failure, a desk is configured and not paused in the
-/// workspace, and no other attempt for the request is in flight. Returns the row and the
-/// attempt as they ended.
+/// workspace, and no other attempt for the request is in flight. Returns the row as the attempt
+/// left it.
 pub async fn retry(
     state: &AppState,
     actx: &AuditContext,
     actor: &User,
     tenant: &TenantRef<'_>,
     row: SupportRequestRow,
-) -> Result<(SupportRequestRow, AttemptRow), ServiceError> {
+) -> Result<SupportRequestRow, ServiceError> {
     if row.external_handoff_mode != HandoffMode::CreateExternalTicket
         || row.outcome() != HandoffOutcome::ExternalHandoffFailed
     {

@@ -345,7 +345,7 @@ pub async fn retry_handoff(
     let row = repo::find_in_tenant(&state.db, tenant.id, reference)
         .await?
         .ok_or(ServiceError::NotFound("support request"))?;
-    let (row, _) = handoff::retry(state, actx, actor, &TenantRef::of(tenant), row).await?;
+    let row = handoff::retry(state, actx, actor, &TenantRef::of(tenant), row).await?;
     let attempts = repo::attempts_of(&state.db, row.id).await?;
     Ok((row, attempts))
 }
