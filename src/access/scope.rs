@@ -56,8 +56,13 @@ impl TenantScope {
             identity.user.id,
             external_id,
         )
-        .await?
-        .ok_or(AppError::NotFound)?;
+        .await?;
+        TenantScope::of(identity, tenant)
+    }
+
+    /// The scope of a tenant already looked up for `identity` (`None`: not visible, `404`).
+    pub fn of(identity: Arc<Identity>, tenant: Option<ScopedTenant>) -> Result<Self, AppError> {
+        let tenant = tenant.ok_or(AppError::NotFound)?;
         let role = tenant.role;
         Ok(TenantScope {
             identity,
@@ -94,8 +99,16 @@ impl WorkspaceScope {
     ) -> Result<Self, AppError> {
         let workspace =
             crate::features::workspaces::service::find_for_user(&state.db, identity.user.id, slug)
-                .await?
-                .ok_or(AppError::NotFound)?;
+                .await?;
+        WorkspaceScope::of(identity, workspace)
+    }
+
+    /// The scope of a workspace already looked up for `identity` (`None`: not a member, `404`).
+    pub fn of(
+        identity: Arc<Identity>,
+        workspace: Option<MemberWorkspace>,
+    ) -> Result<Self, AppError> {
+        let workspace = workspace.ok_or(AppError::NotFound)?;
         let role = workspace.role;
         Ok(WorkspaceScope {
             identity,

@@ -102,12 +102,8 @@ pub async fn resolve(
         .fetch_optional(p)
         .await)?;
     let Some(row) = row else { return Ok(None) };
-    if row.last_seen_at + Duration::minutes(cfg.idle_minutes) <= now {
-        delete(db, &hash).await?;
+    if !keep_alive(db, &hash, row.last_seen_at, now, cfg).await? {
         return Ok(None);
-    }
-    if now - row.last_seen_at >= Duration::seconds(60) {
-        crate::execute!(db, sqlx::query(RESOLVE_2).bind(now).bind(&hash))?;
     }
     Ok(Some(Identity {
         user: row.user,
@@ -116,6 +112,26 @@ pub async fn resolve(
             csrf_token: row.csrf_token,
         },
     }))
+}
+
+/// Applies idle expiry to a session found live by its absolute expiry, last seen at
+/// `last_seen`: false (and the session deleted) once idle for `cfg.idle_minutes`; otherwise
+/// true, touching it when its last touch is a minute old or more.
+pub async fn keep_alive(
+    db: &Db,
+    token_hash: &str,
+    last_seen: DateTime<Utc>,
+    now: DateTime<Utc>,
+    cfg: &SessionConfig,
+) -> Result<bool, sqlx::Error> {
+    if last_seen + Duration::minutes(cfg.idle_minutes) <= now {
+        delete(db, token_hash).await?;
+        return Ok(false);
+    }
+    if now - last_seen >= Duration::seconds(60) {
+        crate::execute!(db, sqlx::query(RESOLVE_2).bind(now).bind(token_hash))?;
+    }
+    Ok(true)
 }
 
 /// SQL of [`delete`].

@@ -238,6 +238,27 @@ pub async fn revoke(
     Ok(Revoked::Now(token))
 }
 
+/// Whether `token` can be one of ours at all (prefix and length); anything else resolves to
+/// nobody without a lookup.
+pub fn plausible(token: &str) -> bool {
+    token.starts_with(PREFIX) && token.len() <= 128
+}
+
+/// Records the use of live token `token_id`, last used at `last_used`, at most once per
+/// [`TOUCH_INTERVAL_SECS`].
+pub async fn keep_fresh(
+    db: &Db,
+    token_id: i64,
+    last_used: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
+    let since = now - Duration::seconds(TOUCH_INTERVAL_SECS);
+    if last_used.is_none_or(|t| t <= since) {
+        repo::touch(db, token_id, now, since).await?;
+    }
+    Ok(())
+}
+
 /// Resolves a bearer token to its user. Unknown, revoked and expired tokens all resolve to
 /// nothing, so the caller answers each with the same 401.
 pub async fn resolve(
@@ -245,16 +266,13 @@ pub async fn resolve(
     token: &str,
     now: DateTime<Utc>,
 ) -> Result<Option<Identity>, sqlx::Error> {
-    if !token.starts_with(PREFIX) || token.len() > 128 {
+    if !plausible(token) {
         return Ok(None);
     }
     let Some(row) = repo::find_live(db, &token_hash(token), now).await? else {
         return Ok(None);
     };
-    let since = now - Duration::seconds(TOUCH_INTERVAL_SECS);
-    if row.last_used_at.is_none_or(|t| t <= since) {
-        repo::touch(db, row.token_id, now, since).await?;
-    }
+    keep_fresh(db, row.token_id, row.last_used_at, now).await?;
     Ok(Some(Identity {
         user: row.user,
         via: Via::Token {

@@ -5,6 +5,7 @@
 //! in this module and [`migrate`].
 
 pub mod migrate;
+pub mod round_trips;
 
 use crate::config::DatabaseConfig;
 use sqlx::{
@@ -57,18 +58,20 @@ impl<'a> From<&'a mut Tx> for Exec<'a> {
 /// Runs the same expression against whichever pool `$db` holds.
 #[macro_export]
 macro_rules! with_db {
-    ($db:expr, |$p:ident| $body:expr) => {
+    ($db:expr, |$p:ident| $body:expr) => {{
+        $crate::db::round_trips::note();
         match $db {
             $crate::db::Db::Sqlite($p) => $body,
             $crate::db::Db::Postgres($p) => $body,
         }
-    };
+    }};
 }
 
 /// Runs the same expression against whichever transaction `$tx` holds; `$c` is the connection.
 #[macro_export]
 macro_rules! with_tx {
-    ($tx:expr, |$c:ident| $body:expr) => {
+    ($tx:expr, |$c:ident| $body:expr) => {{
+        $crate::db::round_trips::note();
         match $tx {
             $crate::db::Tx::Sqlite(t) => {
                 let $c = &mut **t;
@@ -79,14 +82,15 @@ macro_rules! with_tx {
                 $body
             }
         }
-    };
+    }};
 }
 
 /// Runs the same expression on whatever `$on` is (`&Db`, `&mut Tx` or an [`Exec`]); `$c` is
 /// the pool or the transaction's connection, either of which a sqlx query accepts.
 #[macro_export]
 macro_rules! with_exec {
-    ($on:expr, |$c:ident| $body:expr) => {
+    ($on:expr, |$c:ident| $body:expr) => {{
+        $crate::db::round_trips::note();
         match ::std::convert::Into::<$crate::db::Exec<'_>>::into($on) {
             $crate::db::Exec::Db($crate::db::Db::Sqlite($c)) => $body,
             $crate::db::Exec::Db($crate::db::Db::Postgres($c)) => $body,
@@ -99,7 +103,7 @@ macro_rules! with_exec {
                 $body
             }
         }
-    };
+    }};
 }
 
 /// Executes `$query` (a `sqlx::query(..)` with its binds) on `$on` (`&Db`, `&mut Tx` or an
@@ -189,6 +193,7 @@ impl Db {
     /// Starts a write transaction (`BEGIN IMMEDIATE` on SQLite so concurrent writers wait for
     /// the lock up front rather than failing on upgrade).
     pub async fn begin(&self) -> Result<Tx, sqlx::Error> {
+        round_trips::note();
         Ok(match self {
             Db::Sqlite(p) => Tx::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?),
             Db::Postgres(p) => Tx::Postgres(p.begin().await?),
@@ -219,6 +224,7 @@ impl Db {
 impl Tx {
     /// Makes the transaction's changes durable.
     pub async fn commit(self) -> Result<(), sqlx::Error> {
+        round_trips::note();
         match self {
             Tx::Sqlite(t) => t.commit().await,
             Tx::Postgres(t) => t.commit().await,

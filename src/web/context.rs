@@ -5,6 +5,7 @@
 use super::flash::Flash;
 use crate::i18n::Locale;
 use crate::{
+    access::context::Prefetched,
     auth::{Identity, Via},
     error::AppError,
 };
@@ -42,6 +43,9 @@ impl Plane {
 pub struct RequestContext {
     /// The caller, when authenticated.
     pub identity: Option<Arc<Identity>>,
+    /// What was read with the caller: the path's tenant or workspace in scope and the page
+    /// frame's data (the scope extractors and the shell use it instead of asking again).
+    pub prefetched: Arc<Prefetched>,
     /// Language for text.
     pub locale: Locale,
     /// Correlation id (also in the `x-request-id` response header).

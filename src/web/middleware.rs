@@ -3,10 +3,15 @@
 //! response the handlers return (HTML page or problem JSON, by plane).
 
 use super::context::{Plane, RequestContext};
+use super::shell::SWITCHER_LIMIT;
 use super::{csrf, flash::Flash, metrics::RouteTag, render};
 use crate::i18n::Locale;
 use crate::{
-    auth::{self, Identity},
+    access::{
+        self,
+        context::{Credential, Resolved, Target},
+    },
+    auth,
     error::{AppError, ErrorMarker},
     state::AppState,
 };
@@ -36,29 +41,67 @@ fn client_ip(request: &Request, trust_forwarded: bool) -> String {
         .unwrap_or_else(|| "unknown".to_string())
 }
 
-async fn resolve_identity(
+/// What the path names for the request context to resolve with the caller, and whether the
+/// page frame's data is read too (admin pages). A path this does not recognise (or a key with
+/// escapes) resolves nothing up front: its extractors then query themselves.
+fn target_of(plane: Plane, path: &str) -> (Target, bool) {
+    let (rest, frame) = match plane {
+        Plane::Browser => match path.strip_prefix("/admin") {
+            Some(rest) if rest.is_empty() || rest.starts_with('/') => (rest, true),
+            _ => return (Target::None, false),
+        },
+        Plane::Api => match path.strip_prefix("/api/v1") {
+            Some(rest) => (rest, false),
+            None => return (Target::None, false),
+        },
+        Plane::Ops => return (Target::None, false),
+    };
+    let mut segments = rest.trim_start_matches('/').split('/');
+    let (Some(kind), Some(key)) = (segments.next(), segments.next()) else {
+        return (Target::None, frame);
+    };
+    if key.is_empty() || key.contains('%') {
+        return (Target::None, frame);
+    }
+    let target = match (plane, kind) {
+        (Plane::Browser, "t") | (Plane::Api, "tenants") => Target::Tenant(key.to_owned()),
+        (Plane::Browser, "w") | (Plane::Api, "workspaces") => Target::Workspace(key.to_owned()),
+        // A run is the page's own data (its scope query stays); the context reads only the
+        // frame of its workspace, which the API has no use for.
+        (Plane::Browser, "operations") => match key.parse() {
+            Ok(id) => Target::Run(id),
+            Err(_) => Target::None,
+        },
+        _ => Target::None,
+    };
+    (target, frame)
+}
+
+async fn resolve_context(
     state: &AppState,
     plane: Plane,
-    bearer: Option<String>,
+    path: &str,
+    bearer: Option<&str>,
     jar: &CookieJar,
-) -> Result<Option<Identity>, AppError> {
-    let now = state.now();
-    match plane {
-        Plane::Api => match bearer.as_deref() {
-            Some(token) => Ok(auth::tokens::resolve(&state.db, token.trim(), now).await?),
-            None => Ok(None),
-        },
-        Plane::Browser => match jar.get(auth::sessions::COOKIE) {
-            Some(cookie) => {
-                Ok(
-                    auth::sessions::resolve(&state.db, cookie.value(), now, &state.config.session)
-                        .await?,
-                )
-            }
-            None => Ok(None),
-        },
-        Plane::Ops => Ok(None),
-    }
+) -> Result<Resolved, AppError> {
+    let credential = match plane {
+        Plane::Api => bearer.map(|token| Credential::Token(token.trim())),
+        Plane::Browser => jar
+            .get(auth::sessions::COOKIE)
+            .map(|cookie| Credential::Session(cookie.value())),
+        Plane::Ops => None,
+    };
+    let (target, frame) = target_of(plane, path);
+    Ok(access::context::resolve(
+        &state.db,
+        credential,
+        &target,
+        frame,
+        SWITCHER_LIMIT + 1,
+        state.now(),
+        &state.config.session,
+    )
+    .await?)
 }
 
 /// Total size of the request headers as sent: names plus values. Hyper's own buffer limit is
@@ -89,6 +132,7 @@ pub async fn layer(State(state): State<AppState>, mut request: Request, next: Ne
         .to_string();
     let mut ctx = RequestContext {
         identity: None,
+        prefetched: Arc::default(),
         locale: accept_language,
         request_id,
         plane,
@@ -120,12 +164,14 @@ pub async fn layer(State(state): State<AppState>, mut request: Request, next: Ne
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
         .map(str::to_string);
-    match resolve_identity(&state, plane, bearer, &jar).await {
-        Ok(identity) => {
+    match resolve_context(&state, plane, &path, bearer.as_deref(), &jar).await {
+        Ok(resolved) => {
+            let identity = resolved.identity;
             if let Some(locale) = identity.as_ref().and_then(|i| i.user.preferred_locale()) {
                 ctx.locale = locale;
             }
             ctx.identity = identity.map(Arc::new);
+            ctx.prefetched = Arc::new(resolved.prefetched);
         }
         Err(e) => return render::error(&ctx, e),
     }
@@ -163,4 +209,66 @@ pub async fn layer(State(state): State<AppState>, mut request: Request, next: Ne
         }
     }
     response.into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Plane, Target, target_of};
+
+    #[test]
+    fn paths_name_their_targets() {
+        let cases = [
+            (
+                Plane::Browser,
+                "/admin/t/contoso",
+                Target::Tenant("contoso".into()),
+                true,
+            ),
+            (
+                Plane::Browser,
+                "/admin/t/contoso/support-requests",
+                Target::Tenant("contoso".into()),
+                true,
+            ),
+            (
+                Plane::Browser,
+                "/admin/w/contoso-msp",
+                Target::Workspace("contoso-msp".into()),
+                true,
+            ),
+            (
+                Plane::Browser,
+                "/admin/operations/42/progress",
+                Target::Run(42),
+                true,
+            ),
+            (Plane::Browser, "/admin/operations", Target::None, true),
+            (Plane::Browser, "/admin/operations/abc", Target::None, true),
+            (Plane::Browser, "/admin", Target::None, true),
+            (Plane::Browser, "/admin/t/%63ontoso", Target::None, true),
+            (Plane::Browser, "/admin/t/", Target::None, true),
+            (Plane::Browser, "/administrator/t/x", Target::None, false),
+            (Plane::Browser, "/account", Target::None, false),
+            (Plane::Browser, "/system/workspaces/x", Target::None, false),
+            (
+                Plane::Api,
+                "/api/v1/tenants/contoso/operations",
+                Target::Tenant("contoso".into()),
+                false,
+            ),
+            (
+                Plane::Api,
+                "/api/v1/workspaces/contoso-msp/members",
+                Target::Workspace("contoso-msp".into()),
+                false,
+            ),
+            (Plane::Api, "/api/v1/operations/7", Target::None, false),
+            (Plane::Api, "/api/v1/t/contoso", Target::None, false),
+            (Plane::Api, "/api/v2/tenants/contoso", Target::None, false),
+            (Plane::Ops, "/metrics", Target::None, false),
+        ];
+        for (plane, path, target, frame) in cases {
+            assert_eq!(target_of(plane, path), (target, frame), "{path}");
+        }
+    }
 }

@@ -28,9 +28,13 @@ impl FromRequestParts<AppState> for TenantScope {
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
-        let CurrentUser(identity) = CurrentUser::from_request_parts(parts, state).await?;
+        let ctx = RequestContext::from_request_parts(parts, state).await?;
+        let identity = ctx.identity.ok_or(AppError::Unauthenticated)?;
         let external_id = path_param(parts, state, "tenant").await?;
-        TenantScope::resolve(state, identity, &external_id).await
+        match ctx.prefetched.tenant(&external_id) {
+            Some(found) => TenantScope::of(identity, found.cloned()),
+            None => TenantScope::resolve(state, identity, &external_id).await,
+        }
     }
 }
 
@@ -38,9 +42,13 @@ impl FromRequestParts<AppState> for WorkspaceScope {
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
-        let CurrentUser(identity) = CurrentUser::from_request_parts(parts, state).await?;
+        let ctx = RequestContext::from_request_parts(parts, state).await?;
+        let identity = ctx.identity.ok_or(AppError::Unauthenticated)?;
         let slug = path_param(parts, state, "workspace").await?;
-        WorkspaceScope::resolve(state, identity, &slug).await
+        match ctx.prefetched.workspace(&slug) {
+            Some(found) => WorkspaceScope::of(identity, found.cloned()),
+            None => WorkspaceScope::resolve(state, identity, &slug).await,
+        }
     }
 }
 

@@ -5,7 +5,7 @@
 use super::{context::RequestContext, flash::Flash};
 use crate::i18n::Tr;
 use crate::{
-    access::{Capability, Role, missing_capability_reason},
+    access::{Capability, Role, context::Frame, missing_capability_reason},
     error::AppResult,
     features::{
         help::{ResolvedTopic, TopicAction},
@@ -18,6 +18,32 @@ use crate::{
 
 /// Tenants the header switcher lists before it links to the full list.
 pub const SWITCHER_LIMIT: i64 = 25;
+
+/// The frame data the request context read with the caller, when it is for the page's
+/// workspace `workspace_id` (the switcher's and pauses' workspace); `None` means read it now.
+fn prefetched_frame(ctx: &RequestContext, workspace_id: Option<i64>) -> Option<&Frame> {
+    ctx.prefetched
+        .frame
+        .as_ref()
+        .filter(|frame| frame.page_workspace_id == workspace_id)
+}
+
+/// The caller's workspaces by name (none when anonymous): read with the request context on
+/// admin pages, else now.
+pub async fn member_workspaces(
+    state: &AppState,
+    ctx: &RequestContext,
+) -> AppResult<Vec<workspaces::model::MemberWorkspace>> {
+    Ok(
+        match (ctx.prefetched.frame.as_ref(), ctx.identity.as_deref()) {
+            (_, None) => Vec::new(),
+            (Some(frame), Some(_)) => frame.workspaces.clone(),
+            (None, Some(identity)) => {
+                workspaces::service::list_for_user(&state.db, identity.user.id).await?
+            }
+        },
+    )
+}
 
 /// A link in a switcher.
 #[derive(Debug, Clone)]
@@ -175,9 +201,17 @@ impl Shell {
         })
     }
 
-    async fn load_pauses(&mut self, state: &AppState, workspace_id: Option<i64>) -> AppResult<()> {
+    async fn load_pauses(
+        &mut self,
+        state: &AppState,
+        ctx: &RequestContext,
+        workspace_id: Option<i64>,
+    ) -> AppResult<()> {
         let t = self.t;
-        let pauses = system::in_effect(&state.db, workspace_id, state.now()).await?;
+        let pauses = match prefetched_frame(ctx, workspace_id) {
+            Some(frame) => frame.pauses.clone(),
+            None => system::in_effect(&state.db, workspace_id, state.now()).await?,
+        };
         self.pauses = pauses
             .into_iter()
             .filter_map(|p| {
@@ -223,7 +257,7 @@ impl Shell {
         workspace_id: i64,
     ) -> AppResult<Shell> {
         let mut shell = Shell::public(ctx);
-        shell.load_pauses(state, Some(workspace_id)).await?;
+        shell.load_pauses(state, ctx, Some(workspace_id)).await?;
         Ok(shell)
     }
 
@@ -244,7 +278,7 @@ impl Shell {
         let Some(identity) = ctx.identity.as_deref() else {
             return Ok(shell);
         };
-        let member_of = workspaces::service::list_for_user(&state.db, identity.user.id).await?;
+        let member_of = member_workspaces(state, ctx).await?;
         shell.workspaces = member_of
             .iter()
             .map(|w| Link {
@@ -257,15 +291,20 @@ impl Shell {
         let workspace_id = workspace
             .and_then(|(slug, _)| member_of.iter().find(|w| w.slug == slug))
             .map(|w| w.id);
-        shell.load_pauses(state, workspace_id).await?;
+        shell.load_pauses(state, ctx, workspace_id).await?;
         if let Some((slug, role)) = workspace {
-            let mut first = tenants::service::list_visible_first(
-                &state.db,
-                identity.user.id,
-                slug,
-                SWITCHER_LIMIT + 1,
-            )
-            .await?;
+            let mut first = match prefetched_frame(ctx, workspace_id) {
+                Some(frame) if workspace_id.is_some() => frame.switcher.clone(),
+                _ => {
+                    tenants::service::list_visible_first(
+                        &state.db,
+                        identity.user.id,
+                        slug,
+                        SWITCHER_LIMIT + 1,
+                    )
+                    .await?
+                }
+            };
             if first.len() as i64 > SWITCHER_LIMIT {
                 first.truncate(SWITCHER_LIMIT as usize);
                 shell.tenants_more = Some(format!("/admin/w/{slug}"));

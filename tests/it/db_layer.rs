@@ -20,6 +20,7 @@ type Statements = fn() -> Vec<(&'static str, &'static str)>;
 
 /// Each repo by its source file and its statement list.
 const REPOS: &[(&str, Statements)] = &[
+    ("src/access/repo.rs", tenantpilot::access::repo::statements),
     ("src/audit/repo.rs", tenantpilot::audit::repo::statements),
     (
         "src/auth/credentials.rs",

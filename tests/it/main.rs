@@ -43,6 +43,7 @@ mod pause_banner;
 mod platform;
 mod problem_bodies;
 mod redaction_sinks;
+mod request_context;
 mod request_tracker_live;
 mod run_retry;
 mod shutdown;

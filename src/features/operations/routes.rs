@@ -11,10 +11,14 @@ use crate::web::routing::Routes;
 use crate::{
     access::{Capability, RunScope, TenantScope},
     error::{AppError, AppResult},
-    features::{providers, reports, workspaces},
+    features::{providers, reports},
     state::AppState,
     web::{
-        CsrfForm, Q, context::CurrentUser, context::RequestContext, html, see_other, shell::Shell,
+        CsrfForm, Q,
+        context::CurrentUser,
+        context::RequestContext,
+        html, see_other,
+        shell::{Shell, member_workspaces},
     },
 };
 use axum::{
@@ -74,7 +78,7 @@ pub async fn list(
         &state.db, user, &tenant, &run_type, &outcome, page, PAGE_SIZE,
     )
     .await?;
-    let workspace = workspaces::service::list_for_user(&state.db, user).await?;
+    let workspace = member_workspaces(&state, &ctx).await?;
     let ws = workspace.first().map(|w| (w.slug.as_str(), w.role));
     let shell = Shell::admin(&state, &ctx, ws, None, "operations").await?;
     Ok(html(&views::list_page(

@@ -299,10 +299,15 @@ pub async fn in_effect(
 ) -> Result<Vec<ActivePause>, sqlx::Error> {
     // Two scopes per control at most: the global pause and the workspace's.
     let limit = 2 * CATALOG.len() as i64;
-    let mut rows = repo::pauses_for_workspace(db, workspace_id, now, limit).await?;
-    // Rows come by control, the global pause first.
+    let rows = repo::pauses_for_workspace(db, workspace_id, now, limit).await?;
+    Ok(first_per_control(rows))
+}
+
+/// The pause in effect per control from `rows` ordered by control with the global pause
+/// first (as [`in_effect`] and the request context read them): the global one wins.
+pub fn first_per_control(mut rows: Vec<ActivePause>) -> Vec<ActivePause> {
     rows.dedup_by(|later, first| later.control_key == first.control_key);
-    Ok(rows)
+    rows
 }
 
 /// Whether `form` for `control` must first be confirmed: pausing run execution stops every

@@ -10,4 +10,4 @@ pub mod service;
 pub mod tower;
 pub mod views;
 
-pub use controls::{ControlKey, in_effect, paused};
+pub use controls::{ActivePause, ControlKey, first_per_control, in_effect, paused};

@@ -9,9 +9,14 @@ use crate::web::routing::Routes;
 use crate::{
     access::{TenantScope, WorkspaceScope},
     error::AppResult,
-    features::workspaces,
     state::AppState,
-    web::{Q, context::CurrentUser, context::RequestContext, found, html, shell::Shell},
+    web::{
+        Q,
+        context::CurrentUser,
+        context::RequestContext,
+        found, html,
+        shell::{Shell, member_workspaces},
+    },
 };
 use axum::{extract::State, response::Response};
 
@@ -27,7 +32,7 @@ pub async fn admin_home(
     if identity.user.is_platform {
         return Ok(found("/system"));
     }
-    let member_of = workspaces::service::list_for_user(&state.db, identity.user.id).await?;
+    let member_of = member_workspaces(&state, &ctx).await?;
     if let Some(first) = member_of.first() {
         return Ok(found(&format!("/admin/w/{}", first.slug)));
     }

@@ -259,6 +259,23 @@ struct Row {
     report: ScenarioReport,
     warmup_failures: usize,
     usage: Option<Usage>,
+    /// Database statements the server sent per request (repo statements, BEGIN, COMMIT).
+    statements: Option<f64>,
+}
+
+/// The server's statement counter from `/metrics`, `None` when it cannot be read.
+async fn server_statements(client: &reqwest::Client, base: &str) -> Option<u64> {
+    let body = client
+        .get(format!("{base}/metrics"))
+        .send()
+        .await
+        .ok()?
+        .text()
+        .await
+        .ok()?;
+    body.lines()
+        .find_map(|line| line.strip_prefix(tenantpilot::web::metrics::STATEMENTS))
+        .and_then(|rest| rest.trim().parse().ok())
 }
 
 /// Seconds as a [`Duration`].
@@ -344,6 +361,7 @@ pub async fn run(args: &BenchArgs) -> anyhow::Result<()> {
         )
         .await?;
         let peak_reset = procstat::reset_peak(session.server.pid());
+        let statements_before = server_statements(&session.client, &session.load.base).await;
         let before = CpuSnapshot::take(session.server.pid());
         let report = drive(
             &session.client,
@@ -355,8 +373,20 @@ pub async fn run(args: &BenchArgs) -> anyhow::Result<()> {
         )
         .await?;
         let after = CpuSnapshot::take(session.server.pid());
+        let statements = match (
+            statements_before,
+            server_statements(&session.client, &session.load.base).await,
+        ) {
+            (Some(before), Some(after)) if report.requests > 0 => {
+                Some(after.saturating_sub(before) as f64 / report.requests as f64)
+            }
+            _ => None,
+        };
         println!();
         print_line(&report);
+        if let Some(per_request) = statements {
+            println!("  database statements per request (server's own count): {per_request:.2}");
+        }
         if warm.failed() > 0 {
             println!("  warm-up: {} non-200 answers", warm.failed());
             warm.print_failures();
@@ -377,6 +407,7 @@ pub async fn run(args: &BenchArgs) -> anyhow::Result<()> {
             report,
             warmup_failures: warm.failed(),
             usage,
+            statements,
         });
     }
     println!();
@@ -520,12 +551,21 @@ fn print_table(select: &ScenarioReport, insert: &ScenarioReport, rows: &[Row]) {
          during the scenario ≤ {RSS_TARGET_MIB:.0} MiB"
     );
     println!(
-        "{:<46} {:>8} {:>15} {:>8} {:>8} {:>8} {:>6} {:>9} {:>8}  verdict",
-        "scenario", "req/s", "share", "p50 ms", "p99 ms", "max ms", "fail", "CPU ms/r", "RSS MiB"
+        "{:<46} {:>8} {:>15} {:>8} {:>8} {:>8} {:>6} {:>9} {:>8} {:>7}  verdict",
+        "scenario",
+        "req/s",
+        "share",
+        "p50 ms",
+        "p99 ms",
+        "max ms",
+        "fail",
+        "CPU ms/r",
+        "RSS MiB",
+        "stmts/r"
     );
     for b in [select, insert] {
         println!(
-            "{:<46} {:>8.0} {:>15} {:>8.2} {:>8.2} {:>8.2} {:>6} {:>9} {:>8}  baseline",
+            "{:<46} {:>8.0} {:>15} {:>8.2} {:>8.2} {:>8.2} {:>6} {:>9} {:>8} {:>7}  baseline",
             b.name,
             b.per_second,
             "100 %",
@@ -534,7 +574,8 @@ fn print_table(select: &ScenarioReport, insert: &ScenarioReport, rows: &[Row]) {
             b.max_ms,
             b.failed(),
             "",
-            ""
+            "",
+            "1"
         );
     }
     let mut met = 0;
@@ -550,7 +591,7 @@ fn print_table(select: &ScenarioReport, insert: &ScenarioReport, rows: &[Row]) {
             met += 1;
         }
         println!(
-            "{:<46} {:>8.0} {:>15} {:>8.2} {:>8.2} {:>8.2} {:>6} {:>9} {:>8}  {}",
+            "{:<46} {:>8.0} {:>15} {:>8.2} {:>8.2} {:>8.2} {:>6} {:>9} {:>8} {:>7}  {}",
             r.name,
             r.per_second,
             format!("{:.1} % of {of}", share(r, baseline)),
@@ -564,6 +605,8 @@ fn print_table(select: &ScenarioReport, insert: &ScenarioReport, rows: &[Row]) {
             )),
             row.usage
                 .map_or("-".to_string(), |u| format!("{:.1}", u.server_peak_mib)),
+            row.statements
+                .map_or("-".to_string(), |n| format!("{n:.2}")),
             if missed.is_empty() {
                 "met".to_string()
             } else {
