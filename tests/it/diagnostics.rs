@@ -359,3 +359,71 @@ async fn operators_see_the_action_disabled_and_get_403() {
     assert_eq!(r.status, StatusCode::NOT_FOUND);
     assert_eq!(opens(&app).await, 0);
 }
+
+/// The evidence a bundle (and the support form's preview) decides from reads the connection
+/// and its newest report in one statement: it must load what the providers service does, for
+/// a verified tenant, a newer report with the same check time, a connection never verified and
+/// no connection at all.
+#[tokio::test]
+async fn evidence_loads_the_providers_verification_state() {
+    use tenantpilot::features::diagnostics::service::Evidence;
+    use tenantpilot::features::providers::{repo as providers_repo, service as providers};
+    let app = &TestApp::new().await;
+    let state = &app.state;
+    let same = |ext: &'static str, why: &'static str| async move {
+        let id = app.tenant_id(ext).await;
+        let evidence = Evidence::load(state, id).await.expect("evidence");
+        let expected = providers::state_for_tenant(&state.db, &state.config, id, state.now())
+            .await
+            .expect("verification state");
+        assert_eq!(
+            format!("{:?}", evidence.verification),
+            format!("{expected:?}"),
+            "{ext}: {why}"
+        );
+        evidence
+    };
+    for ext in ["contoso", "fabrikam", "northwind"] {
+        let evidence = same(ext, "demo state").await;
+        assert!(evidence.verification.report.is_some(), "{ext} is verified");
+    }
+
+    let contoso = app.tenant_id("contoso").await;
+    let newest = providers_repo::latest_report(app.db(), contoso)
+        .await
+        .expect("report")
+        .expect("contoso is verified");
+    let mut tx = app.db().begin().await.expect("tx");
+    let tie = tenantpilot::features::providers::model::VerificationReport {
+        overall: tenantpilot::features::providers::model::Overall::Failed,
+        ..newest.clone()
+    };
+    let tie_id = providers_repo::insert_report(&mut tx, &tie)
+        .await
+        .expect("report");
+    tx.commit().await.expect("commit");
+    let evidence = same("contoso", "same check time, higher id").await;
+    assert_eq!(evidence.verification.report.map(|r| r.id), Some(tie_id));
+
+    let exec = |sql: String| async move {
+        tenantpilot::with_db!(app.db(), |p| sqlx::query(sqlx::AssertSqlSafe(sql))
+            .execute(p)
+            .await
+            .map(|_| ()))
+        .expect("statement");
+    };
+    exec(format!(
+        "DELETE FROM verification_reports WHERE tenant_id = {contoso}"
+    ))
+    .await;
+    let evidence = same("contoso", "never verified").await;
+    assert!(evidence.verification.connection.is_some());
+    assert!(evidence.verification.report.is_none());
+
+    exec(format!(
+        "DELETE FROM provider_connections WHERE tenant_id = {contoso}"
+    ))
+    .await;
+    let evidence = same("contoso", "no connection").await;
+    assert!(evidence.verification.connection.is_none());
+}

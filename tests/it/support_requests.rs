@@ -931,7 +931,7 @@ async fn requests_are_immutable_and_the_handoff_is_written_once() {
     )
     .await
     .expect("guarded update");
-    assert!(!again, "the second handoff write is a no-op");
+    assert!(again.is_none(), "the second handoff write is a no-op");
     tx.rollback().await.expect("rollback");
     assert_eq!(
         app.text(

@@ -4,12 +4,12 @@
 //! and links to the records behind it), then redacts it and bounds its size. Opening a bundle
 //! is an explicit action: it is audited here, never on page render.
 
+use super::repo;
 use crate::audit::{self, AuditContext, AuditEntry};
 use crate::error::ServiceError;
 use crate::features::operations::model::{ReasonCode, RunOutcome, RunRow, RunWithTenant};
 use crate::features::operations::service as runs;
 use crate::features::providers::model::VerificationState;
-use crate::features::providers::service::state_for_tenant;
 use crate::features::tenants::model::ScopedTenant;
 use crate::redact::Redactor;
 use crate::state::AppState;
@@ -118,10 +118,21 @@ pub struct Evidence {
 }
 
 impl Evidence {
-    /// Loads the evidence of the tenant `tenant_id` (three small queries).
+    /// Loads the evidence of the tenant `tenant_id`: one query for the connection with its
+    /// newest report, one for the runs.
     pub async fn load(state: &AppState, tenant_id: i64) -> Result<Evidence, ServiceError> {
-        let verification =
-            state_for_tenant(&state.db, &state.config, tenant_id, state.now()).await?;
+        let (connection, report) = match repo::connection_with_report(&state.db, tenant_id).await? {
+            Some((connection, report)) => (Some(connection), report),
+            None => (None, None),
+        };
+        let freshness = state.config.providers.verification_freshness_hours;
+        let verification = VerificationState {
+            stale: report
+                .as_ref()
+                .is_some_and(|r| r.is_stale(state.now(), freshness)),
+            connection,
+            report,
+        };
         let recent = runs::recent_for_tenant(&state.db, tenant_id, FAILURE_WINDOW).await?;
         Ok(Evidence {
             verification,

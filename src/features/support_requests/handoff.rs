@@ -118,8 +118,10 @@ pub async fn perform(
                 "has_external_ticket_url": url.is_some(),
             });
             let action = "support_request.external_ticket_linked";
-            write_once(state, actx, &row, &write, action, metadata).await?;
-            reread(state, row.id).await
+            match write_once(state, actx, &row, &write, action, metadata).await? {
+                Some(written) => Ok(written),
+                None => reread(state, row.id).await,
+            }
         }
         HandoffMode::CreateExternalTicket => {
             // `service::submit` stores attempt 1 with every create request.
@@ -132,10 +134,11 @@ pub async fn perform(
     }
 }
 
-/// Runs one claimed attempt to its end. Spawned, not awaited in place: axum drops the handler
-/// future when the client disconnects, and a drop between the desk's answer and our write would
-/// leave a ticket at the desk that TenantPilot never recorded. The task owns what it needs and
-/// runs to the end whatever happens to the request.
+/// Runs one claimed attempt to its end and returns the row as the attempt's write left it (read
+/// again only when that write did not happen here). Spawned, not awaited in place: axum drops
+/// the handler future when the client disconnects, and a drop between the desk's answer and our
+/// write would leave a ticket at the desk that TenantPilot never recorded. The task owns what it
+/// needs and runs to the end whatever happens to the request.
 async fn call_desk(
     state: &AppState,
     actx: &AuditContext,
@@ -146,13 +149,16 @@ async fn call_desk(
     let id = row.id;
     let call = create_ticket(state.clone(), actx.clone(), row, attempt, draft);
     let task = tokio::spawn(call.instrument(tracing::Span::current()));
-    match task.await {
+    let written = match task.await {
         Ok(result) => result?,
         Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
         // Only a runtime shutting down cancels it; the finalizer records it later.
-        Err(_) => {}
+        Err(_) => None,
+    };
+    match written {
+        Some(row) => Ok(row),
+        None => reread(state, id).await,
     }
-    reread(state, id).await
 }
 
 /// Why a retry is refused, as the `409` keys pages and the API explain.
@@ -203,14 +209,15 @@ pub async fn retry(
 }
 
 /// The desk call of one claimed attempt and its one write, as one unit that owns its inputs
-/// (see [`call_desk`]: it runs in its own task).
+/// (see [`call_desk`]: it runs in its own task); the row as written, `None` when the attempt
+/// had been ended already.
 async fn create_ticket(
     state: AppState,
     actx: AuditContext,
     row: SupportRequestRow,
     attempt: AttemptRow,
     draft: TicketDraft,
-) -> Result<(), ServiceError> {
+) -> Result<Option<SupportRequestRow>, ServiceError> {
     let (state, actx) = (&state, &actx);
     let desk = state.support_desk();
     let kind = desk.map(|d| d.kind().as_str()).unwrap_or("none");
@@ -283,13 +290,26 @@ async fn create_ticket(
         fields.insert("duration_ms".into(), json!(elapsed_ms));
         fields.insert("attempt".into(), json!(attempt.attempt));
     }
-    finish(state, actx, &row, &attempt, &end, &write, action, metadata).await?;
-    Ok(())
+    Ok(
+        match finish(state, actx, &row, &attempt, &end, &write, action, metadata).await? {
+            Ended::Here(written) => written.map(|row| *row),
+            Ended::Already => None,
+        },
+    )
+}
+
+/// What [`finish`] did with an attempt.
+enum Ended {
+    /// It ended the attempt; the request as written, `None` when the request's handoff already
+    /// stood created or linked (the attempt and its audit row are written all the same).
+    Here(Option<Box<SupportRequestRow>>),
+    /// The attempt had been ended already; nothing was written.
+    Already,
 }
 
 /// Ends a claimed attempt: its outcome, the request's latest outcome and the audit row, in one
-/// transaction. `false` (and nothing written) when the attempt was ended already, so the live
-/// call and the finalizer record each attempt exactly once.
+/// transaction. Nothing is written when the attempt was ended already, so the live call and
+/// the finalizer record each attempt exactly once.
 #[allow(clippy::too_many_arguments)]
 async fn finish(
     state: &AppState,
@@ -300,17 +320,17 @@ async fn finish(
     write: &HandoffWrite<'_>,
     action: &'static str,
     metadata: Value,
-) -> Result<bool, ServiceError> {
+) -> Result<Ended, ServiceError> {
     let now = state.now();
     let mut tx = state.db.begin().await?;
     if !repo::finish_attempt(&mut tx, attempt.id, end, now).await? {
         tx.rollback().await?;
-        return Ok(false);
+        return Ok(Ended::Already);
     }
-    repo::record_attempt_outcome(&mut tx, row.id, write, now).await?;
+    let written = repo::record_attempt_outcome(&mut tx, row.id, write, now).await?;
     audit::record(&mut tx, actx, now, audit_entry(row, action, metadata)).await?;
     tx.commit().await?;
-    Ok(true)
+    Ok(Ended::Here(written.map(Box::new)))
 }
 
 /// The audit row of a handoff write of `row`.
@@ -332,8 +352,9 @@ async fn reread(state: &AppState, id: i64) -> Result<SupportRequestRow, ServiceE
         .ok_or(ServiceError::NotFound("support request"))
 }
 
-/// The one handoff write plus its audit row, in one transaction; `false` (and no audit row)
-/// when the handoff was already written, so concurrent writers record it exactly once.
+/// The one handoff write plus its audit row, in one transaction, returning the row as written;
+/// `None` (and no audit row) when the handoff was already written, so concurrent writers record
+/// it exactly once.
 async fn write_once(
     state: &AppState,
     actx: &AuditContext,
@@ -341,17 +362,17 @@ async fn write_once(
     write: &HandoffWrite<'_>,
     action: &'static str,
     metadata: Value,
-) -> Result<bool, ServiceError> {
+) -> Result<Option<SupportRequestRow>, ServiceError> {
     let now = state.now();
     let mut tx = state.db.begin().await?;
-    if !repo::finalize_handoff(&mut tx, row.id, write, now).await? {
+    let Some(written) = repo::finalize_handoff(&mut tx, row.id, write, now).await? else {
         // Someone already wrote the handoff: the row is immutable now, keep what is there.
         tx.rollback().await?;
-        return Ok(false);
-    }
+        return Ok(None);
+    };
     audit::record(&mut tx, actx, now, audit_entry(row, action, metadata)).await?;
     tx.commit().await?;
-    Ok(true)
+    Ok(Some(written))
 }
 
 /// Added to the desk budget before an unfinished create handoff counts as interrupted. The live
@@ -426,7 +447,8 @@ pub async fn finalize_interrupted(state: &AppState) -> Result<u64, ServiceError>
                 "interrupted_after_ms": after.num_milliseconds(),
             });
             let action = "support_request.external_handoff_failed";
-            if finish(state, &actx, &row, attempt, &end, &write, action, metadata).await? {
+            let ended = finish(state, &actx, &row, attempt, &end, &write, action, metadata).await?;
+            if let Ended::Here(_) = ended {
                 tracing::warn!(
                     reference = %row.internal_reference,
                     attempt = attempt.attempt,

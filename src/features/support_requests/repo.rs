@@ -139,35 +139,61 @@ impl<'a> HandoffWrite<'a> {
 }
 
 /// SQL of [`finalize_handoff`].
-pub const FINALIZE_HANDOFF: &str =
-    "UPDATE support_requests SET handoff_outcome = $1, external_ticket_id = $2,
+pub static FINALIZE_HANDOFF: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "UPDATE support_requests SET handoff_outcome = $1, external_ticket_id = $2,
             external_ticket_number = $3, external_ticket_reference = $4, external_ticket_url = $5,
             external_handoff_failure_summary = $6, external_handoff_failure_code = $7,
             handoff_finalized_at = $8
-         WHERE id = $9 AND handoff_finalized_at IS NULL";
+         WHERE id = $9 AND handoff_finalized_at IS NULL
+         RETURNING {COLUMNS}"
+    )
+});
 
-/// The one allowed write of the handoff fields; `false` when it already happened (the guard is
-/// in the `WHERE`, and the table's trigger refuses any second write as well).
+/// The one allowed write of the handoff fields, returning the row as written; `None` when it
+/// already happened (the guard is in the `WHERE`, and the table's trigger refuses any second
+/// write as well).
 pub async fn finalize_handoff(
     tx: &mut Tx,
     id: i64,
     w: &HandoffWrite<'_>,
     now: DateTime<Utc>,
-) -> Result<bool, sqlx::Error> {
-    let done = crate::execute!(
-        &mut *tx,
-        sqlx::query(FINALIZE_HANDOFF)
-            .bind(w.outcome)
-            .bind(w.external_ticket_id)
-            .bind(w.external_ticket_number)
-            .bind(w.external_ticket_reference)
-            .bind(w.external_ticket_url)
-            .bind(w.failure_summary)
-            .bind(w.failure_code)
-            .bind(now)
-            .bind(id)
-    )?;
-    Ok(done == 1)
+) -> Result<Option<SupportRequestRow>, sqlx::Error> {
+    with_tx!(tx, |c| bind_handoff(
+        sqlx::query_as(FINALIZE_HANDOFF.as_str()),
+        id,
+        w,
+        now
+    )
+    .fetch_optional(c)
+    .await)
+}
+
+/// Binds the parameters [`FINALIZE_HANDOFF`] and [`RECORD_ATTEMPT_OUTCOME`] share: one write of
+/// the handoff fields, guarded differently.
+fn bind_handoff<'q, DB, O>(
+    q: sqlx::query::QueryAs<'q, DB, O, <DB as sqlx::Database>::Arguments>,
+    id: i64,
+    w: &HandoffWrite<'q>,
+    now: DateTime<Utc>,
+) -> sqlx::query::QueryAs<'q, DB, O, <DB as sqlx::Database>::Arguments>
+where
+    DB: sqlx::Database,
+    HandoffOutcome: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    Option<&'q str>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    Option<HandoffFailure>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    DateTime<Utc>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    i64: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+{
+    q.bind(w.outcome)
+        .bind(w.external_ticket_id)
+        .bind(w.external_ticket_number)
+        .bind(w.external_ticket_reference)
+        .bind(w.external_ticket_url)
+        .bind(w.failure_summary)
+        .bind(w.failure_code)
+        .bind(now)
+        .bind(id)
 }
 
 /// SQL of [`find`].
@@ -343,37 +369,35 @@ pub async fn finish_attempt(
 }
 
 /// SQL of [`record_attempt_outcome`].
-pub const RECORD_ATTEMPT_OUTCOME: &str =
-    "UPDATE support_requests SET handoff_outcome = $1, external_ticket_id = $2,
+pub static RECORD_ATTEMPT_OUTCOME: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "UPDATE support_requests SET handoff_outcome = $1, external_ticket_id = $2,
             external_ticket_number = $3, external_ticket_reference = $4, external_ticket_url = $5,
             external_handoff_failure_summary = $6, external_handoff_failure_code = $7,
             handoff_finalized_at = $8
          WHERE id = $9 AND (handoff_finalized_at IS NULL
-                            OR handoff_outcome = 'external_handoff_failed')";
+                            OR handoff_outcome = 'external_handoff_failed')
+         RETURNING {COLUMNS}"
+    )
+});
 
 /// Writes an attempt's outcome as the request's latest: the first write, or the rewrite of a
-/// failure by a retry (the table's triggers allow exactly these). `false` when the request's
-/// handoff already stands created or linked.
+/// failure by a retry (the table's triggers allow exactly these). Returns the row as written;
+/// `None` when the request's handoff already stands created or linked.
 pub async fn record_attempt_outcome(
     tx: &mut Tx,
     id: i64,
     w: &HandoffWrite<'_>,
     now: DateTime<Utc>,
-) -> Result<bool, sqlx::Error> {
-    let done = crate::execute!(
-        &mut *tx,
-        sqlx::query(RECORD_ATTEMPT_OUTCOME)
-            .bind(w.outcome)
-            .bind(w.external_ticket_id)
-            .bind(w.external_ticket_number)
-            .bind(w.external_ticket_reference)
-            .bind(w.external_ticket_url)
-            .bind(w.failure_summary)
-            .bind(w.failure_code)
-            .bind(now)
-            .bind(id)
-    )?;
-    Ok(done == 1)
+) -> Result<Option<SupportRequestRow>, sqlx::Error> {
+    with_tx!(tx, |c| bind_handoff(
+        sqlx::query_as(RECORD_ATTEMPT_OUTCOME.as_str()),
+        id,
+        w,
+        now
+    )
+    .fetch_optional(c)
+    .await)
 }
 
 /// SQL of [`attempts_in_flight_before`].
@@ -506,11 +530,11 @@ pub fn statements() -> Vec<(&'static str, &'static str)> {
         ("FIND", FIND.as_str()),
         ("LATEST_FOR_TENANT", LATEST_FOR_TENANT.as_str()),
         ("LATEST_FOR_RUN", LATEST_FOR_RUN.as_str()),
-        ("FINALIZE_HANDOFF", FINALIZE_HANDOFF),
+        ("FINALIZE_HANDOFF", FINALIZE_HANDOFF.as_str()),
         ("OPEN_FIRST_ATTEMPT", OPEN_FIRST_ATTEMPT.as_str()),
         ("CLAIM_RETRY", CLAIM_RETRY.as_str()),
         ("FINISH_ATTEMPT", FINISH_ATTEMPT),
-        ("RECORD_ATTEMPT_OUTCOME", RECORD_ATTEMPT_OUTCOME),
+        ("RECORD_ATTEMPT_OUTCOME", RECORD_ATTEMPT_OUTCOME.as_str()),
         (
             "ATTEMPTS_IN_FLIGHT_BEFORE",
             ATTEMPTS_IN_FLIGHT_BEFORE.as_str(),

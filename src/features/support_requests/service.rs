@@ -131,7 +131,8 @@ pub async fn submit(
     let (row, attempt) =
         create_internal(state, actx, creator, &target, &valid, attachment, &context).await?;
     let row = handoff::perform(state, actx, &target, row, attempt, &valid, &context).await?;
-    let latest = latest(state, &target).await?.unwrap_or_else(|| row.clone());
+    // The row just filed is its context's newest (ids only grow), so it is the latest summary:
+    // no re-read of what this submit wrote.
     Ok(SubmissionResult {
         support_request_id: row.id,
         internal_reference: row.internal_reference.clone(),
@@ -143,7 +144,7 @@ pub async fn submit(
         external_ticket_reference: row.external_ticket_reference.clone(),
         external_ticket_url: row.external_ticket_url.clone(),
         failure_summary: row.failure_summary(),
-        latest_summary: latest.latest_summary(),
+        latest_summary: row.latest_summary(),
     })
 }
 
