@@ -1204,6 +1204,40 @@ async fn other_table_counts(app: &TestApp) -> BTreeMap<String, i64> {
     counts
 }
 
+/// What every prune at `cutoff` leaves: no row before it, the row at it, every other table as
+/// `others` counted it, and rollups describing exactly the rows left (their sum, and the
+/// summary of every window ending at each of `ends`). Returns the rows left.
+async fn assert_pruned_to(
+    app: &TestApp,
+    cutoff: DateTime<Utc>,
+    others: &BTreeMap<String, i64>,
+    ends: &[DateTime<Utc>],
+) -> Vec<Row> {
+    let left = rows_after(app, 0).await;
+    assert!(left.iter().all(|r| r.occurred_at >= cutoff));
+    assert!(
+        left.iter().any(|r| r.occurred_at == cutoff),
+        "the row at the cutoff stays"
+    );
+    assert_eq!(
+        &other_table_counts(app).await,
+        others,
+        "no other table changed"
+    );
+    assert_eq!(
+        app.count("SELECT CAST(COALESCE(SUM(events), 0) AS BIGINT) FROM product_usage_hourly")
+            .await,
+        left.len() as i64,
+        "the hourly rollup describes the rows left"
+    );
+    for end in ends {
+        for window in ConsoleWindow::ALL {
+            assert_summary_matches_ledger(app, window, *end).await;
+        }
+    }
+    left
+}
+
 #[tokio::test]
 async fn prune_deletes_only_rows_older_than_the_cutoff_and_keeps_rollups_exact() {
     let app = TestApp::new().await;
@@ -1255,26 +1289,10 @@ async fn prune_deletes_only_rows_older_than_the_cutoff_and_keeps_rollups_exact()
     // Batches of two rows exercise the batch loop.
     let deleted = prune(app.db(), days, 2, now).await.unwrap();
     assert_eq!(deleted, doomed.len() as u64);
-    let left = rows_after(&app, 0).await;
-    assert!(left.iter().all(|r| r.occurred_at >= cutoff));
+    let ends = [now, cutoff + Duration::days(1), cutoff + Duration::days(30)];
+    let left = assert_pruned_to(&app, cutoff, &others, &ends).await;
     assert_eq!(left.len(), all.len() - doomed.len());
-    assert!(
-        left.iter().any(|r| r.occurred_at == cutoff),
-        "the row at the cutoff stays"
-    );
     assert!(left.iter().any(|r| r.occurred_at == cutoff + us));
-    assert_eq!(
-        other_table_counts(&app).await,
-        others,
-        "no other table changed"
-    );
-
-    // The rollups describe exactly the rows that are left.
-    assert_eq!(
-        app.count("SELECT CAST(COALESCE(SUM(events), 0) AS BIGINT) FROM product_usage_hourly")
-            .await,
-        left.len() as i64
-    );
     let oldest_day: Option<NaiveDate> = with_db!(app.db(), |p| sqlx::query_scalar(
         "SELECT MIN(day) FROM product_usage_workspace_days"
     )
@@ -1282,11 +1300,6 @@ async fn prune_deletes_only_rows_older_than_the_cutoff_and_keeps_rollups_exact()
     .await)
     .unwrap();
     assert_eq!(oldest_day, Some(cutoff.date_naive()));
-    for end in [now, cutoff + Duration::days(1), cutoff + Duration::days(30)] {
-        for window in ConsoleWindow::ALL {
-            assert_summary_matches_ledger(&app, window, end).await;
-        }
-    }
 
     // A second prune finds nothing; a longer retention deletes nothing.
     assert_eq!(prune(app.db(), days, 2, now).await.unwrap(), 0);
@@ -1473,28 +1486,8 @@ async fn prune_drops_whole_old_months_and_keeps_the_same_result() {
     );
 
     // The same result as the batched delete alone: before the cutoff gone, from it kept.
-    let left = rows_after(&app, 0).await;
+    let left = assert_pruned_to(&app, cutoff, &others, &[now, cutoff + Duration::days(1)]).await;
     assert_eq!(left.iter().map(|r| r.id).collect::<BTreeSet<_>>(), kept);
-    assert!(
-        left.iter().any(|r| r.occurred_at == cutoff),
-        "the row at the cutoff stays"
-    );
-    assert_eq!(
-        other_table_counts(&app).await,
-        others,
-        "no other table changed"
-    );
-    assert_eq!(
-        app.count("SELECT CAST(COALESCE(SUM(events), 0) AS BIGINT) FROM product_usage_hourly")
-            .await,
-        left.len() as i64,
-        "the hourly rollup describes the rows left"
-    );
-    for end in [now, cutoff + Duration::days(1)] {
-        for window in ConsoleWindow::ALL {
-            assert_summary_matches_ledger(&app, window, end).await;
-        }
-    }
 
     // On PostgreSQL the months entirely before the cutoff are gone as partitions; the
     // cutoff's month and the default partition stay, with their kept rows where they were.
