@@ -13,7 +13,7 @@ pub mod repo;
 
 use crate::error::ServiceError;
 use crate::features::support_requests::handoff;
-use crate::features::telemetry::prune;
+use crate::features::telemetry::{partitions, prune};
 use crate::state::AppState;
 use chrono::{DateTime, Timelike, Utc};
 use std::time::Duration;
@@ -183,7 +183,9 @@ fn tick_every(scheduler_interval_secs: u64) -> Duration {
 
 /// Starts the scheduler loop. First one handoff-finalizer pass outside the ledger (a restart
 /// after a crash records the handoffs the crash cut off without waiting for a free slot; the
-/// guarded write keeps that safe next to other instances), then a tick right away and every
+/// guarded write keeps that safe next to other instances) and one pass creating the coming
+/// months' telemetry partitions (PostgreSQL; idempotent, so every instance may), then a tick
+/// right away and every
 /// `telemetry.scheduler_interval_secs`, at most [`MAX_TICK`] apart. Abort the handle at
 /// shutdown.
 pub fn spawn(state: AppState) -> tokio::task::JoinHandle<()> {
@@ -201,6 +203,12 @@ pub fn spawn_until(
         match handoff::finalize_interrupted(&state).await {
             Ok(n) => tracing::info!(finalized = n, "start-up pass of the handoff finalizer"),
             Err(e) => tracing::warn!(error = %e, "start-up pass of the handoff finalizer failed"),
+        }
+        match partitions::ensure_ahead(&state.db, state.now()).await {
+            Ok(n) => tracing::info!(created = n, "start-up pass of the telemetry partitions"),
+            Err(e) => {
+                tracing::warn!(error = %e, "start-up pass of the telemetry partitions failed")
+            }
         }
         while !shutdown.is_stopping() {
             if let Err(e) = tick(&state, &instance).await {

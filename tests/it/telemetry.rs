@@ -5,7 +5,7 @@
 
 use crate::support::{NowForTests, Session, TestApp};
 use axum::http::{Method, StatusCode};
-use chrono::{DateTime, Duration, NaiveDate, Utc};
+use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet};
 use tenantpilot::audit::{Actor, AuditContext};
@@ -14,7 +14,8 @@ use tenantpilot::db::Db;
 use tenantpilot::features::operations::{model::RunType, runner, service as operations};
 use tenantpilot::features::telemetry::{
     catalog::Event,
-    prune::prune,
+    partitions, partitions_repo,
+    prune::{PruneOptions, prune, prune_with},
     recorder::{TenantRef, seams},
     summary::summarize,
 };
@@ -1203,6 +1204,40 @@ async fn other_table_counts(app: &TestApp) -> BTreeMap<String, i64> {
     counts
 }
 
+/// What every prune at `cutoff` leaves: no row before it, the row at it, every other table as
+/// `others` counted it, and rollups describing exactly the rows left (their sum, and the
+/// summary of every window ending at each of `ends`). Returns the rows left.
+async fn assert_pruned_to(
+    app: &TestApp,
+    cutoff: DateTime<Utc>,
+    others: &BTreeMap<String, i64>,
+    ends: &[DateTime<Utc>],
+) -> Vec<Row> {
+    let left = rows_after(app, 0).await;
+    assert!(left.iter().all(|r| r.occurred_at >= cutoff));
+    assert!(
+        left.iter().any(|r| r.occurred_at == cutoff),
+        "the row at the cutoff stays"
+    );
+    assert_eq!(
+        &other_table_counts(app).await,
+        others,
+        "no other table changed"
+    );
+    assert_eq!(
+        app.count("SELECT CAST(COALESCE(SUM(events), 0) AS BIGINT) FROM product_usage_hourly")
+            .await,
+        left.len() as i64,
+        "the hourly rollup describes the rows left"
+    );
+    for end in ends {
+        for window in ConsoleWindow::ALL {
+            assert_summary_matches_ledger(app, window, *end).await;
+        }
+    }
+    left
+}
+
 #[tokio::test]
 async fn prune_deletes_only_rows_older_than_the_cutoff_and_keeps_rollups_exact() {
     let app = TestApp::new().await;
@@ -1254,26 +1289,10 @@ async fn prune_deletes_only_rows_older_than_the_cutoff_and_keeps_rollups_exact()
     // Batches of two rows exercise the batch loop.
     let deleted = prune(app.db(), days, 2, now).await.unwrap();
     assert_eq!(deleted, doomed.len() as u64);
-    let left = rows_after(&app, 0).await;
-    assert!(left.iter().all(|r| r.occurred_at >= cutoff));
+    let ends = [now, cutoff + Duration::days(1), cutoff + Duration::days(30)];
+    let left = assert_pruned_to(&app, cutoff, &others, &ends).await;
     assert_eq!(left.len(), all.len() - doomed.len());
-    assert!(
-        left.iter().any(|r| r.occurred_at == cutoff),
-        "the row at the cutoff stays"
-    );
     assert!(left.iter().any(|r| r.occurred_at == cutoff + us));
-    assert_eq!(
-        other_table_counts(&app).await,
-        others,
-        "no other table changed"
-    );
-
-    // The rollups describe exactly the rows that are left.
-    assert_eq!(
-        app.count("SELECT CAST(COALESCE(SUM(events), 0) AS BIGINT) FROM product_usage_hourly")
-            .await,
-        left.len() as i64
-    );
     let oldest_day: Option<NaiveDate> = with_db!(app.db(), |p| sqlx::query_scalar(
         "SELECT MIN(day) FROM product_usage_workspace_days"
     )
@@ -1281,11 +1300,6 @@ async fn prune_deletes_only_rows_older_than_the_cutoff_and_keeps_rollups_exact()
     .await)
     .unwrap();
     assert_eq!(oldest_day, Some(cutoff.date_naive()));
-    for end in [now, cutoff + Duration::days(1), cutoff + Duration::days(30)] {
-        for window in ConsoleWindow::ALL {
-            assert_summary_matches_ledger(&app, window, end).await;
-        }
-    }
 
     // A second prune finds nothing; a longer retention deletes nothing.
     assert_eq!(prune(app.db(), days, 2, now).await.unwrap(), 0);
@@ -1339,4 +1353,457 @@ async fn the_prune_command_deletes_old_events_and_says_so_in_the_seeds_words() {
     let left = rows_after(&app, 0).await;
     assert_eq!(left.len(), all.len() - doomed);
     assert!(left.iter().all(|r| r.occurred_at >= cutoff));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Monthly partitions (PostgreSQL; on SQLite the same calls change nothing and the results
+// are the same)
+// ---------------------------------------------------------------------------------------------
+
+fn day(y: i32, m: u32, d: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, d).unwrap()
+}
+
+/// The partition each ledger row sits in (`product_usage_partitions.events_…`), by row id;
+/// empty on SQLite.
+async fn partition_of_rows(db: &Db) -> BTreeMap<i64, String> {
+    match db {
+        Db::Sqlite(_) => BTreeMap::new(),
+        Db::Postgres(p) => sqlx::query_as::<_, (i64, String)>(
+            "SELECT id, tableoid::regclass::text FROM product_usage_events",
+        )
+        .fetch_all(p)
+        .await
+        .unwrap()
+        .into_iter()
+        .collect(),
+    }
+}
+
+/// Month partitions attached to the ledger, as `events_YYYY_MM` names (the default one too),
+/// read from the catalog rather than through the code under test; empty on SQLite.
+async fn attached_partitions(db: &Db) -> BTreeSet<String> {
+    match db {
+        Db::Sqlite(_) => BTreeSet::new(),
+        Db::Postgres(p) => sqlx::query_scalar::<_, String>(
+            "SELECT c.relname::text FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+             WHERE i.inhparent = 'public.product_usage_events'::regclass AND c.relkind = 'r'",
+        )
+        .fetch_all(p)
+        .await
+        .unwrap()
+        .into_iter()
+        .collect(),
+    }
+}
+
+fn is_pg(db: &Db) -> bool {
+    matches!(db, Db::Postgres(_))
+}
+
+#[tokio::test]
+async fn prune_drops_whole_old_months_and_keeps_the_same_result() {
+    let app = TestApp::new().await;
+    let now = app.clock.now_for_tests() + Duration::minutes(23) + Duration::seconds(11);
+    let days = 20;
+    let cutoff = now - Duration::days(days);
+    let contoso = tenant(&app, "contoso").await;
+    let owner = app.user_id("owner@contoso.test").await;
+    // Months that got their partitions ahead of time, as in production.
+    partitions::ensure_between(app.db(), day(2026, 7, 1), now.date_naive())
+        .await
+        .unwrap();
+    let us = Duration::microseconds(1);
+    let at = |m, d, h| Utc.with_ymd_and_hms(2026, m, d, h, 0, 0).unwrap();
+    for t in [
+        at(7, 3, 8),
+        at(8, 10, 12),
+        at(9, 15, 0),
+        at(10, 1, 0),
+        at(10, 31, 23) + Duration::minutes(59),
+        cutoff - Duration::days(2),
+        cutoff - us,
+        cutoff,
+        cutoff + us,
+        now - Duration::hours(1),
+        // Months without a partition: the default partition holds them.
+        Utc.with_ymd_and_hms(2026, 3, 10, 6, 0, 0).unwrap(),
+        Utc.with_ymd_and_hms(2027, 9, 15, 6, 0, 0).unwrap(),
+    ] {
+        record_at(&app, Event::OperationsStarted, contoso, owner, t).await;
+    }
+    let all = rows_after(&app, 0).await;
+    let doomed: BTreeSet<i64> = all
+        .iter()
+        .filter(|r| r.occurred_at < cutoff)
+        .map(|r| r.id)
+        .collect();
+    let kept: BTreeSet<i64> = all
+        .iter()
+        .map(|r| r.id)
+        .filter(|id| !doomed.contains(id))
+        .collect();
+    let others = other_table_counts(&app).await;
+
+    // The control: on PostgreSQL the old months exist and hold their rows, and the rows of
+    // months without a partition sit in the default one.
+    let where_before = partition_of_rows(app.db()).await;
+    let before = attached_partitions(app.db()).await;
+    let old_months = [
+        "events_2026_07",
+        "events_2026_08",
+        "events_2026_09",
+        "events_2026_10",
+    ];
+    if is_pg(app.db()) {
+        for m in old_months
+            .iter()
+            .chain(&["events_2026_11", "events_default"])
+        {
+            assert!(before.contains(*m), "{m} in {before:?}");
+        }
+        for r in &all {
+            let month = format!("{}", r.occurred_at.format("events_%Y_%m"));
+            let expected = if before.contains(&month) {
+                month
+            } else {
+                "events_default".into()
+            };
+            assert_eq!(
+                where_before[&r.id],
+                format!("product_usage_partitions.{expected}"),
+                "{r:?}"
+            );
+        }
+        assert!(where_before.values().any(|p| p.ends_with("events_default")));
+    }
+
+    let deleted = prune(app.db(), days, 2, now).await.unwrap();
+    assert_eq!(
+        deleted,
+        doomed.len() as u64,
+        "every row before the cutoff counted"
+    );
+
+    // The same result as the batched delete alone: before the cutoff gone, from it kept.
+    let left = assert_pruned_to(&app, cutoff, &others, &[now, cutoff + Duration::days(1)]).await;
+    assert_eq!(left.iter().map(|r| r.id).collect::<BTreeSet<_>>(), kept);
+
+    // On PostgreSQL the months entirely before the cutoff are gone as partitions; the
+    // cutoff's month and the default partition stay, with their kept rows where they were.
+    let after = attached_partitions(app.db()).await;
+    if is_pg(app.db()) {
+        for m in old_months {
+            assert!(!after.contains(m), "{m} dropped: {after:?}");
+        }
+        assert!(after.contains("events_2026_11") && after.contains("events_default"));
+        let where_after = partition_of_rows(app.db()).await;
+        for id in &kept {
+            assert_eq!(where_after[id], where_before[id]);
+        }
+    }
+
+    // A second prune finds nothing.
+    assert_eq!(prune(app.db(), days, 2, now).await.unwrap(), 0);
+    assert_eq!(rows_after(&app, 0).await.len(), left.len());
+}
+
+#[tokio::test]
+async fn pruned_batches_and_dropped_months_are_reported_apart() {
+    let app = TestApp::new().await;
+    let contoso = tenant(&app, "contoso").await;
+    let owner = app.user_id("owner@contoso.test").await;
+    partitions::ensure_between(app.db(), day(2026, 5, 1), day(2026, 6, 30))
+        .await
+        .unwrap();
+    for t in [
+        Utc.with_ymd_and_hms(2026, 5, 10, 0, 0, 0).unwrap(),
+        Utc.with_ymd_and_hms(2026, 6, 10, 0, 0, 0).unwrap(),
+        Utc.with_ymd_and_hms(2026, 6, 20, 0, 0, 0).unwrap(),
+    ] {
+        record_at(&app, Event::OperationsStarted, contoso, owner, t).await;
+    }
+    let cutoff = Utc.with_ymd_and_hms(2026, 6, 15, 0, 0, 0).unwrap();
+    let rows = rows_after(&app, 0).await;
+    let older = rows.iter().filter(|r| r.occurred_at < cutoff).count() as i64;
+    let june = Utc.with_ymd_and_hms(2026, 6, 1, 0, 0, 0).unwrap();
+    let in_may = rows
+        .iter()
+        .filter(|r| r.occurred_at >= june - Duration::days(31) && r.occurred_at < june)
+        .count() as u64;
+    let pruned = prune_with(
+        app.db(),
+        cutoff,
+        PruneOptions {
+            batch_size: 1,
+            pause_ratio: 0.0,
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(pruned.rows(), older as u64);
+    if is_pg(app.db()) {
+        // May went whole; June's older row and the default partition's went in batches.
+        assert_eq!(pruned.dropped.months, 1, "{pruned:?}");
+        assert_eq!(pruned.dropped.rows, in_may);
+        assert!(in_may >= 1);
+    } else {
+        assert_eq!(pruned.dropped, partitions::Dropped::default());
+    }
+    assert_eq!(pruned.deleted, older as u64 - pruned.dropped.rows);
+}
+
+#[tokio::test]
+async fn creating_a_month_is_idempotent_and_takes_its_rows_out_of_the_default_partition() {
+    let app = TestApp::new().await;
+    let contoso = tenant(&app, "contoso").await;
+    let owner = app.user_id("owner@contoso.test").await;
+    let t = Utc.with_ymd_and_hms(2025, 5, 31, 23, 59, 59).unwrap();
+    record_at(&app, Event::OperationsStarted, contoso, owner, t).await;
+    let next = Utc.with_ymd_and_hms(2025, 6, 1, 0, 0, 0).unwrap();
+    record_at(&app, Event::OperationsStarted, contoso, owner, next).await;
+    let rows = rows_after(&app, 0).await;
+    let may = rows.iter().find(|r| r.occurred_at == t).unwrap().id;
+    let june = rows.iter().find(|r| r.occurred_at == next).unwrap().id;
+
+    // Two instances create the month at once: one does, neither fails.
+    let other = Db::connect(&app.tdb.url).await.unwrap();
+    let (a, b) = tokio::join!(
+        partitions::ensure_between(app.db(), day(2025, 5, 1), day(2025, 5, 1)),
+        partitions::ensure_between(&other, day(2025, 5, 20), day(2025, 5, 20)),
+    );
+    let created = a.unwrap() + b.unwrap();
+    assert_eq!(
+        partitions::ensure_between(app.db(), day(2025, 5, 1), day(2025, 5, 31))
+            .await
+            .unwrap(),
+        0,
+        "the month exists"
+    );
+    let after = rows_after(&app, 0).await;
+    assert_eq!(after.len(), rows.len(), "no row lost or doubled");
+    if is_pg(app.db()) {
+        assert_eq!(created, 1);
+        let at = partition_of_rows(app.db()).await;
+        assert_eq!(at[&may], "product_usage_partitions.events_2025_05");
+        assert_eq!(
+            at[&june], "product_usage_partitions.events_default",
+            "its own month has none"
+        );
+        assert!(
+            attached_partitions(app.db())
+                .await
+                .contains("events_2025_05")
+        );
+        // A new row of the month now goes to the month.
+        record_at(
+            &app,
+            Event::OperationsStarted,
+            contoso,
+            owner,
+            t - Duration::days(3),
+        )
+        .await;
+        let newest = last_id(&app).await;
+        assert_eq!(
+            partition_of_rows(app.db()).await[&newest],
+            "product_usage_partitions.events_2025_05"
+        );
+    } else {
+        assert_eq!(created, 0, "SQLite has no partitions");
+    }
+    // The ahead-of-time months of the test clock exist after one call, and a second creates none.
+    partitions::ensure_ahead(app.db(), app.clock.now_for_tests())
+        .await
+        .unwrap();
+    assert_eq!(
+        partitions::ensure_ahead(app.db(), app.clock.now_for_tests())
+            .await
+            .unwrap(),
+        0
+    );
+    if is_pg(app.db()) {
+        let attached = attached_partitions(app.db()).await;
+        for m in ["events_2026_11", "events_2026_12", "events_2027_01"] {
+            assert!(attached.contains(m), "{m} in {attached:?}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn every_partition_statement_is_listed_and_prepares_on_postgresql() {
+    // Listed: every constant the PostgreSQL-only repo hands to sqlx (the db-layer test covers
+    // the repos that run on both databases).
+    let source = std::fs::read_to_string("src/features/telemetry/partitions_repo.rs").unwrap();
+    let listed: BTreeSet<&str> = partitions_repo::statements()
+        .iter()
+        .map(|(n, _)| *n)
+        .collect();
+    let compact: String = source.split_whitespace().collect();
+    let mut used = BTreeSet::new();
+    for call in [
+        "sqlx::query(",
+        "sqlx::query_as(",
+        "sqlx::query_scalar(",
+        "sqlx::raw_sql(",
+    ] {
+        for (at, _) in compact.match_indices(call) {
+            let name: String = compact[at + call.len()..]
+                .chars()
+                .take_while(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || *c == '_')
+                .collect();
+            assert!(!name.is_empty(), "{call}… is not a named constant");
+            used.insert(name);
+        }
+    }
+    assert!(used.len() >= 3, "found the statements: {used:?}");
+    let used: BTreeSet<&str> = used.iter().map(String::as_str).collect();
+    assert_eq!(used, listed);
+
+    let tdb = crate::support::TestDatabase::new().await;
+    let Db::Postgres(pool) = &tdb.db else {
+        // SQLite has no partitions; these statements never run there.
+        return;
+    };
+    assert!(
+        sqlx::Executor::prepare(
+            pool,
+            sqlx::SqlStr::from_static("SELECT no_such_function(1)")
+        )
+        .await
+        .is_err(),
+        "control: a wrong statement fails"
+    );
+    for (name, sql) in partitions_repo::statements() {
+        sqlx::Executor::prepare(pool, sqlx::SqlStr::from_static(sql))
+            .await
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+    }
+}
+
+/// A database with every migration before 13 applied by hand, and what keeps it alive.
+async fn database_before_partitions() -> (Db, Box<dyn std::any::Any>) {
+    let tdb = crate::support::TestDatabase::new().await;
+    let (db, keep): (Db, Box<dyn std::any::Any>) = match &tdb.db {
+        Db::Postgres(_) => {
+            tenantpilot::execute!(
+                &tdb.db,
+                sqlx::raw_sql(
+                    "DROP SCHEMA public CASCADE; DROP SCHEMA product_usage_partitions CASCADE;
+                     CREATE SCHEMA public;"
+                )
+            )
+            .unwrap();
+            (tdb.db.clone(), Box::new(tdb))
+        }
+        Db::Sqlite(_) => {
+            let dir = tempfile::tempdir().unwrap();
+            let url = format!("sqlite://{}", dir.path().join("v12.db").display());
+            (Db::connect(&url).await.unwrap(), Box::new((dir, tdb)))
+        }
+    };
+    for m in tenantpilot::db::migrate::MIGRATIONS
+        .iter()
+        .filter(|m| m.version < 13)
+    {
+        let sql = if is_pg(&db) { m.postgres } else { m.sqlite };
+        tenantpilot::execute!(&db, sqlx::raw_sql(sqlx::AssertSqlSafe(sql))).unwrap();
+    }
+    (db, keep)
+}
+
+#[tokio::test]
+async fn migration_13_keeps_every_ledger_row_and_the_id_sequence() {
+    let (db, _keep) = database_before_partitions().await;
+    let created = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
+    let ws: i64 = with_db!(&db, |p| sqlx::query_scalar(
+        "INSERT INTO workspaces (slug, name, created_at) VALUES ('w', 'W', $1) RETURNING id"
+    )
+    .bind(created)
+    .fetch_one(p)
+    .await)
+    .unwrap();
+    let tn: i64 = with_db!(&db, |p| sqlx::query_scalar(
+        "INSERT INTO tenants (workspace_id, external_id, name, created_at)
+         VALUES ($1, 't', 'T', $2) RETURNING id"
+    )
+    .bind(ws)
+    .bind(created)
+    .fetch_one(p)
+    .await)
+    .unwrap();
+    const INSERT: &str = "INSERT INTO product_usage_events (workspace_id, tenant_id,
+            actor_user_id, event_name, feature_area, subject_type, subject_id, metadata,
+            occurred_at) VALUES ($1, $2, NULL, 'product.operations.started', 'operations',
+            'operation_run', $3, $4, $5) RETURNING id";
+    let mut before = Vec::new();
+    for (i, t) in [
+        Utc.with_ymd_and_hms(2025, 12, 31, 23, 59, 59).unwrap(),
+        Utc.with_ymd_and_hms(2026, 2, 1, 0, 0, 0).unwrap(),
+        Utc.with_ymd_and_hms(2026, 2, 14, 12, 0, 0).unwrap(),
+        Utc.with_ymd_and_hms(2026, 6, 30, 8, 0, 0).unwrap(),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let id: i64 = with_db!(&db, |p| sqlx::query_scalar(INSERT)
+            .bind(ws)
+            .bind(tn)
+            .bind(i.to_string())
+            .bind(sqlx::types::Json(
+                json!({"operation_type": "inventory.sync"})
+            ))
+            .bind(t)
+            .fetch_one(p)
+            .await)
+        .unwrap();
+        before.push((id, t));
+    }
+    let m13 = tenantpilot::db::migrate::MIGRATIONS
+        .iter()
+        .find(|m| m.version == 13)
+        .expect("migration 13");
+    let sql = if is_pg(&db) { m13.postgres } else { m13.sqlite };
+    tenantpilot::execute!(&db, sqlx::raw_sql(sqlx::AssertSqlSafe(sql))).unwrap();
+
+    let after: Vec<(i64, DateTime<Utc>)> = with_db!(&db, |p| sqlx::query_as(
+        "SELECT id, occurred_at FROM product_usage_events ORDER BY id"
+    )
+    .fetch_all(p)
+    .await)
+    .unwrap();
+    assert_eq!(after, before, "every row, with its id and time");
+    let next: i64 = with_db!(&db, |p| sqlx::query_scalar(INSERT)
+        .bind(ws)
+        .bind(tn)
+        .bind("9")
+        .bind(sqlx::types::Json(json!({})))
+        .bind(Utc.with_ymd_and_hms(2026, 2, 2, 0, 0, 0).unwrap())
+        .fetch_one(p)
+        .await)
+    .unwrap();
+    assert!(
+        next > before.iter().map(|r| r.0).max().unwrap(),
+        "ids go on: {next}"
+    );
+    if is_pg(&db) {
+        let at = partition_of_rows(&db).await;
+        assert_eq!(at[&before[0].0], "product_usage_partitions.events_2025_12");
+        assert_eq!(at[&before[1].0], "product_usage_partitions.events_2026_02");
+        assert_eq!(at[&before[3].0], "product_usage_partitions.events_2026_06");
+        assert_eq!(at[&next], "product_usage_partitions.events_2026_02");
+        // Tenant deletion still cascades into the partitions.
+        tenantpilot::execute!(
+            &db,
+            sqlx::query("DELETE FROM tenants WHERE id = $1").bind(tn)
+        )
+        .unwrap();
+        let left: i64 = with_db!(&db, |p| sqlx::query_scalar(
+            "SELECT COUNT(*) FROM product_usage_events"
+        )
+        .fetch_one(p)
+        .await)
+        .unwrap();
+        assert_eq!(left, 0);
+    }
 }

@@ -5,7 +5,8 @@
 //! * [`recorder`]: typed, checked metadata and the one write path, used by the seams inside
 //!   the source action's own transaction.
 //! * [`summary`]: the aggregate the system console and the API show.
-//! * [`prune`]: retention in bounded batches (daily through [`crate::jobs`], or the CLI).
+//! * [`prune`]: retention (daily through [`crate::jobs`], or the CLI): whole month partitions
+//!   on PostgreSQL ([`partitions`]), bounded batches for the rest and on SQLite.
 //!
 //! The seams: onboarding checkpoints (`onboarding::service::record_checkpoint`), support
 //! diagnostics opens (`diagnostics::service::record_open`), run starts and review pack requests
@@ -20,6 +21,8 @@
 pub mod api;
 pub mod catalog;
 pub mod model;
+pub mod partitions;
+pub mod partitions_repo;
 pub mod prune;
 pub mod recorder;
 pub mod repo;

@@ -29,6 +29,13 @@ pub fn day_start(day: NaiveDate) -> DateTime<Utc> {
     day.and_time(chrono::NaiveTime::MIN).and_utc()
 }
 
+/// Sleeps `pause_ratio` times as long as the prune batch begun at `started` took.
+pub async fn pause_after(started: std::time::Instant, pause_ratio: f64) {
+    if pause_ratio > 0.0 {
+        tokio::time::sleep(started.elapsed().mul_f64(pause_ratio)).await;
+    }
+}
+
 /// The UTC days that share at least an instant with `[from, to)`, oldest first (empty when
 /// `from >= to`).
 pub fn days_between(from: DateTime<Utc>, to: DateTime<Utc>) -> Vec<NaiveDate> {

@@ -1,8 +1,10 @@
-//! Retention: deletes ledger rows older than the window, in bounded batches, then trims the
-//! rollups to the same cutoff. Nothing else is touched: audit rows, runs, reports and packs
-//! keep their own lifecycles.
+//! Retention: removes ledger rows older than the window, then trims the rollups to the same
+//! cutoff. On PostgreSQL whole months before the cutoff go as partitions
+//! ([`super::partitions`]); the rest (the month the cutoff falls in, the default partition, and
+//! everything on SQLite) goes in bounded batches. Nothing else is touched: audit rows, runs,
+//! reports and packs keep their own lifecycles.
 
-use super::repo;
+use super::{partitions, repo};
 use crate::db::Db;
 use chrono::{DateTime, Duration, Utc};
 
@@ -17,21 +19,40 @@ pub struct PruneOptions {
 }
 
 /// Pause after each batch used by [`prune`]: as long as the batch took, so a prune uses at most
-/// half of the database's time and leaves room for writers sharing it. Pruning 10,000,000 rows
-/// on a quiet 2-core machine still raised a concurrent writer's p99 to 2.5× its idle value
-/// (2.3× with a pause ratio of 3): the WAL volume and checkpoints, not lock waits, dominate.
-/// A daily prune deletes about one day of events, so the pause costs seconds.
+/// half of the database's time and leaves room for writers sharing it. Deleting 10,000,000 rows
+/// in batches on a quiet 2-core PostgreSQL still raised a concurrent writer's p99 to 2.5× its
+/// idle value (2.3× with a pause ratio of 3): the WAL volume and checkpoints, not lock waits,
+/// dominate; hence the partitions there. A daily prune deletes about one day of events, so the
+/// pause costs seconds.
 pub const DEFAULT_PAUSE_RATIO: f64 = 1.0;
 
+/// What a prune removed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Pruned {
+    /// Whole month partitions dropped (PostgreSQL only).
+    pub dropped: partitions::Dropped,
+    /// Rows deleted in batches.
+    pub deleted: u64,
+}
+
+impl Pruned {
+    /// Ledger rows removed in all.
+    pub fn rows(&self) -> u64 {
+        self.dropped.rows + self.deleted
+    }
+}
+
 /// Deletes ledger rows older than `days` before `now`; returns how many went. A row exactly at
-/// the cutoff (`now - days`) stays. Used by the daily job and `tenantpilot product-usage prune`.
+/// the cutoff (`now - days`) stays. Used by the daily job and `tenantpilot product-usage prune`;
+/// on PostgreSQL it first creates the partitions of the coming months where missing.
 pub async fn prune(
     db: &Db,
     days: i64,
     batch_size: i64,
     now: DateTime<Utc>,
 ) -> Result<u64, sqlx::Error> {
-    prune_with(
+    partitions::ensure_ahead(db, now).await?;
+    let pruned = prune_with(
         db,
         now - Duration::days(days.max(1)),
         PruneOptions {
@@ -39,12 +60,19 @@ pub async fn prune(
             pause_ratio: DEFAULT_PAUSE_RATIO,
         },
     )
-    .await
+    .await?;
+    Ok(pruned.rows())
 }
 
-/// Deletes ledger rows with `occurred_at < cutoff` in batches of `options.batch_size`, oldest
-/// first, each batch starting at the time where the previous one stopped (so no batch walks
-/// over the index entries its predecessors deleted); then trims the rollups to the cutoff.
+/// Removes ledger rows with `occurred_at < cutoff`, then trims the rollups to the cutoff.
+///
+/// * SQLite: deletes them in batches of `options.batch_size`, oldest first, each batch starting
+///   at the time where the previous one stopped (so no batch walks over the index entries its
+///   predecessors deleted).
+/// * PostgreSQL: drops the month partitions entirely before the cutoff, then deletes the rest
+///   (the cutoff's month, the default partition) in batches by time range
+///   ([`partitions::delete_batches`]: an `id IN (…)` batch would make the planner scan every
+///   partition).
 ///
 /// A row written *during* the prune with a time older than the batch position (only
 /// back-dated writes could do that; the recorder writes at the current time) is left for the
@@ -53,8 +81,29 @@ pub async fn prune_with(
     db: &Db,
     cutoff: DateTime<Utc>,
     options: PruneOptions,
-) -> Result<u64, sqlx::Error> {
+) -> Result<Pruned, sqlx::Error> {
     let batch = options.batch_size.max(1);
+    let (dropped, deleted) = match db {
+        Db::Sqlite(_) => (
+            partitions::Dropped::default(),
+            delete_batches(db, cutoff, batch, options.pause_ratio).await?,
+        ),
+        Db::Postgres(pool) => (
+            partitions::drop_before(pool, cutoff).await?,
+            partitions::delete_batches(pool, cutoff, batch, options.pause_ratio).await?,
+        ),
+    };
+    repo::prune_rollups(db, cutoff).await?;
+    Ok(Pruned { dropped, deleted })
+}
+
+/// The batched delete (SQLite); returns the rows deleted.
+async fn delete_batches(
+    db: &Db,
+    cutoff: DateTime<Utc>,
+    batch: i64,
+    pause_ratio: f64,
+) -> Result<u64, sqlx::Error> {
     let mut deleted: u64 = 0;
     let mut after: Option<DateTime<Utc>> = None;
     loop {
@@ -66,10 +115,7 @@ pub async fn prune_with(
             Some(max) if full => after = Some(max),
             _ => break,
         }
-        if options.pause_ratio > 0.0 {
-            tokio::time::sleep(started.elapsed().mul_f64(options.pause_ratio)).await;
-        }
+        super::model::pause_after(started, pause_ratio).await;
     }
-    repo::prune_rollups(db, cutoff).await?;
     Ok(deleted)
 }
