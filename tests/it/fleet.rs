@@ -13,10 +13,14 @@ use tenantpilot::features::operations::{
     repo as runs,
     runner::{self, Artifact, Finished},
 };
+use tenantpilot::features::providers::model::TenantVerdict;
 use tenantpilot::features::providers::{
     self, ProviderClient, model::SimulatedScenario, service::ConnectionForm,
 };
-use tenantpilot::features::tenants;
+use tenantpilot::features::tenants::{
+    self,
+    fleet::{FleetSort, SortDir},
+};
 
 /// Adds tenant `ext` named `name` to contoso-msp.
 async fn tenant(app: &TestApp, ext: &str, name: &str) -> i64 {
@@ -558,11 +562,22 @@ async fn the_default_page_reads_through_the_fleet_index() {
     let text = plan.join("\n");
     let branches = text.matches("tenants_fleet").count();
     assert_eq!(branches, 4, "one index range per verdict:\n{text}");
+    // Stale and ready tenants also have a branch each reading the verification-time range
+    // (run instead of the walk when they are few). SQLite plans it and skips it at run time;
+    // PostgreSQL, planning for the bound values, leaves the branch it will not run out.
+    let ranges = text.matches("tenants_ready_verified").count();
+    let planned = if matches!(app.db(), Db::Sqlite(_)) {
+        2
+    } else {
+        0
+    };
+    assert_eq!(ranges, planned, "the timed verdicts' ranges:\n{text}");
     // Positive control: the plan names indexes at all, so a missing one would show.
     assert!(text.contains("provider_connections"), "{text}");
 }
 
-/// Binds the fleet page's parameters: user 1, workspace 1, first page, every verdict.
+/// Binds the fleet page's parameters: user 1, workspace 1, first page, every verdict, stale and
+/// ready tenants walked.
 fn bind_page<'q, DB: sqlx::Database, O>(
     q: sqlx::query::QueryAs<'q, DB, O, <DB as sqlx::Database>::Arguments>,
     now: DateTime<Utc>,
@@ -580,6 +595,9 @@ where
         .bind(50i64)
         .bind(0i64)
         .bind(now)
+        // Stale and ready tenants walked in name order.
+        .bind(-1i64)
+        .bind(-1i64)
 }
 
 /// What migration 9's backfill and the bulk loaders run: recomputing every tenant's verdict
@@ -606,4 +624,230 @@ async fn recomputing_the_verdict_columns_from_the_reports_matches_the_hook() {
         .unwrap();
     assert!(n >= 6);
     assert_eq!(listed(&app, OWNER, WS).await, before);
+}
+
+/// Counter rows of `tenant_verdict_counts` that disagree with the tenants they count, plus
+/// stored verdicts of a workspace that have no counter row.
+async fn kept_counts_off(app: &TestApp) -> i64 {
+    app.count(
+        "SELECT (SELECT COUNT(*) FROM tenant_verdict_counts k WHERE k.tenants <>
+                    (SELECT COUNT(*) FROM tenants t WHERE t.workspace_id = k.workspace_id
+                     AND t.report_verdict = k.report_verdict))
+              + (SELECT COUNT(*) FROM (SELECT DISTINCT workspace_id, report_verdict FROM tenants) g
+                 WHERE NOT EXISTS (SELECT 1 FROM tenant_verdict_counts k
+                    WHERE k.workspace_id = g.workspace_id AND k.report_verdict = g.report_verdict))",
+    )
+    .await
+}
+
+/// The fleet's counts as the page shows them: `(verdict, n)` in chip order.
+fn shown_counts(html: &str) -> Vec<(String, i64)> {
+    html.split("data-testid=\"fleet-count-")
+        .skip(1)
+        .filter_map(|rest| {
+            let (verdict, rest) = rest.split_once("\">")?;
+            let n = rest.split_once('<')?.0.parse().ok()?;
+            Some((verdict.to_string(), n))
+        })
+        .collect()
+}
+
+/// Migration 14's triggers keep the per-verdict counts right through every write of a
+/// tenant's verdict (create, report hook, a bulk recompute, plain SQL), the owner's page reads
+/// them, and a search (or a user who sees only some tenants) still counts what it lists.
+#[tokio::test]
+async fn the_kept_verdict_counts_follow_every_write_and_the_page_reads_them() {
+    let app = TestApp::new().await;
+    assert_eq!(
+        kept_counts_off(&app).await,
+        0,
+        "backfilled by the migration"
+    );
+    fleet_of_every_verdict(&app).await;
+    assert_eq!(kept_counts_off(&app).await, 0, "after creates and reports");
+    // blocked -> ready through the report hook, and a ready tenant verified again.
+    let now = app.clock.now_for_tests();
+    connect(
+        &app,
+        "beta",
+        "beta.onmicrosoft.com",
+        SimulatedScenario::Healthy,
+    )
+    .await;
+    verify_at(&app, "beta", now, SimulatedScenario::Healthy).await;
+    verify_at(&app, "delta", now, SimulatedScenario::Healthy).await;
+    verify_at(&app, "delta", now, SimulatedScenario::Healthy).await;
+    assert_eq!(kept_counts_off(&app).await, 0, "after verdict changes");
+    app.int(
+        "UPDATE tenants SET report_verdict = 'not_verified', verified_at = NULL RETURNING id",
+        &[],
+    )
+    .await;
+    assert_eq!(kept_counts_off(&app).await, 0, "after plain SQL");
+    tenants::repo::refresh_all_report_verdicts(app.db())
+        .await
+        .unwrap();
+    assert_eq!(kept_counts_off(&app).await, 0, "after the bulk recompute");
+
+    // The kept counts agree with counting the tenants, for the owner (who sees them all).
+    let (user, ws) = (
+        app.user_id(OWNER).await,
+        app.tenant("contoso").await.workspace_id,
+    );
+    let cutoff = now - Duration::hours(24);
+    let mut kept = tenants::repo::stored_fleet_counts(app.db(), user, ws, cutoff)
+        .await
+        .unwrap()
+        .expect("the owner sees every tenant");
+    let mut counted = tenants::repo::fleet_counts(app.db(), user, ws, cutoff, "")
+        .await
+        .unwrap();
+    kept.retain(|(_, n)| *n > 0);
+    kept.sort();
+    counted.sort();
+    assert_eq!(kept, counted);
+    assert!(kept.len() >= 3, "several verdicts in play: {kept:?}");
+    // Someone who sees only some tenants gets no kept counts (they are the workspace's).
+    let readonly = app.user_id("readonly@contoso.test").await;
+    let none = tenants::repo::stored_fleet_counts(app.db(), readonly, ws, cutoff).await;
+    assert!(none.unwrap().is_none());
+
+    // The page shows the kept counts: a counter row moved by hand shows on the unsearched
+    // page, while a search counts the tenants it lists.
+    let s = app.session_for(OWNER).await;
+    let blocked = |html: &str| {
+        shown_counts(html)
+            .into_iter()
+            .find(|(v, _)| v == "blocked")
+            .map(|(_, n)| n)
+    };
+    let before = blocked(&app.get(WS, Some(&s)).await.body).expect("a blocked chip");
+    app.int(
+        "UPDATE tenant_verdict_counts SET tenants = tenants + 100
+         WHERE report_verdict = 'blocked' RETURNING tenants",
+        &[],
+    )
+    .await;
+    assert_eq!(
+        blocked(&app.get(WS, Some(&s)).await.body),
+        Some(before + 100)
+    );
+    let searched = app.get(&format!("{WS}?q=a"), Some(&s)).await.body;
+    assert!(blocked(&searched).is_some_and(|n| n < 100), "{searched}");
+}
+
+/// The attention page lists the same tenants whichever way it reads stale and ready ones
+/// (name-order walk or verification-time range), on every page; skipping a verdict drops
+/// exactly its tenants (so the parameter is what decides).
+#[tokio::test]
+async fn every_read_of_stale_and_ready_tenants_gives_the_same_page() {
+    let app = TestApp::new().await;
+    let now = app.clock.now_for_tests();
+    for (ext, hours) in [
+        ("s1", 30),
+        ("r1", 1),
+        ("s2", 40),
+        ("r2", 2),
+        ("s3", 50),
+        ("r3", 3),
+    ] {
+        tenant(&app, ext, &format!("Timed {ext}")).await;
+        connect(
+            &app,
+            ext,
+            &format!("{ext}.onmicrosoft.com"),
+            SimulatedScenario::Healthy,
+        )
+        .await;
+        verify_at(
+            &app,
+            ext,
+            now - Duration::hours(hours),
+            SimulatedScenario::Healthy,
+        )
+        .await;
+    }
+    let (user, ws) = (
+        app.user_id(OWNER).await,
+        app.tenant("contoso").await.workspace_id,
+    );
+    let cutoff = now - Duration::hours(24);
+    let counts = tenants::repo::fleet_counts(app.db(), user, ws, cutoff, "")
+        .await
+        .unwrap();
+    let n = |v: TenantVerdict| {
+        counts
+            .iter()
+            .find(|(r, _)| *r == v.attention_rank())
+            .map_or(0, |(_, n)| *n)
+    };
+    let (stale, ready) = (n(TenantVerdict::Stale), n(TenantVerdict::Ready));
+    assert_eq!(
+        (stale, ready),
+        (3, 4),
+        "three stale, three ready and contoso"
+    );
+    let page = |stale_read, ready_read, limit, offset| {
+        let q = tenants::repo::FleetQuery {
+            user_id: user,
+            workspace_id: ws,
+            cutoff,
+            verdict: None,
+            pattern: "",
+            sort: FleetSort::Attention,
+            dir: SortDir::Asc,
+            limit,
+            offset,
+            failed_since: now - Duration::days(7),
+            stale_read,
+            ready_read,
+        };
+        let db = app.db().clone();
+        async move {
+            let rows = tenants::repo::fleet_page_rows(&db, &q).await.unwrap();
+            rows.into_iter().map(|r| r.external_id).collect::<Vec<_>>()
+        }
+    };
+    use tenants::repo::TimedRead::{Range, Skip, Walk};
+    for (limit, offset) in [(50, 0), (2, 0), (2, 1), (3, 2), (2, 6)] {
+        let walked = page(Walk, Walk, limit, offset).await;
+        assert!(!walked.is_empty() || offset >= 6, "{limit} {offset}");
+        for (s, r) in [
+            (Range(stale), Range(ready)),
+            (Range(stale), Walk),
+            (Walk, Range(ready)),
+        ] {
+            assert_eq!(
+                page(s, r, limit, offset).await,
+                walked,
+                "{s:?} {r:?} {limit} {offset}"
+            );
+        }
+    }
+    let all = page(Walk, Walk, 50, 0).await;
+    assert_eq!(
+        &all[1..4],
+        ["s1", "s2", "s3"],
+        "stale after blocked: {all:?}"
+    );
+    let without_stale = page(Skip, Walk, 50, 0).await;
+    let expected: Vec<String> = all
+        .iter()
+        .filter(|e| !e.starts_with('s'))
+        .cloned()
+        .collect();
+    assert_eq!(without_stale, expected);
+    // The service chooses a read from the counts and lists the same page.
+    assert_eq!(listed(&app, OWNER, WS).await, all);
+}
+
+#[test]
+fn the_cheaper_read_is_the_range_for_few_tenants_and_the_walk_for_many() {
+    use tenants::repo::TimedRead;
+    assert_eq!(TimedRead::choose(0, 8500, 50), TimedRead::Skip);
+    assert_eq!(TimedRead::choose(3, 8500, 50), TimedRead::Range(3));
+    // sqrt(50 * 8500) is about 652.
+    assert_eq!(TimedRead::choose(651, 8500, 50), TimedRead::Range(651));
+    assert_eq!(TimedRead::choose(652, 8500, 50), TimedRead::Walk);
+    assert_eq!(TimedRead::choose(8500, 8500, 50), TimedRead::Walk);
 }

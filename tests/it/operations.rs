@@ -891,3 +891,50 @@ async fn the_tenant_switcher_stays_small_in_large_workspaces() {
     let audit = app.get("/admin/w/contoso-msp/audit", Some(&owner)).await;
     assert!(audit.body.contains("value=\"zz-bulk-29\""));
 }
+
+/// The plan of a tenant's run list (the API's `GET /api/v1/tenants/{tenant}/operations`) reads
+/// that tenant's range of `operation_runs_tenant`, also as the generic plan PostgreSQL caches
+/// for a prepared statement after a few executions (a tenant filter written as
+/// `($2 IS NULL OR r.tenant_id = $2)` cannot be an index condition there, and the list then
+/// walked every run of the installation newest first). Sequential scans are discouraged on
+/// PostgreSQL: on a test-sized table it would rightly prefer them.
+#[tokio::test]
+async fn a_tenants_run_list_reads_its_index_range_in_every_plan() {
+    let app = TestApp::new().await;
+    let sql = runs::LIST_VISIBLE_FOR_TENANT.as_str();
+    let plan = match app.db() {
+        tenantpilot::db::Db::Sqlite(p) => {
+            let q = sqlx::query_as::<_, (i64, i64, i64, String)>(sqlx::AssertSqlSafe(format!(
+                "EXPLAIN QUERY PLAN {sql}"
+            )));
+            let rows = q.fetch_all(p).await.unwrap();
+            rows.into_iter().map(|r| r.3).collect::<Vec<_>>().join("\n")
+        }
+        tenantpilot::db::Db::Postgres(p) => {
+            let mut tx = p.begin().await.unwrap();
+            for setup in [
+                "SET LOCAL enable_seqscan = off".to_string(),
+                "SET LOCAL plan_cache_mode = force_generic_plan".to_string(),
+                format!(
+                    "PREPARE tenant_runs (BIGINT, BIGINT, TEXT, TEXT, BIGINT, BIGINT) AS {sql}"
+                ),
+            ] {
+                sqlx::raw_sql(sqlx::AssertSqlSafe(setup))
+                    .execute(&mut *tx)
+                    .await
+                    .unwrap();
+            }
+            let q = sqlx::query_as::<_, (String,)>(
+                "EXPLAIN EXECUTE tenant_runs(1, 1, NULL, NULL, 51, 0)",
+            );
+            let rows = q.fetch_all(&mut *tx).await.unwrap();
+            rows.into_iter().map(|r| r.0).collect::<Vec<_>>().join("\n")
+        }
+    };
+    let index_cond = plan.lines().any(|l| {
+        l.contains("Index Cond: (tenant_id = $2)")
+            || l.contains("operation_runs_tenant (tenant_id=?")
+            || l.contains("operation_runs_tenant_type (tenant_id=?")
+    });
+    assert!(index_cond, "the tenant is an index condition:\n{plan}");
+}

@@ -212,32 +212,66 @@ pub struct RunFilter {
     pub limit: i64,
 }
 
-/// SQL of [`list_visible`].
+/// The run filters and order both run lists share, after the list's own condition: type,
+/// outcome, limit and offset are `${n}` to `${n + 3}`.
+fn list_tail(n: usize) -> String {
+    format!(
+        "AND (${n} IS NULL OR r.run_type = ${n})
+           AND (${o} IS NULL OR r.outcome = ${o})
+         ORDER BY r.id DESC LIMIT ${l} OFFSET ${f}",
+        o = n + 1,
+        l = n + 2,
+        f = n + 3
+    )
+}
+
+/// SQL of [`list_visible`] without a tenant filter.
 pub static LIST_VISIBLE: LazyLock<String> = LazyLock::new(|| {
     format!(
-        "SELECT {RUN_COLUMNS}, {SCOPED_JOIN} WHERE {VISIBLE}
-           AND ($2 IS NULL OR r.tenant_id = $2)
-           AND ($3 IS NULL OR r.run_type = $3)
-           AND ($4 IS NULL OR r.outcome = $4)
-         ORDER BY r.id DESC LIMIT $5 OFFSET $6"
+        "SELECT {RUN_COLUMNS}, {SCOPED_JOIN} WHERE {VISIBLE} {}",
+        list_tail(2)
     )
 });
 
-/// Runs of tenants `user_id` may see, newest first.
+/// SQL of [`list_visible`] for one tenant (`$2`). Its own statement so that the tenant is an
+/// index condition: under `($2 IS NULL OR r.tenant_id = $2)` a cached generic plan cannot use
+/// `operation_runs_tenant` and walks the installation's runs newest first until it has a
+/// page of this tenant's, a walk that grows with the number of tenants.
+pub static LIST_VISIBLE_FOR_TENANT: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "SELECT {RUN_COLUMNS}, {SCOPED_JOIN} WHERE r.tenant_id = $2 AND {VISIBLE} {}",
+        list_tail(3)
+    )
+});
+
+/// Runs of tenants `user_id` may see (of `f.tenant_id` only, when given), newest first.
 pub async fn list_visible(
     db: &Db,
     user_id: i64,
     f: &RunFilter,
 ) -> Result<Vec<RunWithTenant>, sqlx::Error> {
-    with_db!(db, |p| sqlx::query_as(LIST_VISIBLE.as_str())
-        .bind(user_id)
-        .bind(f.tenant_id)
-        .bind(f.run_type.as_deref())
-        .bind(f.outcome.as_deref())
-        .bind(f.limit + 1)
-        .bind(f.offset)
-        .fetch_all(p)
-        .await)
+    let run_type = f.run_type.as_deref();
+    let outcome = f.outcome.as_deref();
+    let (limit, offset) = (f.limit + 1, f.offset);
+    match f.tenant_id {
+        Some(tenant_id) => with_db!(db, |p| sqlx::query_as(LIST_VISIBLE_FOR_TENANT.as_str())
+            .bind(user_id)
+            .bind(tenant_id)
+            .bind(run_type)
+            .bind(outcome)
+            .bind(limit)
+            .bind(offset)
+            .fetch_all(p)
+            .await),
+        None => with_db!(db, |p| sqlx::query_as(LIST_VISIBLE.as_str())
+            .bind(user_id)
+            .bind(run_type)
+            .bind(outcome)
+            .bind(limit)
+            .bind(offset)
+            .fetch_all(p)
+            .await),
+    }
 }
 
 /// SQL of [`recent_for_tenant`].
@@ -301,6 +335,7 @@ pub fn statements() -> Vec<(&'static str, &'static str)> {
         ("FIND", FIND.as_str()),
         ("FIND_SCOPED", FIND_SCOPED.as_str()),
         ("LIST_VISIBLE", LIST_VISIBLE.as_str()),
+        ("LIST_VISIBLE_FOR_TENANT", LIST_VISIBLE_FOR_TENANT.as_str()),
         ("RECENT_FOR_TENANT", RECENT_FOR_TENANT.as_str()),
         ("LATEST_OF_TYPE", LATEST_OF_TYPE.as_str()),
         ("INSERT", INSERT),

@@ -284,26 +284,114 @@ fn order_keys(sort: FleetSort, dir: SortDir, alias: &str) -> String {
     format!("{key}, {alias}.name, {alias}.id")
 }
 
+/// How the attention page reads a verdict whose tenants depend on the freshness cutoff
+/// (stale, ready), given how many there are: bound as `$9` (stale) and `$10` (ready).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TimedRead {
+    /// None match: the branch is not run.
+    Skip,
+    /// Few match: read all of them from the `tenants_ready_verified` range and sort by name.
+    Range(i64),
+    /// Many match: walk the ready tenants in name order until the page is full.
+    Walk,
+}
+
+impl TimedRead {
+    /// The cheaper read of `n` matching tenants among `ready` ready ones for a page ending at
+    /// row `need`. Walking in name order reads about `need * ready / n` tenants (the matching
+    /// ones are spread among the others), the range reads `n`: the range wins while
+    /// `n * n <= need * ready`, so neither reads more than about `sqrt(need * ready)`, and
+    /// the usual fleets (nearly all fresh, or nearly all stale) read about a page.
+    pub fn choose(n: i64, ready: i64, need: i64) -> TimedRead {
+        if n <= 0 {
+            TimedRead::Skip
+        } else if n.saturating_mul(n) <= need.saturating_mul(ready) {
+            TimedRead::Range(n)
+        } else {
+            TimedRead::Walk
+        }
+    }
+
+    /// The bound parameter: `0` skip, `n > 0` range of `n` rows, `-1` walk.
+    pub fn param(self) -> i64 {
+        match self {
+            TimedRead::Skip => 0,
+            TimedRead::Range(n) => n,
+            TimedRead::Walk => -1,
+        }
+    }
+}
+
+/// The attention page's branches of one verdict: the rows of `verdict` (condition `cond`) in
+/// name order, at most `$6 + $7` of them. A timed verdict (one whose condition reads the
+/// cutoff `$3`) has two, of which the parameter `read` ([`TimedRead`]) runs one: the name-order
+/// walk, or the `tenants_ready_verified` range.
+fn attention_branches(verdict: TenantVerdict, cond: &str, read: Option<&str>) -> Vec<String> {
+    let r = verdict.attention_rank();
+    let columns = format!("{PAGE_COLUMNS}, CAST({r} AS BIGINT) AS rank");
+    let branch = |cond: &str, order: &str, limit: &str, alias: &str| {
+        let condition = format!("{cond} AND ($4 < 0 OR $4 = {r})");
+        let scope = fleet_scope(&columns, "$5", &condition);
+        format!("SELECT * FROM ({scope} ORDER BY {order} LIMIT {limit}) {alias}{r}")
+    };
+    let page = "CAST($6 AS BIGINT) + CAST($7 AS BIGINT)";
+    let by_name = "t.name, t.id";
+    let (Some(p), Some((stored, time))) = (read, cond.split_once(" AND ")) else {
+        return vec![branch(cond, by_name, page, "b")];
+    };
+    vec![
+        // The walk's time condition reads the column through COALESCE so that neither planner
+        // takes it for a range of `tenants_ready_verified` (SQLite did, reading every fresh
+        // tenant to sort them), while PostgreSQL keeps its default estimate of a third of the
+        // rows (a CASE got 0.5 % and a sequential scan): the walk reads `tenants_fleet` in
+        // name order and stops at the page.
+        branch(
+            &format!(
+                "{stored} AND {} AND {p} < 0",
+                time.replace("t.verified_at", "COALESCE(t.verified_at, t.verified_at)")
+            ),
+            by_name,
+            page,
+            "w",
+        ),
+        // Ordered by the range's own key so the index is read in order and stops after the
+        // `n` rows the counts found; the outer query sorts them by name.
+        branch(
+            &format!("{cond} AND {p} > 0"),
+            "t.verified_at, t.id",
+            &format!("CASE WHEN {p} > 0 THEN {p} ELSE 0 END"),
+            "r",
+        ),
+    ]
+}
+
 /// One page of the fleet in `sort` order. Parameters: `$1` user, `$2` workspace id, `$3`
 /// freshness cutoff, `$4` attention rank to filter on (`-1`: every verdict), `$5` search
-/// pattern (`''`: none), `$6` limit, `$7` offset, `$8` start of the failed-runs window.
+/// pattern (`''`: none), `$6` limit, `$7` offset, `$8` start of the failed-runs window, and, in
+/// the attention order only, `$9` and `$10` how it reads stale and ready tenants
+/// ([`TimedRead`]).
 ///
-/// The attention order (the default) is one branch per verdict, each reading its tenants in
-/// name order from the `tenants_fleet` index and stopping after `offset + limit` rows, so a
-/// page reads a bounded number of rows however many tenants the workspace has; the other
-/// orders sort the workspace's visible tenants. Per-tenant lookups (connection, failed runs,
-/// newest support request) run in the outer query, for the page's rows only.
+/// The attention order (the default) is a branch per verdict, each reading at most
+/// `offset + limit` tenants in name order and stopping there, so a page reads a bounded number
+/// of rows however many tenants the workspace has. Blocked and not-verified tenants come from
+/// the `tenants_fleet` range of their stored verdict. Stale and ready share the stored verdict
+/// `ready` and are told apart by the cutoff, so a name-order walk of `ready` finding few of
+/// one kind would read every ready tenant: their branches read as the counts decided, by a
+/// walk when the kind is common and by the `tenants_ready_verified` range when it is rare.
+/// The other orders sort the workspace's visible tenants. Per-tenant lookups (connection,
+/// failed runs, newest support request) run in the outer query, for the page's rows only.
 fn fleet_page(sort: FleetSort, dir: SortDir) -> String {
     let inner = match sort {
         FleetSort::Attention => {
             let branches: Vec<String> = VERDICT_CONDITIONS
                 .iter()
-                .map(|(v, cond)| {
-                    let r = v.attention_rank();
-                    let columns = format!("{PAGE_COLUMNS}, CAST({r} AS BIGINT) AS rank");
-                    let condition = format!("{cond} AND ($4 < 0 OR $4 = {r})");
-                    let scope = fleet_scope(&columns, "$5", &condition);
-                    format!("SELECT * FROM ({scope} ORDER BY t.name, t.id LIMIT CAST($6 AS BIGINT) + CAST($7 AS BIGINT)) b{r}")
+                .flat_map(|(v, cond)| {
+                    let read = match v {
+                        TenantVerdict::Stale => Some("$9"),
+                        TenantVerdict::Ready => Some("$10"),
+                        TenantVerdict::Blocked | TenantVerdict::NotVerified => None,
+                    };
+                    attention_branches(*v, cond, read)
                 })
                 .collect();
             format!(
@@ -376,27 +464,38 @@ pub struct FleetQuery<'a> {
     pub offset: i64,
     /// Start of the failed-runs window.
     pub failed_since: DateTime<Utc>,
+    /// How the attention order reads stale tenants.
+    pub stale_read: TimedRead,
+    /// How the attention order reads ready tenants.
+    pub ready_read: TimedRead,
 }
 
 /// One page of the fleet (see [`FLEET_PAGES`]).
 pub async fn fleet_page_rows(db: &Db, q: &FleetQuery<'_>) -> Result<Vec<FleetRow>, sqlx::Error> {
     let variant = fleet_variant(q.sort, q.dir);
     let rank = q.verdict.map_or(-1, TenantVerdict::attention_rank);
-    with_db!(db, |p| sqlx::query_as(FLEET_PAGES[variant].as_str())
-        .bind(q.user_id)
-        .bind(q.workspace_id)
-        .bind(q.cutoff)
-        .bind(rank)
-        .bind(q.pattern)
-        .bind(q.limit)
-        .bind(q.offset)
-        .bind(q.failed_since)
-        .fetch_all(p)
-        .await)
+    let timed =
+        (q.sort == FleetSort::Attention).then(|| (q.stale_read.param(), q.ready_read.param()));
+    with_db!(db, |p| {
+        let query = sqlx::query_as(FLEET_PAGES[variant].as_str())
+            .bind(q.user_id)
+            .bind(q.workspace_id)
+            .bind(q.cutoff)
+            .bind(rank)
+            .bind(q.pattern)
+            .bind(q.limit)
+            .bind(q.offset)
+            .bind(q.failed_since);
+        match timed {
+            Some((stale, ready)) => query.bind(stale).bind(ready).fetch_all(p).await,
+            None => query.fetch_all(p).await,
+        }
+    })
 }
 
 /// SQL of [`fleet_counts`]: visible tenants matching the search, per attention rank
-/// (`$1` user, `$2` workspace id, `$3` freshness cutoff, `$4` search pattern).
+/// (`$1` user, `$2` workspace id, `$3` freshness cutoff, `$4` search pattern). It reads
+/// every visible tenant; [`stored_fleet_counts`] answers the common case without.
 pub static FLEET_COUNTS: LazyLock<String> = LazyLock::new(|| {
     let columns = format!("{} AS rank, COUNT(*) AS n", rank_expression());
     format!("{} GROUP BY 1", fleet_scope(&columns, "$4", "TRUE"))
@@ -419,6 +518,52 @@ pub async fn fleet_counts(
         .await)
 }
 
+/// SQL of [`stored_fleet_counts`] (`$1` user, `$2` workspace id, `$3` freshness cutoff): the
+/// caller's membership, the kept count of each stored verdict (migration 14's triggers), and
+/// the stale tenants counted from the `tenants_ready_verified` range before the cutoff.
+pub const STORED_FLEET_COUNTS: &str = "SELECT m.all_tenants, v.report_verdict, v.tenants,
+        (SELECT COUNT(*) FROM tenants t WHERE t.workspace_id = $2
+         AND t.report_verdict = 'ready' AND t.verified_at < $3) AS stale
+    FROM memberships m
+    LEFT JOIN tenant_verdict_counts v ON v.workspace_id = m.workspace_id
+    WHERE m.user_id = $1 AND m.workspace_id = $2";
+
+/// The kept verdict counts of workspace `workspace_id` as `(attention rank, tenants)`, when
+/// `user_id` sees all of its tenants (else `None`: the counts of what they see are
+/// [`fleet_counts`]'). Reads a counter row per stored verdict and the stale tenants' index
+/// entries, not the workspace's tenants.
+pub async fn stored_fleet_counts(
+    db: &Db,
+    user_id: i64,
+    workspace_id: i64,
+    cutoff: DateTime<Utc>,
+) -> Result<Option<Vec<(i64, i64)>>, sqlx::Error> {
+    let rows: Vec<(bool, Option<String>, Option<i64>, i64)> =
+        with_db!(db, |p| sqlx::query_as(STORED_FLEET_COUNTS)
+            .bind(user_id)
+            .bind(workspace_id)
+            .bind(cutoff)
+            .fetch_all(p)
+            .await)?;
+    if !rows.first().is_some_and(|r| r.0) {
+        return Ok(None);
+    }
+    let mut counts = Vec::with_capacity(TenantVerdict::ALL.len());
+    for (_, verdict, tenants, stale) in rows {
+        let n = tenants.unwrap_or(0);
+        match verdict.as_deref() {
+            Some("blocked") => counts.push((TenantVerdict::Blocked.attention_rank(), n)),
+            Some("not_verified") => counts.push((TenantVerdict::NotVerified.attention_rank(), n)),
+            Some("ready") => {
+                counts.push((TenantVerdict::Stale.attention_rank(), stale));
+                counts.push((TenantVerdict::Ready.attention_rank(), n - stale));
+            }
+            _ => {}
+        }
+    }
+    Ok(Some(counts))
+}
+
 /// Every statement above by name, for the test that prepares each on both databases and for
 /// the EXPLAIN pass.
 pub fn statements() -> Vec<(&'static str, &'static str)> {
@@ -434,6 +579,7 @@ pub fn statements() -> Vec<(&'static str, &'static str)> {
         ("REFRESH_REPORT_VERDICT", REFRESH_REPORT_VERDICT.as_str()),
         ("REFRESH_ALL_REPORT_VERDICTS", REFRESH_ALL_REPORT_VERDICTS),
         ("FLEET_COUNTS", FLEET_COUNTS.as_str()),
+        ("STORED_FLEET_COUNTS", STORED_FLEET_COUNTS),
     ];
     // One entry per sort and direction, all under the constant's name.
     list.extend(FLEET_PAGES.iter().map(|sql| ("FLEET_PAGES", sql.as_str())));

@@ -2,7 +2,7 @@
 
 use super::fleet::{FleetPage, FleetSort, SortDir};
 use super::model::Tenant;
-use super::repo::{self, FleetQuery};
+use super::repo::{self, FleetQuery, TimedRead};
 use crate::audit::{self, AuditContext, AuditEntry};
 use crate::db::{Db, Tx};
 use crate::error::ServiceError;
@@ -82,8 +82,10 @@ pub fn search_pattern(search: &str) -> String {
 }
 
 /// One page of the tenants of workspace `workspace_id` that `user_id` may see, with the verdict
-/// counts: one query for the rows, one for the counts. A ready verification older than
-/// `freshness_hours` is stale.
+/// counts: one query for the counts (the kept ones when the caller sees every tenant and does
+/// not search, else counted over what they see), then one for the rows, which reads stale and
+/// ready tenants the way their counts make cheapest ([`TimedRead::choose`]). A ready
+/// verification older than `freshness_hours` is stale.
 pub async fn fleet(
     db: &Db,
     user_id: i64,
@@ -95,6 +97,34 @@ pub async fn fleet(
     let pattern = search_pattern(&filter.search);
     let cutoff = now - Duration::hours(freshness_hours);
     let page = filter.page.max(1);
+    let stored = match pattern.as_str() {
+        "" => repo::stored_fleet_counts(db, user_id, workspace_id, cutoff).await?,
+        _ => None,
+    };
+    let by_rank = match stored {
+        Some(counts) => counts,
+        None => repo::fleet_counts(db, user_id, workspace_id, cutoff, &pattern).await?,
+    };
+    let mut counts: Vec<(TenantVerdict, i64)> = TenantVerdict::ALL
+        .into_iter()
+        .map(|v| {
+            let n = by_rank.iter().find(|(r, _)| *r == v.attention_rank());
+            (v, n.map_or(0, |(_, n)| *n))
+        })
+        .collect();
+    counts.sort_by_key(|(v, _)| v.attention_rank());
+    let count_of = |verdict| {
+        counts
+            .iter()
+            .find(|(v, _)| *v == verdict)
+            .map_or(0, |(_, n)| *n)
+    };
+    let offset = (page - 1) * FLEET_PAGE_SIZE;
+    let (stale, ready) = (
+        count_of(TenantVerdict::Stale),
+        count_of(TenantVerdict::Ready),
+    );
+    let need = offset + FLEET_PAGE_SIZE;
     let rows = repo::fleet_page_rows(
         db,
         &FleetQuery {
@@ -106,20 +136,13 @@ pub async fn fleet(
             sort: filter.sort,
             dir: filter.dir,
             limit: FLEET_PAGE_SIZE,
-            offset: (page - 1) * FLEET_PAGE_SIZE,
+            offset,
             failed_since: now - Duration::days(FAILED_RUNS_DAYS),
+            stale_read: TimedRead::choose(stale, stale + ready, need),
+            ready_read: TimedRead::choose(ready, stale + ready, need),
         },
     )
     .await?;
-    let by_rank = repo::fleet_counts(db, user_id, workspace_id, cutoff, &pattern).await?;
-    let mut counts: Vec<(TenantVerdict, i64)> = TenantVerdict::ALL
-        .into_iter()
-        .map(|v| {
-            let n = by_rank.iter().find(|(r, _)| *r == v.attention_rank());
-            (v, n.map_or(0, |(_, n)| *n))
-        })
-        .collect();
-    counts.sort_by_key(|(v, _)| v.attention_rank());
     let total = counts
         .iter()
         .filter(|(v, _)| filter.verdict.is_none_or(|f| f == *v))

@@ -86,6 +86,10 @@ pub struct BenchArgs {
     /// viewer's and dashboard's statements (0: skip it).
     #[arg(long, default_value_t = 20)]
     pub explain_samples: usize,
+    /// Only the growth comparison (needs `--growth-database-url`): no baselines, no loaded
+    /// scenarios, no EXPLAIN pass.
+    #[arg(long, requires = "growth_database_url")]
+    pub growth_only: bool,
     /// Where the server under test comes from.
     #[command(flatten)]
     pub server: ServerArgs,
@@ -323,6 +327,16 @@ pub async fn run(args: &BenchArgs) -> anyhow::Result<()> {
     let db = pages::prepare(&target, data, args.reuse).await?;
     let pool = pg_pool(&db)?;
 
+    if args.growth_only {
+        let session = Session::start(args, &db, &target.url).await?;
+        let failures = compare_growth(args, data, &db, growth.as_ref(), session).await?;
+        db.close().await;
+        if failures > 0 {
+            bail!("{failures} requests did not answer 200 in the growth comparison");
+        }
+        return Ok(());
+    }
+
     // 1. The baselines, before the server starts, with the same client count.
     let fixture = Fixture::load(&pool).await?;
     let (lo, hi) = fixture
@@ -419,36 +433,7 @@ pub async fn run(args: &BenchArgs) -> anyhow::Result<()> {
     }
 
     // 3. The growth target: one client, median, both data sets in this run.
-    let mut growth_failures = 0;
-    match &growth {
-        None => {
-            println!(
-                "\ngrowth target: skipped (no --growth-database-url; give a second, larger data \
-                 set to compare one-client latencies)"
-            );
-            session.server.stop().await;
-        }
-        Some(growth) => {
-            let small = one_client(args, &session).await?;
-            session.server.stop().await;
-            let large_data = DataSet {
-                tenants: args.growth_tenants,
-                runs: args.growth_runs,
-            };
-            println!(
-                "\ngrowth data set {} ({} tenants, {} runs)",
-                growth.db_name, large_data.tenants, large_data.runs
-            );
-            let large_db = pages::prepare(growth, large_data, args.reuse).await?;
-            let large_session = Session::start(args, &large_db, &growth.url).await?;
-            let large = one_client(args, &large_session).await?;
-            large_session.server.stop().await;
-            large_db.close().await;
-            println!();
-            print_growth(data, large_data, &small, &large);
-            growth_failures = small.iter().chain(&large).map(|r| r.failed()).sum();
-        }
-    }
+    let growth_failures = compare_growth(args, data, &db, growth.as_ref(), session).await?;
     db.close().await;
 
     let failed: usize = rows
@@ -463,6 +448,56 @@ pub async fn run(args: &BenchArgs) -> anyhow::Result<()> {
         );
     }
     Ok(())
+}
+
+/// The growth target: the one-client median of every read on `session`'s data set (`db`) and
+/// on the growth data set, in this run, each followed by the EXPLAIN pass on its data (the
+/// main one only with `--growth-only`: the full run explained it already); stops `session`'s
+/// server. Returns the non-200 answers.
+async fn compare_growth(
+    args: &BenchArgs,
+    data: DataSet,
+    db: &Db,
+    growth: Option<&BenchTarget>,
+    session: Session,
+) -> anyhow::Result<usize> {
+    let Some(growth) = growth else {
+        println!(
+            "\ngrowth target: skipped (no --growth-database-url; give a second, larger data \
+             set to compare one-client latencies)"
+        );
+        session.server.stop().await;
+        return Ok(0);
+    };
+    let small = one_client(args, &session).await?;
+    session.server.stop().await;
+    // (The full run explained the main data set already, after its scenarios.)
+    if args.growth_only && args.explain_samples > 0 {
+        println!();
+        let pool = pg_pool(db)?;
+        pages::explain::explain_all(&pool, &session.fixture, args.explain_samples).await?;
+    }
+    let large_data = DataSet {
+        tenants: args.growth_tenants,
+        runs: args.growth_runs,
+    };
+    println!(
+        "\ngrowth data set {} ({} tenants, {} runs)",
+        growth.db_name, large_data.tenants, large_data.runs
+    );
+    let large_db = pages::prepare(growth, large_data, args.reuse).await?;
+    let large_session = Session::start(args, &large_db, &growth.url).await?;
+    let large = one_client(args, &large_session).await?;
+    large_session.server.stop().await;
+    if args.explain_samples > 0 {
+        println!();
+        let pool = pg_pool(&large_db)?;
+        pages::explain::explain_all(&pool, &large_session.fixture, args.explain_samples).await?;
+    }
+    large_db.close().await;
+    println!();
+    print_growth(data, large_data, &small, &large);
+    Ok(small.iter().chain(&large).map(|r| r.failed()).sum())
 }
 
 /// The one-client median of every read scenario of `session` (after a short warm-up).

@@ -11,6 +11,8 @@ use rand::{RngExt, SeedableRng, rngs::StdRng};
 use serde_json::Value;
 use sqlx::{AssertSqlSafe, PgPool, types::Json};
 use tenantpilot::auth::sessions;
+use tenantpilot::features::providers::model::TenantVerdict;
+use tenantpilot::features::tenants::repo::TimedRead;
 use tenantpilot::features::{operations, providers, tenants, workspaces};
 
 /// A bind parameter of an explained query.
@@ -18,6 +20,8 @@ use tenantpilot::features::{operations, providers, tenants, workspaces};
 enum Param {
     Int(i64),
     Text(String),
+    /// A text parameter bound as NULL (an unused filter).
+    NoText,
     Time(DateTime<Utc>),
 }
 
@@ -28,7 +32,8 @@ struct Explained {
     sql: String,
 }
 
-/// Every query the two pages issue, in request order.
+/// Every query the run viewer, the tenant dashboard, the fleet list (default page, and its
+/// counts under a search) and the API's run list issue, in request order.
 fn explained_queries() -> Vec<Explained> {
     let q = |page, source, sql: &str| Explained {
         page,
@@ -66,6 +71,26 @@ fn explained_queries() -> Vec<Explained> {
             "dashboard",
             "operations::repo::recent_for_tenant",
             &operations::repo::RECENT_FOR_TENANT,
+        ),
+        q(
+            "fleet",
+            "tenants::repo::stored_fleet_counts",
+            tenants::repo::STORED_FLEET_COUNTS,
+        ),
+        q(
+            "fleet",
+            "tenants::repo::fleet_page_rows",
+            &tenants::repo::FLEET_PAGES[0],
+        ),
+        q(
+            "fleet (q=)",
+            "tenants::repo::fleet_counts",
+            &tenants::repo::FLEET_COUNTS,
+        ),
+        q(
+            "API runs",
+            "operations::repo::list_visible",
+            &operations::repo::LIST_VISIBLE_FOR_TENANT,
         ),
         q(
             "both (shell)",
@@ -120,6 +145,7 @@ async fn explain_once(pool: &PgPool, sql: &str, params: &[Param]) -> anyhow::Res
         q = match p {
             Param::Int(v) => q.bind(*v),
             Param::Text(v) => q.bind(v.clone()),
+            Param::NoText => q.bind(None::<String>),
             Param::Time(v) => q.bind(*v),
         };
     }
@@ -166,6 +192,31 @@ pub(crate) async fn explain_all(
     )
     .fetch_all(pool)
     .await?;
+    let workspace_id: i64 = sqlx::query_scalar("SELECT id FROM workspaces WHERE slug = $1")
+        .bind(WORKSPACE)
+        .fetch_one(pool)
+        .await?;
+    // The fleet page as the service asks for it: the default (attention) order, page 1, the
+    // default 24-hour freshness, stale and ready tenants read as their counts decide.
+    let now = Utc::now();
+    let cutoff = now - chrono::Duration::hours(24);
+    let failed_since = now - chrono::Duration::days(tenants::service::FAILED_RUNS_DAYS);
+    let db = tenantpilot::db::Db::Postgres(pool.clone());
+    let kept = tenants::repo::stored_fleet_counts(&db, fixture.user_id, workspace_id, cutoff)
+        .await?
+        .ok_or_else(|| anyhow!("the benchmark user does not see every tenant"))?;
+    let kept_n = |v: TenantVerdict| {
+        kept.iter()
+            .find(|(r, _)| *r == v.attention_rank())
+            .map_or(0, |(_, n)| *n)
+    };
+    let (stale, ready) = (kept_n(TenantVerdict::Stale), kept_n(TenantVerdict::Ready));
+    let size = tenants::service::FLEET_PAGE_SIZE;
+    let stale_read = TimedRead::choose(stale, stale + ready, size);
+    let ready_read = TimedRead::choose(ready, stale + ready, size);
+    println!(
+        "fleet: {stale} stale and {ready} ready tenants, read as {stale_read:?} and {ready_read:?}"
+    );
     let mut rng = StdRng::seed_from_u64(42);
     println!(
         "EXPLAIN (ANALYZE, BUFFERS), {samples} random parameter sets per query (warm cache): \
@@ -203,6 +254,38 @@ pub(crate) async fn explain_all(
                     vec![Param::Int(tenant_id), Param::Int(10)]
                 }
                 "workspaces::repo::list_for_user" => vec![Param::Int(fixture.user_id)],
+                "tenants::repo::stored_fleet_counts" => vec![
+                    Param::Int(fixture.user_id),
+                    Param::Int(workspace_id),
+                    Param::Time(cutoff),
+                ],
+                "tenants::repo::fleet_page_rows" => vec![
+                    Param::Int(fixture.user_id),
+                    Param::Int(workspace_id),
+                    Param::Time(cutoff),
+                    Param::Int(-1),
+                    Param::Text(String::new()),
+                    Param::Int(size),
+                    Param::Int(0),
+                    Param::Time(failed_since),
+                    Param::Int(stale_read.param()),
+                    Param::Int(ready_read.param()),
+                ],
+                "tenants::repo::fleet_counts" => vec![
+                    Param::Int(fixture.user_id),
+                    Param::Int(workspace_id),
+                    Param::Time(cutoff),
+                    Param::Text(String::new()),
+                ],
+                "operations::repo::list_visible" => vec![
+                    Param::Int(fixture.user_id),
+                    Param::Int(tenant_id),
+                    Param::NoText,
+                    Param::NoText,
+                    // The API's page of 50 and one more to learn whether another follows.
+                    Param::Int(51),
+                    Param::Int(0),
+                ],
                 "tenants::repo::list_visible_first" => vec![
                     Param::Int(fixture.user_id),
                     Param::Text(WORKSPACE.to_string()),
