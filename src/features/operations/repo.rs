@@ -15,9 +15,8 @@ pub const RUN_COLUMNS: &str = "r.id, r.workspace_id, r.tenant_id, r.run_type, r.
     r.initiator_user_id, r.initiator_label, r.context, r.created_at, r.started_at,
     r.completed_at, r.heartbeat_at";
 
-/// Same visibility rule as tenants: member of the workspace and entitled to the tenant.
-pub const VISIBLE: &str = "(m.all_tenants OR EXISTS (SELECT 1 FROM tenant_entitlements e
-    WHERE e.membership_id = m.id AND e.tenant_id = t.id))";
+/// Visibility rule shared by every query below (see [`crate::access::TENANT_VISIBLE`]).
+pub const VISIBLE: &str = crate::access::TENANT_VISIBLE;
 
 /// The tail of a run query joined to its tenant and the caller's membership (`$1` = user
 /// id), after `SELECT {RUN_COLUMNS},`; callers add the visibility rule.

@@ -8,10 +8,8 @@ use crate::{with_db, with_tx};
 use chrono::{DateTime, Utc};
 use std::sync::LazyLock;
 
-/// Visibility rule shared by every query below: the user is a member of the tenant's workspace
-/// and either sees all tenants or holds an entitlement for this one.
-pub const VISIBLE: &str = "(m.all_tenants OR EXISTS (SELECT 1 FROM tenant_entitlements e
-    WHERE e.membership_id = m.id AND e.tenant_id = t.id))";
+/// Visibility rule shared by every query below (see [`crate::access::TENANT_VISIBLE`]).
+pub const VISIBLE: &str = crate::access::TENANT_VISIBLE;
 
 /// SQL of [`insert`].
 pub const INSERT: &str =
