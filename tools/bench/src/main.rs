@@ -16,6 +16,7 @@ mod pages;
 mod pgbench;
 mod procstat;
 mod server;
+mod sqlite_reads;
 mod support_requests;
 mod target;
 mod targets;
@@ -47,6 +48,9 @@ enum Command {
     /// verdict per target, and optionally the growth comparison with a larger data set.
     #[command(alias = "targets")]
     All(targets::BenchArgs),
+    /// Issue 17's embedded-default target: the read scenarios of `all` on a SQLite copy of the
+    /// PostgreSQL benchmark data and on PostgreSQL itself, side by side in one run.
+    SqliteReads(sqlite_reads::BenchArgs),
     /// Benchmark of the telemetry summary and prune over millions of events on PostgreSQL.
     Telemetry(telemetry::BenchArgs),
 }
@@ -78,6 +82,7 @@ fn main() -> ExitCode {
             Command::SupportRequests(args) => support_requests::run(&args).await,
             Command::Telemetry(args) => telemetry::run(&args).await,
             Command::All(args) => targets::run(&args).await,
+            Command::SqliteReads(args) => sqlite_reads::run(&args).await,
         }
     });
     match result {

@@ -126,10 +126,10 @@ impl Kind {
 }
 
 /// One scenario: its name, what it is judged against and the requests it sends.
-struct Scenario {
-    name: &'static str,
+pub(crate) struct Scenario {
+    pub(crate) name: &'static str,
     kind: Kind,
-    make: MakeRequest,
+    pub(crate) make: MakeRequest,
 }
 
 /// A GET of `pick`'s paths with a bearer token.
@@ -149,7 +149,7 @@ fn api_get(
 
 /// The read scenarios (HTML pages with the owner's session, API reads with the owner's
 /// token), in table order.
-fn reads(fixture: &Arc<Fixture>, load: &Load, owner_token: &str) -> Vec<Scenario> {
+pub(crate) fn reads(fixture: &Arc<Fixture>, load: &Load, owner_token: &str) -> Vec<Scenario> {
     let page = |name, pick| Scenario {
         name,
         kind: Kind::Page,
@@ -189,12 +189,12 @@ fn reads(fixture: &Arc<Fixture>, load: &Load, owner_token: &str) -> Vec<Scenario
 }
 
 /// A server started on one data set, signed in, with the fixture and the read scenarios.
-struct Session {
-    server: Server,
-    client: reqwest::Client,
-    fixture: Arc<Fixture>,
-    load: Load,
-    owner_token: String,
+pub(crate) struct Session {
+    pub(crate) server: Server,
+    pub(crate) client: reqwest::Client,
+    pub(crate) fixture: Arc<Fixture>,
+    pub(crate) load: Load,
+    pub(crate) owner_token: String,
     operator_token: String,
 }
 
@@ -203,6 +203,17 @@ impl Session {
     /// signs in as the owner through the login form.
     async fn start(args: &BenchArgs, db: &Db, url: &str) -> anyhow::Result<Session> {
         let fixture = Arc::new(Fixture::load(&pg_pool(db)?).await?);
+        Session::serve(&args.server, args.clients, db, url, fixture).await
+    }
+
+    /// [`Session::start`] with the fixture already read (e.g. from a copy of `db`'s data).
+    pub(crate) async fn serve(
+        server: &ServerArgs,
+        clients: usize,
+        db: &Db,
+        url: &str,
+        fixture: Arc<Fixture>,
+    ) -> anyhow::Result<Session> {
         println!(
             "fixture: {} tenants visible to {USER} in {WORKSPACE}, {} bench tenants, {} runs there",
             fixture.visible_tenants,
@@ -212,16 +223,16 @@ impl Session {
         let owner_token = api_token(db, USER).await?;
         let operator_token = api_token(db, OPERATOR).await?;
         server::pause_run_execution(db).await?;
-        let server = Server::start(&args.server, url, ServerConfig::DefaultsLongTimeout).await?;
+        let server = Server::start(server, url, ServerConfig::DefaultsLongTimeout).await?;
         let base = server.base();
         let session = login(&http_client(1)?, &base, USER, PASSWORD).await?;
-        let client = http_client(args.clients)?;
+        let client = http_client(clients)?;
         let load = Load {
             client: client.clone(),
             base,
             cookie: format!("{}={session}", tenantpilot::auth::sessions::COOKIE),
             gzip: false,
-            clients: args.clients,
+            clients,
         };
         Ok(Session {
             server,
@@ -283,7 +294,7 @@ async fn server_statements(client: &reqwest::Client, base: &str) -> Option<u64> 
 }
 
 /// Seconds as a [`Duration`].
-fn secs(s: u32) -> Duration {
+pub(crate) fn secs(s: u32) -> Duration {
     Duration::from_secs(u64::from(s))
 }
 
@@ -529,7 +540,7 @@ async fn one_client(args: &BenchArgs, session: &Session) -> anyhow::Result<Vec<S
 }
 
 /// One line of a measured load.
-fn print_line(r: &ScenarioReport) {
+pub(crate) fn print_line(r: &ScenarioReport) {
     println!(
         "{}: {} requests in {:.1} s = {:.0}/s; p50 {:.2} ms, p90 {:.2} ms, p99 {:.2} ms, max {:.2} ms; \
          {} failures",
