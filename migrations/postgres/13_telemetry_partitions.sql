@@ -61,6 +61,10 @@ BEGIN
     EXECUTE format('CREATE TABLE product_usage_partitions.%I (LIKE public.product_usage_events)', part);
     -- Writes into the default partition wait until the month is attached, so no row of the
     -- month can slip in between the move and the check ATTACH makes of the default partition.
+    -- The parent first: a writer locks it before routing its row, so it waits here and routes
+    -- again once the month is attached (a writer that routed to the default partition and only
+    -- then waited for it would insert a row of the new month there and fail its constraint).
+    LOCK TABLE public.product_usage_events IN SHARE ROW EXCLUSIVE MODE;
     LOCK TABLE product_usage_partitions.events_default IN EXCLUSIVE MODE;
     EXECUTE format('INSERT INTO product_usage_partitions.%I SELECT * FROM product_usage_partitions.events_default WHERE occurred_at >= $1 AND occurred_at < $2', part) USING lo, hi;
     DELETE FROM product_usage_partitions.events_default WHERE occurred_at >= lo AND occurred_at < hi;
