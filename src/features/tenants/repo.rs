@@ -250,18 +250,51 @@ fn failed_runs(alias: &str, since: &str) -> String {
 }
 
 /// Tenants of workspace `$2` that user `$1` may see, matching the search pattern `{search}`
-/// (`''` for none) on name, external id or directory id, and `{condition}`.
-fn fleet_scope(columns: &str, search: &str, condition: &str) -> String {
+/// (when given) on name, external id or directory id, and `{condition}`. Without a search
+/// the connection is not joined: each verdict's branch then stays a walk of `tenants_fleet`
+/// in name order also in PostgreSQL's generic plan (with the `'' = ''`-or-`LIKE` condition
+/// the generic plan estimated a handful of matches and sorted every tenant of the verdict,
+/// joined to its connection, on each page).
+fn fleet_scope(columns: &str, search: Option<&str>, condition: &str) -> String {
+    let (join, matches) = match search {
+        Some(p) => (
+            "LEFT JOIN provider_connections c ON c.tenant_id = t.id".to_owned(),
+            format!(
+                "AND ({p} = '' OR LOWER(t.name) LIKE {p} ESCAPE '\\'
+                OR LOWER(t.external_id) LIKE {p} ESCAPE '\\'
+                OR LOWER(c.directory_id) LIKE {p} ESCAPE '\\')"
+            ),
+        ),
+        None => (String::new(), String::new()),
+    };
     format!(
         "SELECT {columns}
          FROM tenants t
          JOIN memberships m ON m.workspace_id = t.workspace_id AND m.user_id = $1
-         LEFT JOIN provider_connections c ON c.tenant_id = t.id
-         WHERE t.workspace_id = $2 AND {VISIBLE} AND {condition}
-           AND ({search} = '' OR LOWER(t.name) LIKE {search} ESCAPE '\\'
-                OR LOWER(t.external_id) LIKE {search} ESCAPE '\\'
-                OR LOWER(c.directory_id) LIKE {search} ESCAPE '\\')"
+         {join}
+         WHERE t.workspace_id = $2 AND {VISIBLE} AND {condition} {matches}"
     )
+}
+
+/// `sql` with parameter `$removed` taken out of the numbering: every `$n` above it becomes
+/// `$(n - 1)`, so a variant that leaves a parameter out binds the others in the same order.
+/// The SQL must not use `$removed` itself.
+fn without_param(sql: &str, removed: usize) -> String {
+    let mut out = String::with_capacity(sql.len());
+    let mut rest = sql;
+    while let Some(at) = rest.find('$') {
+        out.push_str(&rest[..=at]);
+        rest = &rest[at + 1..];
+        let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+        if let Ok(n) = rest[..digits].parse::<usize>() {
+            debug_assert_ne!(n, removed, "the variant still uses ${removed}");
+            let n = if n > removed { n - 1 } else { n };
+            out.push_str(&n.to_string());
+            rest = &rest[digits..];
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 /// Columns of the inner page query, which picks the page's tenants before the outer query
@@ -324,12 +357,17 @@ impl TimedRead {
 /// name order, at most `$6 + $7` of them. A timed verdict (one whose condition reads the
 /// cutoff `$3`) has two, of which the parameter `read` ([`TimedRead`]) runs one: the name-order
 /// walk, or the `tenants_ready_verified` range.
-fn attention_branches(verdict: TenantVerdict, cond: &str, read: Option<&str>) -> Vec<String> {
+fn attention_branches(
+    verdict: TenantVerdict,
+    cond: &str,
+    read: Option<&str>,
+    search: Option<&str>,
+) -> Vec<String> {
     let r = verdict.attention_rank();
     let columns = format!("{PAGE_COLUMNS}, CAST({r} AS BIGINT) AS rank");
     let branch = |cond: &str, order: &str, limit: &str, alias: &str| {
         let condition = format!("{cond} AND ($4 < 0 OR $4 = {r})");
-        let scope = fleet_scope(&columns, "$5", &condition);
+        let scope = fleet_scope(&columns, search, &condition);
         format!("SELECT * FROM ({scope} ORDER BY {order} LIMIT {limit}) {alias}{r}")
     };
     let page = "CAST($6 AS BIGINT) + CAST($7 AS BIGINT)";
@@ -378,7 +416,11 @@ fn attention_branches(verdict: TenantVerdict, cond: &str, read: Option<&str>) ->
 /// walk when the kind is common and by the `tenants_ready_verified` range when it is rare.
 /// The other orders sort the workspace's visible tenants. Per-tenant lookups (connection,
 /// failed runs, newest support request) run in the outer query, for the page's rows only.
-fn fleet_page(sort: FleetSort, dir: SortDir) -> String {
+///
+/// Without `search` the statement has no `$5` (the parameters after it move down by one): the
+/// page's common case, planned for its own.
+fn fleet_page(sort: FleetSort, dir: SortDir, search: bool) -> String {
+    let pattern = search.then_some("$5");
     let inner = match sort {
         FleetSort::Attention => {
             let branches: Vec<String> = VERDICT_CONDITIONS
@@ -389,7 +431,7 @@ fn fleet_page(sort: FleetSort, dir: SortDir) -> String {
                         TenantVerdict::Ready => Some("$10"),
                         TenantVerdict::Blocked | TenantVerdict::NotVerified => None,
                     };
-                    attention_branches(*v, cond, read)
+                    attention_branches(*v, cond, read, pattern)
                 })
                 .collect();
             format!(
@@ -402,14 +444,14 @@ fn fleet_page(sort: FleetSort, dir: SortDir) -> String {
             let rank = rank_expression();
             let columns = format!("{PAGE_COLUMNS}, {rank} AS rank");
             let condition = format!("($4 < 0 OR {rank} = $4)");
-            let scope = fleet_scope(&columns, "$5", &condition);
+            let scope = fleet_scope(&columns, pattern, &condition);
             format!(
                 "{scope} ORDER BY {} LIMIT $6 OFFSET $7",
                 order_keys(sort, dir, "t")
             )
         }
     };
-    format!(
+    let sql = format!(
         "SELECT p.id, p.external_id, p.name, p.rank, p.verified_at, c.directory_id,
             c.consent_state, c.health, {} AS failed_runs,
             (SELECT s.external_handoff_mode FROM support_requests s WHERE s.tenant_id = p.id
@@ -421,22 +463,26 @@ fn fleet_page(sort: FleetSort, dir: SortDir) -> String {
          ORDER BY {}",
         failed_runs("p", "$8"),
         order_keys(sort, dir, "p")
-    )
+    );
+    if search { sql } else { without_param(&sql, 5) }
 }
 
-/// SQL of [`fleet_page`] for each sort and direction, in [`fleet_variant`] order.
+/// SQL of [`fleet_page`] for each sort, direction and whether it searches, in
+/// [`fleet_variant`] order.
 pub static FLEET_PAGES: LazyLock<Vec<String>> = LazyLock::new(|| {
     FleetSort::ALL
         .iter()
-        .flat_map(|s| SortDir::ALL.iter().map(|d| fleet_page(*s, *d)))
+        .flat_map(|s| SortDir::ALL.iter().map(move |d| (*s, *d)))
+        .flat_map(|(s, d)| [false, true].map(|search| fleet_page(s, d, search)))
         .collect()
 });
 
-/// Index of `(sort, dir)` in [`FLEET_PAGES`].
-fn fleet_variant(sort: FleetSort, dir: SortDir) -> usize {
+/// Index of `(sort, dir, search)` in [`FLEET_PAGES`]; the default page (attention order,
+/// ascending, no search) is `0`.
+pub fn fleet_variant(sort: FleetSort, dir: SortDir, search: bool) -> usize {
     let s = FleetSort::ALL.iter().position(|x| *x == sort).unwrap_or(0);
     let d = SortDir::ALL.iter().position(|x| *x == dir).unwrap_or(0);
-    s * SortDir::ALL.len() + d
+    (s * SortDir::ALL.len() + d) * 2 + usize::from(search)
 }
 
 /// What one fleet page asks for.
@@ -470,7 +516,8 @@ pub struct FleetQuery<'a> {
 
 /// One page of the fleet (see [`FLEET_PAGES`]).
 pub async fn fleet_page_rows(db: &Db, q: &FleetQuery<'_>) -> Result<Vec<FleetRow>, sqlx::Error> {
-    let variant = fleet_variant(q.sort, q.dir);
+    let search = !q.pattern.is_empty();
+    let variant = fleet_variant(q.sort, q.dir, search);
     let rank = q.verdict.map_or(-1, TenantVerdict::attention_rank);
     let timed =
         (q.sort == FleetSort::Attention).then(|| (q.stale_read.param(), q.ready_read.param()));
@@ -479,11 +526,9 @@ pub async fn fleet_page_rows(db: &Db, q: &FleetQuery<'_>) -> Result<Vec<FleetRow
             .bind(q.user_id)
             .bind(q.workspace_id)
             .bind(q.cutoff)
-            .bind(rank)
-            .bind(q.pattern)
-            .bind(q.limit)
-            .bind(q.offset)
-            .bind(q.failed_since);
+            .bind(rank);
+        let query = if search { query.bind(q.pattern) } else { query };
+        let query = query.bind(q.limit).bind(q.offset).bind(q.failed_since);
         match timed {
             Some((stale, ready)) => query.bind(stale).bind(ready).fetch_all(p).await,
             None => query.fetch_all(p).await,
@@ -496,7 +541,7 @@ pub async fn fleet_page_rows(db: &Db, q: &FleetQuery<'_>) -> Result<Vec<FleetRow
 /// every visible tenant; [`stored_fleet_counts`] answers the common case without.
 pub static FLEET_COUNTS: LazyLock<String> = LazyLock::new(|| {
     let columns = format!("{} AS rank, COUNT(*) AS n", rank_expression());
-    format!("{} GROUP BY 1", fleet_scope(&columns, "$4", "TRUE"))
+    format!("{} GROUP BY 1", fleet_scope(&columns, Some("$4"), "TRUE"))
 });
 
 /// `(attention rank, tenants)` for the fleet's verdict counts.
@@ -579,7 +624,35 @@ pub fn statements() -> Vec<(&'static str, &'static str)> {
         ("FLEET_COUNTS", FLEET_COUNTS.as_str()),
         ("STORED_FLEET_COUNTS", STORED_FLEET_COUNTS),
     ];
-    // One entry per sort and direction, all under the constant's name.
+    // One entry per sort, direction and search, all under the constant's name.
     list.extend(FLEET_PAGES.iter().map(|sql| ("FLEET_PAGES", sql.as_str())));
     list
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_left_out_parameter_moves_the_later_ones_down() {
+        assert_eq!(
+            without_param("a = $1 AND b = $10 OR c = $6 AND d LIKE '$x'", 5),
+            "a = $1 AND b = $9 OR c = $5 AND d LIKE '$x'"
+        );
+        assert_eq!(without_param("no parameters", 1), "no parameters");
+    }
+
+    #[test]
+    fn only_the_searching_pages_read_the_pattern() {
+        for sort in FleetSort::ALL {
+            for dir in SortDir::ALL {
+                let plain = &FLEET_PAGES[fleet_variant(sort, dir, false)];
+                let searching = &FLEET_PAGES[fleet_variant(sort, dir, true)];
+                assert!(!plain.contains("LIKE") && !plain.contains("$10"), "{plain}");
+                assert!(searching.contains("LIKE $5"), "{searching}");
+            }
+        }
+        let attention = &FLEET_PAGES[fleet_variant(FleetSort::Attention, SortDir::Asc, false)];
+        assert!(attention.contains("$9") && !attention.contains("$10"));
+    }
 }
