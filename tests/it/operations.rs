@@ -901,7 +901,7 @@ async fn the_tenant_switcher_stays_small_in_large_workspaces() {
 #[tokio::test]
 async fn a_tenants_run_list_reads_its_index_range_in_every_plan() {
     let app = TestApp::new().await;
-    let sql = runs::LIST_VISIBLE_FOR_TENANT.as_str();
+    let sql = runs::list_visible_for_tenant_sql();
     let plan = match app.db() {
         tenantpilot::db::Db::Sqlite(p) => {
             let q = sqlx::query_as::<_, (i64, i64, i64, String)>(sqlx::AssertSqlSafe(format!(
@@ -915,18 +915,14 @@ async fn a_tenants_run_list_reads_its_index_range_in_every_plan() {
             for setup in [
                 "SET LOCAL enable_seqscan = off".to_string(),
                 "SET LOCAL plan_cache_mode = force_generic_plan".to_string(),
-                format!(
-                    "PREPARE tenant_runs (BIGINT, BIGINT, TEXT, TEXT, BIGINT, BIGINT) AS {sql}"
-                ),
+                format!("PREPARE tenant_runs (BIGINT, BIGINT, BIGINT) AS {sql}"),
             ] {
                 sqlx::raw_sql(sqlx::AssertSqlSafe(setup))
                     .execute(&mut *tx)
                     .await
                     .unwrap();
             }
-            let q = sqlx::query_as::<_, (String,)>(
-                "EXPLAIN EXECUTE tenant_runs(1, 1, NULL, NULL, 51, 0)",
-            );
+            let q = sqlx::query_as::<_, (String,)>("EXPLAIN EXECUTE tenant_runs(1, 1, 51)");
             let rows = q.fetch_all(&mut *tx).await.unwrap();
             rows.into_iter().map(|r| r.0).collect::<Vec<_>>().join("\n")
         }

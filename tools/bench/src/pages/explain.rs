@@ -20,8 +20,6 @@ use tenantpilot::features::{operations, providers, tenants, workspaces};
 enum Param {
     Int(i64),
     Text(String),
-    /// A text parameter bound as NULL (an unused filter).
-    NoText,
     Time(DateTime<Utc>),
 }
 
@@ -90,7 +88,7 @@ fn explained_queries() -> Vec<Explained> {
         q(
             "API runs",
             "operations::repo::list_visible",
-            &operations::repo::LIST_VISIBLE_FOR_TENANT,
+            operations::repo::list_visible_for_tenant_sql(),
         ),
         q(
             "both (shell)",
@@ -145,7 +143,6 @@ async fn explain_once(pool: &PgPool, sql: &str, params: &[Param]) -> anyhow::Res
         q = match p {
             Param::Int(v) => q.bind(*v),
             Param::Text(v) => q.bind(v.clone()),
-            Param::NoText => q.bind(None::<String>),
             Param::Time(v) => q.bind(*v),
         };
     }
@@ -264,7 +261,6 @@ pub(crate) async fn explain_all(
                     Param::Int(workspace_id),
                     Param::Time(cutoff),
                     Param::Int(-1),
-                    Param::Text(String::new()),
                     Param::Int(size),
                     Param::Int(0),
                     Param::Time(failed_since),
@@ -280,11 +276,8 @@ pub(crate) async fn explain_all(
                 "operations::repo::list_visible" => vec![
                     Param::Int(fixture.user_id),
                     Param::Int(tenant_id),
-                    Param::NoText,
-                    Param::NoText,
                     // The API's page of 50 and one more to learn whether another follows.
                     Param::Int(51),
-                    Param::Int(0),
                 ],
                 "tenants::repo::list_visible_first" => vec![
                     Param::Int(fixture.user_id),
