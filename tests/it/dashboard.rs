@@ -3,7 +3,7 @@
 //! disabled with the reason in words and refused by the server; report and review-pack starts
 //! on the dashboard; the tenant's required-permissions view.
 
-use crate::support::{TestApp, fragment};
+use crate::support::{NowForTests, TestApp, fragment};
 use axum::http::StatusCode;
 
 /// The decision card of a dashboard page.
@@ -217,4 +217,48 @@ async fn the_permission_view_lists_granted_missing_and_unknown() {
         .await;
     assert_eq!(visible.status, StatusCode::OK);
     assert!(visible.body.contains("data-testid=\"permissions-rerun\">Re-run verification</button> <span class=\"muted small\">Needs the operator role"));
+}
+
+/// The dashboard's one read of the connection with its newest report gives, for every tenant,
+/// what the two reads it replaced give: the connection, and the newest report by check time.
+#[tokio::test]
+async fn the_connection_and_its_newest_report_are_read_together_as_apart() {
+    use tenantpilot::features::providers::repo;
+    let app = TestApp::new().await;
+    let db = app.db();
+    tenantpilot::features::tenants::service::create(
+        db,
+        &tenantpilot::audit::AuditContext::cli(),
+        app.clock.now_for_tests(),
+        "contoso-msp",
+        "unconnected",
+        "Unconnected",
+    )
+    .await
+    .expect("tenant");
+    let last = app.count("SELECT MAX(id) FROM tenants").await;
+    let (mut with_report, mut without_connection) = (0, 0);
+    for tenant_id in 1..=last {
+        let together = repo::connection_with_latest_report(db, tenant_id)
+            .await
+            .unwrap();
+        let connection = repo::find_for_tenant(db, tenant_id).await.unwrap();
+        let report = match &connection {
+            Some(_) => repo::latest_report(db, tenant_id).await.unwrap(),
+            None => None,
+        };
+        with_report += usize::from(report.is_some());
+        without_connection += usize::from(connection.is_none());
+        let apart = connection.map(|c| (c, report));
+        assert_eq!(
+            format!("{together:?}"),
+            format!("{apart:?}"),
+            "tenant {tenant_id}"
+        );
+    }
+    // Controls: the seed has tenants with a report and tenants without a connection.
+    assert!(
+        with_report > 0 && without_connection > 0,
+        "{with_report} {without_connection}"
+    );
 }

@@ -373,11 +373,12 @@ async fn pages_cost_the_context_statement_and_their_own_data() {
             n
         }
     };
-    // Context + verification state (connection, newest verification) + recent runs.
-    assert_eq!(count("/admin/t/contoso".into()).await, 4);
+    // Context + verification state (the connection with its newest verification, one
+    // statement) + recent runs.
+    assert_eq!(count("/admin/t/contoso".into()).await, 3);
     // Control: a key the middleware does not resolve up front (escaped) costs the session,
     // the scope, the workspace list, the pauses and the switcher one statement each.
-    assert_eq!(count("/admin/t/%63ontoso".into()).await, 7);
+    assert_eq!(count("/admin/t/%63ontoso".into()).await, 6);
     // Context + the fleet page's rows + its verdict counts.
     assert_eq!(count("/admin/w/contoso-msp".into()).await, 3);
     // Context + the run in scope + its verification report.

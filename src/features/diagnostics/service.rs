@@ -4,12 +4,11 @@
 //! and links to the records behind it), then redacts it and bounds its size. Opening a bundle
 //! is an explicit action: it is audited here, never on page render.
 
-use super::repo;
 use crate::audit::{self, AuditContext, AuditEntry};
 use crate::error::ServiceError;
 use crate::features::operations::model::{ReasonCode, RunOutcome, RunRow, RunWithTenant};
 use crate::features::operations::service as runs;
-use crate::features::providers::model::VerificationState;
+use crate::features::providers::{self, model::VerificationState};
 use crate::features::tenants::model::ScopedTenant;
 use crate::redact::Redactor;
 use crate::state::AppState;
@@ -121,10 +120,11 @@ impl Evidence {
     /// Loads the evidence of the tenant `tenant_id`: one query for the connection with its
     /// newest report, one for the runs.
     pub async fn load(state: &AppState, tenant_id: i64) -> Result<Evidence, ServiceError> {
-        let (connection, report) = match repo::connection_with_report(&state.db, tenant_id).await? {
-            Some((connection, report)) => (Some(connection), report),
-            None => (None, None),
-        };
+        let (connection, report) =
+            match providers::service::connection_with_latest_report(&state.db, tenant_id).await? {
+                Some((connection, report)) => (Some(connection), report),
+                None => (None, None),
+            };
         let freshness = state.config.providers.verification_freshness_hours;
         let verification = VerificationState {
             stale: report

@@ -1,6 +1,7 @@
 //! SQL for provider connections and verification reports.
 
-use super::model::{Connection, ConsentState, Health, VerificationReport};
+use super::model::{Connection, ConsentState, Health, Overall, VerificationReport};
+use crate::features::operations::model::ReasonCode;
 
 use crate::db::{Db, Tx};
 use crate::{with_db, with_tx};
@@ -168,6 +169,105 @@ pub async fn latest_report(
         .await)
 }
 
+/// SQL of [`connection_with_latest_report`]: the connection of tenant `$1` and, beside its
+/// columns, the tenant's newest report with every column prefixed `r_` (all NULL when there
+/// is none).
+pub static CONNECTION_WITH_LATEST_REPORT: LazyLock<String> = LazyLock::new(|| {
+    let connection = CONNECTION_COLUMNS
+        .split(',')
+        .map(|c| format!("c.{}", c.trim()))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let report = REPORT_COLUMNS
+        .split(',')
+        .map(|c| format!("r.{0} AS r_{0}", c.trim()))
+        .collect::<Vec<_>>()
+        .join(", ");
+    format!(
+        "SELECT {connection}, {report}
+         FROM provider_connections c
+         LEFT JOIN verification_reports r ON r.id = (
+            SELECT v.id FROM verification_reports v WHERE v.tenant_id = c.tenant_id
+            ORDER BY v.checked_at DESC, v.id DESC LIMIT 1)
+         WHERE c.tenant_id = $1"
+    )
+});
+
+/// A connection row with the tenant's newest report beside it (see
+/// [`CONNECTION_WITH_LATEST_REPORT`]).
+#[derive(sqlx::FromRow)]
+struct ConnectionReportRow {
+    #[sqlx(flatten)]
+    connection: Connection,
+    r_id: Option<i64>,
+    r_tenant_id: Option<i64>,
+    r_connection_id: Option<i64>,
+    r_run_id: Option<i64>,
+    r_overall: Option<Overall>,
+    r_consent_state: Option<ConsentState>,
+    r_health: Option<Health>,
+    r_reason_code: Option<ReasonCode>,
+    r_permissions: Option<Json<Value>>,
+    r_checked_at: Option<DateTime<Utc>>,
+}
+
+impl ConnectionReportRow {
+    fn split(self) -> (Connection, Option<VerificationReport>) {
+        let report = match (
+            self.r_id,
+            self.r_tenant_id,
+            self.r_connection_id,
+            self.r_run_id,
+            self.r_overall,
+            self.r_consent_state,
+            self.r_health,
+            self.r_permissions,
+            self.r_checked_at,
+        ) {
+            (
+                Some(id),
+                Some(tenant_id),
+                Some(connection_id),
+                Some(run_id),
+                Some(overall),
+                Some(consent_state),
+                Some(health),
+                Some(permissions),
+                Some(checked_at),
+            ) => Some(VerificationReport {
+                id,
+                tenant_id,
+                connection_id,
+                run_id,
+                overall,
+                consent_state,
+                health,
+                reason_code: self.r_reason_code,
+                permissions,
+                checked_at,
+            }),
+            _ => None,
+        };
+        (self.connection, report)
+    }
+}
+
+/// The tenant's connection and its newest verification report in one statement, as the
+/// dashboard, the tenant's other pages and a diagnostics bundle decide from them; `None`
+/// without a connection (its reports do not count then).
+pub async fn connection_with_latest_report(
+    db: &Db,
+    tenant_id: i64,
+) -> Result<Option<(Connection, Option<VerificationReport>)>, sqlx::Error> {
+    let row: Option<ConnectionReportRow> = with_db!(db, |p| sqlx::query_as(
+        CONNECTION_WITH_LATEST_REPORT.as_str()
+    )
+    .bind(tenant_id)
+    .fetch_optional(p)
+    .await)?;
+    Ok(row.map(ConnectionReportRow::split))
+}
+
 /// SQL of [`report_for_run`].
 pub static REPORT_FOR_RUN: LazyLock<String> = LazyLock::new(|| {
     format!("SELECT {REPORT_COLUMNS} FROM verification_reports WHERE run_id = $1 LIMIT 1")
@@ -191,6 +291,10 @@ pub fn statements() -> Vec<(&'static str, &'static str)> {
         ("FIND_FOR_TENANT", FIND_FOR_TENANT.as_str()),
         ("UPSERT", UPSERT.as_str()),
         ("LATEST_REPORT", LATEST_REPORT.as_str()),
+        (
+            "CONNECTION_WITH_LATEST_REPORT",
+            CONNECTION_WITH_LATEST_REPORT.as_str(),
+        ),
         ("REPORT_FOR_RUN", REPORT_FOR_RUN.as_str()),
         ("RECORD_OBSERVATION", RECORD_OBSERVATION),
         ("RECORD_CONSENT", RECORD_CONSENT),

@@ -23,10 +23,9 @@ pub async fn state_for_tenant(
     tenant_id: i64,
     now: DateTime<Utc>,
 ) -> Result<VerificationState, sqlx::Error> {
-    let connection = repo::find_for_tenant(db, tenant_id).await?;
-    let report = match &connection {
-        Some(_) => repo::latest_report(db, tenant_id).await?,
-        None => None,
+    let (connection, report) = match repo::connection_with_latest_report(db, tenant_id).await? {
+        Some((connection, report)) => (Some(connection), report),
+        None => (None, None),
     };
     let stale = report
         .as_ref()
@@ -253,7 +252,9 @@ pub async fn store_report(
 /// Reads with no rules of their own, offered to other features and to the web layer as they are
 /// (only a feature's own service touches its repo), and the admin-consent flow's write of an
 /// answer (its rules live in `consent::service`).
-pub use super::repo::{find_for_tenant, latest_report, record_consent, report_for_run};
+pub use super::repo::{
+    connection_with_latest_report, find_for_tenant, latest_report, record_consent, report_for_run,
+};
 /// The simulated kind's consent prompt, which the consent flow serves for it.
 pub use super::simulated::{AuthorityRequest, SIMULATED_CLIENT_ID};
 
