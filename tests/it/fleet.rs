@@ -362,6 +362,22 @@ async fn search_finds_tenants_by_name_external_id_and_directory_id() {
     );
     assert!(listed(&app, OWNER, &format!("{WS}?q=%25")).await.is_empty());
     assert!(listed(&app, OWNER, &format!("{WS}?q=_")).await.is_empty());
+    // Every order has its own searching statement (and one without): each finds the same.
+    for sort in ["name", "last_verified", "failed_runs"] {
+        assert_eq!(
+            listed(&app, OWNER, &format!("{WS}?q=0f1e2d3c&sort={sort}")).await,
+            ["gamma"],
+            "{sort}"
+        );
+        // Control: the same order without the search lists more than the match.
+        assert!(
+            listed(&app, OWNER, &format!("{WS}?sort={sort}"))
+                .await
+                .len()
+                > 1,
+            "{sort}"
+        );
+    }
     let s = app.session_for(OWNER).await;
     let none = app
         .get(&format!("{WS}?q=nothing-like-this"), Some(&s))

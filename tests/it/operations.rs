@@ -528,6 +528,39 @@ async fn operations_list_filters_and_pages_within_scope() {
             .iter()
             .all(|r| r["type"] == "inventory.sync" && r["tenant"] == "contoso")
     );
+    // A filtered later page (its own statement, the offset bound after the filters): the
+    // rest of the same list, none of page 1 again.
+    let next = app
+        .api(
+            Method::GET,
+            "/api/v1/tenants/contoso/operations?type=inventory.sync&page=2",
+            Some(&token),
+            None,
+        )
+        .await
+        .json();
+    let ids = |page: &Value| -> Vec<i64> {
+        page["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["id"].as_i64().unwrap())
+            .collect()
+    };
+    let (first_ids, next_ids) = (ids(&api), ids(&next));
+    assert!(!next_ids.is_empty(), "60 syncs fill more than one page");
+    assert!(next_ids.iter().all(|id| !first_ids.contains(id)));
+    assert!(
+        next_ids.iter().max() < first_ids.iter().min(),
+        "newest first"
+    );
+    assert!(
+        next["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["type"] == "inventory.sync" && r["tenant"] == "contoso")
+    );
     let german = app
         .send(
             axum::http::Request::builder()
