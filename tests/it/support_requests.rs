@@ -78,9 +78,19 @@ async fn row(app: &TestApp, reference: &str) -> Value {
     })
 }
 
+/// The reference the submit result shows. Read from its own element: a bare search for `SR-`
+/// also matches inside the page's random CSRF token now and then.
 fn reference_in(body: &str) -> String {
-    let start = body.find("SR-").expect("a reference on the page");
-    body[start..start + 29].to_string()
+    let marker = "data-testid=\"support-result-reference\">";
+    let start = body
+        .find(marker)
+        .expect("a submit result with its reference")
+        + marker.len();
+    let end = start
+        + body[start..]
+            .find('<')
+            .expect("the reference element closes");
+    body[start..end].to_string()
 }
 
 async fn audit_metadata(app: &TestApp, action: &str) -> String {
