@@ -10,10 +10,13 @@ use chrono::{DateTime, Utc};
 use rand::{RngExt, SeedableRng, rngs::StdRng};
 use serde_json::Value;
 use sqlx::{AssertSqlSafe, PgPool, types::Json};
-use tenantpilot::auth::sessions;
+use tenantpilot::access::{
+    self,
+    repo::{CallerKind, TargetKind},
+};
 use tenantpilot::features::providers::model::TenantVerdict;
 use tenantpilot::features::tenants::repo::TimedRead;
-use tenantpilot::features::{operations, providers, tenants, workspaces};
+use tenantpilot::features::{operations, providers, tenants};
 
 /// A bind parameter of an explained query.
 #[derive(Debug, Clone)]
@@ -31,15 +34,22 @@ struct Explained {
 }
 
 /// Every query the run viewer, the tenant dashboard, the fleet list (default page, and its
-/// counts under a search) and the API's run list issue, in request order.
+/// counts under a search) and the API's run list issue, in request order; each page starts with
+/// its request context (caller, the path's target in scope and the page frame in one
+/// statement).
 fn explained_queries() -> Vec<Explained> {
     let q = |page, source, sql: &str| Explained {
         page,
         source,
         sql: sql.to_owned(),
     };
+    let context = |target| access::repo::context_sql(CallerKind::Session, target, true);
     vec![
-        q("both", "auth::sessions::resolve", sessions::RESOLVE),
+        q(
+            "viewer",
+            "access::repo::load (run)",
+            &context(TargetKind::Run),
+        ),
         q(
             "viewer",
             "operations::repo::find_scoped",
@@ -52,23 +62,23 @@ fn explained_queries() -> Vec<Explained> {
         ),
         q(
             "dashboard",
-            "tenants::repo::find_scoped",
-            &tenants::repo::FIND_SCOPED,
+            "access::repo::load (tenant)",
+            &context(TargetKind::Tenant),
         ),
         q(
             "dashboard",
-            "providers::repo::find_for_tenant",
-            &providers::repo::FIND_FOR_TENANT,
-        ),
-        q(
-            "dashboard",
-            "providers::repo::latest_report",
-            &providers::repo::LATEST_REPORT,
+            "providers::repo::connection_with_latest_report",
+            &providers::repo::CONNECTION_WITH_LATEST_REPORT,
         ),
         q(
             "dashboard",
             "operations::repo::recent_for_tenant",
             &operations::repo::RECENT_FOR_TENANT,
+        ),
+        q(
+            "fleet",
+            "access::repo::load (workspace)",
+            &context(TargetKind::Workspace),
         ),
         q(
             "fleet",
@@ -89,16 +99,6 @@ fn explained_queries() -> Vec<Explained> {
             "API runs",
             "operations::repo::list_visible",
             operations::repo::list_visible_for_tenant_sql(),
-        ),
-        q(
-            "both (shell)",
-            "workspaces::repo::list_for_user",
-            workspaces::repo::LIST_FOR_USER,
-        ),
-        q(
-            "both (shell)",
-            "tenants::repo::list_visible_first",
-            &tenants::repo::LIST_VISIBLE_FIRST,
         ),
     ]
 }
@@ -223,6 +223,14 @@ pub(crate) async fn explain_all(
         "{:<13} {:<40} {:>8} {:>8} {:>8} {:>6} {:>7}  plan",
         "page", "query", "exec p50", "exec max", "planning", "rows", "buffers"
     );
+    // The session and the path's key, as the request-context middleware binds them.
+    let context_params = |key: Param| {
+        vec![
+            Param::Text(token_hash.clone()),
+            Param::Time(Utc::now()),
+            key,
+        ]
+    };
     for q in explained_queries() {
         let mut results = Vec::with_capacity(samples);
         for _ in 0..samples {
@@ -230,8 +238,10 @@ pub(crate) async fn explain_all(
                 fixture.tenants[rng.random_range(0..fixture.tenants.len())].clone();
             let run_id = fixture.run_ids[rng.random_range(0..fixture.run_ids.len())];
             let params = match q.source {
-                "auth::sessions::resolve" => {
-                    vec![Param::Text(token_hash.clone()), Param::Time(Utc::now())]
+                "access::repo::load (run)" => context_params(Param::Int(run_id)),
+                "access::repo::load (tenant)" => context_params(Param::Text(external_id)),
+                "access::repo::load (workspace)" => {
+                    context_params(Param::Text(WORKSPACE.to_string()))
                 }
                 "operations::repo::find_scoped" => {
                     vec![Param::Int(fixture.user_id), Param::Int(run_id)]
@@ -250,7 +260,6 @@ pub(crate) async fn explain_all(
                 "operations::repo::recent_for_tenant" => {
                     vec![Param::Int(tenant_id), Param::Int(10)]
                 }
-                "workspaces::repo::list_for_user" => vec![Param::Int(fixture.user_id)],
                 "tenants::repo::stored_fleet_counts" => vec![
                     Param::Int(fixture.user_id),
                     Param::Int(workspace_id),
@@ -278,12 +287,6 @@ pub(crate) async fn explain_all(
                     Param::Int(tenant_id),
                     // The API's page of 50 and one more to learn whether another follows.
                     Param::Int(51),
-                ],
-                "tenants::repo::list_visible_first" => vec![
-                    Param::Int(fixture.user_id),
-                    Param::Text(WORKSPACE.to_string()),
-                    // The switcher's 25 entries plus one to learn whether there are more.
-                    Param::Int(tenantpilot::web::shell::SWITCHER_LIMIT + 1),
                 ],
                 _ => vec![Param::Int(tenant_id)],
             };
