@@ -125,7 +125,8 @@ fn member_workspace(row: ContextRow) -> Result<MemberWorkspace, sqlx::Error> {
 }
 
 /// Resolves `credential` (none: anonymous, no query) with `target` in its scope and, when
-/// `frame` is set, the page frame's data (switcher limited to `switcher_limit` tenants).
+/// `frame` is set, the page frame's data (the switcher's first [`super::SWITCHER_LIMIT`] tenants
+/// and one more).
 /// Session idle expiry and the once-a-minute touch of sessions and tokens follow the rules of
 /// [`auth::sessions`] and [`auth::tokens`].
 pub async fn resolve(
@@ -133,7 +134,6 @@ pub async fn resolve(
     credential: Option<Credential<'_>>,
     target: &Target,
     frame: bool,
-    switcher_limit: i64,
     now: DateTime<Utc>,
     sessions: &SessionConfig,
 ) -> Result<Resolved, sqlx::Error> {
@@ -145,7 +145,7 @@ pub async fn resolve(
         }
         Some(Credential::Token(_)) => return Ok(Resolved::default()),
     };
-    let rows = repo::load(db, caller, &hash, target.key(), frame, switcher_limit, now).await?;
+    let rows = repo::load(db, caller, &hash, target.key(), frame, now).await?;
     let mut identity = None;
     let mut seen_at = None;
     let mut prefetched = Prefetched {

@@ -8,6 +8,9 @@ pub mod roles;
 pub mod scope;
 
 pub use roles::{Capability, Role};
+
+/// Tenants the header switcher lists before it links to the full list.
+pub const SWITCHER_LIMIT: i64 = 25;
 pub use scope::{PlatformUser, RunScope, TenantScope, WorkspaceScope};
 
 /// The visibility rule of a tenant `t` for the membership `m` (the caller's in `t`'s

@@ -3,7 +3,6 @@
 //! response the handlers return (HTML page or problem JSON, by plane).
 
 use super::context::{Plane, RequestContext};
-use super::shell::SWITCHER_LIMIT;
 use super::{csrf, flash::Flash, metrics::RouteTag, render};
 use crate::i18n::Locale;
 use crate::{
@@ -97,7 +96,6 @@ async fn resolve_context(
         credential,
         &target,
         frame,
-        SWITCHER_LIMIT + 1,
         state.now(),
         &state.config.session,
     )

@@ -16,8 +16,7 @@ use crate::{
     state::AppState,
 };
 
-/// Tenants the header switcher lists before it links to the full list.
-pub const SWITCHER_LIMIT: i64 = 25;
+pub use crate::access::SWITCHER_LIMIT;
 
 /// The frame data the request context read with the caller, when it is for the page's
 /// workspace `workspace_id` (the switcher's and pauses' workspace); `None` means read it now.
