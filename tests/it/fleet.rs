@@ -3,7 +3,7 @@
 //! paging, scope, staleness, the failed-runs window, and the SQL verdict agreeing with
 //! `VerificationState::verdict()`.
 
-use crate::support::{NowForTests, TestApp, add_bulk_tenants, fragment, plan_choices};
+use crate::support::{NowForTests, TestApp, fragment};
 use axum::http::StatusCode;
 use chrono::{DateTime, Duration, Utc};
 use tenantpilot::audit::AuditContext;
@@ -592,10 +592,10 @@ async fn the_default_page_reads_through_the_fleet_index() {
     assert!(text.contains("provider_connections"), "{text}");
 }
 
-/// The default page's statement: attention order, ascending, no search, first page.
+/// The default page's statement: attention order, ascending, no search.
 fn default_page_sql() -> &'static str {
     let variant = tenants::repo::fleet_variant(FleetSort::Attention, SortDir::Asc, false);
-    tenants::repo::FLEET_FIRST_PAGES[variant].as_str()
+    tenants::repo::FLEET_PAGES[variant].as_str()
 }
 
 /// The default page as PostgreSQL caches it for the prepared statement after a few executions
@@ -634,8 +634,8 @@ async fn the_default_pages_generic_plan_walks_the_fleet_index() {
     };
     let plain = plan_of(
         default_page_sql().to_owned(),
-        "BIGINT, BIGINT, TIMESTAMPTZ, BIGINT, TIMESTAMPTZ, BIGINT, BIGINT",
-        "1, 1, now(), -1, now(), -1, -1",
+        "BIGINT, BIGINT, TIMESTAMPTZ, BIGINT, BIGINT, BIGINT, TIMESTAMPTZ, BIGINT, BIGINT",
+        "1, 1, now(), -1, 50, 0, now(), -1, -1",
     )
     .await;
     assert_eq!(plain.matches("tenants_fleet").count(), 4, "{plain}");
@@ -646,9 +646,9 @@ async fn the_default_pages_generic_plan_walks_the_fleet_index() {
     );
     let variant = tenants::repo::fleet_variant(FleetSort::Attention, SortDir::Asc, true);
     let searching = plan_of(
-        tenants::repo::FLEET_FIRST_PAGES[variant].clone(),
-        "BIGINT, BIGINT, TIMESTAMPTZ, BIGINT, TEXT, TIMESTAMPTZ, BIGINT, BIGINT",
-        "1, 1, now(), -1, '%a%', now(), -1, -1",
+        tenants::repo::FLEET_PAGES[variant].clone(),
+        "BIGINT, BIGINT, TIMESTAMPTZ, BIGINT, TEXT, BIGINT, BIGINT, TIMESTAMPTZ, BIGINT, BIGINT",
+        "1, 1, now(), -1, '%a%', 50, 0, now(), -1, -1",
     )
     .await;
     assert!(
@@ -657,8 +657,8 @@ async fn the_default_pages_generic_plan_walks_the_fleet_index() {
     );
 }
 
-/// Binds the default page's parameters: user 1, workspace 1, every verdict, stale and ready
-/// tenants walked (the first page has its size written in).
+/// Binds the default page's parameters: user 1, workspace 1, first page, every verdict, stale
+/// and ready tenants walked.
 fn bind_page<'q, DB: sqlx::Database, O>(
     q: sqlx::query::QueryAs<'q, DB, O, <DB as sqlx::Database>::Arguments>,
     now: DateTime<Utc>,
@@ -672,6 +672,8 @@ where
         .bind(1i64)
         .bind(now)
         .bind(-1i64)
+        .bind(50i64)
+        .bind(0i64)
         .bind(now)
         // Stale and ready tenants walked in name order.
         .bind(-1i64)
@@ -928,49 +930,4 @@ fn the_cheaper_read_is_the_range_for_few_tenants_and_the_walk_for_many() {
     assert_eq!(TimedRead::choose(651, 8500, 50), TimedRead::Range(651));
     assert_eq!(TimedRead::choose(652, 8500, 50), TimedRead::Walk);
     assert_eq!(TimedRead::choose(8500, 8500, 50), TimedRead::Walk);
-}
-
-/// On a workspace of 10,000 tenants PostgreSQL reuses the default first page's plan. The paged
-/// statement (the control), whose limits are parameters, is planned again on every execution:
-/// its generic plan assumes a tenth of the workspace per branch.
-#[tokio::test]
-async fn a_large_workspaces_first_fleet_page_reuses_its_plan() {
-    let app = TestApp::new().await;
-    let Db::Postgres(p) = app.db() else {
-        return;
-    };
-    add_bulk_tenants(p, 10_000).await;
-    let owner = app.user_id(OWNER).await;
-    let ws: i64 = app
-        .int(
-            "SELECT id FROM workspaces WHERE slug = $1",
-            &["contoso-msp".into()],
-        )
-        .await;
-    let now = app.clock.now_for_tests().to_rfc3339();
-    let rows = tenantpilot::features::tenants::service::FLEET_PAGE_SIZE;
-    let (generic, _, listed) = plan_choices(
-        p,
-        "BIGINT, BIGINT, TIMESTAMPTZ, BIGINT, TIMESTAMPTZ, BIGINT, BIGINT",
-        default_page_sql(),
-        &format!("{owner}, {ws}, '{now}', -1, '{now}', -1, -1"),
-    )
-    .await;
-    assert_eq!(listed as i64, rows);
-    assert!(generic > 0, "the first page is planned on every execution");
-
-    let variant = tenants::repo::fleet_variant(FleetSort::Attention, SortDir::Asc, false);
-    let (generic, custom, listed) = plan_choices(
-        p,
-        "BIGINT, BIGINT, TIMESTAMPTZ, BIGINT, BIGINT, BIGINT, TIMESTAMPTZ, BIGINT, BIGINT",
-        &tenants::repo::FLEET_PAGES[variant],
-        &format!("{owner}, {ws}, '{now}', -1, {rows}, 0, '{now}', -1, -1"),
-    )
-    .await;
-    assert_eq!(listed as i64, rows);
-    assert_eq!(
-        (generic, custom),
-        (0, 10),
-        "control: bound limits are planned every time"
-    );
 }

@@ -418,9 +418,8 @@ fn attention_branches(
 /// failed runs, newest support request) run in the outer query, for the page's rows only.
 ///
 /// Without `search` the statement has no `$5` (the parameters after it move down by one): the
-/// page's common case, planned for its own. With `first` it is the first page of
-/// [`FLEET_PAGE_ROWS`] tenants with that number written in, and has no `$6` and `$7` either.
-fn fleet_page(sort: FleetSort, dir: SortDir, search: bool, first: bool) -> String {
+/// page's common case, planned for its own.
+fn fleet_page(sort: FleetSort, dir: SortDir, search: bool) -> String {
     let pattern = search.then_some("$5");
     let inner = match sort {
         FleetSort::Attention => {
@@ -465,26 +464,8 @@ fn fleet_page(sort: FleetSort, dir: SortDir, search: bool, first: bool) -> Strin
         failed_runs("p", "$8"),
         order_keys(sort, dir, "p")
     );
-    let sql = if first {
-        let rows = FLEET_PAGE_ROWS;
-        let sql = sql
-            .replace("LIMIT $6 OFFSET $7", &format!("LIMIT {rows}"))
-            .replace(
-                "CAST($6 AS BIGINT) + CAST($7 AS BIGINT)",
-                &format!("CAST({rows} AS BIGINT)"),
-            );
-        without_param(&without_param(&sql, 7), 6)
-    } else {
-        sql
-    };
     if search { sql } else { without_param(&sql, 5) }
 }
-
-/// Tenants on a fleet page. The first page's statements ([`FLEET_FIRST_PAGES`]) have the number
-/// written in: with the page's limits bound as parameters PostgreSQL's generic plan assumes a
-/// tenth of the workspace's tenants per branch, so on a workspace of 10,000 it planned the
-/// statement afresh on every request (about 1 ms of a 3 ms page).
-pub const FLEET_PAGE_ROWS: i64 = 50;
 
 /// SQL of [`fleet_page`] for each sort, direction and whether it searches, in
 /// [`fleet_variant`] order.
@@ -492,17 +473,7 @@ pub static FLEET_PAGES: LazyLock<Vec<String>> = LazyLock::new(|| {
     FleetSort::ALL
         .iter()
         .flat_map(|s| SortDir::ALL.iter().map(move |d| (*s, *d)))
-        .flat_map(|(s, d)| [false, true].map(|search| fleet_page(s, d, search, false)))
-        .collect()
-});
-
-/// [`FLEET_PAGES`] for the first page of [`FLEET_PAGE_ROWS`] (no limit or offset parameters),
-/// in the same order.
-pub static FLEET_FIRST_PAGES: LazyLock<Vec<String>> = LazyLock::new(|| {
-    FleetSort::ALL
-        .iter()
-        .flat_map(|s| SortDir::ALL.iter().map(move |d| (*s, *d)))
-        .flat_map(|(s, d)| [false, true].map(|search| fleet_page(s, d, search, true)))
+        .flat_map(|(s, d)| [false, true].map(|search| fleet_page(s, d, search)))
         .collect()
 });
 
@@ -543,33 +514,21 @@ pub struct FleetQuery<'a> {
     pub ready_read: TimedRead,
 }
 
-/// One page of the fleet (see [`FLEET_PAGES`]; the first page of [`FLEET_PAGE_ROWS`] by
-/// [`FLEET_FIRST_PAGES`]).
+/// One page of the fleet (see [`FLEET_PAGES`]).
 pub async fn fleet_page_rows(db: &Db, q: &FleetQuery<'_>) -> Result<Vec<FleetRow>, sqlx::Error> {
     let search = !q.pattern.is_empty();
     let variant = fleet_variant(q.sort, q.dir, search);
-    let first = q.offset == 0 && q.limit == FLEET_PAGE_ROWS;
     let rank = q.verdict.map_or(-1, TenantVerdict::attention_rank);
     let timed =
         (q.sort == FleetSort::Attention).then(|| (q.stale_read.param(), q.ready_read.param()));
     with_db!(db, |p| {
-        let query = if first {
-            sqlx::query_as(FLEET_FIRST_PAGES[variant].as_str())
-        } else {
-            sqlx::query_as(FLEET_PAGES[variant].as_str())
-        };
-        let query = query
+        let query = sqlx::query_as(FLEET_PAGES[variant].as_str())
             .bind(q.user_id)
             .bind(q.workspace_id)
             .bind(q.cutoff)
             .bind(rank);
         let query = if search { query.bind(q.pattern) } else { query };
-        let query = if first {
-            query
-        } else {
-            query.bind(q.limit).bind(q.offset)
-        };
-        let query = query.bind(q.failed_since);
+        let query = query.bind(q.limit).bind(q.offset).bind(q.failed_since);
         match timed {
             Some((stale, ready)) => query.bind(stale).bind(ready).fetch_all(p).await,
             None => query.fetch_all(p).await,
@@ -667,11 +626,6 @@ pub fn statements() -> Vec<(&'static str, &'static str)> {
     ];
     // One entry per sort, direction and search, all under the constant's name.
     list.extend(FLEET_PAGES.iter().map(|sql| ("FLEET_PAGES", sql.as_str())));
-    list.extend(
-        FLEET_FIRST_PAGES
-            .iter()
-            .map(|sql| ("FLEET_FIRST_PAGES", sql.as_str())),
-    );
     list
 }
 
@@ -700,31 +654,5 @@ mod tests {
         }
         let attention = &FLEET_PAGES[fleet_variant(FleetSort::Attention, SortDir::Asc, false)];
         assert!(attention.contains("$9") && !attention.contains("$10"));
-    }
-
-    #[test]
-    fn the_first_pages_have_the_page_size_written_in() {
-        let rows = format!("LIMIT {FLEET_PAGE_ROWS}");
-        for sort in FleetSort::ALL {
-            for dir in SortDir::ALL {
-                for search in [false, true] {
-                    let first = &FLEET_FIRST_PAGES[fleet_variant(sort, dir, search)];
-                    let paged = &FLEET_PAGES[fleet_variant(sort, dir, search)];
-                    assert!(
-                        first.contains(&rows) && !first.contains("OFFSET"),
-                        "{first}"
-                    );
-                    // Two parameters fewer than the paged statement.
-                    let top = |sql: &str| (1..=10).rev().find(|n| sql.contains(&format!("${n}")));
-                    assert_eq!(top(first).map(|n| n + 2), top(paged), "{first}");
-                    assert!(paged.contains("OFFSET $"), "control: {paged}");
-                }
-            }
-        }
-        let attention = &FLEET_FIRST_PAGES[0];
-        assert!(
-            attention.contains("$7") && !attention.contains("$8"),
-            "{attention}"
-        );
     }
 }

@@ -88,7 +88,7 @@ fn explained_queries() -> Vec<Explained> {
         q(
             "fleet",
             "tenants::repo::fleet_page_rows",
-            &tenants::repo::FLEET_FIRST_PAGES[0],
+            &tenants::repo::FLEET_PAGES[0],
         ),
         q(
             "fleet (q=)",
@@ -270,6 +270,8 @@ pub(crate) async fn explain_all(
                     Param::Int(workspace_id),
                     Param::Time(cutoff),
                     Param::Int(-1),
+                    Param::Int(size),
+                    Param::Int(0),
                     Param::Time(failed_since),
                     Param::Int(stale_read.param()),
                     Param::Int(ready_read.param()),
