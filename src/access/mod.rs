@@ -8,10 +8,10 @@ pub mod roles;
 pub mod scope;
 
 pub use roles::{Capability, Role};
+pub use scope::{PlatformUser, RunScope, TenantScope, WorkspaceScope};
 
 /// Tenants the header switcher lists before it links to the full list.
 pub const SWITCHER_LIMIT: i64 = 25;
-pub use scope::{PlatformUser, RunScope, TenantScope, WorkspaceScope};
 
 /// The visibility rule of a tenant `t` for the membership `m` (the caller's in `t`'s
 /// workspace): the member sees all tenants or holds an entitlement for this one. Every query
