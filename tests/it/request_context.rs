@@ -4,7 +4,9 @@
 //! workspace list, the switcher and the pauses must be exactly what the single-purpose
 //! services answer. Then the same through the router: pages and API keep their 404s.
 
-use crate::support::{Arg, NowForTests, PAUSE_CONTOSO_STARTS, TestApp};
+use crate::support::{
+    Arg, NowForTests, PAUSE_CONTOSO_STARTS, TestApp, add_bulk_tenants, plan_choices,
+};
 use axum::http::{Method, StatusCode};
 use tenantpilot::{
     access::{
@@ -397,51 +399,6 @@ async fn pages_cost_the_context_statement_and_their_own_data() {
     }
 }
 
-/// How often PostgreSQL planned `sql` afresh and how often it reused its generic plan over ten
-/// executions for the owner's session on contoso's dashboard (`$4`, where the statement has
-/// one, is the switcher's limit).
-async fn plan_choices(
-    p: &sqlx::PgPool,
-    sql: &str,
-    token_hash: &str,
-    now: chrono::DateTime<chrono::Utc>,
-) -> (i64, i64) {
-    let mut conn = p.acquire().await.unwrap();
-    let limit = if sql.contains("$4") { ", BIGINT" } else { "" };
-    sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
-        "PREPARE ctx (TEXT, TIMESTAMPTZ, TEXT{limit}) AS {sql}"
-    )))
-    .execute(&mut *conn)
-    .await
-    .unwrap();
-    let limit = if sql.contains("$4") {
-        format!(", {}", SWITCHER_LIMIT + 1)
-    } else {
-        String::new()
-    };
-    for _ in 0..10 {
-        let rows = sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
-            "EXECUTE ctx ('{token_hash}', '{}', 'contoso'{limit})",
-            now.to_rfc3339()
-        )))
-        .fetch_all(&mut *conn)
-        .await
-        .unwrap();
-        assert!(rows.len() > 2, "the caller, the tenant and the frame");
-    }
-    let choices = sqlx::query_as(
-        "SELECT generic_plans, custom_plans FROM pg_prepared_statements WHERE name = 'ctx'",
-    )
-    .fetch_one(&mut *conn)
-    .await
-    .unwrap();
-    sqlx::raw_sql("DEALLOCATE ctx")
-        .execute(&mut *conn)
-        .await
-        .unwrap();
-    choices
-}
-
 /// On a workspace of 10,000 tenants PostgreSQL reuses the page context's plan. With the
 /// switcher's limit bound as a parameter (the control) its generic plan assumed a tenth of the
 /// workspace's tenants, looked worse than every custom plan, and the statement was planned
@@ -452,15 +409,7 @@ async fn a_large_workspaces_page_context_reuses_its_plan() {
     let tenantpilot::db::Db::Postgres(p) = app.db() else {
         return;
     };
-    sqlx::query(
-        "INSERT INTO tenants (workspace_id, external_id, name, created_at)
-         SELECT w.id, 'bulk-' || g, 'Bulk Customer ' || lpad(g::text, 5, '0'), now()
-         FROM workspaces w, generate_series(1, 10000) g WHERE w.slug = 'contoso-msp'",
-    )
-    .execute(p)
-    .await
-    .unwrap();
-    sqlx::raw_sql("ANALYZE tenants").execute(p).await.unwrap();
+    add_bulk_tenants(p, 10_000).await;
     let owner = app.session_for("owner@contoso.test").await;
     let hash = tenantpilot::auth::token_hash(token_of(&owner.cookie));
     let sql = tenantpilot::access::repo::context_sql(
@@ -468,8 +417,12 @@ async fn a_large_workspaces_page_context_reuses_its_plan() {
         tenantpilot::access::repo::TargetKind::Tenant,
         true,
     );
-    let now = app.clock.now_for_tests();
-    let (generic, _) = plan_choices(p, &sql, &hash, now).await;
+    let args = format!(
+        "'{hash}', '{}', 'contoso'",
+        app.clock.now_for_tests().to_rfc3339()
+    );
+    let (generic, _, rows) = plan_choices(p, "TEXT, TIMESTAMPTZ, TEXT", &sql, &args).await;
+    assert!(rows > 2, "the caller, the tenant and the frame");
     assert!(
         generic > 0,
         "the context statement is planned on every execution"
@@ -478,7 +431,10 @@ async fn a_large_workspaces_page_context_reuses_its_plan() {
     let inlined = format!("LIMIT {}) switcher", SWITCHER_LIMIT + 1);
     assert!(sql.contains(&inlined));
     let bound = sql.replace(&inlined, "LIMIT $4) switcher");
-    let (generic, custom) = plan_choices(p, &bound, &hash, now).await;
+    let args = format!("{args}, {}", SWITCHER_LIMIT + 1);
+    let (generic, custom, rows) =
+        plan_choices(p, "TEXT, TIMESTAMPTZ, TEXT, BIGINT", &bound, &args).await;
+    assert!(rows > 2);
     assert_eq!(
         (generic, custom),
         (0, 10),

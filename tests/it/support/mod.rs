@@ -621,3 +621,55 @@ pub const ACTORS: [&str; 7] = [
     "anonymous",
     "platform@tenantpilot.test",
 ];
+
+/// Adds `n` tenants named `Bulk Customer 00001…` to contoso's workspace and refreshes
+/// PostgreSQL's statistics, for the plan tests that need a large workspace.
+pub async fn add_bulk_tenants(p: &sqlx::PgPool, n: i64) {
+    sqlx::query(
+        "INSERT INTO tenants (workspace_id, external_id, name, created_at)
+         SELECT w.id, 'bulk-' || g, 'Bulk Customer ' || lpad(g::text, 5, '0'), now()
+         FROM workspaces w, generate_series(1, $1) g WHERE w.slug = 'contoso-msp'",
+    )
+    .bind(n)
+    .execute(p)
+    .await
+    .unwrap();
+    sqlx::raw_sql("ANALYZE").execute(p).await.unwrap();
+}
+
+/// How PostgreSQL ran `sql` prepared with parameter types `types` over ten executions with the
+/// literal arguments `args`: `(generic plans, custom plans, rows of the last execution)`. A
+/// custom plan is a fresh planning on that execution.
+pub async fn plan_choices(
+    p: &sqlx::PgPool,
+    types: &str,
+    sql: &str,
+    args: &str,
+) -> (i64, i64, usize) {
+    let mut conn = p.acquire().await.unwrap();
+    sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+        "PREPARE probe ({types}) AS {sql}"
+    )))
+    .execute(&mut *conn)
+    .await
+    .unwrap();
+    let mut rows = 0;
+    for _ in 0..10 {
+        rows = sqlx::raw_sql(sqlx::AssertSqlSafe(format!("EXECUTE probe ({args})")))
+            .fetch_all(&mut *conn)
+            .await
+            .unwrap()
+            .len();
+    }
+    let (generic, custom) = sqlx::query_as(
+        "SELECT generic_plans, custom_plans FROM pg_prepared_statements WHERE name = 'probe'",
+    )
+    .fetch_one(&mut *conn)
+    .await
+    .unwrap();
+    sqlx::raw_sql("DEALLOCATE probe")
+        .execute(&mut *conn)
+        .await
+        .unwrap();
+    (generic, custom, rows)
+}
