@@ -3,7 +3,7 @@
 //! paging, scope, staleness, the failed-runs window, and the SQL verdict agreeing with
 //! `VerificationState::verdict()`.
 
-use crate::support::{NowForTests, TestApp, fragment};
+use crate::support::{NowForTests, TestApp, add_bulk_tenants, fragment, plan_choices};
 use axum::http::StatusCode;
 use chrono::{DateTime, Duration, Utc};
 use tenantpilot::audit::AuditContext;
@@ -930,4 +930,86 @@ fn the_cheaper_read_is_the_range_for_few_tenants_and_the_walk_for_many() {
     assert_eq!(TimedRead::choose(651, 8500, 50), TimedRead::Range(651));
     assert_eq!(TimedRead::choose(652, 8500, 50), TimedRead::Walk);
     assert_eq!(TimedRead::choose(8500, 8500, 50), TimedRead::Walk);
+}
+
+/// On a workspace of 10,000 tenants, mostly ready, a few stale (the benchmark's shape),
+/// PostgreSQL reuses the default first page's plan: its statement holds only the reads the
+/// counts chose and the page size. The paged statement (the control), whose reads and limits
+/// are parameters, is planned again on every execution: its generic plan holds every branch and
+/// assumes a tenth of the workspace per limit.
+#[tokio::test]
+async fn a_large_workspaces_first_fleet_page_reuses_its_plan() {
+    let app = TestApp::new().await;
+    let Db::Postgres(p) = app.db() else {
+        return;
+    };
+    add_bulk_tenants(p, 10_000).await;
+    let now = app.clock.now_for_tests();
+    // One in six blocked, the rest ready: checked an hour ago, the first three two days ago.
+    sqlx::query(
+        "UPDATE tenants SET
+            report_verdict = CASE WHEN id % 6 = 0 AND external_id NOT IN ($2, $3, $4)
+                THEN 'blocked' ELSE 'ready' END,
+            verified_at = CASE WHEN external_id IN ($2, $3, $4)
+                THEN $1 - INTERVAL '48 hours' ELSE $1 - INTERVAL '1 hour' END
+         WHERE external_id LIKE 'bulk-%'",
+    )
+    .bind(now)
+    .bind("bulk-1")
+    .bind("bulk-2")
+    .bind("bulk-3")
+    .execute(p)
+    .await
+    .unwrap();
+    sqlx::raw_sql("ANALYZE tenants").execute(p).await.unwrap();
+    let owner = app.user_id(OWNER).await;
+    let ws = app.tenant("contoso").await.workspace_id;
+    let cutoff = now - Duration::hours(24);
+    let counts = tenants::repo::fleet_counts(app.db(), owner, ws, cutoff, "")
+        .await
+        .unwrap();
+    let n = |v: TenantVerdict| {
+        let rank = v.attention_rank();
+        counts.iter().find(|(r, _)| *r == rank).map_or(0, |c| c.1)
+    };
+    let (stale, ready) = (n(TenantVerdict::Stale), n(TenantVerdict::Ready));
+    let rows = tenants::repo::FLEET_PAGE_ROWS;
+    use tenants::repo::TimedRead;
+    let stale_read = TimedRead::choose(stale, stale + ready, rows);
+    let ready_read = TimedRead::choose(ready, stale + ready, rows);
+    assert_eq!(
+        (stale_read, ready_read),
+        (TimedRead::Range(3), TimedRead::Walk)
+    );
+    let (cutoff, since) = (cutoff.to_rfc3339(), (now - Duration::days(7)).to_rfc3339());
+    let first =
+        tenants::repo::first_attention_page(SortDir::Asc, false, stale_read, ready_read).unwrap();
+    let (generic, _, listed) = plan_choices(
+        p,
+        "BIGINT, BIGINT, TIMESTAMPTZ, BIGINT, TIMESTAMPTZ",
+        first,
+        &format!("{owner}, {ws}, '{cutoff}', -1, '{since}'"),
+    )
+    .await;
+    assert_eq!(listed as i64, rows);
+    assert!(generic > 0, "the first page is planned on every execution");
+
+    let variant = tenants::repo::fleet_variant(FleetSort::Attention, SortDir::Asc, false);
+    let (generic, custom, listed) = plan_choices(
+        p,
+        "BIGINT, BIGINT, TIMESTAMPTZ, BIGINT, BIGINT, BIGINT, TIMESTAMPTZ, BIGINT, BIGINT",
+        &tenants::repo::FLEET_PAGES[variant],
+        &format!(
+            "{owner}, {ws}, '{cutoff}', -1, {rows}, 0, '{since}', {}, {}",
+            stale_read.param(),
+            ready_read.param()
+        ),
+    )
+    .await;
+    assert_eq!(listed as i64, rows);
+    assert_eq!(
+        (generic, custom),
+        (0, 10),
+        "control: bound reads and limits are planned every time"
+    );
 }

@@ -43,7 +43,7 @@ pub async fn create(
 }
 
 /// Tenants per fleet page.
-pub const FLEET_PAGE_SIZE: i64 = 50;
+pub const FLEET_PAGE_SIZE: i64 = repo::FLEET_PAGE_ROWS;
 
 /// The window of the fleet's failed-runs count.
 pub const FAILED_RUNS_DAYS: i64 = 7;

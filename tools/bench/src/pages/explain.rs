@@ -37,7 +37,7 @@ struct Explained {
 /// counts under a search) and the API's run list issue, in request order; each page starts with
 /// its request context (caller, the path's target in scope and the page frame in one
 /// statement).
-fn explained_queries() -> Vec<Explained> {
+fn explained_queries(fleet_page: &str) -> Vec<Explained> {
     let q = |page, source, sql: &str| Explained {
         page,
         source,
@@ -85,11 +85,7 @@ fn explained_queries() -> Vec<Explained> {
             "tenants::repo::stored_fleet_counts",
             tenants::repo::STORED_FLEET_COUNTS,
         ),
-        q(
-            "fleet",
-            "tenants::repo::fleet_page_rows",
-            &tenants::repo::FLEET_PAGES[0],
-        ),
+        q("fleet", "tenants::repo::fleet_page_rows", fleet_page),
         q(
             "fleet (q=)",
             "tenants::repo::fleet_counts",
@@ -231,7 +227,16 @@ pub(crate) async fn explain_all(
             key,
         ]
     };
-    for q in explained_queries() {
+    // The first page's statement has the page size and the reads written in; a range too
+    // large for that takes the paged statement, which binds them.
+    let first = tenants::repo::first_attention_page(
+        tenants::fleet::SortDir::Asc,
+        false,
+        stale_read,
+        ready_read,
+    );
+    let fleet_page = first.unwrap_or(tenants::repo::FLEET_PAGES[0].as_str());
+    for q in explained_queries(fleet_page) {
         let mut results = Vec::with_capacity(samples);
         for _ in 0..samples {
             let (tenant_id, external_id) =
@@ -264,6 +269,13 @@ pub(crate) async fn explain_all(
                     Param::Int(fixture.user_id),
                     Param::Int(workspace_id),
                     Param::Time(cutoff),
+                ],
+                "tenants::repo::fleet_page_rows" if first.is_some() => vec![
+                    Param::Int(fixture.user_id),
+                    Param::Int(workspace_id),
+                    Param::Time(cutoff),
+                    Param::Int(-1),
+                    Param::Time(failed_since),
                 ],
                 "tenants::repo::fleet_page_rows" => vec![
                     Param::Int(fixture.user_id),
