@@ -508,7 +508,7 @@ fn first_page_sql(dir: SortDir, search: bool, stale: TimedRead, ready: TimedRead
     page_sql(FleetSort::Attention, dir, search, Some((stale, ready)))
 }
 
-/// [`fleet_page`], or with `first` the first attention page of [`first_attention_page`].
+/// [`fleet_page`], or with `first` (in the attention order) [`first_attention_page`].
 fn page_sql(
     sort: FleetSort,
     dir: SortDir,
@@ -520,9 +520,9 @@ fn page_sql(
         Some(_) => format!("CAST({FLEET_PAGE_ROWS} AS BIGINT)"),
         None => "CAST($6 AS BIGINT) + CAST($7 AS BIGINT)".to_owned(),
     };
-    let (outer_limit, sort) = match first {
-        Some(_) => (format!("LIMIT {FLEET_PAGE_ROWS}"), FleetSort::Attention),
-        None => ("LIMIT $6 OFFSET $7".to_owned(), sort),
+    let outer_limit = match first {
+        Some(_) => format!("LIMIT {FLEET_PAGE_ROWS}"),
+        None => "LIMIT $6 OFFSET $7".to_owned(),
     };
     let inner = match sort {
         FleetSort::Attention => {
