@@ -184,7 +184,7 @@ fn tick_every(scheduler_interval_secs: u64) -> Duration {
 /// Starts the scheduler loop. First one handoff-finalizer pass outside the ledger (a restart
 /// after a crash records the handoffs the crash cut off without waiting for a free slot; the
 /// guarded write keeps that safe next to other instances) and one pass creating the coming
-/// months' telemetry partitions (PostgreSQL; idempotent, so every instance may), then a tick
+/// days' telemetry partitions (PostgreSQL; idempotent, so every instance may), then a tick
 /// right away and every
 /// `telemetry.scheduler_interval_secs`, at most [`MAX_TICK`] apart. Abort the handle at
 /// shutdown.

@@ -1380,7 +1380,7 @@ async fn partition_of_rows(db: &Db) -> BTreeMap<i64, String> {
     }
 }
 
-/// Month partitions attached to the ledger, as `events_YYYY_MM` names (the default one too),
+/// Partitions attached to the ledger (`events_YYYY_MM_DD`, `events_YYYY_MM`, the default one),
 /// read from the catalog rather than through the code under test; empty on SQLite.
 async fn attached_partitions(db: &Db) -> BTreeSet<String> {
     match db {
@@ -1397,22 +1397,55 @@ async fn attached_partitions(db: &Db) -> BTreeSet<String> {
     }
 }
 
+/// Where a row of time `t` belongs among `attached`: its day, else its month, else the
+/// default partition.
+fn partition_for(t: DateTime<Utc>, attached: &BTreeSet<String>) -> String {
+    let day = t.format("events_%Y_%m_%d").to_string();
+    let month = t.format("events_%Y_%m").to_string();
+    let name = if attached.contains(&day) {
+        day
+    } else if attached.contains(&month) {
+        month
+    } else {
+        "events_default".into()
+    };
+    format!("product_usage_partitions.{name}")
+}
+
+/// Creates a month partition as migration 13 did (migration 15 keeps such a month while it
+/// holds rows); PostgreSQL only.
+async fn attach_legacy_month(db: &Db, month: NaiveDate) {
+    if let Db::Postgres(p) = db {
+        let next = month + chrono::Months::new(1);
+        sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+            "CREATE TABLE product_usage_partitions.{} PARTITION OF public.product_usage_events
+             FOR VALUES FROM ('{month} 00:00:00+00') TO ('{next} 00:00:00+00')",
+            month.format("events_%Y_%m")
+        )))
+        .execute(p)
+        .await
+        .unwrap();
+    }
+}
+
 fn is_pg(db: &Db) -> bool {
     matches!(db, Db::Postgres(_))
 }
 
 #[tokio::test]
-async fn prune_drops_whole_old_months_and_keeps_the_same_result() {
+async fn prune_drops_whole_old_days_and_keeps_the_same_result() {
     let app = TestApp::new().await;
     let now = app.clock.now_for_tests() + Duration::minutes(23) + Duration::seconds(11);
     let days = 20;
     let cutoff = now - Duration::days(days);
     let contoso = tenant(&app, "contoso").await;
     let owner = app.user_id("owner@contoso.test").await;
-    // Months that got their partitions ahead of time, as in production.
-    partitions::ensure_between(app.db(), day(2026, 7, 1), now.date_naive())
+    // Days that got their partitions ahead of time, as in production, and a month partitioned
+    // before there were days.
+    partitions::ensure_between(app.db(), day(2026, 9, 14), now.date_naive())
         .await
         .unwrap();
+    attach_legacy_month(app.db(), day(2026, 8, 1)).await;
     let us = Duration::microseconds(1);
     let at = |m, d, h| Utc.with_ymd_and_hms(2026, m, d, h, 0, 0).unwrap();
     for t in [
@@ -1426,7 +1459,7 @@ async fn prune_drops_whole_old_months_and_keeps_the_same_result() {
         cutoff,
         cutoff + us,
         now - Duration::hours(1),
-        // Months without a partition: the default partition holds them.
+        // Days without a partition: the default partition holds them.
         Utc.with_ymd_and_hms(2026, 3, 10, 6, 0, 0).unwrap(),
         Utc.with_ymd_and_hms(2027, 9, 15, 6, 0, 0).unwrap(),
     ] {
@@ -1445,37 +1478,34 @@ async fn prune_drops_whole_old_months_and_keeps_the_same_result() {
         .collect();
     let others = other_table_counts(&app).await;
 
-    // The control: on PostgreSQL the old months exist and hold their rows, and the rows of
-    // months without a partition sit in the default one.
+    // The control: on PostgreSQL the old days and the month exist and hold their rows, and the
+    // rows of days without a partition sit in the default one.
     let where_before = partition_of_rows(app.db()).await;
     let before = attached_partitions(app.db()).await;
-    let old_months = [
-        "events_2026_07",
+    let old = [
         "events_2026_08",
-        "events_2026_09",
-        "events_2026_10",
+        "events_2026_09_14",
+        "events_2026_09_15",
+        "events_2026_10_01",
+        "events_2026_10_31",
+        "events_2026_11_02",
     ];
     if is_pg(app.db()) {
-        for m in old_months
+        for p in old
             .iter()
-            .chain(&["events_2026_11", "events_default"])
+            .chain(&["events_2026_11_03", "events_2026_11_23", "events_default"])
         {
-            assert!(before.contains(*m), "{m} in {before:?}");
+            assert!(before.contains(*p), "{p} in {before:?}");
         }
         for r in &all {
-            let month = format!("{}", r.occurred_at.format("events_%Y_%m"));
-            let expected = if before.contains(&month) {
-                month
-            } else {
-                "events_default".into()
-            };
             assert_eq!(
                 where_before[&r.id],
-                format!("product_usage_partitions.{expected}"),
+                partition_for(r.occurred_at, &before),
                 "{r:?}"
             );
         }
         assert!(where_before.values().any(|p| p.ends_with("events_default")));
+        assert!(where_before.values().any(|p| p.ends_with("events_2026_08")));
     }
 
     let deleted = prune(app.db(), days, 2, now).await.unwrap();
@@ -1489,14 +1519,18 @@ async fn prune_drops_whole_old_months_and_keeps_the_same_result() {
     let left = assert_pruned_to(&app, cutoff, &others, &[now, cutoff + Duration::days(1)]).await;
     assert_eq!(left.iter().map(|r| r.id).collect::<BTreeSet<_>>(), kept);
 
-    // On PostgreSQL the months entirely before the cutoff are gone as partitions; the
-    // cutoff's month and the default partition stay, with their kept rows where they were.
+    // On PostgreSQL every partition entirely before the cutoff is gone; the cutoff's day and
+    // the default partition stay, with their kept rows where they were.
     let after = attached_partitions(app.db()).await;
     if is_pg(app.db()) {
-        for m in old_months {
-            assert!(!after.contains(m), "{m} dropped: {after:?}");
+        for p in old {
+            assert!(!after.contains(p), "{p} dropped: {after:?}");
         }
-        assert!(after.contains("events_2026_11") && after.contains("events_default"));
+        let cutoff_day = cutoff.format("events_%Y_%m_%d").to_string();
+        for p in &after {
+            assert!(p == "events_default" || *p >= cutoff_day, "{p} left");
+        }
+        assert!(after.contains(&cutoff_day) && after.contains("events_default"));
         let where_after = partition_of_rows(app.db()).await;
         for id in &kept {
             assert_eq!(where_after[id], where_before[id]);
@@ -1509,27 +1543,29 @@ async fn prune_drops_whole_old_months_and_keeps_the_same_result() {
 }
 
 #[tokio::test]
-async fn pruned_batches_and_dropped_months_are_reported_apart() {
+async fn pruned_batches_and_dropped_partitions_are_reported_apart() {
     let app = TestApp::new().await;
     let contoso = tenant(&app, "contoso").await;
     let owner = app.user_id("owner@contoso.test").await;
-    partitions::ensure_between(app.db(), day(2026, 5, 1), day(2026, 6, 30))
+    partitions::ensure_between(app.db(), day(2026, 6, 8), day(2026, 6, 30))
         .await
         .unwrap();
+    let at = |d, h| Utc.with_ymd_and_hms(2026, 6, d, h, 0, 0).unwrap();
     for t in [
         Utc.with_ymd_and_hms(2026, 5, 10, 0, 0, 0).unwrap(),
-        Utc.with_ymd_and_hms(2026, 6, 10, 0, 0, 0).unwrap(),
-        Utc.with_ymd_and_hms(2026, 6, 20, 0, 0, 0).unwrap(),
+        at(10, 0),
+        at(14, 12),
+        at(15, 6),
+        at(20, 0),
     ] {
         record_at(&app, Event::OperationsStarted, contoso, owner, t).await;
     }
-    let cutoff = Utc.with_ymd_and_hms(2026, 6, 15, 0, 0, 0).unwrap();
+    let cutoff = at(15, 12);
     let rows = rows_after(&app, 0).await;
-    let older = rows.iter().filter(|r| r.occurred_at < cutoff).count() as i64;
-    let june = Utc.with_ymd_and_hms(2026, 6, 1, 0, 0, 0).unwrap();
-    let in_may = rows
+    let older = rows.iter().filter(|r| r.occurred_at < cutoff).count() as u64;
+    let in_whole_days = rows
         .iter()
-        .filter(|r| r.occurred_at >= june - Duration::days(31) && r.occurred_at < june)
+        .filter(|r| r.occurred_at >= at(8, 0) && r.occurred_at < at(15, 0))
         .count() as u64;
     let pruned = prune_with(
         app.db(),
@@ -1541,20 +1577,21 @@ async fn pruned_batches_and_dropped_months_are_reported_apart() {
     )
     .await
     .unwrap();
-    assert_eq!(pruned.rows(), older as u64);
+    assert_eq!(pruned.rows(), older);
     if is_pg(app.db()) {
-        // May went whole; June's older row and the default partition's went in batches.
-        assert_eq!(pruned.dropped.months, 1, "{pruned:?}");
-        assert_eq!(pruned.dropped.rows, in_may);
-        assert!(in_may >= 1);
+        // June 8-14 went whole (two of them with rows); the cutoff's day's older row and the
+        // default partition's went in batches.
+        assert_eq!(pruned.dropped.partitions, 7, "{pruned:?}");
+        assert_eq!(pruned.dropped.rows, in_whole_days);
+        assert_eq!(in_whole_days, 2);
     } else {
         assert_eq!(pruned.dropped, partitions::Dropped::default());
     }
-    assert_eq!(pruned.deleted, older as u64 - pruned.dropped.rows);
+    assert_eq!(pruned.deleted, older - pruned.dropped.rows);
 }
 
 #[tokio::test]
-async fn creating_a_month_is_idempotent_and_takes_its_rows_out_of_the_default_partition() {
+async fn creating_a_day_is_idempotent_and_takes_its_rows_out_of_the_default_partition() {
     let app = TestApp::new().await;
     let contoso = tenant(&app, "contoso").await;
     let owner = app.user_id("owner@contoso.test").await;
@@ -1566,67 +1603,62 @@ async fn creating_a_month_is_idempotent_and_takes_its_rows_out_of_the_default_pa
     let may = rows.iter().find(|r| r.occurred_at == t).unwrap().id;
     let june = rows.iter().find(|r| r.occurred_at == next).unwrap().id;
 
-    // Two instances create the month at once: one does, neither fails.
+    // Two instances create the day at once: one does, neither fails.
     let other = Db::connect(&app.tdb.url).await.unwrap();
     let (a, b) = tokio::join!(
-        partitions::ensure_between(app.db(), day(2025, 5, 1), day(2025, 5, 1)),
-        partitions::ensure_between(&other, day(2025, 5, 20), day(2025, 5, 20)),
+        partitions::ensure_between(app.db(), day(2025, 5, 31), day(2025, 5, 31)),
+        partitions::ensure_between(&other, day(2025, 5, 31), day(2025, 5, 31)),
     );
     let created = a.unwrap() + b.unwrap();
     assert_eq!(
-        partitions::ensure_between(app.db(), day(2025, 5, 1), day(2025, 5, 31))
+        partitions::ensure_between(app.db(), day(2025, 5, 31), day(2025, 5, 31))
             .await
             .unwrap(),
         0,
-        "the month exists"
+        "the day exists"
     );
     let after = rows_after(&app, 0).await;
     assert_eq!(after.len(), rows.len(), "no row lost or doubled");
     if is_pg(app.db()) {
         assert_eq!(created, 1);
         let at = partition_of_rows(app.db()).await;
-        assert_eq!(at[&may], "product_usage_partitions.events_2025_05");
+        assert_eq!(at[&may], "product_usage_partitions.events_2025_05_31");
         assert_eq!(
             at[&june], "product_usage_partitions.events_default",
-            "its own month has none"
+            "its own day has none"
         );
-        assert!(
-            attached_partitions(app.db())
-                .await
-                .contains("events_2025_05")
-        );
-        // A new row of the month now goes to the month.
+        // A new row of the day now goes to the day.
         record_at(
             &app,
             Event::OperationsStarted,
             contoso,
             owner,
-            t - Duration::days(3),
+            t - Duration::hours(3),
         )
         .await;
         let newest = last_id(&app).await;
         assert_eq!(
             partition_of_rows(app.db()).await[&newest],
-            "product_usage_partitions.events_2025_05"
+            "product_usage_partitions.events_2025_05_31"
         );
     } else {
         assert_eq!(created, 0, "SQLite has no partitions");
     }
-    // The ahead-of-time months of the test clock exist after one call, and a second creates none.
-    partitions::ensure_ahead(app.db(), app.clock.now_for_tests())
-        .await
-        .unwrap();
-    assert_eq!(
-        partitions::ensure_ahead(app.db(), app.clock.now_for_tests())
-            .await
-            .unwrap(),
-        0
-    );
+    // The days ahead of the test clock exist after one call, and a second creates none.
+    let now = app.clock.now_for_tests();
+    let made = partitions::ensure_ahead(app.db(), now).await.unwrap();
+    assert_eq!(partitions::ensure_ahead(app.db(), now).await.unwrap(), 0);
     if is_pg(app.db()) {
+        assert_eq!(made, partitions::DAYS_AHEAD + 1);
         let attached = attached_partitions(app.db()).await;
-        for m in ["events_2026_11", "events_2026_12", "events_2027_01"] {
-            assert!(attached.contains(m), "{m} in {attached:?}");
+        for p in [
+            "events_2026_11_23",
+            "events_2026_12_01",
+            "events_2026_12_07",
+        ] {
+            assert!(attached.contains(p), "{p} in {attached:?}");
         }
+        assert!(!attached.contains("events_2026_12_08"), "{attached:?}");
     }
 }
 
@@ -1712,18 +1744,18 @@ async fn database_before_partitions() -> (Db, Box<dyn std::any::Any>) {
     (db, keep)
 }
 
-#[tokio::test]
-async fn migration_13_keeps_every_ledger_row_and_the_id_sequence() {
-    let (db, _keep) = database_before_partitions().await;
+/// One workspace with one tenant, written by hand (the database may predate the product's
+/// repos); their ids.
+async fn workspace_and_tenant(db: &Db) -> (i64, i64) {
     let created = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
-    let ws: i64 = with_db!(&db, |p| sqlx::query_scalar(
+    let ws: i64 = with_db!(db, |p| sqlx::query_scalar(
         "INSERT INTO workspaces (slug, name, created_at) VALUES ('w', 'W', $1) RETURNING id"
     )
     .bind(created)
     .fetch_one(p)
     .await)
     .unwrap();
-    let tn: i64 = with_db!(&db, |p| sqlx::query_scalar(
+    let tn: i64 = with_db!(db, |p| sqlx::query_scalar(
         "INSERT INTO tenants (workspace_id, external_id, name, created_at)
          VALUES ($1, 't', 'T', $2) RETURNING id"
     )
@@ -1732,6 +1764,13 @@ async fn migration_13_keeps_every_ledger_row_and_the_id_sequence() {
     .fetch_one(p)
     .await)
     .unwrap();
+    (ws, tn)
+}
+
+#[tokio::test]
+async fn migration_13_keeps_every_ledger_row_and_the_id_sequence() {
+    let (db, _keep) = database_before_partitions().await;
+    let (ws, tn) = workspace_and_tenant(&db).await;
     const INSERT: &str = "INSERT INTO product_usage_events (workspace_id, tenant_id,
             actor_user_id, event_name, feature_area, subject_type, subject_id, metadata,
             occurred_at) VALUES ($1, $2, NULL, 'product.operations.started', 'operations',
@@ -1806,4 +1845,166 @@ async fn migration_13_keeps_every_ledger_row_and_the_id_sequence() {
         .unwrap();
         assert_eq!(left, 0);
     }
+}
+
+/// Runs the embedded migrations of the versions `versions` on `db`, in order.
+async fn apply_migrations(db: &Db, versions: std::ops::RangeInclusive<i64>) {
+    for m in tenantpilot::db::migrate::MIGRATIONS
+        .iter()
+        .filter(|m| versions.contains(&m.version))
+    {
+        let sql = if is_pg(db) { m.postgres } else { m.sqlite };
+        tenantpilot::execute!(db, sqlx::raw_sql(sqlx::AssertSqlSafe(sql))).unwrap();
+    }
+}
+
+#[tokio::test]
+async fn migration_15_keeps_months_with_rows_and_makes_way_for_days() {
+    let (db, _keep) = database_before_partitions().await;
+    let (ws, tn) = workspace_and_tenant(&db).await;
+    const INSERT: &str = "INSERT INTO product_usage_events (workspace_id, tenant_id,
+            actor_user_id, event_name, feature_area, subject_type, subject_id, metadata,
+            occurred_at) VALUES ($1, $2, NULL, 'product.operations.started', 'operations',
+            'operation_run', '1', '{}', $3) RETURNING id";
+    let insert = async |t: DateTime<Utc>| -> i64 {
+        with_db!(&db, |p| sqlx::query_scalar(INSERT)
+            .bind(ws)
+            .bind(tn)
+            .bind(t)
+            .fetch_one(p)
+            .await)
+        .unwrap()
+    };
+    let feb = Utc.with_ymd_and_hms(2026, 2, 14, 12, 0, 0).unwrap();
+    let june = Utc.with_ymd_and_hms(2026, 6, 30, 8, 0, 0).unwrap();
+    insert(feb).await;
+    insert(june).await;
+    apply_migrations(&db, 13..=14).await;
+    let months_with_rows = ["events_2026_02", "events_2026_06"];
+    let before = attached_partitions(&db).await;
+    let empty_months: Vec<&String> = before
+        .iter()
+        .filter(|p| {
+            matches!(
+                partitions::Partition::from_name(p),
+                Some(partitions::Partition::Month(_))
+            ) && !months_with_rows.contains(&p.as_str())
+        })
+        .collect();
+    if is_pg(&db) {
+        // The control: migration 13 made the current month and the two after it, empty.
+        assert!(empty_months.len() >= 3, "{before:?}");
+    }
+
+    apply_migrations(&db, 15..=15).await;
+    let after = attached_partitions(&db).await;
+    let rows: i64 = with_db!(&db, |p| sqlx::query_scalar(
+        "SELECT COUNT(*) FROM product_usage_events"
+    )
+    .fetch_one(p)
+    .await)
+    .unwrap();
+    assert_eq!(rows, 2, "no row lost");
+    let Db::Postgres(pool) = &db else {
+        return;
+    };
+    for m in months_with_rows {
+        assert!(after.contains(m), "{m} kept: {after:?}");
+    }
+    for m in &empty_months {
+        assert!(!after.contains(*m), "{m} dropped: {after:?}");
+    }
+
+    // A day inside a kept month is the month's; a day outside gets its own partition.
+    assert_eq!(
+        partitions::ensure_between(&db, day(2026, 2, 10), day(2026, 2, 11))
+            .await
+            .unwrap(),
+        0
+    );
+    assert_eq!(
+        partitions::ensure_between(&db, day(2026, 3, 5), day(2026, 3, 5))
+            .await
+            .unwrap(),
+        1
+    );
+    let march = insert(Utc.with_ymd_and_hms(2026, 3, 5, 12, 0, 0).unwrap()).await;
+    let feb_later = insert(feb + Duration::days(1)).await;
+    let at = partition_of_rows(&db).await;
+    assert_eq!(at[&march], "product_usage_partitions.events_2026_03_05");
+    assert_eq!(at[&feb_later], "product_usage_partitions.events_2026_02");
+
+    // An instance of the previous version asking for a month gets that month's days.
+    let made: bool =
+        sqlx::query_scalar("SELECT product_usage_partitions.ensure_month('2026-04-17')")
+            .fetch_one(pool)
+            .await
+            .unwrap();
+    assert!(made);
+    let april = attached_partitions(&db)
+        .await
+        .into_iter()
+        .filter(|p| p.starts_with("events_2026_04_"))
+        .count();
+    assert_eq!(april, 30);
+
+    // A drop's steps refuse anything but a partition, dropping one still attached, and
+    // dropping one that still references other tables.
+    assert!(partitions_repo::detach(pool, "tenants").await.is_err());
+    assert!(
+        partitions_repo::drop_detached(pool, "events_2026_06")
+            .await
+            .is_err()
+    );
+    assert!(
+        partitions_repo::detach(pool, "events_2026_06")
+            .await
+            .unwrap()
+    );
+    assert!(
+        partitions_repo::drop_detached(pool, "events_2026_06")
+            .await
+            .is_err(),
+        "its foreign keys are still there"
+    );
+    assert!(
+        !partitions_repo::detach(pool, "events_2026_06")
+            .await
+            .unwrap(),
+        "detached once"
+    );
+
+    // The prune drops the kept month and the day alike once they lie before its cutoff, and
+    // finishes the drop of a partition left detached (June, after the cutoff).
+    let dropped = partitions::drop_before(
+        pool,
+        Utc.with_ymd_and_hms(2026, 3, 6, 0, 0, 0).unwrap(),
+        0.0,
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        dropped,
+        partitions::Dropped {
+            partitions: 3,
+            rows: 4
+        }
+    );
+    let left = attached_partitions(&db).await;
+    assert!(!left.contains("events_2026_02") && !left.contains("events_2026_03_05"));
+    assert!(left.contains("events_2026_04_01"), "{left:?}");
+    let tables: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+         WHERE n.nspname = 'product_usage_partitions'
+           AND c.relname IN ('events_2026_02', 'events_2026_03_05', 'events_2026_06')",
+    )
+    .fetch_one(pool)
+    .await
+    .unwrap();
+    assert_eq!(tables, 0, "the tables are gone, not only detached");
+    let rows: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM product_usage_events")
+        .fetch_one(pool)
+        .await
+        .unwrap();
+    assert_eq!(rows, 0);
 }

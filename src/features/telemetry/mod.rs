@@ -5,7 +5,7 @@
 //! * [`recorder`]: typed, checked metadata and the one write path, used by the seams inside
 //!   the source action's own transaction.
 //! * [`summary`]: the aggregate the system console and the API show.
-//! * [`prune`]: retention (daily through [`crate::jobs`], or the CLI): whole month partitions
+//! * [`prune`]: retention (daily through [`crate::jobs`], or the CLI): whole day partitions
 //!   on PostgreSQL ([`partitions`]), bounded batches for the rest and on SQLite.
 //!
 //! The seams: onboarding checkpoints (`onboarding::service::record_checkpoint`), support

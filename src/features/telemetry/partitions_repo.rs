@@ -1,48 +1,70 @@
-//! SQL of the ledger's retention on PostgreSQL: its monthly partitions and the batched delete
-//! by time range that suits them (SQLite has no partitions and keeps the batches of
-//! [`super::repo`]; see [`super::partitions`]). The DDL itself lives in the two functions migration 13 defines
-//! (`product_usage_partitions.ensure_month` / `drop_month`), so each statement here is a fixed
-//! text with binds like every other repo statement.
+//! SQL of the ledger's retention on PostgreSQL: its partitions and the batched delete by time
+//! range that suits them (SQLite has no partitions and keeps the batches of [`super::repo`]; see
+//! [`super::partitions`]). The DDL itself lives in functions of migration 15
+//! (`product_usage_partitions.ensure_day` and the steps of a drop, whose order its comments
+//! explain), so each statement here is a fixed text with binds like every other repo statement.
 
 use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::PgPool;
 
-/// SQL of [`ensure_month`].
-pub const ENSURE_MONTH: &str = "SELECT product_usage_partitions.ensure_month($1)";
+/// SQL of [`ensure_day`].
+pub const ENSURE_DAY: &str = "SELECT product_usage_partitions.ensure_day($1)";
 
-/// Creates the partition of the month `month` lies in, moving that month's rows out of the
-/// default partition; whether this call created it (false: it existed).
-pub async fn ensure_month(pool: &PgPool, month: NaiveDate) -> Result<bool, sqlx::Error> {
-    sqlx::query_scalar(ENSURE_MONTH)
-        .bind(month)
+/// Creates the partition of `day`, moving that day's rows out of the default partition;
+/// whether this call created it (false: it, or its month's, existed).
+pub async fn ensure_day(pool: &PgPool, day: NaiveDate) -> Result<bool, sqlx::Error> {
+    sqlx::query_scalar(ENSURE_DAY)
+        .bind(day)
         .fetch_one(pool)
         .await
 }
 
-/// SQL of [`drop_month`].
-pub const DROP_MONTH: &str = "SELECT product_usage_partitions.drop_month($1)";
+/// SQL of [`detach`].
+pub const DETACH: &str = "SELECT product_usage_partitions.detach($1)";
 
-/// Detaches and drops the partition of the month `month` lies in; the rows it held (0 when
-/// there was none).
-pub async fn drop_month(pool: &PgPool, month: NaiveDate) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar(DROP_MONTH)
-        .bind(month)
+/// Detaches the partition `name` from the ledger; whether this call did (false: absent or
+/// already detached). Fails with lock_not_available when the ledger's lock stays busy.
+pub async fn detach(pool: &PgPool, name: &str) -> Result<bool, sqlx::Error> {
+    sqlx::query_scalar(DETACH).bind(name).fetch_one(pool).await
+}
+
+/// SQL of [`drop_detached_reference`].
+pub const DROP_DETACHED_REFERENCE: &str =
+    "SELECT product_usage_partitions.drop_detached_reference($1)";
+
+/// Drops one foreign key of the detached partition `name`; whether there was one left.
+pub async fn drop_detached_reference(pool: &PgPool, name: &str) -> Result<bool, sqlx::Error> {
+    sqlx::query_scalar(DROP_DETACHED_REFERENCE)
+        .bind(name)
         .fetch_one(pool)
         .await
 }
 
-/// SQL of [`months`].
-pub const MONTHS: &str = "SELECT to_date(substr(c.relname, 8), 'YYYY_MM')
-         FROM pg_inherits i
-         JOIN pg_class c ON c.oid = i.inhrelid
+/// SQL of [`drop_detached`].
+pub const DROP_DETACHED: &str = "SELECT product_usage_partitions.drop_detached($1)";
+
+/// Counts and drops the detached partition `name`, whose foreign keys are gone; the rows it
+/// held (0 when absent).
+pub async fn drop_detached(pool: &PgPool, name: &str) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar(DROP_DETACHED)
+        .bind(name)
+        .fetch_one(pool)
+        .await
+}
+
+/// SQL of [`partitions`].
+pub const PARTITIONS: &str = "SELECT c.relname::text,
+                EXISTS (SELECT 1 FROM pg_inherits i WHERE i.inhrelid = c.oid
+                        AND i.inhparent = 'public.product_usage_events'::regclass)
+         FROM pg_class c
          JOIN pg_namespace n ON n.oid = c.relnamespace
-         WHERE i.inhparent = 'public.product_usage_events'::regclass AND c.relkind = 'r'
-           AND n.nspname = 'product_usage_partitions' AND c.relname ~ '^events_[0-9]{4}_[0-9]{2}$'
-         ORDER BY 1";
+         WHERE n.nspname = 'product_usage_partitions' AND c.relkind = 'r'
+           AND c.relname ~ '^events_[0-9]{4}_[0-9]{2}(_[0-9]{2})?$'";
 
-/// First day of every month that has a partition, oldest first (not the default partition).
-pub async fn months(pool: &PgPool) -> Result<Vec<NaiveDate>, sqlx::Error> {
-    sqlx::query_scalar(MONTHS).fetch_all(pool).await
+/// Every day and month table of the partition schema (not the default partition), in no
+/// order, with whether it is attached to the ledger (false: a drop was interrupted).
+pub async fn partitions(pool: &PgPool) -> Result<Vec<(String, bool)>, sqlx::Error> {
+    sqlx::query_as(PARTITIONS).fetch_all(pool).await
 }
 
 /// SQL of [`oldest_before`].
@@ -102,9 +124,11 @@ pub async fn delete_range(
 /// Every statement above by name, for the test that prepares each on PostgreSQL.
 pub fn statements() -> Vec<(&'static str, &'static str)> {
     vec![
-        ("ENSURE_MONTH", ENSURE_MONTH),
-        ("DROP_MONTH", DROP_MONTH),
-        ("MONTHS", MONTHS),
+        ("ENSURE_DAY", ENSURE_DAY),
+        ("DETACH", DETACH),
+        ("DROP_DETACHED_REFERENCE", DROP_DETACHED_REFERENCE),
+        ("DROP_DETACHED", DROP_DETACHED),
+        ("PARTITIONS", PARTITIONS),
         ("OLDEST_BEFORE", OLDEST_BEFORE),
         ("BATCH_END", BATCH_END),
         ("DELETE_RANGE", DELETE_RANGE),

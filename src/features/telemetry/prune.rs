@@ -1,6 +1,6 @@
 //! Retention: removes ledger rows older than the window, then trims the rollups to the same
-//! cutoff. On PostgreSQL whole months before the cutoff go as partitions
-//! ([`super::partitions`]); the rest (the month the cutoff falls in, the default partition, and
+//! cutoff. On PostgreSQL whole days (and older whole months) before the cutoff go as partitions
+//! ([`super::partitions`]); the rest (the day the cutoff falls in, the default partition, and
 //! everything on SQLite) goes in bounded batches. Nothing else is touched: audit rows, runs,
 //! reports and packs keep their own lifecycles.
 
@@ -13,8 +13,8 @@ use chrono::{DateTime, Duration, Utc};
 pub struct PruneOptions {
     /// Rows per `DELETE` (each is its own short transaction).
     pub batch_size: i64,
-    /// Pause after each batch, as a fraction of the time the batch took (0 = none): keeps a
-    /// large prune from starving the writers that share the database.
+    /// Pause after each batch and each dropped partition, as a fraction of the time it took
+    /// (0 = none): keeps a large prune from starving the writers that share the database.
     pub pause_ratio: f64,
 }
 
@@ -29,7 +29,7 @@ pub const DEFAULT_PAUSE_RATIO: f64 = 1.0;
 /// What a prune removed.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Pruned {
-    /// Whole month partitions dropped (PostgreSQL only).
+    /// Whole partitions dropped (PostgreSQL only).
     pub dropped: partitions::Dropped,
     /// Rows deleted in batches.
     pub deleted: u64,
@@ -44,7 +44,7 @@ impl Pruned {
 
 /// Deletes ledger rows older than `days` before `now`; returns how many went. A row exactly at
 /// the cutoff (`now - days`) stays. Used by the daily job and `tenantpilot product-usage prune`;
-/// on PostgreSQL it first creates the partitions of the coming months where missing.
+/// on PostgreSQL it first creates the partitions of the coming days where missing.
 pub async fn prune(
     db: &Db,
     days: i64,
@@ -69,8 +69,8 @@ pub async fn prune(
 /// * SQLite: deletes them in batches of `options.batch_size`, oldest first, each batch starting
 ///   at the time where the previous one stopped (so no batch walks over the index entries its
 ///   predecessors deleted).
-/// * PostgreSQL: drops the month partitions entirely before the cutoff, then deletes the rest
-///   (the cutoff's month, the default partition) in batches by time range
+/// * PostgreSQL: drops the partitions entirely before the cutoff, then deletes the rest (the
+///   cutoff's day or month, the default partition) in batches by time range
 ///   ([`partitions::delete_batches`]: an `id IN (…)` batch would make the planner scan every
 ///   partition).
 ///
@@ -89,7 +89,7 @@ pub async fn prune_with(
             delete_batches(db, cutoff, batch, options.pause_ratio).await?,
         ),
         Db::Postgres(pool) => (
-            partitions::drop_before(pool, cutoff).await?,
+            partitions::drop_before(pool, cutoff, options.pause_ratio).await?,
             partitions::delete_batches(pool, cutoff, batch, options.pause_ratio).await?,
         ),
     };

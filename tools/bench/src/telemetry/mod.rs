@@ -11,8 +11,8 @@
 //! 3. Loads `--expired` rows older than the retention window, then prunes them while a writer
 //!    task records events through the real recorder at `--writer-rate` events per second, and
 //!    compares the writer's latency before and during the prune. Target (issue 17): p99 during
-//!    ≤ 1.5× idle, with the ledger partitioned by month, so the prune drops the whole expired
-//!    months and deletes only the rest of the cutoff's month in batches. Afterwards it checks
+//!    ≤ 1.5× idle, with the ledger partitioned by day, so the prune drops the whole expired
+//!    days and deletes only the rest of the cutoff's day in batches. Afterwards it checks
 //!    that the rollups still equal the ledger.
 //!
 //! It measures library functions, not HTTP, so it runs them in this process (no server).
@@ -156,7 +156,7 @@ async fn prepare(target: &BenchTarget, args: &BenchArgs) -> anyhow::Result<(Db, 
     step("migrate", started);
     let pool = pg_pool(&db)?;
     let anchor = Utc::now().duration_trunc(Duration::seconds(1))?;
-    // The months of the history have their partitions, as in production.
+    // The days of the history have their partitions, as in production.
     tenantpilot::features::telemetry::partitions::ensure_between(
         &db,
         (anchor - Duration::days(args.days)).date_naive(),

@@ -26,15 +26,15 @@ pub(super) struct PruneResult {
     /// Checkpoints and MiB of WAL the server wrote during the prune.
     pub(super) server: (i64, f64),
     pub(super) expired_loaded: i64,
-    /// Month partitions the prune dropped whole, and the rows they held.
-    pub(super) dropped_months: u32,
+    /// Partitions the prune dropped whole, and the rows they held.
+    pub(super) dropped_partitions: u32,
     pub(super) dropped_rows: u64,
-    /// Rows the prune deleted in batches (the cutoff's month, the default partition).
+    /// Rows the prune deleted in batches (the cutoff's day, the default partition).
     pub(super) batch_deleted: u64,
     pub(super) deleted: u64,
-    /// Month partitions entirely before the cutoff holding rows before the prune (the control:
-    /// they existed).
-    pub(super) expired_months: usize,
+    /// Partitions entirely before the cutoff holding rows before the prune (the control: they
+    /// existed).
+    pub(super) expired_partitions: usize,
     pub(super) prune_secs: f64,
     pub(super) idle_ms: Vec<f64>,
     pub(super) during_ms: Vec<f64>,
@@ -108,10 +108,11 @@ async fn server_counters(pool: &PgPool) -> anyhow::Result<(i64, f64)> {
     .await?)
 }
 
-/// Month partitions (not the default one) holding rows of the months entirely before `cutoff`:
-/// the ones the prune should drop whole.
+/// Partitions (not the default one) holding rows of the days entirely before `cutoff`: the ones
+/// the prune should drop whole.
 async fn expired_partitions(pool: &PgPool, cutoff: DateTime<Utc>) -> anyhow::Result<usize> {
-    let whole_before = partitions::month_of(cutoff.date_naive())
+    let whole_before = cutoff
+        .date_naive()
         .and_time(chrono::NaiveTime::MIN)
         .and_utc();
     let names: Vec<String> = sqlx::query_scalar(
@@ -146,17 +147,17 @@ pub(super) async fn bench_prune(
     .await?;
     let expired_to = cutoff - Duration::days(5);
     let expired_from = expired_to - Duration::days(270);
-    // As in production, where each month got its partition ahead of time.
+    // As in production, where each day got its partition ahead of time.
     let created =
         partitions::ensure_between(db, expired_from.date_naive(), expired_to.date_naive()).await?;
-    println!("  {created} month partitions created for the expired rows");
+    println!("  {created} day partitions created for the expired rows");
     super::load::load_events(pool, args.expired, expired_from, expired_to, "expired").await?;
     let expired_loaded: i64 =
         sqlx::query_scalar("SELECT COUNT(*) FROM product_usage_events WHERE occurred_at < $1")
             .bind(cutoff)
             .fetch_one(pool)
             .await?;
-    let expired_months = expired_partitions(pool, cutoff).await?;
+    let expired_partitions = expired_partitions(pool, cutoff).await?;
     let tenants: Vec<(i64, i64)> =
         sqlx::query_as("SELECT workspace_id, id FROM tenants ORDER BY id")
             .fetch_all(pool)
@@ -210,8 +211,8 @@ pub(super) async fn bench_prune(
     let pruned = deleted?;
     let deleted = pruned.rows();
     println!(
-        "  pruned {deleted} rows in {prune_secs:.1} s: {} month partitions dropped ({} rows), {} rows deleted in batches",
-        pruned.dropped.months, pruned.dropped.rows, pruned.deleted
+        "  pruned {deleted} rows in {prune_secs:.1} s: {} partitions dropped ({} rows), {} rows deleted in batches",
+        pruned.dropped.partitions, pruned.dropped.rows, pruned.deleted
     );
     let server = (
         server_after.0 - server_before.0,
@@ -250,11 +251,11 @@ pub(super) async fn bench_prune(
     Ok(PruneResult {
         server,
         expired_loaded,
-        dropped_months: pruned.dropped.months,
+        dropped_partitions: pruned.dropped.partitions,
         dropped_rows: pruned.dropped.rows,
         batch_deleted: pruned.deleted,
         deleted,
-        expired_months,
+        expired_partitions,
         prune_secs,
         idle_ms,
         during_ms,

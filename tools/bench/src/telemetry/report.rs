@@ -89,10 +89,10 @@ pub(super) fn report(args: &BenchArgs, s: &SummaryResult, p: &PruneResult) {
         Some(p.deleted as i64 == p.expired_loaded && p.old_left == 0),
     );
     row(
-        "whole expired months: partitions / dropped",
-        format!("{} / {}", p.expired_months, p.dropped_months),
+        "whole expired partitions: holding rows / dropped",
+        format!("{} / {}", p.expired_partitions, p.dropped_partitions),
         "all",
-        Some(p.expired_months > 0 && p.dropped_months as usize == p.expired_months),
+        Some(p.expired_partitions > 0 && p.dropped_partitions as usize == p.expired_partitions),
     );
     row(
         "rows dropped with partitions / in batches",
