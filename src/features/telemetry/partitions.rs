@@ -84,7 +84,7 @@ impl Partition {
 }
 
 /// First day of the month `day` lies in.
-pub fn month_of(day: NaiveDate) -> NaiveDate {
+fn month_of(day: NaiveDate) -> NaiveDate {
     day.with_day(1).unwrap_or(day)
 }
 

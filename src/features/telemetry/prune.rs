@@ -18,8 +18,9 @@ pub struct PruneOptions {
     pub pause_ratio: f64,
 }
 
-/// Pause after each batch used by [`prune`]: as long as the batch took, so a prune uses at most
-/// half of the database's time and leaves room for writers sharing it. Deleting 10,000,000 rows
+/// Pause after each batch and each dropped partition used by [`prune`]: as long as the step
+/// took, so a prune uses at most half of the database's time and leaves room for writers
+/// sharing it. Deleting 10,000,000 rows
 /// in batches on a quiet 2-core PostgreSQL still raised a concurrent writer's p99 to 2.5× its
 /// idle value (2.3× with a pause ratio of 3): the WAL volume and checkpoints, not lock waits,
 /// dominate; hence the partitions there. A daily prune deletes about one day of events, so the

@@ -61,8 +61,8 @@ pub struct BenchArgs {
     /// Rows per prune batch.
     #[arg(long, default_value_t = 10_000)]
     pub batch_size: i64,
-    /// Pause after each prune batch, as a fraction of the batch's own time (default: what
-    /// `prune` and the daily job use).
+    /// Pause after each prune batch and each dropped partition, as a fraction of its own time
+    /// (default: what `prune` and the daily job use).
     #[arg(long, default_value_t = tenantpilot::features::telemetry::prune::DEFAULT_PAUSE_RATIO)]
     pub pause_ratio: f64,
     /// Events per second the writer records during the prune phase.
