@@ -1974,8 +1974,10 @@ async fn migration_15_keeps_months_with_rows_and_makes_way_for_days() {
         "detached once"
     );
 
-    // The prune drops the kept month and the day alike once they lie before its cutoff, and
-    // finishes the drop of a partition left detached (June, after the cutoff).
+    // The prune (of the version after, whose migration 16 takes the foreign keys of the
+    // detached June table too) drops the kept month and the day alike once they lie before its
+    // cutoff, and finishes the drop of a partition left detached (June, after the cutoff).
+    apply_migrations(&db, 16..=16).await;
     let dropped = partitions::drop_before(
         pool,
         Utc.with_ymd_and_hms(2026, 3, 6, 0, 0, 0).unwrap(),
@@ -2007,4 +2009,124 @@ async fn migration_15_keeps_months_with_rows_and_makes_way_for_days() {
         .await
         .unwrap();
     assert_eq!(rows, 0);
+}
+
+/// Foreign keys of the ledger and of every table in the partition schema (PostgreSQL).
+async fn ledger_foreign_keys(pool: &sqlx::PgPool) -> i64 {
+    sqlx::query_scalar(
+        "SELECT COUNT(*) FROM pg_constraint c JOIN pg_class t ON t.oid = c.conrelid
+         JOIN pg_namespace n ON n.oid = t.relnamespace
+         WHERE c.contype = 'f' AND (t.relname = 'product_usage_events'
+                                    OR n.nspname = 'product_usage_partitions')",
+    )
+    .fetch_one(pool)
+    .await
+    .unwrap()
+}
+
+#[tokio::test]
+async fn migration_16_drops_partitions_without_locking_tenants_and_keeps_deletes_cascading() {
+    let (db, _keep) = database_before_partitions().await;
+    let (ws, tn) = workspace_and_tenant(&db).await;
+    let user: i64 = with_db!(&db, |p| sqlx::query_scalar(
+        "INSERT INTO users (email, display_name, password_hash, created_at)
+         VALUES ('a@example.test', 'A', 'x', $1) RETURNING id"
+    )
+    .bind(Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap())
+    .fetch_one(p)
+    .await)
+    .unwrap();
+    apply_migrations(&db, 13..=15).await;
+    partitions::ensure_between(&db, day(2026, 3, 1), day(2026, 3, 3))
+        .await
+        .unwrap();
+    const INSERT: &str = "INSERT INTO product_usage_events (workspace_id, tenant_id,
+            actor_user_id, event_name, feature_area, subject_type, subject_id, metadata,
+            occurred_at) VALUES ($1, $2, $3, 'product.operations.started', 'operations',
+            'operation_run', '1', '{}', $4)";
+    let insert = async |t: DateTime<Utc>| {
+        tenantpilot::execute!(
+            &db,
+            sqlx::query(INSERT).bind(ws).bind(tn).bind(user).bind(t)
+        )
+        .unwrap();
+    };
+    for d in 1..=3 {
+        insert(Utc.with_ymd_and_hms(2026, 3, d, 12, 0, 0).unwrap()).await;
+    }
+
+    // While other sessions read tenants, workspaces and users (every page does), a drop must
+    // not need their tables: with migration 15's foreign keys it gives up (the control) ...
+    let held = |pool: sqlx::PgPool| async move {
+        let mut reader = pool.begin().await.unwrap();
+        sqlx::raw_sql(
+            "SELECT 1 FROM tenants LIMIT 1; SELECT 1 FROM workspaces LIMIT 1;
+             SELECT 1 FROM users LIMIT 1;",
+        )
+        .execute(&mut *reader)
+        .await
+        .unwrap();
+        reader
+    };
+    let cutoff = Utc.with_ymd_and_hms(2026, 3, 2, 0, 0, 0).unwrap();
+    if let Db::Postgres(pool) = &db {
+        assert!(ledger_foreign_keys(pool).await > 0);
+        let reader = held(pool.clone()).await;
+        let step = async |sql: &'static str| {
+            sqlx::query(sql)
+                .bind("events_2026_03_01")
+                .execute(pool)
+                .await
+        };
+        let blocked = match step("SELECT product_usage_partitions.detach($1)").await {
+            Err(e) => e,
+            Ok(_) => step("SELECT product_usage_partitions.drop_detached_reference($1)")
+                .await
+                .unwrap_err(),
+        };
+        assert!(
+            matches!(&blocked, sqlx::Error::Database(d) if d.code().as_deref() == Some("55P03")),
+            "{blocked}"
+        );
+        reader.rollback().await.unwrap();
+    }
+    // ... and after migration 16 it goes through (the day left detached above included).
+    apply_migrations(&db, 16..=16).await;
+    if let Db::Postgres(pool) = &db {
+        assert_eq!(ledger_foreign_keys(pool).await, 0);
+        let reader = held(pool.clone()).await;
+        let dropped = partitions::drop_before(pool, cutoff, 0.0).await.unwrap();
+        assert_eq!(
+            dropped,
+            partitions::Dropped {
+                partitions: 1,
+                rows: 1
+            }
+        );
+        reader.rollback().await.unwrap();
+    }
+    let count = async |sql: &'static str| -> i64 {
+        with_db!(&db, |p| sqlx::query_scalar(sql).fetch_one(p).await).unwrap()
+    };
+    let (events, acted) = (
+        "SELECT COUNT(*) FROM product_usage_events",
+        "SELECT COUNT(*) FROM product_usage_events WHERE actor_user_id IS NOT NULL",
+    );
+    let left = if is_pg(&db) { 2 } else { 3 };
+    assert_eq!((count(events).await, count(acted).await), (left, left));
+
+    // Deleting a user clears the actor of their events; deleting a tenant deletes its events,
+    // as the foreign keys' ON DELETE did (and still do on SQLite).
+    tenantpilot::execute!(
+        &db,
+        sqlx::query("DELETE FROM users WHERE id = $1").bind(user)
+    )
+    .unwrap();
+    assert_eq!((count(events).await, count(acted).await), (left, 0));
+    tenantpilot::execute!(
+        &db,
+        sqlx::query("DELETE FROM tenants WHERE id = $1").bind(tn)
+    )
+    .unwrap();
+    assert_eq!(count(events).await, 0);
 }

@@ -4,12 +4,14 @@
 //!
 //! A partition holds one UTC day (migration 15). Months partitioned before that version and
 //! holding rows stay whole until they expire; a day inside such a month belongs to it. A drop
-//! is a series of short steps ([`drop_partition`]), so that no lock the writers need (the
-//! ledger's, and through its foreign keys those of tenants, workspaces and users) is held while
-//! the partition's files are freed: migration 13's one-transaction drop of a month held them
-//! through the truncation of about 100 MB at its commit, and stalled every writer for 20-60 ms.
-//! Days rather than months, because the freeing itself still competes with the writers' WAL
-//! flushes on the same disk, for a time that grows with the files.
+//! is two short steps ([`drop_partition`]), so that the ledger's lock, which the writers need,
+//! is not held while the partition's files are freed: migration 13's one-transaction drop of a
+//! month held it (and, through the foreign keys the ledger had then, those of tenants,
+//! workspaces and users) through the truncation of about 100 MB at its commit, and stalled
+//! every writer for 20-60 ms. Since migration 16 the ledger has no foreign keys, so no step
+//! touches those tables at all. Days rather than months, because the freeing itself still
+//! competes with the writers' WAL flushes on the same disk, for a time that grows with the
+//! files.
 //!
 //! Days are created ahead of time: the current day and [`DAYS_AHEAD`] after it, by every
 //! instance at start-up ([`crate::jobs::spawn`]) and by each prune, so the recorder's rows
@@ -162,20 +164,14 @@ pub async fn drop_before(
     Ok(dropped)
 }
 
-/// The steps of migration 15 that drop the partition `name` (detach; each foreign key; count
-/// and drop), each its own transaction, so no lock that writers need is held while its files
-/// are freed. Returns the rows it held and whether it is gone; when a step's lock stays busy it
-/// stops there, and the next prune goes on from that step.
+/// The steps of migration 15 that drop the partition `name` (detach; count and drop), each its
+/// own transaction, so the ledger's lock is not held while its files are freed. Returns the
+/// rows it held and whether it is gone; when a step's lock stays busy it stops there, and the
+/// next prune goes on from that step. (Migration 15's step between them, dropping the detached
+/// table's foreign keys, has nothing left to do since migration 16.)
 async fn drop_partition(pool: &PgPool, name: &str) -> Result<(u64, bool), sqlx::Error> {
     if retrying(|| repo::detach(pool, name)).await?.is_none() {
         return Ok((0, false));
-    }
-    loop {
-        match retrying(|| repo::drop_detached_reference(pool, name)).await? {
-            Some(true) => continue,
-            Some(false) => break,
-            None => return Ok((0, false)),
-        }
     }
     Ok(match retrying(|| repo::drop_detached(pool, name)).await? {
         Some(rows) => (rows.max(0) as u64, true),

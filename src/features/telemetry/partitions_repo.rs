@@ -28,23 +28,11 @@ pub async fn detach(pool: &PgPool, name: &str) -> Result<bool, sqlx::Error> {
     sqlx::query_scalar(DETACH).bind(name).fetch_one(pool).await
 }
 
-/// SQL of [`drop_detached_reference`].
-pub const DROP_DETACHED_REFERENCE: &str =
-    "SELECT product_usage_partitions.drop_detached_reference($1)";
-
-/// Drops one foreign key of the detached partition `name`; whether there was one left.
-pub async fn drop_detached_reference(pool: &PgPool, name: &str) -> Result<bool, sqlx::Error> {
-    sqlx::query_scalar(DROP_DETACHED_REFERENCE)
-        .bind(name)
-        .fetch_one(pool)
-        .await
-}
-
 /// SQL of [`drop_detached`].
 pub const DROP_DETACHED: &str = "SELECT product_usage_partitions.drop_detached($1)";
 
-/// Counts and drops the detached partition `name`, whose foreign keys are gone; the rows it
-/// held (0 when absent).
+/// Counts and drops the detached partition `name` (refused while it has foreign keys, which
+/// migration 16 removed); the rows it held (0 when absent).
 pub async fn drop_detached(pool: &PgPool, name: &str) -> Result<i64, sqlx::Error> {
     sqlx::query_scalar(DROP_DETACHED)
         .bind(name)
@@ -126,7 +114,6 @@ pub fn statements() -> Vec<(&'static str, &'static str)> {
     vec![
         ("ENSURE_DAY", ENSURE_DAY),
         ("DETACH", DETACH),
-        ("DROP_DETACHED_REFERENCE", DROP_DETACHED_REFERENCE),
         ("DROP_DETACHED", DROP_DETACHED),
         ("PARTITIONS", PARTITIONS),
         ("OLDEST_BEFORE", OLDEST_BEFORE),
